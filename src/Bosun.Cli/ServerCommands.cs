@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Text.Json;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Identity;
+using Bosun.Server;
+using Bosun.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace Bosun.Cli;
+
+/// Commands that work on the database directly: run the server, set up a tenant, migrate.
+public static class ServerCommands
+{
+    public static void Add(RootCommand root)
+    {
+        root.Add(Serve());
+        root.Add(Init());
+        root.Add(Migrate());
+    }
+
+    private static Command Serve()
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Addresses to listen on (or BOSUN_URLS)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BOSUN_URLS") ?? "http://127.0.0.1:5080",
+        };
+        var command = new Command("serve", "Start the Bosun server (API, MCP and web UI); applies pending migrations first") { urls };
+        command.SetAction(async (result, ct) =>
+        {
+            var store = StoreSelection.Resolve(result);
+            var app = BosunServer.Build(new BosunServerOptions { Store = store, Urls = result.GetValue(urls)! });
+            await BosunServer.MigrateAsync(app.Services, ct);
+            Console.WriteLine($"Bosun is using {store.Describe()}");
+            Console.WriteLine($"Listening on {result.GetValue(urls)}");
+            await app.RunAsync();
+        });
+        return command;
+    }
+
+    private static Command Init()
+    {
+        var tenant = new Option<string>("--tenant") { Description = "Slug of the new tenant, e.g. acme", Required = true };
+        var name = new Option<string?>("--name") { Description = "Display name of the tenant (default: the slug)" };
+        var email = new Option<string>("--admin-email") { Description = "Email of the first owner", Required = true };
+        var adminName = new Option<string?>("--admin-name") { Description = "Name of the first owner" };
+        var json = new Option<bool>("--json") { Description = "Print {\"tenant\": ..., \"token\": ...} for scripts" };
+        var command = new Command("init", "Create a tenant with its first owner and print the owner's API token (shown once)")
+        {
+            tenant, name, email, adminName, json,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            await using var services = await OpenStoreAsync(result, ct);
+            await using var scope = services.CreateAsyncScope();
+            try
+            {
+                var created = await scope.ServiceProvider.GetRequiredService<TenantService>().CreateAsync(
+                    result.GetValue(tenant), result.GetValue(name), result.GetValue(email), result.GetValue(adminName), ct);
+                if (result.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(new { tenant = created.Tenant, owner = created.Owner, token = created.Token.Token }, BosunJson.Options));
+                }
+                else
+                {
+                    AnsiConsole.MarkupLineInterpolated($"Created tenant [bold]{created.Tenant.Slug}[/] with owner {created.Owner.Email}.");
+                    AnsiConsole.MarkupLine("Owner API token (shown only now; store it safely):");
+                    Console.WriteLine(created.Token.Token);
+                    AnsiConsole.MarkupLineInterpolated($"Next: [grey]bosun login --token <token>[/]");
+                }
+
+                return 0;
+            }
+            catch (ProblemException problem)
+            {
+                return Fail(problem);
+            }
+        });
+        return command;
+    }
+
+    private static Command Migrate()
+    {
+        var status = new Option<bool>("--status") { Description = "List applied and pending migrations without applying any" };
+        var command = new Command("migrate", "Apply pending database migrations (forward-only)") { status };
+        command.SetAction(async (result, ct) =>
+        {
+            await using var services = BuildServices(StoreSelection.Resolve(result));
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+            if (!result.GetValue(status))
+            {
+                await Migrator.MigrateAsync(db, ct);
+            }
+
+            var state = await Migrator.StatusAsync(db, ct);
+            var table = new Table().AddColumn("Migration").AddColumn("State");
+            foreach (var applied in state.Applied)
+            {
+                table.AddRow(Markup.Escape(applied), "[green]applied[/]");
+            }
+
+            foreach (var pending in state.Pending)
+            {
+                table.AddRow(Markup.Escape(pending), "[yellow]pending[/]");
+            }
+
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLineInterpolated($"{state.Applied.Count} applied, {state.Pending.Count} pending");
+            return 0;
+        });
+        return command;
+    }
+
+    public static ServiceProvider BuildServices(StoreOptions store)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddBosunStore(store);
+        BosunServer.AddFeatures(services);
+        return services.BuildServiceProvider();
+    }
+
+    /// The database, migrated: commands that write data bring the schema up to date first, like the server.
+    public static async Task<ServiceProvider> OpenStoreAsync(ParseResult result, CancellationToken ct)
+    {
+        var services = BuildServices(StoreSelection.Resolve(result));
+        await BosunServer.MigrateAsync(services, ct);
+        return services;
+    }
+
+    public static int Fail(ProblemException problem)
+    {
+        AnsiConsole.MarkupLineInterpolated($"[red]{problem.Title}:[/] {problem.Detail}");
+        foreach (var (field, messages) in problem.Errors)
+        {
+            AnsiConsole.MarkupLineInterpolated($"  [yellow]{field}[/]: {string.Join("; ", messages)}");
+        }
+
+        return problem.Status == 409 ? 3 : 2;
+    }
+}

@@ -1,0 +1,52 @@
+namespace Bosun.Core.Common;
+
+public enum ActorType { System, Person, Agent }
+
+/// Who is acting: recorded on every audit row and used for permission checks.
+public sealed record Actor(ActorType Type, string? Id, string Name)
+{
+    public static readonly Actor System = new(ActorType.System, null, "system");
+
+    public string Ref => Type switch
+    {
+        ActorType.Person => $"user:{Id}",
+        ActorType.Agent => $"agent:{Id}",
+        _ => "system",
+    };
+}
+
+/// The tenant and actor of the current unit of work (one HTTP request, one CLI command, one
+/// background sweep). The data context filters every tenant-scoped query by this tenant, so a
+/// query cannot be written without it.
+public sealed class RequestContext
+{
+    public string? TenantId { get; private set; }
+    public Actor Actor { get; private set; } = Actor.System;
+    public string? RequestId { get; set; }
+
+    /// Role of the acting person (owner, admin, member, reviewer); null for agents and system.
+    public Identity.PersonRole? PersonRole { get; private set; }
+
+    /// Role of the acting agent (e.g. "backend"); null for people and system.
+    public string? AgentRole { get; private set; }
+
+    public string? TokenId { get; private set; }
+
+    public bool HasTenant => TenantId is not null;
+
+    public string RequireTenant() => TenantId ?? throw new InvalidOperationException("No tenant is set for this unit of work.");
+
+    public void EnterTenant(string tenantId, Actor actor, Identity.PersonRole? personRole = null, string? agentRole = null, string? tokenId = null)
+    {
+        if (TenantId is not null && TenantId != tenantId)
+        {
+            throw new InvalidOperationException("A unit of work cannot switch tenants.");
+        }
+
+        TenantId = tenantId;
+        Actor = actor;
+        PersonRole = personRole;
+        AgentRole = agentRole;
+        TokenId = tokenId;
+    }
+}

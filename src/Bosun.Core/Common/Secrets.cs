@@ -1,0 +1,25 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Bosun.Core.Common;
+
+/// Bearer secrets are random, high-entropy strings; a SHA-256 of them is enough to store
+/// (unlike passwords, they cannot be guessed from a dictionary).
+public static class Secrets
+{
+    public static string NewToken(string kind)
+    {
+        Span<byte> bytes = stackalloc byte[24];
+        RandomNumberGenerator.Fill(bytes);
+        return $"bsn_{kind}_{Base64Url(bytes)}";
+    }
+
+    public static string Hash(string secret) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    /// The first characters after the kind marker: enough to tell tokens apart in a list, useless to an attacker.
+    public static string PrefixOf(string token) => token.Length > 16 ? token[..16] : token;
+
+    private static string Base64Url(ReadOnlySpan<byte> bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,89 @@
+using System.Linq.Expressions;
+using Bosun.Core.Common;
+using Bosun.Core.Dispatch;
+using Bosun.Core.Governance;
+using Bosun.Core.Identity;
+using Bosun.Core.Planning;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Core.Data;
+
+public sealed class BosunDb(DbContextOptions<BosunDb> options, RequestContext context) : DbContext(options)
+{
+    public RequestContext Context { get; } = context;
+
+    // Read by the global query filters; EF re-evaluates it per query, so each request sees only its tenant.
+    private string? CurrentTenantId => Context.TenantId;
+
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<Agent> Agents => Set<Agent>();
+    public DbSet<AgentProject> AgentProjects => Set<AgentProject>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<Goal> Goals => Set<Goal>();
+    public DbSet<WorkItem> WorkItems => Set<WorkItem>();
+    public DbSet<WorkItemLabel> WorkItemLabels => Set<WorkItemLabel>();
+    public DbSet<WorkItemDependency> WorkItemDependencies => Set<WorkItemDependency>();
+    public DbSet<Comment> Comments => Set<Comment>();
+    public DbSet<Run> Runs => Set<Run>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Approval> Approvals => Set<Approval>();
+
+    public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(BosunDb).Assembly);
+
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            if (typeof(ITenantScoped).IsAssignableFrom(entity.ClrType))
+            {
+                ApplyTenantFilter(modelBuilder, entity.ClrType);
+            }
+
+            foreach (var property in entity.GetProperties())
+            {
+                if (property.ClrType == typeof(string) && property.Name.EndsWith("Id", StringComparison.Ordinal) && property.GetMaxLength() is null)
+                {
+                    property.SetMaxLength(26);
+                }
+
+                var type = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
+                if (type.IsEnum && type != typeof(Priority))
+                {
+                    property.SetValueConverter((Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter)
+                        Activator.CreateInstance(typeof(SnakeCaseEnumConverter<>).MakeGenericType(type))!);
+                    property.SetMaxLength(32);
+                }
+                else if (type == typeof(DateTime) && !IsPostgres)
+                {
+                    // SQLite hands DateTime back without a kind; every Bosun time is UTC.
+                    property.SetValueConverter(property.ClrType == typeof(DateTime) ? UtcConverters.Required : UtcConverters.Optional);
+                }
+            }
+        }
+    }
+
+    private void ApplyTenantFilter(ModelBuilder modelBuilder, Type clrType)
+    {
+        // e => e.TenantId == this.CurrentTenantId, referencing the context so EF parameterises it per instance.
+        var e = Expression.Parameter(clrType, "e");
+        var body = Expression.Equal(
+            Expression.Property(e, nameof(ITenantScoped.TenantId)),
+            Expression.Property(Expression.Constant(this), nameof(CurrentTenantId)));
+        modelBuilder.Entity(clrType).HasQueryFilter(Expression.Lambda(body, e));
+    }
+}
+
+internal static class UtcConverters
+{
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime> Required =
+        new(v => v.ToUniversalTime(), v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime?, DateTime?> Optional =
+        new(v => v.HasValue ? v.Value.ToUniversalTime() : v, v => v.HasValue ? DateTime.SpecifyKind(v.Value, DateTimeKind.Utc) : v);
+}

@@ -1,0 +1,138 @@
+using System.Data.Common;
+using Bosun.Core.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Bosun.Core.Data;
+
+/// On PostgreSQL every tenant unit of work runs as the non-owner role bosun_app with app.tenant_id set
+/// for its transaction only, so row-level security hides other tenants even if a query forgot its filter,
+/// and a pooled connection never carries one tenant's id into the next request.
+public sealed class PostgresTenantInterceptor(RequestContext context) : DbTransactionInterceptor
+{
+    public const string AppRole = "bosun_app";
+
+    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        Enter(connection, result);
+        return result;
+    }
+
+    public override async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(connection, result, cancellationToken);
+        return result;
+    }
+
+    public override DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
+    {
+        Enter(connection, result);
+        return result;
+    }
+
+    public override async ValueTask<DbTransaction> TransactionUsedAsync(DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(connection, result, cancellationToken);
+        return result;
+    }
+
+    private DbCommand? Command(DbConnection connection, DbTransaction transaction)
+    {
+        if (context.TenantId is not { } tenant)
+        {
+            return null;
+        }
+
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SET LOCAL ROLE {AppRole}; SELECT set_config('app.tenant_id', @tenant, true);";
+        var p = command.CreateParameter();
+        p.ParameterName = "tenant";
+        p.Value = tenant;
+        command.Parameters.Add(p);
+        return command;
+    }
+
+    private void Enter(DbConnection connection, DbTransaction transaction)
+    {
+        using var command = Command(connection, transaction);
+        command?.ExecuteNonQuery();
+    }
+
+    private async Task EnterAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct)
+    {
+        await using var command = Command(connection, transaction);
+        if (command is not null)
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
+
+/// Outside a transaction PostgreSQL would run a tenant's query as the owner, with no row-level security.
+/// Refusing it turns a forgotten transaction into a loud error in tests instead of a silent gap.
+public sealed class PostgresTransactionGuard(RequestContext context) : DbCommandInterceptor
+{
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        Check(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Check(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        Check(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Check(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        Check(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        Check(command);
+        return ValueTask.FromResult(result);
+    }
+
+    private void Check(DbCommand command)
+    {
+        if (context.TenantId is not null && command.Transaction is null)
+        {
+            throw new InvalidOperationException("A tenant's PostgreSQL command must run inside a transaction (see BosunDb.InTransactionAsync).");
+        }
+    }
+}
+
+/// SQLite settings that hold per connection: wait for the writer instead of failing, and sync less on WAL.
+public sealed class SqlitePragmaInterceptor : DbConnectionInterceptor
+{
+    private const string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        command.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,101 @@
+using Bosun.Core.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bosun.Core.Data;
+
+public enum StoreKind { Sqlite, Postgres }
+
+/// Where Bosun keeps its data: an embedded SQLite file by default, PostgreSQL for teams.
+public sealed record StoreOptions(StoreKind Kind, string ConnectionString)
+{
+    public const string SqliteMigrations = "Bosun.Migrations.Sqlite";
+    public const string PostgresMigrations = "Bosun.Migrations.Postgres";
+
+    public static StoreOptions Sqlite(string file) =>
+        new(StoreKind.Sqlite, new SqliteConnectionStringBuilder { DataSource = file, Pooling = true }.ToString());
+
+    public static StoreOptions Postgres(string connectionString) => new(StoreKind.Postgres, connectionString);
+
+    public string Describe() => Kind == StoreKind.Sqlite
+        ? $"SQLite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}"
+        : $"PostgreSQL {new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Password = null }.ConnectionString}";
+
+    public void Configure(DbContextOptionsBuilder options)
+    {
+        if (Kind == StoreKind.Sqlite)
+        {
+            options.UseSqlite(ConnectionString, o => o.MigrationsAssembly(SqliteMigrations));
+        }
+        else
+        {
+            options.UseNpgsql(ConnectionString, o => o.MigrationsAssembly(PostgresMigrations));
+        }
+
+        options.UseSnakeCaseNamingConvention();
+    }
+}
+
+public static class StoreServiceCollectionExtensions
+{
+    public static IServiceCollection AddBosunStore(this IServiceCollection services, StoreOptions store)
+    {
+        services.AddSingleton(store);
+        services.AddScoped<RequestContext>();
+        services.AddSingleton<AuditInterceptor>();
+        services.AddSingleton<SqlitePragmaInterceptor>();
+        services.AddScoped<PostgresTenantInterceptor>();
+        services.AddScoped<PostgresTransactionGuard>();
+        services.AddDbContext<BosunDb>((sp, options) =>
+        {
+            store.Configure(options);
+            options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>());
+            if (store.Kind == StoreKind.Sqlite)
+            {
+                options.AddInterceptors(sp.GetRequiredService<SqlitePragmaInterceptor>());
+            }
+            else
+            {
+                options.AddInterceptors(sp.GetRequiredService<PostgresTenantInterceptor>(), sp.GetRequiredService<PostgresTransactionGuard>());
+            }
+        });
+        return services;
+    }
+}
+
+public static class TransactionExtensions
+{
+    /// Runs work in one transaction unless one is already open. On SQLite a write transaction starts
+    /// with BEGIN IMMEDIATE (take the writer lock first, so a read-then-write never fails with BUSY);
+    /// reads use a deferred one so they never wait for the writer.
+    public static async Task<T> InTransactionAsync<T>(this BosunDb db, Func<CancellationToken, Task<T>> work, bool write, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return await work(ct);
+        }
+
+        await using var tx = await BeginAsync(db, write, ct);
+        var result = await work(ct);
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    public static Task InTransactionAsync(this BosunDb db, Func<CancellationToken, Task> work, bool write, CancellationToken ct) =>
+        db.InTransactionAsync(async c => { await work(c); return true; }, write, ct);
+
+    public static async Task<IDbContextTransaction> BeginAsync(BosunDb db, bool write, CancellationToken ct)
+    {
+        if (!write && db.Database.IsSqlite())
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            var deferred = connection.BeginTransaction(deferred: true);
+            return await db.Database.UseTransactionAsync(deferred, ct) ?? throw new InvalidOperationException("No transaction.");
+        }
+
+        return await db.Database.BeginTransactionAsync(ct);
+    }
+}

@@ -1,0 +1,25 @@
+using Bosun.Core.Data;
+using Bosun.Core.Identity;
+using Bosun.Core.Planning;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Bosun.Core.Dispatch;
+
+internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
+{
+    public void Configure(EntityTypeBuilder<Run> b)
+    {
+        b.HasTenantKey();
+        b.Property(x => x.LeaseToken).HasMaxLength(64);
+        b.Property(x => x.StopReason).HasMaxLength(50);
+        b.References<Run, WorkItem>(x => x.WorkItemId);
+        b.References<Run, Agent>(x => x.AgentId);
+        b.References<Run, User>(x => x.UserId);
+        b.HasIndex(x => new { x.TenantId, x.WorkItemId, x.Attempt });
+        b.HasIndex(x => new { x.TenantId, x.AgentId, x.Status });
+        b.HasIndex(x => x.LeaseExpiresAt)
+            .HasDatabaseName("ix_runs_active_leases")
+            .HasFilter("status = 'active'");
+    }
+}

@@ -1,0 +1,34 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+
+namespace Bosun.Core.Dispatch;
+
+public enum RunStatus { Active, Completed, Failed, Released, TimedOut, Cancelled, Stopped }
+
+/// One attempt at a work item by an agent or a person. Immutable once ended (the database refuses it).
+public sealed class Run : ITenantScoped, IAudited
+{
+    public string TenantId { get; set; } = "";
+    public string Id { get; set; } = Ids.New();
+    public required string WorkItemId { get; set; }
+    public int Attempt { get; set; }
+    public string? AgentId { get; set; }
+    public string? UserId { get; set; }
+    public RunStatus Status { get; set; } = RunStatus.Active;
+    public required string LeaseToken { get; set; }
+    public DateTime? LeaseExpiresAt { get; set; }
+    public DateTime StartedAt { get; set; }
+    public DateTime? HeartbeatAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+    public string? Progress { get; set; }
+    public string? CheckpointJson { get; set; }
+    public string? OutputJson { get; set; }
+    public string? Summary { get; set; }
+    public string? ArtifactsJson { get; set; }
+    public string? Error { get; set; }
+    public bool? Retryable { get; set; }
+
+    /// Why the run was told to stop (cancelled, budget); answered on its next heartbeat.
+    public string? StopReason { get; set; }
+    public long CostMicros { get; set; }
+}

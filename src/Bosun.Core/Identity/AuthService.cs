@@ -1,0 +1,60 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Core.Identity;
+
+/// Resolves a bearer token to its tenant and principal. Tokens are found by hash across tenants,
+/// which is the one lookup that has to happen before a tenant is known.
+public sealed class AuthService(BosunDb db, TimeProvider clock)
+{
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    public async Task<Principal?> AuthenticateAsync(string secret, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(secret) || secret.Length > 200)
+        {
+            return null;
+        }
+
+        var hash = Secrets.Hash(secret);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var token = await db.ApiTokens.IgnoreQueryFilters().AsNoTracking()
+            .Where(t => t.TokenHash == hash && t.RevokedAt == null)
+            .FirstOrDefaultAsync(ct);
+        if (token is null || token.ExpiresAt <= now)
+        {
+            return null;
+        }
+
+        Principal? principal = null;
+        if (token.AgentId is not null)
+        {
+            var agent = await db.Agents.IgnoreQueryFilters().AsNoTracking()
+                .FirstOrDefaultAsync(a => a.TenantId == token.TenantId && a.Id == token.AgentId, ct);
+            if (agent is not null)
+            {
+                principal = new Principal(token.TenantId, new Actor(ActorType.Agent, agent.Id, agent.Name), null, agent.Role, token.Id, agent.Enabled);
+            }
+        }
+        else
+        {
+            var user = await db.Users.IgnoreQueryFilters().AsNoTracking()
+                .FirstOrDefaultAsync(u => u.TenantId == token.TenantId && u.Id == token.UserId, ct);
+            if (user is { Status: PersonStatus.Active })
+            {
+                principal = new Principal(token.TenantId, new Actor(ActorType.Person, user.Id, user.Name), user.Role, null, token.Id, true);
+            }
+        }
+
+        if (principal is not null && (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution))
+        {
+            // Recorded at a coarse resolution so a busy agent does not write on every request.
+            await db.ApiTokens.IgnoreQueryFilters()
+                .Where(t => t.TenantId == token.TenantId && t.Id == token.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
+        }
+
+        return principal;
+    }
+}

@@ -1,0 +1,95 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+
+namespace Bosun.Core.Identity;
+
+public enum PersonRole { Owner, Admin, Member, Reviewer }
+
+public enum PersonStatus { Active, Deactivated }
+
+public sealed class Tenant : IHasTimestamps, IAudited
+{
+    public string Id { get; set; } = Ids.New();
+    public required string Name { get; set; }
+    public required string Slug { get; set; }
+    public string Plan { get; set; } = "self_hosted";
+    public long? MonthlySpendCapMicros { get; set; }
+    public bool StorePromptText { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public sealed class User : ITenantScoped, IHasTimestamps, IAudited
+{
+    public string TenantId { get; set; } = "";
+    public string Id { get; set; } = Ids.New();
+    public required string Email { get; set; }
+    public required string Name { get; set; }
+    public PersonRole Role { get; set; } = PersonRole.Member;
+    public PersonStatus Status { get; set; } = PersonStatus.Active;
+    public string? PasswordHash { get; set; }
+    public int FailedSignIns { get; set; }
+    public DateTime? LockedUntil { get; set; }
+    public DateTime? LastSeenAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public sealed class Invitation : ITenantScoped, IHasTimestamps, IAudited
+{
+    public string TenantId { get; set; } = "";
+    public string Id { get; set; } = Ids.New();
+    public required string Email { get; set; }
+    public PersonRole Role { get; set; } = PersonRole.Member;
+    public required string TokenHash { get; set; }
+    public string? InvitedByUserId { get; set; }
+    public DateTime ExpiresAt { get; set; }
+    public DateTime? AcceptedAt { get; set; }
+    public string? AcceptedUserId { get; set; }
+    public DateTime? RevokedAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public sealed class Agent : ITenantScoped, IHasTimestamps, IAudited
+{
+    public string TenantId { get; set; } = "";
+    public string Id { get; set; } = Ids.New();
+    public required string Name { get; set; }
+    public required string Role { get; set; }
+    public string Adapter { get; set; } = "http";
+    public string? Model { get; set; }
+    public string? Description { get; set; }
+    public int MaxConcurrentRuns { get; set; } = 1;
+    public int RunTimeoutSeconds { get; set; } = 3600;
+    public long? MaxCostPerWorkItemMicros { get; set; }
+    public int FailuresBeforeEscalation { get; set; } = 3;
+    public bool Enabled { get; set; } = true;
+    public DateTime? LastHeartbeatAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// The projects an agent takes unassigned work from. An agent with none serves every project.
+public sealed class AgentProject : ITenantScoped
+{
+    public string TenantId { get; set; } = "";
+    public required string AgentId { get; set; }
+    public required string ProjectId { get; set; }
+}
+
+public sealed class ApiToken : ITenantScoped, IAudited
+{
+    public string TenantId { get; set; } = "";
+    public string Id { get; set; } = Ids.New();
+    public required string Name { get; set; }
+    public required string Prefix { get; set; }
+    public required string TokenHash { get; set; }
+    public string? UserId { get; set; }
+    public string? AgentId { get; set; }
+    public string? CreatedBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? ExpiresAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
+    public DateTime? LastUsedAt { get; set; }
+}

@@ -1,0 +1,62 @@
+using Bosun.Core.Common;
+
+namespace Bosun.Core.Identity;
+
+public enum Capability
+{
+    ManageTenant,
+    ManagePeople,
+    ManageAgents,
+    ManageOthersTokens,
+    EditWork,
+    Comment,
+    DecideApprovals,
+    ReadAudit,
+}
+
+/// What each kind of principal may do. Owners and admins run the tenant; members plan and do work;
+/// reviewers read, comment and decide approvals; agents do work and record what they did.
+public static class Permissions
+{
+    public static bool Has(RequestContext context, Capability capability)
+    {
+        if (context.Actor.Type == ActorType.System)
+        {
+            return true;
+        }
+
+        if (context.Actor.Type == ActorType.Agent)
+        {
+            return capability is Capability.EditWork or Capability.Comment;
+        }
+
+        return context.PersonRole switch
+        {
+            PersonRole.Owner or PersonRole.Admin => true,
+            PersonRole.Member => capability is Capability.EditWork or Capability.Comment,
+            PersonRole.Reviewer => capability is Capability.Comment or Capability.DecideApprovals,
+            _ => false,
+        };
+    }
+
+    public static void Require(RequestContext context, Capability capability)
+    {
+        if (!Has(context, capability))
+        {
+            throw ProblemException.Forbidden($"Your role may not {Describe(capability)}.");
+        }
+    }
+
+    private static string Describe(Capability capability) => capability switch
+    {
+        Capability.ManageTenant => "change tenant settings",
+        Capability.ManagePeople => "manage people",
+        Capability.ManageAgents => "manage agents",
+        Capability.ManageOthersTokens => "manage other principals' tokens",
+        Capability.EditWork => "create or change work",
+        Capability.Comment => "comment",
+        Capability.DecideApprovals => "decide approvals",
+        Capability.ReadAudit => "read the audit log",
+        _ => capability.ToString(),
+    };
+}

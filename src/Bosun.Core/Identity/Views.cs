@@ -1,0 +1,47 @@
+using Bosun.Core.Common;
+
+namespace Bosun.Core.Identity;
+
+public sealed record TenantView(string Id, string Name, string Slug, string Plan, decimal? MonthlySpendCapUsd, bool StorePromptText, DateTime CreatedAt, DateTime UpdatedAt)
+{
+    public static TenantView From(Tenant t) =>
+        new(t.Id, t.Name, t.Slug, t.Plan, Money.ToUsd(t.MonthlySpendCapMicros), t.StorePromptText, t.CreatedAt, t.UpdatedAt);
+}
+
+public sealed record UserView(string Id, string Email, string Name, PersonRole Role, PersonStatus Status, bool HasPassword, DateTime CreatedAt, DateTime? LastSeenAt)
+{
+    public static UserView From(User u) => new(u.Id, u.Email, u.Name, u.Role, u.Status, u.PasswordHash is not null, u.CreatedAt, u.LastSeenAt);
+}
+
+public sealed record InvitationView(string Id, string Email, PersonRole Role, string Status, DateTime ExpiresAt, DateTime CreatedAt, DateTime? AcceptedAt, string? AcceptedUserId)
+{
+    public static InvitationView From(Invitation i, DateTime now) => new(
+        i.Id, i.Email, i.Role,
+        i.AcceptedAt is not null ? "accepted" : i.RevokedAt is not null ? "revoked" : i.ExpiresAt <= now ? "expired" : "pending",
+        i.ExpiresAt, i.CreatedAt, i.AcceptedAt, i.AcceptedUserId);
+}
+
+/// An invitation as created: the link carries the secret and is shown only this once.
+public sealed record IssuedInvitation(InvitationView Invitation, string Token, string AcceptPath);
+
+public sealed record AgentView(
+    string Id, string Name, string Role, string Adapter, string? Model, string? Description,
+    int MaxConcurrentRuns, int RunTimeoutSeconds, decimal? MaxCostPerWorkItemUsd, int FailuresBeforeEscalation,
+    bool Enabled, IReadOnlyList<string> ProjectIds, DateTime? LastHeartbeatAt, DateTime CreatedAt, DateTime UpdatedAt)
+{
+    public static AgentView From(Agent a, IReadOnlyList<string> projectIds) => new(
+        a.Id, a.Name, a.Role, a.Adapter, a.Model, a.Description, a.MaxConcurrentRuns, a.RunTimeoutSeconds,
+        Money.ToUsd(a.MaxCostPerWorkItemMicros), a.FailuresBeforeEscalation, a.Enabled, projectIds, a.LastHeartbeatAt, a.CreatedAt, a.UpdatedAt);
+}
+
+public sealed record TokenView(string Id, string Name, string Prefix, string Principal, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt)
+{
+    public static TokenView From(ApiToken t) => new(
+        t.Id, t.Name, t.Prefix, t.AgentId is not null ? $"agent:{t.AgentId}" : $"user:{t.UserId}", t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt);
+}
+
+/// A token as created: the secret is in <see cref="Token"/> and is never shown again.
+public sealed record IssuedToken(string Id, string Name, string Prefix, string Principal, DateTime? ExpiresAt, string Token);
+
+/// The identity behind a bearer token, resolved before the tenant is known.
+public sealed record Principal(string TenantId, Actor Actor, PersonRole? PersonRole, string? AgentRole, string TokenId, bool Enabled);

@@ -1,0 +1,102 @@
+using Bosun.Core.Data;
+using Bosun.Core.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Bosun.Core.Planning;
+
+internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
+{
+    public void Configure(EntityTypeBuilder<Project> b)
+    {
+        b.HasTenantKey();
+        b.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Restrict);
+        b.Property(x => x.Key).HasMaxLength(10);
+        b.Property(x => x.Name).HasMaxLength(200);
+        b.Property(x => x.RepositoryUrl).HasMaxLength(2000);
+        b.Property(x => x.DefaultBranch).HasMaxLength(200);
+        b.HasIndex(x => new { x.TenantId, x.Key }).IsUnique();
+        b.References<Project, User>(x => x.LeadUserId);
+    }
+}
+
+internal sealed class GoalConfiguration : IEntityTypeConfiguration<Goal>
+{
+    public void Configure(EntityTypeBuilder<Goal> b)
+    {
+        b.HasTenantKey();
+        b.Ignore(x => x.ProgressPercent);
+        b.Property(x => x.Title).HasMaxLength(500);
+        b.Property(x => x.MetricName).HasMaxLength(200);
+        b.References<Goal, Project>(x => x.ProjectId);
+        b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Status });
+    }
+}
+
+internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
+{
+    public void Configure(EntityTypeBuilder<WorkItem> b)
+    {
+        b.HasTenantKey();
+        b.Property(x => x.Key).HasMaxLength(24);
+        b.Property(x => x.Type).HasMaxLength(50);
+        b.Property(x => x.Title).HasMaxLength(500);
+        b.Property(x => x.AssigneeRole).HasMaxLength(100);
+        b.Property(x => x.LeaseToken).HasMaxLength(64);
+        b.HasIndex(x => new { x.TenantId, x.Key }).IsUnique();
+        b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Number }).IsUnique();
+        b.References<WorkItem, Project>(x => x.ProjectId);
+        b.References<WorkItem, Agent>(x => x.AssigneeAgentId);
+        b.References<WorkItem, User>(x => x.AssigneeUserId);
+        b.References<WorkItem, WorkItem>(x => x.ParentId);
+        b.References<WorkItem, Goal>(x => x.GoalId);
+
+        // Hot paths: the agent queue by role and by agent, the human inbox, the board of a project,
+        // children of an item, and the ready set the claim scans (kept small by the filter).
+        b.HasIndex(x => new { x.TenantId, x.AssigneeRole, x.Status }).HasDatabaseName("ix_work_items_agent_role_queue");
+        b.HasIndex(x => new { x.TenantId, x.AssigneeAgentId, x.Status }).HasDatabaseName("ix_work_items_agent_queue");
+        b.HasIndex(x => new { x.TenantId, x.AssigneeUserId, x.Status }).HasDatabaseName("ix_work_items_human_inbox");
+        b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Status, x.Id }).HasDatabaseName("ix_work_items_board");
+        b.HasIndex(x => new { x.TenantId, x.ParentId });
+        b.HasIndex(x => new { x.TenantId, x.Priority, x.Id })
+            .HasDatabaseName("ix_work_items_ready")
+            .HasFilter("status = 'ready'");
+        b.HasIndex(x => x.LeaseExpiresAt)
+            .HasDatabaseName("ix_work_items_leases")
+            .HasFilter("lease_expires_at IS NOT NULL");
+    }
+}
+
+internal sealed class WorkItemLabelConfiguration : IEntityTypeConfiguration<WorkItemLabel>
+{
+    public void Configure(EntityTypeBuilder<WorkItemLabel> b)
+    {
+        b.HasKey(x => new { x.TenantId, x.WorkItemId, x.Label });
+        b.Property(x => x.Label).HasMaxLength(100);
+        b.References<WorkItemLabel, WorkItem>(x => x.WorkItemId, DeleteBehavior.Cascade);
+        b.HasIndex(x => new { x.TenantId, x.Label, x.WorkItemId });
+    }
+}
+
+internal sealed class WorkItemDependencyConfiguration : IEntityTypeConfiguration<WorkItemDependency>
+{
+    public void Configure(EntityTypeBuilder<WorkItemDependency> b)
+    {
+        b.HasKey(x => new { x.TenantId, x.WorkItemId, x.DependsOnId });
+        b.References<WorkItemDependency, WorkItem>(x => x.WorkItemId, DeleteBehavior.Cascade);
+        b.References<WorkItemDependency, WorkItem>(x => x.DependsOnId, DeleteBehavior.Cascade);
+        b.HasIndex(x => new { x.TenantId, x.DependsOnId });
+    }
+}
+
+internal sealed class CommentConfiguration : IEntityTypeConfiguration<Comment>
+{
+    public void Configure(EntityTypeBuilder<Comment> b)
+    {
+        b.HasTenantKey();
+        b.Property(x => x.AuthorRef).HasMaxLength(40);
+        b.Property(x => x.AuthorName).HasMaxLength(200);
+        b.References<Comment, WorkItem>(x => x.WorkItemId, DeleteBehavior.Cascade);
+        b.HasIndex(x => new { x.TenantId, x.WorkItemId, x.Id });
+    }
+}

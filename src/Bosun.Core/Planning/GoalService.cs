@@ -1,0 +1,95 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Core.Planning;
+
+public sealed record GoalRequest(
+    string? ProjectId, string? Title, string? Description, string? MetricName, double? Baseline, double? Target,
+    double? CurrentValue, DateTimeOffset? TargetDate, GoalStatus? Status, Priority? Priority);
+
+public sealed class GoalService(BosunDb db, RequestContext context)
+{
+    public Task<Page<GoalView>> ListAsync(string? projectId, GoalStatus? status, PageRequest page, CancellationToken ct)
+    {
+        var query = db.Goals.AsNoTracking().AsQueryable();
+        if (projectId is not null)
+        {
+            query = query.Where(g => g.ProjectId == projectId);
+        }
+
+        if (status is { } s)
+        {
+            query = query.Where(g => g.Status == s);
+        }
+
+        if (page.Cursor is { } cursor)
+        {
+            query = query.Where(g => string.Compare(g.Id, cursor) > 0);
+        }
+
+        return query.OrderBy(g => g.Id).ToPageAsync(page, g => g.Id, GoalView.From, ct);
+    }
+
+    public async Task<GoalView> GetAsync(string id, CancellationToken ct) => GoalView.From(await FindAsync(id, ct));
+
+    public async Task<GoalView> CreateAsync(GoalRequest request, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.EditWork);
+        var problem = new ValidationProblem();
+        var goal = new Goal { Title = Check.Text(problem, "title", request.Title, 500, required: true) ?? "" };
+        await ApplyAsync(goal, request, problem, ct);
+        problem.ThrowIfAny();
+        db.Goals.Add(goal);
+        await db.SaveChangesAsync(ct);
+        return GoalView.From(goal);
+    }
+
+    public async Task<GoalView> UpdateAsync(string id, GoalRequest request, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.EditWork);
+        var goal = await FindAsync(id, ct);
+        var problem = new ValidationProblem();
+        goal.Title = Check.Text(problem, "title", request.Title, 500) ?? goal.Title;
+        await ApplyAsync(goal, request, problem, ct);
+        problem.ThrowIfAny();
+        await db.SaveChangesAsync(ct);
+        return GoalView.From(goal);
+    }
+
+    private async Task ApplyAsync(Goal goal, GoalRequest request, ValidationProblem problem, CancellationToken ct)
+    {
+        if (request.ProjectId is { Length: > 0 } projectRef)
+        {
+            var key = projectRef.ToUpperInvariant();
+            goal.ProjectId = await db.Projects.Where(p => p.Id == projectRef || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(ct);
+            if (goal.ProjectId is null)
+            {
+                problem.Add("project_id", "no such project");
+            }
+        }
+
+        goal.Description = Check.Text(problem, "description", request.Description, 20_000) ?? goal.Description;
+        goal.MetricName = Check.Text(problem, "metric_name", request.MetricName, 200) ?? goal.MetricName;
+        goal.Baseline = Finite(problem, "baseline", request.Baseline) ?? goal.Baseline;
+        goal.Target = Finite(problem, "target", request.Target) ?? goal.Target;
+        goal.CurrentValue = Finite(problem, "current_value", request.CurrentValue) ?? goal.CurrentValue;
+        goal.TargetDate = Check.Utc(request.TargetDate) ?? goal.TargetDate;
+        goal.Status = request.Status ?? goal.Status;
+        goal.Priority = request.Priority ?? goal.Priority;
+    }
+
+    private static double? Finite(ValidationProblem problem, string field, double? value)
+    {
+        if (value is { } v && !double.IsFinite(v))
+        {
+            problem.Add(field, "must be a finite number");
+        }
+
+        return value;
+    }
+
+    private async Task<Goal> FindAsync(string id, CancellationToken ct) =>
+        await db.Goals.FirstOrDefaultAsync(g => g.Id == id, ct) ?? throw ProblemException.NotFound("Goal");
+}

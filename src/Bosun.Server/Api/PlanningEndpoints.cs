@@ -1,0 +1,67 @@
+using Bosun.Core.Common;
+using Bosun.Core.Planning;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Bosun.Server.Api;
+
+public sealed record AddDependency(string? DependsOn);
+
+public sealed record AddComment(string? Body);
+
+public static class PlanningEndpoints
+{
+    public static void MapPlanning(this IEndpointRouteBuilder api)
+    {
+        var projects = api.MapGroup("/projects").WithTags("Projects");
+        projects.MapGet("", (ProjectStatus? status, int? limit, string? cursor, ProjectService s, CancellationToken ct) =>
+            s.ListAsync(status, PageRequest.From(limit, cursor), ct)).WithSummary("List projects");
+        projects.MapPost("", async Task<Created<ProjectView>> (ProjectRequest body, ProjectService s, CancellationToken ct) =>
+        {
+            var project = await s.CreateAsync(body, ct);
+            return TypedResults.Created($"/api/v1/projects/{project.Id}", project);
+        }).WithSummary("Create a project");
+        projects.MapGet("/{id}", (string id, ProjectService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a project (by id or key)");
+        projects.MapPatch("/{id}", (string id, ProjectRequest body, ProjectService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
+            .WithSummary("Change a project");
+
+        var goals = api.MapGroup("/goals").WithTags("Goals");
+        goals.MapGet("", (string? project, GoalStatus? status, int? limit, string? cursor, GoalService s, CancellationToken ct) =>
+            s.ListAsync(project, status, PageRequest.From(limit, cursor), ct)).WithSummary("List goals with their progress");
+        goals.MapPost("", async Task<Created<GoalView>> (GoalRequest body, GoalService s, CancellationToken ct) =>
+        {
+            var goal = await s.CreateAsync(body, ct);
+            return TypedResults.Created($"/api/v1/goals/{goal.Id}", goal);
+        }).WithSummary("Set a goal");
+        goals.MapGet("/{id}", (string id, GoalService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a goal");
+        goals.MapPatch("/{id}", (string id, GoalRequest body, GoalService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
+            .WithSummary("Change a goal or record its current value");
+
+        var work = api.MapGroup("/work").WithTags("Work items");
+        work.MapGet("", (string? status, string? assignee, string? project, string? type, string? label, string? parent, string? goal, string? q,
+                int? limit, string? cursor, WorkItemService s, CancellationToken ct) =>
+            s.ListAsync(new WorkItemFilter(status, assignee, project, type, label, parent, goal, q), PageRequest.From(limit, cursor), ct))
+            .WithSummary("List work items; filter by status (comma-separated), assignee, project, type, label, parent, goal, q");
+        work.MapPost("", async Task<Created<WorkItemView>> (CreateWorkItem body, WorkItemService s, CancellationToken ct) =>
+        {
+            var item = await s.CreateAsync(body, ct);
+            return TypedResults.Created($"/api/v1/work/{item.Id}", item);
+        }).WithSummary("Create a work item");
+        work.MapGet("/{id}", (string id, WorkItemService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a work item (by id or key, e.g. WEB-42)");
+        work.MapPatch("/{id}", (string id, UpdateWorkItem body, WorkItemService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
+            .WithSummary("Change a work item; a status change must follow the workflow (409 lists the allowed moves)");
+        work.MapPost("/{id}/dependencies", (string id, AddDependency body, WorkItemService s, CancellationToken ct) =>
+            s.AddDependencyAsync(id, body.DependsOn, ct)).WithSummary("Make the item wait for another (a cycle is refused)");
+        work.MapDelete("/{id}/dependencies/{dependsOn}", (string id, string dependsOn, WorkItemService s, CancellationToken ct) =>
+            s.RemoveDependencyAsync(id, dependsOn, ct)).WithSummary("Remove a dependency");
+        work.MapGet("/{id}/comments", (string id, int? limit, string? cursor, WorkItemService s, CancellationToken ct) =>
+            s.ListCommentsAsync(id, PageRequest.From(limit, cursor), ct)).WithSummary("List an item's comments, oldest first");
+        work.MapPost("/{id}/comments", async Task<Created<CommentView>> (string id, AddComment body, WorkItemService s, CancellationToken ct) =>
+        {
+            var comment = await s.AddCommentAsync(id, body.Body, ct);
+            return TypedResults.Created($"/api/v1/work/{comment.WorkItemId}/comments", comment);
+        }).WithSummary("Comment on an item");
+    }
+}

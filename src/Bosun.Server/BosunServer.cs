@@ -1,0 +1,85 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Governance;
+using Bosun.Core.Identity;
+using Bosun.Core.Planning;
+using Bosun.Server.Api;
+using Bosun.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Bosun.Server;
+
+public sealed class BosunServerOptions
+{
+    public required StoreOptions Store { get; init; }
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
+    public long MaxRequestBodyBytes { get; init; } = 1 << 20;
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// Background sweeps (lease reaper, webhook delivery). Tests that drive time by hand turn them off.
+    public bool RunBackgroundJobs { get; init; } = true;
+}
+
+public static class BosunServer
+{
+    public static WebApplication Build(BosunServerOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Bosun", Args = [] });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Clock);
+        builder.Services.AddBosunStore(options.Store);
+        AddFeatures(builder.Services);
+        builder.Services.ConfigureHttpJsonOptions(json => BosunJson.Configure(json.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Bosun API";
+            document.Info.Description = "Control plane for teams of AI agents and people. Authenticate with 'Authorization: Bearer <token>'.";
+            return Task.CompletedTask;
+        }));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseMiddleware<ProblemMiddleware>();
+        app.UseRouting();
+        app.UseMiddleware<BodyLimitMiddleware>();
+        app.UseMiddleware<AuthenticationMiddleware>();
+        app.UseMiddleware<UnitOfWorkMiddleware>();
+
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health").ExcludeFromDescription();
+        app.MapOpenApi();
+        var api = app.MapGroup("/api/v1");
+        api.MapIdentity();
+        api.MapPlanning();
+        api.MapGovernance();
+        api.MapFallback(() => Results.Problem(statusCode: 404, title: "Not found", detail: "No such API endpoint.", type: "/problems/not-found"));
+        return app;
+    }
+
+    public static void AddFeatures(IServiceCollection services)
+    {
+        services.AddScoped<AuthService>();
+        services.AddScoped<TenantService>();
+        services.AddScoped<PeopleService>();
+        services.AddScoped<AgentService>();
+        services.AddScoped<TokenService>();
+        services.AddScoped<ProjectService>();
+        services.AddScoped<GoalService>();
+        services.AddScoped<WorkItemService>();
+        services.AddScoped<AuditService>();
+    }
+
+    /// Applies pending migrations; Bosun refuses to serve on a schema older than its code.
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await Migrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<BosunDb>(), ct);
+    }
+}

@@ -1,0 +1,41 @@
+using Bosun.Core.Common;
+using Bosun.Core.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+
+namespace Bosun.Server.Http;
+
+/// Bearer tokens for the API and MCP: the token decides the tenant, never the URL.
+public sealed class AuthenticationMiddleware(RequestDelegate next)
+{
+    public const string PrincipalItem = "bosun.principal";
+
+    public async Task InvokeAsync(HttpContext context, AuthService auth, RequestContext request)
+    {
+        request.RequestId = context.TraceIdentifier;
+        var endpoint = context.GetEndpoint();
+        var path = context.Request.Path;
+        var guarded = path.StartsWithSegments("/api") || path.StartsWithSegments("/mcp");
+        if (!guarded || endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        var secret = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+        var principal = secret is null ? null : await auth.AuthenticateAsync(secret, context.RequestAborted);
+        if (principal is null)
+        {
+            var problem = new ProblemException(401, "Unauthorized",
+                secret is null ? "Send an API token as 'Authorization: Bearer <token>'." : "The token is unknown, revoked or expired.",
+                "/problems/unauthorized");
+            problem.Headers["WWW-Authenticate"] = "Bearer";
+            throw problem;
+        }
+
+        request.EnterTenant(principal.TenantId, principal.Actor, principal.PersonRole, principal.AgentRole, principal.TokenId);
+        context.Items[PrincipalItem] = principal;
+        await next(context);
+    }
+}

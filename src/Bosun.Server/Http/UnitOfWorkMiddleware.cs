@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using System.Text;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Governance;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Server.Http;
+
+/// Endpoints that open their own short transactions (long polls, streams) carry this marker.
+public sealed class OwnsTransactionAttribute : Attribute;
+
+/// One API request is one transaction: the mutation, its audit rows and its idempotency record commit
+/// together before the client sees a success, and any error rolls all of it back. A POST or PATCH with
+/// an Idempotency-Key is answered from the stored first response when retried with the same body.
+public sealed class UnitOfWorkMiddleware(RequestDelegate next, TimeProvider clock)
+{
+    private const string KeyHeader = "Idempotency-Key";
+
+    public async Task InvokeAsync(HttpContext context, BosunDb db)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint is null || !context.Request.Path.StartsWithSegments("/api") || endpoint.Metadata.GetMetadata<OwnsTransactionAttribute>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
+        var method = context.Request.Method;
+        var write = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method);
+        var key = write && db.Context.HasTenant && (HttpMethods.IsPost(method) || HttpMethods.IsPatch(method) || HttpMethods.IsPut(method))
+            ? context.Request.Headers[KeyHeader].ToString()
+            : "";
+        if (key.Length > 200)
+        {
+            throw ProblemException.Invalid(KeyHeader, "must be at most 200 characters");
+        }
+
+        await using var transaction = await TransactionExtensions.BeginAsync(db, write, context.RequestAborted);
+        string? requestHash = null;
+        if (key.Length > 0)
+        {
+            requestHash = await HashRequestAsync(context, db.Context);
+            var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Key == key, context.RequestAborted);
+            if (previous is not null)
+            {
+                if (previous.RequestHash != requestHash)
+                {
+                    throw new ProblemException(422, "Idempotency key reused",
+                        $"The {KeyHeader} '{key}' was already used for a different request.", "/problems/idempotency-key-reused");
+                }
+
+                await ReplayAsync(context, previous);
+                return;
+            }
+        }
+
+        if (!write)
+        {
+            await next(context);
+            await transaction.CommitAsync(context.RequestAborted);
+            return;
+        }
+
+        // Hold the response until the commit: a client must never see success for a write that then fails.
+        var original = context.Response.Body;
+        using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        try
+        {
+            await next(context);
+            if (context.Response.StatusCode < 400)
+            {
+                if (requestHash is not null)
+                {
+                    db.IdempotencyRecords.Add(new IdempotencyRecord
+                    {
+                        Key = key,
+                        RequestHash = requestHash,
+                        StatusCode = context.Response.StatusCode,
+                        ContentType = context.Response.ContentType,
+                        Location = context.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
+                        ResponseBody = buffer.ToArray(),
+                        CreatedAt = clock.GetUtcNow().UtcDateTime,
+                    });
+                    await db.SaveChangesAsync(context.RequestAborted);
+                }
+
+                await transaction.CommitAsync(context.RequestAborted);
+            }
+            else
+            {
+                await transaction.RollbackAsync(context.RequestAborted);
+            }
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+
+        buffer.Position = 0;
+        await buffer.CopyToAsync(original, context.RequestAborted);
+    }
+
+    private static async Task<string> HashRequestAsync(HttpContext context, RequestContext request)
+    {
+        context.Request.EnableBuffering();
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        context.Request.Body.Position = 0;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{context.Request.Method}\n{context.Request.Path}{context.Request.QueryString}\n{request.Actor.Ref}\n"));
+        hash.AppendData(body.ToArray());
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static async Task ReplayAsync(HttpContext context, IdempotencyRecord previous)
+    {
+        context.Response.StatusCode = previous.StatusCode;
+        if (previous.ContentType is not null)
+        {
+            context.Response.ContentType = previous.ContentType;
+        }
+
+        if (previous.Location is not null)
+        {
+            context.Response.Headers.Location = previous.Location;
+        }
+
+        context.Response.Headers["Idempotent-Replayed"] = "true";
+        await context.Response.Body.WriteAsync(previous.ResponseBody, context.RequestAborted);
+    }
+}
