@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs Bosun's whole test suite: unit, API integration (SQLite and a throwaway PostgreSQL) and browser tests.
+# Installs what the tests need on Debian when it is missing: PostgreSQL server binaries and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing ${missing[*]} ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]}) and run again." >&2
+    exit 1
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet tool restore >/dev/null
+dotnet build Bosun.sln -c Release -nologo -v quiet
+
+# The model and the generated migrations must agree for both providers.
+for provider in Sqlite Postgres; do
+  dotnet ef migrations has-pending-model-changes --no-build --configuration Release \
+    --project "src/Bosun.Migrations.$provider" >/dev/null \
+    || { echo "The $provider migrations are behind the model: add a migration." >&2; exit 1; }
+done
+
+results="$(mktemp -d)"
+status=0
+dotnet test Bosun.sln -c Release --no-build --logger "trx;LogFileName=bosun.trx" --results-directory "$results" "$@" || status=$?
+
+# One plain summary line, whatever the runner printed above.
+if compgen -G "$results/*.trx" >/dev/null; then
+  python3 - "$results"/*.trx <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)); skipped += int(c.get("notExecuted", 0))
+print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+fi
+exit $status
