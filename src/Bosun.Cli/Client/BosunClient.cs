@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Bosun.Server.Http;
+
+namespace Bosun.Cli.Client;
+
+/// A failed API call, carrying the server's problem details.
+public sealed class ApiProblem(int status, JsonElement? problem, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+    public JsonElement? Problem { get; } = problem;
+}
+
+/// Where the CLI finds a running Bosun and the token to use: --url/--token, then BOSUN_URL/BOSUN_TOKEN,
+/// then the file `bosun login` wrote.
+public sealed record ClientSettings(string Url, string? Token)
+{
+    public static readonly Option<string?> UrlOption = new("--url") { Description = "Bosun server URL (or BOSUN_URL)", Recursive = true };
+    public static readonly Option<string?> TokenOption = new("--token") { Description = "API token (or BOSUN_TOKEN)", Recursive = true };
+
+    public static string ConfigPath =>
+        Environment.GetEnvironmentVariable("BOSUN_CONFIG")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "bosun", "config.json");
+
+    public static ClientSettings Resolve(ParseResult result)
+    {
+        var saved = Load();
+        var url = result.GetValue(UrlOption) ?? Environment.GetEnvironmentVariable("BOSUN_URL") ?? saved?.Url ?? "http://127.0.0.1:5080";
+        var token = result.GetValue(TokenOption) ?? Environment.GetEnvironmentVariable("BOSUN_TOKEN") ?? saved?.Token;
+        return new ClientSettings(url.TrimEnd('/'), token);
+    }
+
+    public static ClientSettings? Load()
+    {
+        var path = ConfigPath;
+        return File.Exists(path) ? JsonSerializer.Deserialize<ClientSettings>(File.ReadAllText(path), BosunJson.Options) : null;
+    }
+
+    /// Saved readable by the user only: the file holds a bearer token.
+    public void Save()
+    {
+        var path = ConfigPath;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, BosunJson.Options));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+}
+
+/// The REST API as the CLI uses it. Tests swap the transport for the in-process server with <see cref="HandlerOverride"/>.
+public sealed class BosunClient : IDisposable
+{
+    public static readonly AsyncLocal<Func<HttpMessageHandler>?> HandlerOverride = new();
+
+    private readonly HttpClient _http;
+
+    public BosunClient(ClientSettings settings)
+    {
+        _http = HandlerOverride.Value is { } handler ? new HttpClient(handler()) : new HttpClient();
+        _http.BaseAddress = new Uri(settings.Url + "/");
+        _http.Timeout = TimeSpan.FromMinutes(2);
+        if (settings.Token is { } token)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    public HttpClient Http => _http;
+
+    public Task<JsonElement> GetAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Get, path, null, ct);
+
+    public Task<JsonElement> PostAsync(string path, object? body, CancellationToken ct = default) => SendAsync(HttpMethod.Post, path, body, ct);
+
+    public Task<JsonElement> PatchAsync(string path, object? body, CancellationToken ct = default) => SendAsync(HttpMethod.Patch, path, body, ct);
+
+    public Task<JsonElement> DeleteAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Delete, path, null, ct);
+
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (body is not null)
+        {
+            request.Content = body as HttpContent ?? JsonContent.Create(body, options: BosunJson.Options);
+        }
+
+        using var response = await _http.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        JsonElement? json = text.Length > 0 && (response.Content.Headers.ContentType?.MediaType?.Contains("json") ?? false)
+            ? JsonDocument.Parse(text).RootElement.Clone()
+            : null;
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = json?.TryGetProperty("detail", out var d) == true ? d.GetString() : text;
+            throw new ApiProblem((int)response.StatusCode, json, $"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}");
+        }
+
+        return json ?? default;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
