@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
 using Bosun.Core.Planning;
@@ -44,6 +45,11 @@ public static class BosunServer
             document.Info.Description = "Control plane for teams of AI agents and people. Authenticate with 'Authorization: Bearer <token>'.";
             return Task.CompletedTask;
         }));
+        if (options.RunBackgroundJobs)
+        {
+            builder.Services.AddHostedService<LeaseReaperService>();
+        }
+
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -59,6 +65,7 @@ public static class BosunServer
         api.MapIdentity();
         api.MapPlanning();
         api.MapGovernance();
+        api.MapDispatch();
         api.MapFallback(() => Results.Problem(statusCode: 404, title: "Not found", detail: "No such API endpoint.", type: "/problems/not-found"));
         return app;
     }
@@ -74,6 +81,12 @@ public static class BosunServer
         services.AddScoped<GoalService>();
         services.AddScoped<WorkItemService>();
         services.AddScoped<AuditService>();
+        services.AddSingleton<WorkSignal>();
+        services.AddSingleton<LeaseReaper>();
+        services.AddScoped<DispatchContext>();
+        services.AddScoped<ClaimService>();
+        services.AddScoped<RunService>();
+        services.AddScoped<ApprovalService>();
     }
 
     /// Applies pending migrations; Bosun refuses to serve on a schema older than its code.

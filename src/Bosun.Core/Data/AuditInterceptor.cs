@@ -14,6 +14,9 @@ public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesIntercepto
     // Secrets never reach the audit log, not even as hashes.
     private static readonly HashSet<string> Hidden = ["PasswordHash", "TokenHash", "LeaseToken", "NextItemNumber", "FailedSignIns"];
 
+    // Liveness signals (heartbeats, lease extensions, progress notes) change constantly and are kept on the run itself.
+    private static readonly HashSet<string> Liveness = ["LeaseExpiresAt", "HeartbeatAt", "Progress", "CheckpointJson", "LastHeartbeatAt", "LastUsedAt"];
+
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
         Prepare(eventData.Context);
@@ -94,7 +97,7 @@ public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesIntercepto
         foreach (var property in entry.Properties)
         {
             var name = property.Metadata.Name;
-            if (Hidden.Contains(name) || name is "TenantId" or "Id" or "CreatedAt" or "UpdatedAt")
+            if (Hidden.Contains(name) || Liveness.Contains(name) || name is "TenantId" or "Id" or "CreatedAt" or "UpdatedAt")
             {
                 continue;
             }

@@ -19,7 +19,7 @@ public sealed record UpdateWorkItem(
 public sealed record WorkItemFilter(
     string? Status, string? Assignee, string? Project, string? Type, string? Label, string? Parent, string? Goal, string? Search);
 
-public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProvider clock)
+public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProvider clock, Dispatch.WorkSignal signal)
 {
     public static readonly IReadOnlyList<string> DefaultTypes = ["task", "ticket", "card", "activity", "question", "review", "escalation"];
     private const int MaxLabels = 20;
@@ -166,6 +166,11 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
         }
 
         await db.SaveChangesAsync(ct);
+        if (item.Status == WorkStatus.Ready)
+        {
+            signal.Pulse();
+        }
+
         return await ViewAsync(item, ct);
     }
 
@@ -209,6 +214,11 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
         }
 
         await db.SaveChangesAsync(ct);
+        if (_pulseAfterSave)
+        {
+            signal.Pulse();
+        }
+
         return await ViewAsync(item, ct);
     }
 
@@ -221,9 +231,17 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
             throw IllegalMove(item, to);
         }
 
-        if (to == WorkStatus.Claimed)
+        if (to is WorkStatus.Claimed or WorkStatus.InProgress)
         {
-            throw new ProblemException(409, "Illegal transition", "Work is claimed through POST /api/v1/work/claim or /work/{id}/start, which record a run.", "/problems/illegal-transition");
+            throw new ProblemException(409, "Illegal transition",
+                $"{item.Key} is taken with POST /api/v1/work/claim (agents) or POST /api/v1/work/{item.Key}/start (people), which record a run.",
+                "/problems/illegal-transition");
+        }
+
+        if (item.Status == WorkStatus.AwaitingApproval && to != WorkStatus.Cancelled)
+        {
+            throw new ProblemException(409, "Awaiting approval",
+                $"{item.Key} waits for a reviewer: approve, reject or request changes through /api/v1/approvals.", "/problems/awaiting-approval");
         }
 
         if (to == WorkStatus.Done && item.ApprovalRequired)
@@ -231,19 +249,31 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
             throw new ProblemException(409, "Approval required", $"{item.Key} has an approval gate: it is done when a reviewer approves its output.", "/problems/approval-required");
         }
 
-        if (to is WorkStatus.InProgress && await UnfinishedDependenciesAsync(item.Id, ct) is { Count: > 0 } waiting)
+        if (item.Status == WorkStatus.AwaitingApproval)
         {
-            throw new ProblemException(409, "Dependencies not done", $"{item.Key} waits for {string.Join(", ", waiting)}.", "/problems/dependencies-not-done");
+            var now = Now;
+            await db.Approvals.Where(a => a.WorkItemId == item.Id && a.Status == Governance.ApprovalStatus.Pending)
+                .ForEachAsync(a => { a.Status = Governance.ApprovalStatus.Expired; a.DecidedAt = now; a.DecisionNote = "The item was cancelled."; }, ct);
+        }
+
+        if (Workflow.IsActive(item.Status) && !Workflow.IsActive(to))
+        {
+            // The worker holding it learns on its next heartbeat ("stop": true).
+            await Dispatch.RunService.EndActiveRunAsync(db, item, to == WorkStatus.Cancelled ? "cancelled" : "moved", Now, ct);
+        }
+
+        if (item.Status == WorkStatus.Failed && to == WorkStatus.Ready)
+        {
+            // A person re-queued a failed item: it gets a fresh set of attempts.
+            item.Attempts = 0;
         }
 
         item.Status = to;
         item.CompletedAt = to == WorkStatus.Done ? Now : item.CompletedAt;
-        if (!Workflow.IsActive(to))
-        {
-            item.LeaseToken = null;
-            item.LeaseExpiresAt = null;
-        }
+        _pulseAfterSave |= to is WorkStatus.Ready or WorkStatus.Done;
     }
+
+    private bool _pulseAfterSave;
 
     public static ProblemException IllegalMove(WorkItem item, WorkStatus to)
     {

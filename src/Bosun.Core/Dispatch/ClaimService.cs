@@ -1,0 +1,220 @@
+using System.Data.Common;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Identity;
+using Bosun.Core.Planning;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Bosun.Core.Dispatch;
+
+/// Hands ready work to agents. The pick and the lease happen in one short transaction: on PostgreSQL the
+/// candidates are locked with FOR UPDATE SKIP LOCKED so concurrent claimers never get the same item; on
+/// SQLite the transaction starts with BEGIN IMMEDIATE, so claims are serialised by the single writer.
+public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder)
+{
+    public const int MaxBatch = 100;
+    public const int MaxWaitSeconds = 60;
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
+
+    public async Task<ClaimResponse> ClaimAsync(ClaimRequest request, CancellationToken ct)
+    {
+        var problem = new ValidationProblem();
+        var max = Check.Range(problem, "max", request.Max, 1, MaxBatch) ?? 1;
+        var wait = Check.Range(problem, "wait_seconds", request.WaitSeconds, 0, MaxWaitSeconds) ?? 0;
+        problem.ThrowIfAny();
+        if (context.Actor.Type != ActorType.Agent)
+        {
+            throw ProblemException.Forbidden("Only agents claim from the queue; people start an item with POST /api/v1/work/{id}/start.");
+        }
+
+        string? projectId = null;
+        if (request.Project is { Length: > 0 } projectRef)
+        {
+            var key = projectRef.ToUpperInvariant();
+            projectId = await db.InTransactionAsync(c => db.Projects.Where(p => p.Id == projectRef || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(c), write: false, ct)
+                        ?? throw ProblemException.Invalid("project", "no such project");
+        }
+
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait);
+        while (true)
+        {
+            var claimed = await TryClaimAsync(max, projectId, ct);
+            if (claimed.Count > 0 || clock.GetUtcNow() >= deadline)
+            {
+                return new ClaimResponse(claimed);
+            }
+
+            var left = deadline - clock.GetUtcNow();
+            await signal.WaitAsync(left < RecheckInterval ? left : RecheckInterval, ct);
+        }
+    }
+
+    private async Task<IReadOnlyList<ClaimedWork>> TryClaimAsync(int max, string? projectId, CancellationToken ct)
+    {
+        var agentId = context.Actor.Id!;
+
+        // A read-only look first, so idle pollers never queue for SQLite's writer lock.
+        var agent = await db.InTransactionAsync(async c =>
+        {
+            var found = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == agentId, c);
+            CheckAgent(found, await ActiveRunsAsync(agentId, c));
+            return await AnyCandidateAsync(found, projectId, c) ? found : null;
+        }, write: false, ct);
+        if (agent is null)
+        {
+            return [];
+        }
+
+        var leases = await db.InTransactionAsync(async c =>
+        {
+            var fresh = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == agentId, c);
+            var active = await ActiveRunsAsync(agentId, c);
+            CheckAgent(fresh, active);
+            var room = Math.Min(max, fresh.MaxConcurrentRuns - active);
+            var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, c);
+            return await LeaseAsync(fresh, ids, c);
+        }, write: true, ct);
+
+        if (leases.Count == 0)
+        {
+            return [];
+        }
+
+        return await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
+    }
+
+    private void CheckAgent(Agent agent, int activeRuns)
+    {
+        if (!agent.Enabled)
+        {
+            throw ProblemException.Forbidden($"Agent {agent.Name} is disabled.");
+        }
+
+        if (activeRuns >= agent.MaxConcurrentRuns)
+        {
+            var problem = new ProblemException(429, "Too many active runs",
+                $"Agent {agent.Name} already holds {activeRuns} of its {agent.MaxConcurrentRuns} concurrent runs; finish or release one first.",
+                "/problems/concurrency-limit");
+            problem.Headers["Retry-After"] = "5";
+            throw problem;
+        }
+    }
+
+    private Task<int> ActiveRunsAsync(string agentId, CancellationToken ct) =>
+        db.Runs.CountAsync(r => r.AgentId == agentId && r.Status == RunStatus.Active, ct);
+
+    private async Task<bool> AnyCandidateAsync(Agent agent, string? projectId, CancellationToken ct) =>
+        (await SelectCandidatesAsync(agent, projectId, 1, lockRows: false, ct)).Count > 0;
+
+    private async Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, CancellationToken ct)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+
+        // Directly assigned items always; role-assigned and unassigned ones only in projects the agent serves
+        // (an agent linked to no project serves all). Dependencies must all be done.
+        var sql = $"""
+            SELECT w.id FROM work_items w
+            JOIN projects p ON p.tenant_id = w.tenant_id AND p.id = w.project_id
+            WHERE w.tenant_id = @tenant AND w.status = 'ready' AND p.status = 'active'
+              {(projectId is null ? "" : "AND w.project_id = @project")}
+              AND (w.assignee_agent_id = @agent
+                   OR (w.assignee_agent_id IS NULL AND w.assignee_user_id IS NULL
+                       AND (w.assignee_role IS NULL OR w.assignee_role = @role)
+                       AND (NOT EXISTS (SELECT 1 FROM agent_projects ap WHERE ap.tenant_id = @tenant AND ap.agent_id = @agent)
+                            OR EXISTS (SELECT 1 FROM agent_projects ap WHERE ap.tenant_id = @tenant AND ap.agent_id = @agent AND ap.project_id = w.project_id))))
+              AND NOT EXISTS (
+                  SELECT 1 FROM work_item_dependencies d
+                  JOIN work_items dep ON dep.tenant_id = d.tenant_id AND dep.id = d.depends_on_id
+                  WHERE d.tenant_id = w.tenant_id AND d.work_item_id = w.id AND dep.status <> 'done')
+            ORDER BY w.priority DESC, w.id
+            LIMIT @limit
+            {(lockRows && db.IsPostgres ? "FOR UPDATE OF w SKIP LOCKED" : "")}
+            """;
+        await using var command = Command(sql);
+        Add(command, "tenant", context.RequireTenant());
+        Add(command, "agent", agent.Id);
+        Add(command, "role", agent.Role);
+        Add(command, "limit", limit);
+        if (projectId is not null)
+        {
+            Add(command, "project", projectId);
+        }
+
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    private async Task<List<Lease>> LeaseAsync(Agent agent, List<string> ids, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var expires = RunService.LeaseUntil(now, agent, now);
+        var leases = new List<Lease>(ids.Count);
+        foreach (var id in ids)
+        {
+            var runId = Ids.New();
+            var token = Secrets.NewToken("lease");
+            await using var command = Command("""
+                UPDATE work_items
+                SET status = 'claimed', attempts = attempts + 1, active_run_id = @run, lease_token = @token,
+                    lease_expires_at = @expires, updated_at = @now
+                WHERE tenant_id = @tenant AND id = @id AND status = 'ready'
+                RETURNING attempts
+                """);
+            Add(command, "tenant", context.RequireTenant());
+            Add(command, "id", id);
+            Add(command, "run", runId);
+            Add(command, "token", token);
+            Add(command, "expires", expires);
+            Add(command, "now", now);
+            var attempt = await command.ExecuteScalarAsync(ct);
+            if (attempt is null)
+            {
+                continue;
+            }
+
+            var number = Convert.ToInt32(attempt);
+            db.Runs.Add(new Run
+            {
+                Id = runId,
+                WorkItemId = id,
+                Attempt = number,
+                AgentId = agent.Id,
+                LeaseToken = token,
+                LeaseExpiresAt = expires,
+                StartedAt = now,
+            });
+            Governance.AuditLog.Record(db, "work_item.claimed", "work_item", id,
+                new { status = new { before = "ready", after = "claimed" }, run = new { after = runId }, attempt = new { after = number } }, now);
+            leases.Add(new Lease(runId, number, token, expires));
+        }
+
+        await db.SaveChangesAsync(ct);
+        return leases;
+    }
+
+    private DbCommand Command(string sql)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        return command;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+}

@@ -1,0 +1,406 @@
+using System.Text.Json;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Governance;
+using Bosun.Core.Identity;
+using Bosun.Core.Planning;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Core.Dispatch;
+
+public sealed record RunFilter(string? WorkItem, string? Agent, RunStatus? Status);
+
+/// The life of a run after its claim: heartbeats, completion, failure, release, and the escalation that
+/// follows too many failures. Every call locks the work item row first and checks the lease token, so a
+/// worker whose lease was lost (and whose item was re-claimed) changes nothing.
+public sealed class RunService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, WorkItemService workItems, DispatchContext contextBuilder)
+{
+    /// How long a lease lasts without a heartbeat (shorter if the agent's run timeout is shorter).
+    public static readonly TimeSpan LeaseLength = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan AgentSeenResolution = TimeSpan.FromSeconds(10);
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public static DateTime LeaseUntil(DateTime now, Agent agent, DateTime startedAt)
+    {
+        var lease = TimeSpan.FromSeconds(Math.Min(agent.RunTimeoutSeconds, LeaseLength.TotalSeconds));
+        var hardStop = startedAt.AddSeconds(agent.RunTimeoutSeconds);
+        var until = now + lease;
+        return until < hardStop ? until : hardStop;
+    }
+
+    public async Task<RunView> GetAsync(string id, CancellationToken ct) =>
+        RunView.From(await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) ?? throw ProblemException.NotFound("Run"));
+
+    public async Task<Page<RunView>> ListAsync(RunFilter filter, PageRequest page, CancellationToken ct)
+    {
+        var query = db.Runs.AsNoTracking().AsQueryable();
+        if (filter.WorkItem is { Length: > 0 } itemRef)
+        {
+            var item = await workItems.FindAsync(itemRef, ct);
+            query = query.Where(r => r.WorkItemId == item.Id);
+        }
+
+        if (filter.Agent is { Length: > 0 } agent)
+        {
+            query = query.Where(r => r.AgentId == agent);
+        }
+
+        if (filter.Status is { } status)
+        {
+            query = query.Where(r => r.Status == status);
+        }
+
+        if (page.Cursor is { } cursor)
+        {
+            query = query.Where(r => string.Compare(r.Id, cursor) > 0);
+        }
+
+        return await query.OrderBy(r => r.Id).ToPageAsync(page, r => r.Id, RunView.From, ct);
+    }
+
+    public async Task<HeartbeatResponse> HeartbeatAsync(string runId, HeartbeatRequest request, CancellationToken ct)
+    {
+        var (run, item) = await LoadLockedAsync(runId, request.LeaseToken, ct);
+        if (run.Status != RunStatus.Active)
+        {
+            // Ended by someone else (cancelled, stopped by a budget): tell the worker to stop rather than fail it.
+            return run.StopReason is { } reason ? new HeartbeatResponse(true, reason, null) : throw Ended(run);
+        }
+
+        EnsureHoldsLease(run, item);
+        var now = Now;
+        run.HeartbeatAt = now;
+        run.Progress = Check.Text(new ValidationProblem(), "progress", request.Progress, 4000) ?? run.Progress;
+        if (Check.Json(request.Checkpoint) is { } checkpoint)
+        {
+            run.CheckpointJson = checkpoint;
+            item.CheckpointJson = checkpoint;
+        }
+
+        if (item.Status == WorkStatus.Claimed)
+        {
+            item.Status = WorkStatus.InProgress;
+        }
+
+        string? stop = run.StopReason;
+        if (run.AgentId is { } agentId)
+        {
+            var agent = await db.Agents.FirstAsync(a => a.Id == agentId, ct);
+            if (agent.LastHeartbeatAt is null || now - agent.LastHeartbeatAt > AgentSeenResolution)
+            {
+                agent.LastHeartbeatAt = now;
+            }
+
+            if (now >= run.StartedAt.AddSeconds(agent.RunTimeoutSeconds))
+            {
+                stop ??= "timeout";
+            }
+            else if (stop is null)
+            {
+                run.LeaseExpiresAt = LeaseUntil(now, agent, run.StartedAt);
+                item.LeaseExpiresAt = run.LeaseExpiresAt;
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+        return new HeartbeatResponse(stop is not null, stop, run.LeaseExpiresAt);
+    }
+
+    public async Task<RunOutcome> CompleteAsync(string runId, CompleteRequest request, CancellationToken ct)
+    {
+        var (run, item) = await LoadLockedAsync(runId, request.LeaseToken, ct);
+        EnsureActive(run);
+        EnsureHoldsLease(run, item);
+        var problem = new ValidationProblem();
+        var summary = Check.Text(problem, "summary", request.Summary, 20_000);
+        if (request.Artifacts is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined) })
+        {
+            problem.Add("artifacts", "must be an object such as {\"commits\": [...], \"pull_requests\": [...], \"checks\": [...]}");
+        }
+
+        problem.ThrowIfAny();
+        var now = Now;
+        run.Status = RunStatus.Completed;
+        run.EndedAt = now;
+        run.OutputJson = Check.Json(request.Output);
+        run.Summary = summary;
+        run.ArtifactsJson = Check.Json(request.Artifacts);
+        ClearLease(item);
+        item.OutputJson = run.OutputJson ?? item.OutputJson;
+
+        string? approvalId = null;
+        if (item.ApprovalRequired)
+        {
+            item.Status = WorkStatus.AwaitingApproval;
+            var approval = new Approval
+            {
+                Kind = ApprovalKind.WorkOutput,
+                Subject = $"Review {item.Key}: {item.Title}",
+                WorkItemId = item.Id,
+                RunId = run.Id,
+                ProjectId = item.ProjectId,
+                RequestedByRef = context.Actor.Ref,
+                OutputJson = run.OutputJson,
+                Summary = summary,
+            };
+            db.Approvals.Add(approval);
+            approvalId = approval.Id;
+        }
+        else
+        {
+            item.Status = WorkStatus.Done;
+            item.CompletedAt = now;
+            item.RevisionNotes = null;
+        }
+
+        await db.SaveChangesAsync(ct);
+        if (item.Status == WorkStatus.Done)
+        {
+            signal.Pulse();
+        }
+
+        return new RunOutcome(RunView.From(run), await workItems.ViewAsync(item, ct), approvalId, null);
+    }
+
+    public async Task<RunOutcome> FailAsync(string runId, FailRequest request, CancellationToken ct)
+    {
+        var (run, item) = await LoadLockedAsync(runId, request.LeaseToken, ct);
+        EnsureActive(run);
+        EnsureHoldsLease(run, item);
+        var problem = new ValidationProblem();
+        var error = Check.Text(problem, "error", request.Error, 20_000, required: true);
+        problem.ThrowIfAny();
+        run.Status = RunStatus.Failed;
+        run.EndedAt = Now;
+        run.Error = error;
+        run.Retryable = request.Retryable ?? true;
+        var escalation = await AfterFailureAsync(run, item, run.Retryable.Value, ct);
+        await db.SaveChangesAsync(ct);
+        return new RunOutcome(RunView.From(run), await workItems.ViewAsync(item, ct), null, escalation);
+    }
+
+    public async Task<RunOutcome> ReleaseAsync(string runId, ReleaseRequest request, CancellationToken ct)
+    {
+        var (run, item) = await LoadLockedAsync(runId, request.LeaseToken, ct);
+        EnsureActive(run);
+        EnsureHoldsLease(run, item);
+        run.Status = RunStatus.Released;
+        run.EndedAt = Now;
+        run.Summary = Check.Text(new ValidationProblem(), "reason", request.Reason, 4000);
+        ClearLease(item);
+        item.Status = WorkStatus.Ready;
+
+        // The claim counted an attempt; giving the item back is not a failure, so it does not count.
+        item.Attempts = Math.Max(0, item.Attempts - 1);
+        await db.SaveChangesAsync(ct);
+        signal.Pulse();
+        return new RunOutcome(RunView.From(run), await workItems.ViewAsync(item, ct), null, null);
+    }
+
+    /// A person takes an item by hand. No lease expires for people, but the run is recorded all the same.
+    public async Task<ClaimedWork> StartAsync(string idOrKey, CancellationToken ct)
+    {
+        if (context.Actor.Type != ActorType.Person)
+        {
+            throw ProblemException.Forbidden("Agents claim work with POST /api/v1/work/claim.");
+        }
+
+        Permissions.Require(context, Capability.EditWork);
+        var found = await workItems.FindAsync(idOrKey, ct);
+        await RowLock.LockAsync(db, "work_items", found.Id, ct);
+        await db.Entry(found).ReloadAsync(ct);
+        if (found.Status != WorkStatus.Ready)
+        {
+            throw WorkItemService.IllegalMove(found, WorkStatus.InProgress);
+        }
+
+        if (await workItems.UnfinishedDependenciesAsync(found.Id, ct) is { Count: > 0 } waiting)
+        {
+            throw new ProblemException(409, "Dependencies not done", $"{found.Key} waits for {string.Join(", ", waiting)}.", "/problems/dependencies-not-done");
+        }
+
+        var now = Now;
+        found.Attempts += 1;
+        var run = new Run
+        {
+            WorkItemId = found.Id,
+            Attempt = found.Attempts,
+            UserId = context.Actor.Id,
+            LeaseToken = Secrets.NewToken("lease"),
+            StartedAt = now,
+        };
+        db.Runs.Add(run);
+        found.Status = WorkStatus.InProgress;
+        found.ActiveRunId = run.Id;
+        found.LeaseToken = run.LeaseToken;
+        found.AssigneeUserId ??= found.AssigneeAgentId is null && found.AssigneeRole is null ? context.Actor.Id : null;
+        await db.SaveChangesAsync(ct);
+        return new ClaimedWork(await workItems.ViewAsync(found, ct), new Lease(run.Id, run.Attempt, run.LeaseToken, null), await contextBuilder.ContextOfAsync(found, ct));
+    }
+
+    /// Returns items whose lease expired to the queue (or fails and escalates them when out of attempts).
+    /// Safe with several Bosun processes: each item is taken with SKIP LOCKED and its expiry re-checked under the lock.
+    public async Task<int> ReapTenantAsync(IReadOnlyList<string> itemIds, CancellationToken ct)
+    {
+        var reaped = 0;
+        foreach (var itemId in itemIds)
+        {
+            reaped += await db.InTransactionAsync(async c =>
+            {
+                if (!await RowLock.LockAsync(db, "work_items", itemId, c, skipLocked: true))
+                {
+                    return 0;
+                }
+
+                var now = Now;
+                var item = await db.WorkItems.FirstOrDefaultAsync(w => w.Id == itemId, c);
+                if (item is null || item.LeaseExpiresAt is not { } expiry || expiry > now || item.ActiveRunId is null)
+                {
+                    return 0;
+                }
+
+                var run = await db.Runs.FirstAsync(r => r.Id == item.ActiveRunId, c);
+                run.Status = RunStatus.TimedOut;
+                run.EndedAt = now;
+                run.Error = "The lease expired without a heartbeat.";
+                run.Retryable = true;
+                await AfterFailureAsync(run, item, retryable: true, c);
+                await db.SaveChangesAsync(c);
+                return 1;
+            }, write: true, ct);
+        }
+
+        if (reaped > 0)
+        {
+            signal.Pulse();
+        }
+
+        return reaped;
+    }
+
+    /// Back to the queue while attempts remain; otherwise failed, with an escalation to a person.
+    private async Task<string?> AfterFailureAsync(Run run, WorkItem item, bool retryable, CancellationToken ct)
+    {
+        ClearLease(item);
+        var limit = run.AgentId is { } agentId
+            ? await db.Agents.Where(a => a.Id == agentId).Select(a => a.FailuresBeforeEscalation).FirstAsync(ct)
+            : int.MaxValue;
+        if (retryable && item.Attempts < limit)
+        {
+            item.Status = WorkStatus.Ready;
+            signal.Pulse();
+            return null;
+        }
+
+        item.Status = WorkStatus.Failed;
+        return await EscalateAsync(item, run, ct);
+    }
+
+    private async Task<string> EscalateAsync(WorkItem item, Run lastRun, CancellationToken ct)
+    {
+        var runs = await db.Runs.AsNoTracking().Where(r => r.WorkItemId == item.Id).OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(ct);
+        if (!runs.Contains(lastRun.Id))
+        {
+            runs.Add(lastRun.Id);
+        }
+
+        var lead = await db.Projects.Where(p => p.Id == item.ProjectId).Select(p => p.LeadUserId).FirstOrDefaultAsync(ct)
+                   ?? await db.Users.Where(u => u.Status == PersonStatus.Active && (u.Role == PersonRole.Admin || u.Role == PersonRole.Owner))
+                       .OrderBy(u => u.Role == PersonRole.Admin ? 0 : 1).ThenBy(u => u.Id).Select(u => u.Id).FirstOrDefaultAsync(ct);
+        var input = JsonSerializer.SerializeToElement(new { work_item = item.Key, work_item_id = item.Id, runs, last_error = lastRun.Error });
+        var escalation = await workItems.CreateAsync(new CreateWorkItem(
+            item.ProjectId, "escalation", $"Escalation: {item.Key} failed after {item.Attempts} attempt(s)",
+            $"{item.Key} \"{item.Title}\" failed. Last error: {lastRun.Error}\nRuns: {string.Join(", ", runs)}",
+            WorkStatus.Ready, Priority.High, lead is null ? null : $"user:{lead}", null, item.GoalId, null, ["escalation"], false, input, null), ct);
+        return escalation.Id;
+    }
+
+    private async Task<(Run Run, WorkItem Item)> LoadLockedAsync(string runId, string? leaseToken, CancellationToken ct)
+    {
+        var itemId = await db.Runs.Where(r => r.Id == runId).Select(r => r.WorkItemId).FirstOrDefaultAsync(ct)
+                     ?? throw ProblemException.NotFound("Run");
+        await RowLock.LockAsync(db, "work_items", itemId, ct);
+        var run = await db.Runs.FirstAsync(r => r.Id == runId, ct);
+        var item = await db.WorkItems.FirstAsync(w => w.Id == itemId, ct);
+        var mine = context.Actor.Type switch
+        {
+            ActorType.Agent => run.AgentId == context.Actor.Id,
+            ActorType.Person => run.UserId == context.Actor.Id,
+            _ => true,
+        };
+        if (!mine)
+        {
+            throw ProblemException.Forbidden("This run belongs to another worker.");
+        }
+
+        // People's own runs need no token; a worker's call without the current token has lost its lease.
+        var tokenRequired = context.Actor.Type != ActorType.Person;
+        if (tokenRequired || leaseToken is not null)
+        {
+            if (string.IsNullOrEmpty(leaseToken))
+            {
+                throw ProblemException.Invalid("lease_token", "is required");
+            }
+
+            if (!string.Equals(leaseToken, run.LeaseToken, StringComparison.Ordinal))
+            {
+                throw StaleLease(run);
+            }
+        }
+
+        return (run, item);
+    }
+
+    private static void EnsureActive(Run run)
+    {
+        if (run.Status != RunStatus.Active)
+        {
+            throw Ended(run);
+        }
+    }
+
+    private static void EnsureHoldsLease(Run run, WorkItem item)
+    {
+        if (item.ActiveRunId != run.Id)
+        {
+            throw StaleLease(run);
+        }
+    }
+
+    private static void ClearLease(WorkItem item)
+    {
+        item.ActiveRunId = null;
+        item.LeaseToken = null;
+        item.LeaseExpiresAt = null;
+    }
+
+    private static ProblemException Ended(Run run)
+    {
+        var problem = new ProblemException(409, "Run has ended", $"Run {run.Id} ended as {run.Status.Snake()}; nothing was changed.", "/problems/run-ended");
+        problem.Extensions["run_status"] = run.Status.Snake();
+        return problem;
+    }
+
+    private static ProblemException StaleLease(Run run) =>
+        new(409, "Lease lost", $"The lease on run {run.Id} is no longer held (it expired or the item was re-claimed); nothing was changed.", "/problems/lease-lost");
+
+    /// Ends the run that holds an item when a person moves the item out from under it (cancel, block, requeue).
+    public static async Task EndActiveRunAsync(BosunDb db, WorkItem item, string reason, DateTime now, CancellationToken ct)
+    {
+        if (item.ActiveRunId is not { } runId)
+        {
+            return;
+        }
+
+        var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is { Status: RunStatus.Active })
+        {
+            run.Status = reason == "cancelled" ? RunStatus.Cancelled : RunStatus.Stopped;
+            run.StopReason = reason;
+            run.EndedAt = now;
+        }
+
+        ClearLease(item);
+    }
+}

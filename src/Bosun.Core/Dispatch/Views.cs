@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Bosun.Core.Planning;
+
+namespace Bosun.Core.Dispatch;
+
+public sealed record ClaimRequest(int? Max, int? WaitSeconds, string? Project);
+
+public sealed record RunView(
+    string Id, string WorkItemId, int Attempt, string? AgentId, string? UserId, RunStatus Status, DateTime? LeaseExpiresAt,
+    DateTime StartedAt, DateTime? HeartbeatAt, DateTime? EndedAt, string? Progress, JsonElement? Checkpoint, JsonElement? Output,
+    string? Summary, JsonElement? Artifacts, string? Error, bool? Retryable, string? StopReason, long CostMicros)
+{
+    public static RunView From(Run r) => new(
+        r.Id, r.WorkItemId, r.Attempt, r.AgentId, r.UserId, r.Status, r.LeaseExpiresAt, r.StartedAt, r.HeartbeatAt, r.EndedAt,
+        r.Progress, WorkItemView.ParseJson(r.CheckpointJson), WorkItemView.ParseJson(r.OutputJson), r.Summary,
+        WorkItemView.ParseJson(r.ArtifactsJson), r.Error, r.Retryable, r.StopReason, r.CostMicros);
+}
+
+/// The lease a worker holds: every later call about the run must carry <see cref="LeaseToken"/>.
+public sealed record Lease(string RunId, int Attempt, string LeaseToken, DateTime? LeaseExpiresAt);
+
+public sealed record RelatedItem(string Id, string Key, string Title, string? Description, WorkStatus Status, JsonElement? Output);
+
+public sealed record GoalSummary(string Id, string Title, string? MetricName, double? Baseline, double? Target, double? CurrentValue, double? ProgressPercent);
+
+/// What a worker needs to start: the item, where it sits, what it waits on, what people said, and
+/// what the previous attempt left behind.
+public sealed record WorkContext(
+    RelatedItem? Parent, GoalSummary? Goal, IReadOnlyList<RelatedItem> Dependencies, IReadOnlyList<CommentView> Comments,
+    string? RevisionNotes, JsonElement? Checkpoint, JsonElement? PreviousOutput);
+
+public sealed record ClaimedWork(WorkItemView Item, Lease Run, WorkContext Context);
+
+public sealed record ClaimResponse(IReadOnlyList<ClaimedWork> Items);
+
+public sealed record HeartbeatRequest(string? LeaseToken, string? Progress, JsonElement? Checkpoint);
+
+public sealed record HeartbeatResponse(bool Stop, string? Reason, DateTime? LeaseExpiresAt);
+
+public sealed record Artifacts(IReadOnlyList<JsonElement>? Commits, IReadOnlyList<string>? PullRequests, IReadOnlyList<JsonElement>? Checks);
+
+public sealed record CompleteRequest(string? LeaseToken, JsonElement? Output, string? Summary, JsonElement? Artifacts);
+
+public sealed record FailRequest(string? LeaseToken, string? Error, bool? Retryable);
+
+public sealed record ReleaseRequest(string? LeaseToken, string? Reason);
+
+public sealed record RunOutcome(RunView Run, WorkItemView Item, string? ApprovalId, string? EscalationId);

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Dispatch;
+using Bosun.Core.Identity;
+using Bosun.Core.Planning;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Core.Governance;
+
+public sealed record ApprovalView(
+    string Id, ApprovalKind Kind, string Subject, string? WorkItemId, string? WorkItemKey, string? RunId, string? ProjectId,
+    string RequestedBy, JsonElement? Output, string? Summary, ApprovalStatus Status, string? DecidedBy, string? DecisionNote,
+    DateTime? DecidedAt, DateTime CreatedAt)
+{
+    public static ApprovalView From(Approval a, string? itemKey) => new(
+        a.Id, a.Kind, a.Subject, a.WorkItemId, itemKey, a.RunId, a.ProjectId, a.RequestedByRef, WorkItemView.ParseJson(a.OutputJson),
+        a.Summary, a.Status, a.DecidedByUserId is { } u ? $"user:{u}" : null, a.DecisionNote, a.DecidedAt, a.CreatedAt);
+}
+
+public sealed record RequestApproval(string? WorkItemId, string? Subject, string? Summary, JsonElement? Output);
+
+public sealed record Decision(string? Note);
+
+public sealed record ApprovalDecided(ApprovalView Approval, WorkItemView? Item);
+
+public sealed record Inbox(IReadOnlyList<ApprovalView> Approvals, IReadOnlyList<WorkItemView> Work);
+
+public enum Verdict { Approve, Reject, RequestChanges }
+
+/// Human gates. A gated item's completed output waits here; a reviewer's decision either finishes the item
+/// or sends it back to the queue with the reviewer's note as the next run's revision instructions.
+public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, WorkItemService workItems)
+{
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task<Page<ApprovalView>> ListAsync(ApprovalStatus? status, string? workItem, PageRequest page, CancellationToken ct)
+    {
+        var query = db.Approvals.AsNoTracking().AsQueryable();
+        if (status is { } s)
+        {
+            query = query.Where(a => a.Status == s);
+        }
+
+        if (workItem is { Length: > 0 } itemRef)
+        {
+            var item = await workItems.FindAsync(itemRef, ct);
+            query = query.Where(a => a.WorkItemId == item.Id);
+        }
+
+        if (page.Cursor is { } cursor)
+        {
+            query = query.Where(a => string.Compare(a.Id, cursor) > 0);
+        }
+
+        var rows = await query.OrderBy(a => a.Id).ToPageAsync(page, a => a.Id, a => a, ct);
+        return new Page<ApprovalView>(await ViewsAsync(rows.Items, ct), rows.NextCursor);
+    }
+
+    public async Task<ApprovalView> GetAsync(string id, CancellationToken ct)
+    {
+        var approval = await db.Approvals.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) ?? throw ProblemException.NotFound("Approval");
+        return (await ViewsAsync([approval], ct))[0];
+    }
+
+    /// What waits for the caller: approvals they may decide and work items assigned to them.
+    public async Task<Inbox> InboxAsync(CancellationToken ct)
+    {
+        var approvals = Permissions.Has(context, Capability.DecideApprovals)
+            ? await db.Approvals.AsNoTracking().Where(a => a.Status == ApprovalStatus.Pending).OrderBy(a => a.Id).Take(200).ToListAsync(ct)
+            : [];
+        var me = context.Actor.Id;
+        var mine = context.Actor.Type switch
+        {
+            ActorType.Person => db.WorkItems.AsNoTracking().Where(w => w.AssigneeUserId == me),
+            ActorType.Agent => db.WorkItems.AsNoTracking().Where(w => w.AssigneeAgentId == me),
+            _ => db.WorkItems.Where(_ => false),
+        };
+        var items = await mine.Where(w => w.Status != WorkStatus.Done && w.Status != WorkStatus.Cancelled).OrderBy(w => w.Id).Take(200).ToListAsync(ct);
+        return new Inbox(await ViewsAsync(approvals, ct), await workItems.ViewsAsync(items, ct));
+    }
+
+    /// An agent or person asks a human to look at something; it does not change the item.
+    public async Task<ApprovalView> RequestAsync(RequestApproval request, CancellationToken ct)
+    {
+        var problem = new ValidationProblem();
+        var subject = Check.Text(problem, "subject", request.Subject, 500, required: true);
+        var summary = Check.Text(problem, "summary", request.Summary, 20_000);
+        problem.ThrowIfAny();
+        WorkItem? item = request.WorkItemId is { Length: > 0 } itemRef ? await workItems.FindAsync(itemRef, ct) : null;
+        var approval = new Approval
+        {
+            Kind = ApprovalKind.Custom,
+            Subject = subject!,
+            Summary = summary,
+            WorkItemId = item?.Id,
+            ProjectId = item?.ProjectId,
+            RunId = item?.ActiveRunId,
+            RequestedByRef = context.Actor.Ref,
+            OutputJson = Check.Json(request.Output),
+        };
+        db.Approvals.Add(approval);
+        await db.SaveChangesAsync(ct);
+        return ApprovalView.From(approval, item?.Key);
+    }
+
+    public async Task<ApprovalDecided> DecideAsync(string id, Verdict verdict, Decision decision, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.DecideApprovals);
+        if (context.Actor.Type != ActorType.Person)
+        {
+            throw ProblemException.Forbidden("Approvals are decided by people.");
+        }
+
+        var problem = new ValidationProblem();
+        var note = Check.Text(problem, "note", decision.Note, 20_000, required: verdict != Verdict.Approve);
+        problem.ThrowIfAny();
+
+        var approval = await db.Approvals.FirstOrDefaultAsync(a => a.Id == id, ct) ?? throw ProblemException.NotFound("Approval");
+        if (approval.WorkItemId is { } lockedItem)
+        {
+            await RowLock.LockAsync(db, "work_items", lockedItem, ct);
+        }
+
+        await RowLock.LockAsync(db, "approvals", approval.Id, ct);
+        await db.Entry(approval).ReloadAsync(ct);
+        if (approval.Status != ApprovalStatus.Pending)
+        {
+            var conflict = ProblemException.Conflict($"The approval was already decided ({approval.Status.Snake()}).", "/problems/already-decided");
+            conflict.Extensions["approval_status"] = approval.Status.Snake();
+            throw conflict;
+        }
+
+        var now = Now;
+        approval.Status = verdict switch
+        {
+            Verdict.Approve => ApprovalStatus.Approved,
+            Verdict.Reject => ApprovalStatus.Rejected,
+            _ => ApprovalStatus.ChangesRequested,
+        };
+        approval.DecidedByUserId = context.Actor.Id;
+        approval.DecisionNote = note;
+        approval.DecidedAt = now;
+
+        WorkItem? item = null;
+        if (approval.Kind == ApprovalKind.WorkOutput && approval.WorkItemId is { } itemId)
+        {
+            item = await db.WorkItems.FirstAsync(w => w.Id == itemId, ct);
+            if (item.Status == WorkStatus.AwaitingApproval)
+            {
+                if (verdict == Verdict.Approve)
+                {
+                    item.Status = WorkStatus.Done;
+                    item.CompletedAt = now;
+                    item.RevisionNotes = null;
+                }
+                else
+                {
+                    // Back to the queue for a new round: the note tells the next run what to change. A rejection
+                    // discards the output; a change request keeps it for the next run to revise.
+                    item.Status = WorkStatus.Ready;
+                    item.RevisionNotes = note;
+                    item.Attempts = 0;
+                    if (verdict == Verdict.Reject)
+                    {
+                        item.OutputJson = null;
+                    }
+                }
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+        if (item is not null)
+        {
+            signal.Pulse();
+        }
+
+        return new ApprovalDecided(ApprovalView.From(approval, item?.Key), item is null ? null : await workItems.ViewAsync(item, ct));
+    }
+
+    private async Task<IReadOnlyList<ApprovalView>> ViewsAsync(IReadOnlyList<Approval> approvals, CancellationToken ct)
+    {
+        var itemIds = approvals.Where(a => a.WorkItemId is not null).Select(a => a.WorkItemId!).Distinct().ToList();
+        var keys = await db.WorkItems.AsNoTracking().Where(w => itemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, w => w.Key, ct);
+        return approvals.Select(a => ApprovalView.From(a, a.WorkItemId is { } w ? keys.GetValueOrDefault(w) : null)).ToList();
+    }
+}
