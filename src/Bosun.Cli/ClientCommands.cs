@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Bosun.Cli.Commands;
 
 namespace Bosun.Cli;
 
@@ -7,5 +8,18 @@ public static class ClientCommands
 {
     public static void Add(RootCommand root)
     {
+        foreach (var command in SessionCommands.All())
+        {
+            root.Add(command);
+        }
+
+        root.Add(TenantCommands.Create());
+        root.Add(UserCommands.Create());
+        root.Add(AgentCommands.Create());
+        root.Add(TokenCommands.Create());
+        root.Add(ProjectCommands.Create());
+        root.Add(GoalCommands.Create());
+        root.Add(WorkCommands.Create());
+        root.Add(AuditCommands.Create());
     }
 }

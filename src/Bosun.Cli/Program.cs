@@ -1,8 +1,1 @@
-using System.CommandLine;
-using Bosun.Cli;
-
-var root = new RootCommand("Bosun: the control plane for teams of AI agents and people.");
-StoreSelection.AddOptions(root);
-ServerCommands.Add(root);
-ClientCommands.Add(root);
-return await root.Parse(args).InvokeAsync();
+return await Bosun.Cli.BosunCli.RunAsync(args);

@@ -20,8 +20,12 @@ public sealed record ClientSettings(string Url, string? Token)
     public static readonly Option<string?> UrlOption = new("--url") { Description = "Bosun server URL (or BOSUN_URL)", Recursive = true };
     public static readonly Option<string?> TokenOption = new("--token") { Description = "API token (or BOSUN_TOKEN)", Recursive = true };
 
+    /// Lets tests give each run its own config file without touching the process environment.
+    public static readonly AsyncLocal<string?> ConfigPathOverride = new();
+
     public static string ConfigPath =>
-        Environment.GetEnvironmentVariable("BOSUN_CONFIG")
+        ConfigPathOverride.Value
+        ?? Environment.GetEnvironmentVariable("BOSUN_CONFIG")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "bosun", "config.json");
 
     public static ClientSettings Resolve(ParseResult result)
@@ -43,11 +47,40 @@ public sealed record ClientSettings(string Url, string? Token)
     {
         var path = ConfigPath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(this, BosunJson.Options));
-        if (!OperatingSystem.IsWindows())
+        var json = JsonSerializer.Serialize(this, BosunJson.Options);
+        if (OperatingSystem.IsWindows())
+        {
+            File.WriteAllText(path, json);
+            return;
+        }
+
+        // Mode 0600 before the token is written, so it is never readable by others, not even for a moment.
+        if (File.Exists(path))
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
+
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        using var writer = new StreamWriter(stream);
+        writer.Write(json);
+    }
+
+    /// Removes the saved login; false when there was none.
+    public static bool Forget()
+    {
+        var path = ConfigPath;
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
     }
 }
 

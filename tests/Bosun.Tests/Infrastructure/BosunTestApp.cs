@@ -59,6 +59,9 @@ public sealed class BosunTestApp : IAsyncDisposable
 
     public HttpClient Anonymous() => _app.GetTestClient();
 
+    /// A transport straight into the in-process server, for clients that build their own HttpClient (the CLI).
+    public HttpMessageHandler CreateHandler() => _app.GetTestServer().CreateHandler();
+
     public HttpClient ClientFor(string token)
     {
         var client = _app.GetTestClient();

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Bosun.Cli.Client;
+
+namespace Bosun.Cli;
+
+/// The `bosun` command line: server commands that open the database, client commands that call the API.
+public static class BosunCli
+{
+    public const int UsageError = 2;
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Bosun: the control plane for teams of AI agents and people.");
+        StoreSelection.AddOptions(root);
+        root.Add(ClientSettings.UrlOption);
+        root.Add(ClientSettings.TokenOption);
+        ServerCommands.Add(root);
+        ClientCommands.Add(root);
+        return root;
+    }
+
+    /// Runs one command line. A command line that does not parse exits 2, like a request the server refuses,
+    /// so that 1 keeps meaning "Bosun could not be reached".
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, InvocationConfiguration? configuration = null, CancellationToken ct = default)
+    {
+        var result = Build().Parse(args);
+        var code = await result.InvokeAsync(configuration, ct);
+        return result.Errors.Count > 0 ? UsageError : code;
+    }
+}

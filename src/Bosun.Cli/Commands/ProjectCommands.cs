@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Bosun.Cli.Commands;
+
+public static class ProjectCommands
+{
+    private const string Statuses = "active, paused or archived";
+
+    public static Command Create() => ClientCommand.Group("project", "Projects: where work items live", List(), Show(), New(), Update());
+
+    private static Command List()
+    {
+        var status = new Option<string?>("--status") { Description = $"Only projects that are {Statuses}" };
+        var list = new ListOptions();
+        return ClientCommand.Create("list", "List projects", async (cli, ct) =>
+        {
+            var rows = await list.FetchAsync(cli, "api/v1/projects", new Query().Add("status", cli.Get(status)), ct);
+            if (rows is not null)
+            {
+                cli.Out.Table(rows, "projects",
+                    Column.Of("Key", "key"), Column.Of("Name", "name"),
+                    new Column("Status", p => Output.Status(p.Text("status"))),
+                    Column.Of("Repository", "repository_url"), Column.Of("Id", "id"));
+            }
+
+            return CliContext.Ok;
+        }, [status, .. list.Symbols]);
+    }
+
+    private static Command Show()
+    {
+        var project = ProjectArgument();
+        return ClientCommand.Create("show", "Show a project", async (cli, ct) =>
+        {
+            var found = await cli.Client.GetAsync($"api/v1/projects/{Query.Segment(cli.Get(project))}", ct);
+            return cli.Print(found, () => Render(cli.Out, found));
+        }, project);
+    }
+
+    private static Command New()
+    {
+        var key = new Argument<string>("key") { Description = "2 to 10 letters or digits, starting with a letter; prefixes work item keys (WEB-42)" };
+        var settings = new ProjectOptions();
+        return ClientCommand.Create("create", "Create a project", async (cli, ct) =>
+        {
+            var project = await cli.Client.PostAsync("api/v1/projects", settings.ToBody(cli).Set("key", cli.Get(key)), ct);
+            return cli.Print(project, () => cli.Out.MarkupLineInterpolated($"[green]Created[/] project {project.Text("key")} ({project.Text("name")})."));
+        }, [key, .. settings.Symbols]);
+    }
+
+    private static Command Update()
+    {
+        var project = ProjectArgument();
+        var settings = new ProjectOptions();
+        return ClientCommand.Create("update", "Change a project", async (cli, ct) =>
+        {
+            var updated = await cli.Client.PatchAsync($"api/v1/projects/{Query.Segment(cli.Get(project))}", settings.ToBody(cli).RequireChanges(), ct);
+            return cli.Print(updated, () => Render(cli.Out, updated));
+        }, [project, .. settings.Symbols]);
+    }
+
+    private static Argument<string> ProjectArgument() => new("project") { Description = "The project's key or id" };
+
+    private static void Render(IAnsiConsole console, JsonElement project) => console.Details(
+        Output.Row("Key", project.Text("key")),
+        Output.Row("Name", project.Text("name")),
+        Output.Row("Status", Output.Status(project.Text("status"))),
+        Output.Row("Description", project.Text("description")),
+        Output.Row("Repository", project.Text("repository_url")),
+        Output.Row("Default branch", project.Text("default_branch")),
+        Output.Row("Lead", project.Text("lead_user_id")),
+        Output.Row("Created", project.Time("created_at")),
+        Output.Row("Id", project.Text("id")));
+
+    private sealed class ProjectOptions
+    {
+        private readonly Option<string?> _name = new("--name") { Description = "Display name" };
+        private readonly Option<string?> _description = new("--description") { Description = "What the project is about" };
+        private readonly Option<string?> _repository = new("--repository-url") { Description = "Where its code lives" };
+        private readonly Option<string?> _branch = new("--default-branch") { Description = "Branch agents start from (default main)" };
+        private readonly Option<string?> _status = new("--status") { Description = Statuses };
+        private readonly Option<string?> _lead = new("--lead") { Description = "Id of the person who leads it" };
+
+        public Symbol[] Symbols => [_name, _description, _repository, _branch, _status, _lead];
+
+        public Body ToBody(CliContext cli) => new Body()
+            .Set("name", cli.Get(_name))
+            .Set("description", cli.Get(_description))
+            .Set("repository_url", cli.Get(_repository))
+            .Set("default_branch", cli.Get(_branch))
+            .Set("status", cli.Get(_status))
+            .Set("lead_user_id", cli.Get(_lead));
+    }
+}
