@@ -16,8 +16,9 @@ public static class IdentityEndpoints
         tenant.MapPatch("", (UpdateTenant body, TenantService s, CancellationToken ct) => s.UpdateAsync(body, ct)).WithSummary("Change your tenant's settings");
 
         var users = api.MapGroup("/users").WithTags("People");
-        users.MapGet("", (PersonRole? role, PersonStatus? status, int? limit, string? cursor, PeopleService s, CancellationToken ct) =>
-            s.ListAsync(new PeopleFilter(role, status), PageRequest.From(limit, cursor), ct)).WithSummary("List people");
+        users.MapGet("", (string? role, string? status, int? limit, string? cursor, PeopleService s, CancellationToken ct) =>
+            s.ListAsync(new PeopleFilter(Check.OneOf<PersonRole>("role", role), Check.OneOf<PersonStatus>("status", status)), PageRequest.From(limit, cursor), ct))
+            .WithSummary("List people; filter by role and status");
         users.MapGet("/me", (RequestContext context, PeopleService s, CancellationToken ct) =>
             context.Actor.Type == ActorType.Person ? s.GetAsync(context.Actor.Id!, ct) : throw ProblemException.NotFound("Person"))
             .WithSummary("The person behind the token");
