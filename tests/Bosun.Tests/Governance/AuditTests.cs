@@ -79,6 +79,28 @@ public sealed class AuditTests
     }
 
     [Theory, BothStores]
+    public async Task Changing_only_links_of_an_item_or_agent_is_audited_too(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var web = await acme.CreateProjectAsync("WEB");
+        var (agent, _, _) = await acme.CreateAgentAsync("bot");
+        var item = await acme.CreateWorkAsync("WEB", "Labelled", new { labels = new[] { "one" } });
+
+        await acme.Owner.PatchJsonAsync($"/api/v1/agents/{agent.Str("id")}", new { project_ids = new[] { web.Str("id") } });
+        await acme.Owner.PatchJsonAsync($"/api/v1/work/{item.Str("id")}", new { labels = new[] { "one", "two" } });
+
+        var agentEntry = (await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={agent.Str("id")}"))[0];
+        var projects = agentEntry.GetProperty("changes").GetProperty("project_ids");
+        Assert.Empty(projects.GetProperty("before").EnumerateArray());
+        Assert.Equal([web.Str("id")], projects.GetProperty("after").EnumerateArray().Select(p => p.GetString()));
+        var labels = Assert.Single(await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={item.Str("id")}&action=work_item.labels_changed"))
+            .GetProperty("changes").GetProperty("labels");
+        Assert.Equal(["one"], labels.GetProperty("before").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal(["one", "two"], labels.GetProperty("after").EnumerateArray().Select(l => l.GetString()));
+    }
+
+    [Theory, BothStores]
     public async Task A_refused_mutation_leaves_no_audit_row_and_no_change(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
