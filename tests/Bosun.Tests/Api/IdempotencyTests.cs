@@ -1,6 +1,9 @@
 using System.Net;
+using System.Text;
+using System.Text.Json;
 using Bosun.Core.Data;
 using Bosun.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Tests.Api;
 
@@ -97,6 +100,32 @@ public sealed class IdempotencyTests
         Assert.False(fromGlobex.Headers.Contains("Idempotent-Replayed"));
         Assert.NotEqual((await fromAcme.ReadJsonAsync()).Str("id"), (await fromGlobex.ReadJsonAsync()).Str("id"));
         Assert.Single(await globex.Owner.ListAllAsync("/api/v1/work"));
+    }
+
+    [Theory, BothStores]
+    public async Task A_replayed_secret_is_not_kept_in_the_database(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+
+        var first = await (await acme.Owner.PostRawAsync("/api/v1/tokens", """{"name":"ci"}""", "token-key")).ReadSuccessAsync();
+        var replay = await (await acme.Owner.PostRawAsync("/api/v1/tokens", """{"name":"ci"}""", "token-key")).ReadSuccessAsync();
+        var invited = await (await acme.Owner.PostRawAsync("/api/v1/invitations", """{"email":"new@acme.test"}""", "invite-key")).ReadSuccessAsync();
+        var invitedAgain = await (await acme.Owner.PostRawAsync("/api/v1/invitations", """{"email":"new@acme.test"}""", "invite-key")).ReadSuccessAsync();
+
+        Assert.Equal(first.Str("id"), replay.Str("id"));
+        Assert.Equal(first.Str("prefix"), replay.Str("prefix"));
+        Assert.Equal(JsonValueKind.Null, replay.GetProperty("token").ValueKind);
+        Assert.Equal(invited.GetProperty("invitation").Str("id"), invitedAgain.GetProperty("invitation").Str("id"));
+        Assert.Equal(JsonValueKind.Null, invitedAgain.GetProperty("token").ValueKind);
+        var stored = await app.WithDbAsync(db => db.IdempotencyRecords.IgnoreQueryFilters().Select(r => r.ResponseBody).ToListAsync());
+        Assert.Equal(2, stored.Count);
+        Assert.All(stored.Select(Encoding.UTF8.GetString), body =>
+        {
+            Assert.DoesNotContain(first.Str("token"), body);
+            Assert.DoesNotContain(invited.Str("token"), body);
+        });
+        Assert.Equal(HttpStatusCode.OK, (await app.ClientFor(first.Str("token")).GetAsync("/api/v1/work")).StatusCode);
     }
 
     [Theory, BothStores]
