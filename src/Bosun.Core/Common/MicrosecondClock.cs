@@ -4,8 +4,6 @@ namespace Bosun.Core.Common;
 /// differ from the same row read back. Both stores get the same resolution.
 public sealed class MicrosecondClock(TimeProvider inner) : TimeProvider
 {
-    public TimeProvider Inner => inner;
-
     public override DateTimeOffset GetUtcNow()
     {
         var now = inner.GetUtcNow();
