@@ -34,7 +34,7 @@ public static class BosunServer
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(options.Clock);
+        builder.Services.AddSingleton<TimeProvider>(new MicrosecondClock(options.Clock));
         builder.Services.AddBosunStore(options.Store);
         AddFeatures(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => BosunJson.Configure(json.SerializerOptions));
@@ -66,7 +66,6 @@ public static class BosunServer
         api.MapPlanning();
         api.MapGovernance();
         api.MapDispatch();
-        api.MapFallback(() => Results.Problem(statusCode: 404, title: "Not found", detail: "No such API endpoint.", type: "/problems/not-found"));
         return app;
     }
 

@@ -106,6 +106,19 @@ public static partial class Check
 
     public static DateTime? Utc(DateTimeOffset? value) => value?.UtcDateTime;
 
+    /// A filter value given as the enum's snake_case word, as the API writes it ("in_progress", "owner").
+    public static TEnum? OneOf<TEnum>(string field, string? value) where TEnum : struct, Enum
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return Data.EnumNames<TEnum>.TryParse(value, out var parsed)
+            ? parsed
+            : throw ProblemException.Invalid(field, $"must be one of: {string.Join(", ", Data.EnumNames<TEnum>.All)}");
+    }
+
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex EmailPattern();
 

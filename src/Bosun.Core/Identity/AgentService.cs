@@ -11,7 +11,7 @@ public sealed record AgentRequest(
 
 public sealed record AgentFilter(string? Role, bool? Enabled);
 
-public sealed class AgentService(BosunDb db, RequestContext context)
+public sealed class AgentService(BosunDb db, RequestContext context, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> KnownAdapters = ["claude", "openai", "ollama", "gemini", "http", "cli", "mcp", "custom"];
 
@@ -84,6 +84,14 @@ public sealed class AgentService(BosunDb db, RequestContext context)
         agent.Role = role ?? agent.Role;
         if (projectIds is not null)
         {
+            var before = (await ProjectsOfAsync([agent.Id], ct))[agent.Id];
+            var after = projectIds.Order().ToList();
+            if (!before.SequenceEqual(after))
+            {
+                // The links are rows of their own, so the agent's audit row would not show them.
+                Governance.AuditLog.Record(db, "agent.projects_changed", "agent", agent.Id, new { project_ids = new { before, after } }, clock.GetUtcNow().UtcDateTime);
+            }
+
             await db.AgentProjects.Where(p => p.AgentId == agent.Id).ExecuteDeleteAsync(ct);
             SetProjects(agent.Id, projectIds);
         }

@@ -69,7 +69,16 @@ public sealed class TenantService(BosunDb db, RequestContext context, TimeProvid
         }
 
         tenant.StorePromptText = request.StorePromptText ?? tenant.StorePromptText;
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (DbErrors.IsUniqueViolation(ex) && slug is not null)
+        {
+            // On PostgreSQL row-level security hides other tenants from the check above; the unique index still sees them.
+            throw ProblemException.Invalid("slug", "is taken by another tenant");
+        }
+
         return TenantView.From(tenant);
     }
 

@@ -11,11 +11,15 @@ public sealed record GoalRequest(
 
 public sealed class GoalService(BosunDb db, RequestContext context)
 {
-    public Task<Page<GoalView>> ListAsync(string? projectId, GoalStatus? status, PageRequest page, CancellationToken ct)
+    public async Task<Page<GoalView>> ListAsync(string? projectRef, GoalStatus? status, PageRequest page, CancellationToken ct)
     {
         var query = db.Goals.AsNoTracking().AsQueryable();
-        if (projectId is not null)
+        if (projectRef is { Length: > 0 })
         {
+            // Like the work list, a project is named by id or key.
+            var key = projectRef.ToUpperInvariant();
+            var projectId = await db.Projects.Where(p => p.Id == projectRef || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(ct)
+                ?? throw ProblemException.Invalid("project", "no such project");
             query = query.Where(g => g.ProjectId == projectId);
         }
 
@@ -29,7 +33,7 @@ public sealed class GoalService(BosunDb db, RequestContext context)
             query = query.Where(g => string.Compare(g.Id, cursor) > 0);
         }
 
-        return query.OrderBy(g => g.Id).ToPageAsync(page, g => g.Id, GoalView.From, ct);
+        return await query.OrderBy(g => g.Id).ToPageAsync(page, g => g.Id, GoalView.From, ct);
     }
 
     public async Task<GoalView> GetAsync(string id, CancellationToken ct) => GoalView.From(await FindAsync(id, ct));

@@ -20,9 +20,9 @@ public static class DispatchEndpoints
             .WithTags("Dispatch").WithSummary("A person starts a ready item; a run is recorded");
 
         var runs = api.MapGroup("/runs").WithTags("Runs");
-        runs.MapGet("", ([Microsoft.AspNetCore.Mvc.FromQuery(Name = "work_item")] string? workItem, string? agent, RunStatus? status,
+        runs.MapGet("", ([Microsoft.AspNetCore.Mvc.FromQuery(Name = "work_item")] string? workItem, string? agent, string? status,
                 int? limit, string? cursor, RunService s, CancellationToken ct) =>
-            s.ListAsync(new RunFilter(workItem, agent, status), PageRequest.From(limit, cursor), ct)).WithSummary("List runs");
+            s.ListAsync(new RunFilter(workItem, agent, Check.OneOf<RunStatus>("status", status)), PageRequest.From(limit, cursor), ct)).WithSummary("List runs");
         runs.MapGet("/{id}", (string id, RunService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a run");
         runs.MapPost("/{id}/heartbeat", (string id, HeartbeatRequest body, RunService s, CancellationToken ct) => s.HeartbeatAsync(id, body, ct))
             .WithSummary("Extend the lease, report progress, save a checkpoint; answers stop=true when the work must stop");
@@ -34,9 +34,9 @@ public static class DispatchEndpoints
             .WithSummary("Give the item back without counting a failure");
 
         var approvals = api.MapGroup("/approvals").WithTags("Approvals");
-        approvals.MapGet("", (ApprovalStatus? status, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "work_item")] string? workItem,
+        approvals.MapGet("", (string? status, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "work_item")] string? workItem,
                 int? limit, string? cursor, ApprovalService s, CancellationToken ct) =>
-            s.ListAsync(status, workItem, PageRequest.From(limit, cursor), ct)).WithSummary("List approvals; ?status=pending is the reviewers' inbox");
+            s.ListAsync(Check.OneOf<ApprovalStatus>("status", status), workItem, PageRequest.From(limit, cursor), ct)).WithSummary("List approvals; ?status=pending is the reviewers' inbox");
         approvals.MapPost("", (RequestApproval body, ApprovalService s, CancellationToken ct) => s.RequestAsync(body, ct))
             .WithSummary("Ask a person to look at something");
         approvals.MapGet("/{id}", (string id, ApprovalService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read an approval");

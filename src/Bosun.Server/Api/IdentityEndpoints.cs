@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Identity;
+using Bosun.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,8 +17,9 @@ public static class IdentityEndpoints
         tenant.MapPatch("", (UpdateTenant body, TenantService s, CancellationToken ct) => s.UpdateAsync(body, ct)).WithSummary("Change your tenant's settings");
 
         var users = api.MapGroup("/users").WithTags("People");
-        users.MapGet("", (PersonRole? role, PersonStatus? status, int? limit, string? cursor, PeopleService s, CancellationToken ct) =>
-            s.ListAsync(new PeopleFilter(role, status), PageRequest.From(limit, cursor), ct)).WithSummary("List people");
+        users.MapGet("", (string? role, string? status, int? limit, string? cursor, PeopleService s, CancellationToken ct) =>
+            s.ListAsync(new PeopleFilter(Check.OneOf<PersonRole>("role", role), Check.OneOf<PersonStatus>("status", status)), PageRequest.From(limit, cursor), ct))
+            .WithSummary("List people; filter by role and status");
         users.MapGet("/me", (RequestContext context, PeopleService s, CancellationToken ct) =>
             context.Actor.Type == ActorType.Person ? s.GetAsync(context.Actor.Id!, ct) : throw ProblemException.NotFound("Person"))
             .WithSummary("The person behind the token");
@@ -34,7 +36,7 @@ public static class IdentityEndpoints
         {
             var issued = await s.InviteAsync(body, ct);
             return TypedResults.Created($"/api/v1/invitations/{issued.Invitation.Id}", issued);
-        }).WithSummary("Invite a person by email; the link is valid for 7 days and shown once");
+        }).WithMetadata(new ShownOnceAttribute("token", "accept_path")).WithSummary("Invite a person by email; the link is valid for 7 days and shown once");
         invitations.MapGet("", (int? limit, string? cursor, PeopleService s, CancellationToken ct) =>
             s.ListInvitationsAsync(PageRequest.From(limit, cursor), ct)).WithSummary("List invitations");
         invitations.MapPost("/{id}/revoke", (string id, PeopleService s, CancellationToken ct) => s.RevokeInvitationAsync(id, ct))
@@ -64,7 +66,7 @@ public static class IdentityEndpoints
         {
             var token = await s.CreateAsync(body, ct);
             return TypedResults.Created($"/api/v1/tokens/{token.Id}", token);
-        }).WithSummary("Create an API token for yourself, an agent or a person; the secret is shown once");
+        }).WithMetadata(new ShownOnceAttribute("token")).WithSummary("Create an API token for yourself, an agent or a person; the secret is shown once");
         tokens.MapPost("/{id}/revoke", (string id, TokenService s, CancellationToken ct) => s.RevokeAsync(id, ct)).WithSummary("Revoke a token");
     }
 }

@@ -16,8 +16,8 @@ public static class PlanningEndpoints
     public static void MapPlanning(this IEndpointRouteBuilder api)
     {
         var projects = api.MapGroup("/projects").WithTags("Projects");
-        projects.MapGet("", (ProjectStatus? status, int? limit, string? cursor, ProjectService s, CancellationToken ct) =>
-            s.ListAsync(status, PageRequest.From(limit, cursor), ct)).WithSummary("List projects");
+        projects.MapGet("", (string? status, int? limit, string? cursor, ProjectService s, CancellationToken ct) =>
+            s.ListAsync(Check.OneOf<ProjectStatus>("status", status), PageRequest.From(limit, cursor), ct)).WithSummary("List projects");
         projects.MapPost("", async Task<Created<ProjectView>> (ProjectRequest body, ProjectService s, CancellationToken ct) =>
         {
             var project = await s.CreateAsync(body, ct);
@@ -28,8 +28,8 @@ public static class PlanningEndpoints
             .WithSummary("Change a project");
 
         var goals = api.MapGroup("/goals").WithTags("Goals");
-        goals.MapGet("", (string? project, GoalStatus? status, int? limit, string? cursor, GoalService s, CancellationToken ct) =>
-            s.ListAsync(project, status, PageRequest.From(limit, cursor), ct)).WithSummary("List goals with their progress");
+        goals.MapGet("", (string? project, string? status, int? limit, string? cursor, GoalService s, CancellationToken ct) =>
+            s.ListAsync(project, Check.OneOf<GoalStatus>("status", status), PageRequest.From(limit, cursor), ct)).WithSummary("List goals with their progress");
         goals.MapPost("", async Task<Created<GoalView>> (GoalRequest body, GoalService s, CancellationToken ct) =>
         {
             var goal = await s.CreateAsync(body, ct);

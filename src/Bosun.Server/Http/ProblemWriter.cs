@@ -3,8 +3,10 @@ using System.Text.RegularExpressions;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
 
 namespace Bosun.Server.Http;
 
@@ -12,22 +14,16 @@ namespace Bosun.Server.Http;
 /// JSON, wrong types and unknown enum values name the field; races on unique keys become 409.
 public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> logger)
 {
-    private static readonly Dictionary<string, IReadOnlyCollection<string>> EnumValues = new()
-    {
-        ["Priority"] = EnumNames<Bosun.Core.Planning.Priority>.All,
-        ["WorkStatus"] = EnumNames<Bosun.Core.Planning.WorkStatus>.All,
-        ["ProjectStatus"] = EnumNames<Bosun.Core.Planning.ProjectStatus>.All,
-        ["GoalStatus"] = EnumNames<Bosun.Core.Planning.GoalStatus>.All,
-        ["PersonRole"] = EnumNames<Bosun.Core.Identity.PersonRole>.All,
-        ["PersonStatus"] = EnumNames<Bosun.Core.Identity.PersonStatus>.All,
-        ["ApprovalStatus"] = EnumNames<Bosun.Core.Governance.ApprovalStatus>.All,
-    };
-
     public async Task InvokeAsync(HttpContext context)
     {
         try
         {
             await next(context);
+            if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentType is null
+                && context.Request.Path.StartsWithSegments("/api"))
+            {
+                await WriteAsync(context, ForBareStatus(context));
+            }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -45,6 +41,30 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         }
     }
 
+    /// Routing answers an unknown path, method or content type, and the body binder an oversized body,
+    /// with a bare status code; the client still gets to read what went wrong.
+    private static ProblemException ForBareStatus(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        var problem = status switch
+        {
+            404 => new ProblemException(404, "Not found", "No such API endpoint.", "/problems/not-found"),
+            405 => new ProblemException(405, "Method not allowed", $"{context.Request.Method} is not allowed on {context.Request.Path}.", "/problems/method-not-allowed"),
+            413 => new ProblemException(413, "Request body too large", "The request body is larger than this endpoint accepts.", "/problems/too-large"),
+            415 => new ProblemException(415, "Unsupported media type", "Send the body as application/json.", "/problems/unsupported-media-type"),
+            _ => new ProblemException(status, ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } reason ? reason : "Error"),
+        };
+        foreach (var header in new[] { HeaderNames.Allow, HeaderNames.WWWAuthenticate })
+        {
+            if (context.Response.Headers[header].ToString() is { Length: > 0 } value)
+            {
+                problem.Headers[header] = value;
+            }
+        }
+
+        return problem;
+    }
+
     public static ProblemException Translate(Exception ex)
     {
         switch (ex)
@@ -55,9 +75,9 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
                 return FromBadRequest(bad);
             case JsonException json:
                 return FromJson(json);
-            case DbUpdateException update when IsUniqueViolation(update):
+            case DbUpdateException update when DbErrors.IsUniqueViolation(update):
                 return ProblemException.Conflict("The change conflicts with data that was saved at the same time; retry the request.");
-            case DbUpdateException update when IsForeignKeyViolation(update):
+            case DbUpdateException update when DbErrors.IsForeignKeyViolation(update):
                 return ProblemException.Conflict("The change refers to something that no longer exists.");
             default:
                 return new ProblemException(500, "Internal error", "Bosun failed to handle the request; the error was logged.", "/problems/internal");
@@ -83,8 +103,10 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
 
         // "Failed to bind parameter "int? limit" from "abc"." names the query parameter.
         var field = ParameterName().Match(bad.Message) is { Success: true } m ? m.Groups["name"].Value : "body";
-        var problem = new ProblemException(400, "Invalid request", bad.Message, "/problems/validation");
-        problem.Errors[field] = [bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && field == "body" ? "a JSON body is required" : "has an invalid value"];
+        var missingBody = field == "body" && bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase);
+        var problem = new ProblemException(400, "Invalid request",
+            missingBody ? "A JSON body is required." : $"'{field}' has an invalid value.", "/problems/validation");
+        problem.Errors[field] = [missingBody ? "a JSON body is required" : "has an invalid value"];
         return problem;
     }
 
@@ -96,16 +118,19 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         {
             message = "is not a known field";
         }
-        else if (json.Path is null or "$" && json.Message.Contains("could not be converted", StringComparison.Ordinal) is false)
+        else if (json.Message.Contains("could not be converted", StringComparison.Ordinal))
         {
-            message = "is not valid JSON";
+            message = TypeName().Match(json.Message) is { Success: true } t && ExpectedType(t.Groups["type"].Value, field) is { } expected
+                ? Expectation(expected)
+                : "has the wrong type";
         }
         else
         {
-            var typeName = TypeName().Match(json.Message) is { Success: true } t ? t.Groups["type"].Value : null;
-            message = typeName is not null && EnumValues.TryGetValue(typeName, out var values)
-                ? $"must be one of: {string.Join(", ", values)}"
-                : typeName is not null ? $"has the wrong type (expected {Friendly(typeName)})" : "is not valid JSON";
+            // A syntax error belongs to the document, not to the field the reader had reached.
+            field = "body";
+            message = json.LineNumber is { } line && json.BytePositionInLine is { } column
+                ? $"is not valid JSON (line {line + 1}, byte {column + 1})"
+                : "is not valid JSON";
         }
 
         var problem = new ProblemException(400, "Invalid request", $"'{field}' {message}.", "/problems/validation");
@@ -113,30 +138,47 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         return problem;
     }
 
-    private static string Friendly(string type) => type switch
+    /// The serializer names either the value's type or, for records bound through their constructor, the
+    /// record; in that case the field's own type is the record property with the field's JSON name.
+    private static Type? ExpectedType(string typeName, string field)
     {
-        "String" => "a string",
-        "Int32" or "Int64" => "an integer",
-        "Double" or "Decimal" => "a number",
-        "Boolean" => "true or false",
-        "DateTimeOffset" or "DateTime" => "an ISO 8601 date-time",
-        _ when type.StartsWith("IReadOnlyList", StringComparison.Ordinal) || type.StartsWith("List", StringComparison.Ordinal) => "an array",
-        _ => type,
-    };
+        typeName = NullableOf().Match(typeName) is { Success: true } inner ? inner.Groups["type"].Value : typeName;
+        var named = Type.GetType(typeName, throwOnError: false)
+                    ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName, throwOnError: false)).FirstOrDefault(t => t is not null);
+        if (named is null)
+        {
+            return null;
+        }
 
-    private static bool IsUniqueViolation(DbUpdateException ex) => ex.InnerException switch
-    {
-        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
-        Microsoft.Data.Sqlite.SqliteException lite => lite.SqliteErrorCode == 19 && lite.Message.Contains("UNIQUE", StringComparison.Ordinal),
-        _ => false,
-    };
+        if (named.IsPrimitive || named.IsEnum || named.Namespace?.StartsWith("System", StringComparison.Ordinal) == true)
+        {
+            return named;
+        }
 
-    private static bool IsForeignKeyViolation(DbUpdateException ex) => ex.InnerException switch
+        var property = named.GetProperties().FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == field);
+        return property?.PropertyType ?? named;
+    }
+
+    private static string Expectation(Type type)
     {
-        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.ForeignKeyViolation,
-        Microsoft.Data.Sqlite.SqliteException lite => lite.SqliteErrorCode == 19 && lite.Message.Contains("FOREIGN KEY", StringComparison.Ordinal),
-        _ => false,
-    };
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsEnum)
+        {
+            return $"must be one of: {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.SnakeCaseLower.ConvertName))}";
+        }
+
+        var expected = type switch
+        {
+            _ when type == typeof(string) => "a string",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(int) || type == typeof(long) => "an integer",
+            _ when type == typeof(double) || type == typeof(decimal) || type == typeof(float) => "a number",
+            _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => "an ISO 8601 date-time",
+            _ when typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => "an array",
+            _ => "an object",
+        };
+        return $"has the wrong type (expected {expected})";
+    }
 
     public static async Task WriteAsync(HttpContext context, ProblemException problem)
     {
@@ -173,6 +215,9 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
     [GeneratedRegex("parameter \"(?:[^\"]*\\s)?(?<name>[A-Za-z_][A-Za-z0-9_]*)\"")]
     private static partial Regex ParameterName();
 
-    [GeneratedRegex(@"converted to (?:[\w\.`\[\]]+\.)?(?<type>[A-Za-z]+)")]
+    [GeneratedRegex(@"converted to (?<type>[^\s]+?)\.?(?:\s+Path:|$)")]
     private static partial Regex TypeName();
+
+    [GeneratedRegex(@"^System\.Nullable`1\[\[?(?<type>[^,\]]+)")]
+    private static partial Regex NullableOf();
 }

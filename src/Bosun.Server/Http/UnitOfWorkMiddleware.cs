@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Governance;
@@ -10,6 +12,13 @@ namespace Bosun.Server.Http;
 
 /// Endpoints that open their own short transactions (long polls, streams) carry this marker.
 public sealed class OwnsTransactionAttribute : Attribute;
+
+/// Response fields holding a secret that is shown once. The stored copy for idempotent replay leaves
+/// them out, so the database never holds a usable secret; a replay answers them as null.
+public sealed class ShownOnceAttribute(params string[] fields) : Attribute
+{
+    public IReadOnlyList<string> Fields { get; } = fields;
+}
 
 /// One API request is one transaction: the mutation, its audit rows and its idempotency record commit
 /// together before the client sees a success, and any error rolls all of it back. A POST or PATCH with
@@ -81,7 +90,7 @@ public sealed class UnitOfWorkMiddleware(RequestDelegate next, TimeProvider cloc
                         StatusCode = context.Response.StatusCode,
                         ContentType = context.Response.ContentType,
                         Location = context.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
-                        ResponseBody = buffer.ToArray(),
+                        ResponseBody = WithoutSecrets(buffer.ToArray(), endpoint.Metadata.GetMetadata<ShownOnceAttribute>()),
                         CreatedAt = clock.GetUtcNow().UtcDateTime,
                     });
                     await db.SaveChangesAsync(context.RequestAborted);
@@ -101,6 +110,21 @@ public sealed class UnitOfWorkMiddleware(RequestDelegate next, TimeProvider cloc
 
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
+    }
+
+    private static byte[] WithoutSecrets(byte[] body, ShownOnceAttribute? secrets)
+    {
+        if (secrets is null || JsonNode.Parse(body) is not JsonObject json)
+        {
+            return body;
+        }
+
+        foreach (var field in secrets.Fields.Where(json.ContainsKey))
+        {
+            json[field] = null;
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(json);
     }
 
     private static async Task<string> HashRequestAsync(HttpContext context, RequestContext request)
