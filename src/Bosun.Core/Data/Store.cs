@@ -96,6 +96,12 @@ public static class TransactionExtensions
             return await db.Database.UseTransactionAsync(deferred, ct) ?? throw new InvalidOperationException("No transaction.");
         }
 
+        if (db.Database.IsSqlite())
+        {
+            var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+            return await SqliteWriteGate.BeginAsync(file, () => db.Database.BeginTransactionAsync(ct), ct);
+        }
+
         return await db.Database.BeginTransactionAsync(ct);
     }
 }

@@ -16,10 +16,16 @@ public sealed class WorkflowTests
         var item = await acme.CreateWorkAsync("WEB", "Task");
         var url = $"/api/v1/work/{item.Str("id")}";
 
-        foreach (var status in new[] { "ready", "in_progress", "blocked", "ready", "in_progress", "awaiting_approval", "done" })
-        {
-            Assert.Equal(status, (await acme.Owner.PatchJsonAsync(url, new { status })).Str("status"));
-        }
+        Assert.Equal("ready", (await acme.Owner.PatchJsonAsync(url, new { status = "ready" })).Str("status"));
+        var started = await acme.Owner.PostJsonAsync($"{url}/start", new { });
+        Assert.Equal("in_progress", started.GetProperty("item").Str("status"));
+        Assert.Equal("blocked", (await acme.Owner.PatchJsonAsync(url, new { status = "blocked" })).Str("status"));
+        var stopped = await acme.Owner.GetJsonAsync($"/api/v1/runs/{started.GetProperty("run").Str("run_id")}");
+        Assert.Equal("stopped", stopped.Str("status"));
+        Assert.Equal("ready", (await acme.Owner.PatchJsonAsync(url, new { status = "ready" })).Str("status"));
+        var again = await acme.Owner.PostJsonAsync($"{url}/start", new { });
+        var finished = await acme.Owner.PostJsonAsync($"/api/v1/runs/{again.GetProperty("run").Str("run_id")}/complete", new { summary = "done" });
+        Assert.Equal("done", finished.GetProperty("item").Str("status"));
 
         var done = await acme.Owner.GetJsonAsync(url);
         Assert.Equal(app.Clock!.GetUtcNow().UtcDateTime, done.GetProperty("completed_at").GetDateTime());
@@ -51,8 +57,8 @@ public sealed class WorkflowTests
 
         var done = await acme.CreateWorkAsync("WEB", "Finished", new { status = "ready" });
         var doneUrl = $"/api/v1/work/{done.Str("id")}";
-        await acme.Owner.PatchJsonAsync(doneUrl, new { status = "in_progress" });
-        await acme.Owner.PatchJsonAsync(doneUrl, new { status = "done" });
+        var run = await acme.Owner.PostJsonAsync($"{doneUrl}/start", new { });
+        await acme.Owner.PostJsonAsync($"/api/v1/runs/{run.GetProperty("run").Str("run_id")}/complete", new { });
         var reopen = await acme.Owner.PatchRawAsync(doneUrl, """{"status":"ready"}""");
         Assert.Empty((await reopen.ProblemAsync(HttpStatusCode.Conflict)).GetProperty("allowed").EnumerateArray());
 
@@ -63,16 +69,19 @@ public sealed class WorkflowTests
     }
 
     [Theory, BothStores]
-    public async Task Claiming_by_patch_is_refused_because_claims_record_a_run(StoreKind store)
+    public async Task Claiming_or_starting_by_patch_is_refused_because_claims_record_a_run(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
         var acme = await app.CreateTenantAsync();
         await acme.CreateProjectAsync("WEB");
         var item = await acme.CreateWorkAsync("WEB", "Task", new { status = "ready" });
 
-        var claim = await acme.Owner.PatchRawAsync($"/api/v1/work/{item.Str("id")}", """{"status":"claimed"}""");
+        foreach (var status in new[] { "claimed", "in_progress" })
+        {
+            var claim = await acme.Owner.PatchRawAsync($"/api/v1/work/{item.Str("id")}", $$"""{"status":"{{status}}"}""");
+            Assert.Equal("/problems/illegal-transition", (await claim.ProblemAsync(HttpStatusCode.Conflict)).Str("type"));
+        }
 
-        Assert.Equal("/problems/illegal-transition", (await claim.ProblemAsync(HttpStatusCode.Conflict)).Str("type"));
         Assert.Equal("ready", (await acme.Owner.GetJsonAsync($"/api/v1/work/{item.Str("id")}")).Str("status"));
     }
 
@@ -84,13 +93,16 @@ public sealed class WorkflowTests
         await acme.CreateProjectAsync("WEB");
         var item = await acme.CreateWorkAsync("WEB", "Gated", new { status = "ready", approval_required = true });
         var url = $"/api/v1/work/{item.Str("id")}";
-        await acme.Owner.PatchJsonAsync(url, new { status = "in_progress" });
+        var started = await acme.Owner.PostJsonAsync($"{url}/start", new { });
 
         var done = await acme.Owner.PatchRawAsync(url, """{"status":"done"}""");
 
         Assert.Equal("/problems/approval-required", (await done.ProblemAsync(HttpStatusCode.Conflict)).Str("type"));
         Assert.Equal("in_progress", (await acme.Owner.GetJsonAsync(url)).Str("status"));
-        Assert.Equal("awaiting_approval", (await acme.Owner.PatchJsonAsync(url, new { status = "awaiting_approval" })).Str("status"));
+        var completed = await acme.Owner.PostJsonAsync($"/api/v1/runs/{started.GetProperty("run").Str("run_id")}/complete", new { });
+        Assert.Equal("awaiting_approval", completed.GetProperty("item").Str("status"));
+        var byHand = await acme.Owner.PatchRawAsync(url, """{"status":"done"}""");
+        Assert.Equal(HttpStatusCode.Conflict, byHand.StatusCode);
     }
 
     [Theory, BothStores]
@@ -102,15 +114,15 @@ public sealed class WorkflowTests
         var first = await acme.CreateWorkAsync("WEB", "Design", new { status = "ready" });
         var second = await acme.CreateWorkAsync("WEB", "Build", new { status = "ready", depends_on = new[] { "WEB-1" } });
 
-        var early = await acme.Owner.PatchRawAsync($"/api/v1/work/{second.Str("id")}", """{"status":"in_progress"}""");
+        var early = await acme.Owner.PostRawAsync($"/api/v1/work/{second.Str("id")}/start", "{}");
         var problem = await early.ProblemAsync(HttpStatusCode.Conflict);
         Assert.Equal("/problems/dependencies-not-done", problem.Str("type"));
         Assert.Contains("WEB-1", problem.Str("detail"));
 
-        await acme.Owner.PatchJsonAsync($"/api/v1/work/{first.Str("id")}", new { status = "in_progress" });
-        await acme.Owner.PatchJsonAsync($"/api/v1/work/{first.Str("id")}", new { status = "done" });
-        var started = await acme.Owner.PatchJsonAsync($"/api/v1/work/{second.Str("id")}", new { status = "in_progress" });
-        Assert.Equal("in_progress", started.Str("status"));
-        Assert.Equal("done", started.GetProperty("depends_on")[0].Str("status"));
+        var design = await acme.Owner.PostJsonAsync($"/api/v1/work/{first.Str("id")}/start", new { });
+        await acme.Owner.PostJsonAsync($"/api/v1/runs/{design.GetProperty("run").Str("run_id")}/complete", new { });
+        var started = await acme.Owner.PostJsonAsync($"/api/v1/work/{second.Str("id")}/start", new { });
+        Assert.Equal("in_progress", started.GetProperty("item").Str("status"));
+        Assert.Equal("done", started.GetProperty("item").GetProperty("depends_on")[0].Str("status"));
     }
 }

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Bosun.Core.Data;
+
+/// SQLite admits one writer at a time and makes the others wait inside the driver, each blocking a thread.
+/// Queuing write transactions of this process on an async gate first keeps threads free under load; the
+/// busy timeout still covers writers in other processes.
+internal static class SqliteWriteGate
+{
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    public static async Task<IDbContextTransaction> BeginAsync(string file, Func<Task<IDbContextTransaction>> begin, CancellationToken ct)
+    {
+        var gate = Gates.GetOrAdd(Path.GetFullPath(file), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            return new GatedTransaction(await begin(), gate);
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
+    private sealed class GatedTransaction(IDbContextTransaction inner, SemaphoreSlim gate) : IDbContextTransaction
+    {
+        private int _released;
+
+        public Guid TransactionId => inner.TransactionId;
+
+        public void Commit() => inner.Commit();
+
+        public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+        public void Rollback() => inner.Rollback();
+
+        public Task RollbackAsync(CancellationToken cancellationToken = default) => inner.RollbackAsync(cancellationToken);
+
+        public void Dispose()
+        {
+            try
+            {
+                inner.Dispose();
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await inner.DisposeAsync();
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        private void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}
