@@ -114,6 +114,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return [];
         }
 
+        // The dependency check is written as nested EXISTS so that both planners start from the item's own
+        // dependency rows; as a join, SQLite without statistics scanned every work item of the tenant per candidate.
         // Directly assigned items always; role-assigned and unassigned ones only in projects the agent serves
         // (an agent linked to no project serves all). Dependencies must all be done.
         var sql = $"""
@@ -128,8 +130,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
                             OR EXISTS (SELECT 1 FROM agent_projects ap WHERE ap.tenant_id = @tenant AND ap.agent_id = @agent AND ap.project_id = w.project_id))))
               AND NOT EXISTS (
                   SELECT 1 FROM work_item_dependencies d
-                  JOIN work_items dep ON dep.tenant_id = d.tenant_id AND dep.id = d.depends_on_id
-                  WHERE d.tenant_id = w.tenant_id AND d.work_item_id = w.id AND dep.status <> 'done')
+                  WHERE d.tenant_id = w.tenant_id AND d.work_item_id = w.id
+                    AND EXISTS (SELECT 1 FROM work_items dep WHERE dep.tenant_id = d.tenant_id AND dep.id = d.depends_on_id AND dep.status <> 'done'))
             ORDER BY w.priority DESC, w.id
             LIMIT @limit
             {(lockRows && db.IsPostgres ? "FOR UPDATE OF w SKIP LOCKED" : "")}
