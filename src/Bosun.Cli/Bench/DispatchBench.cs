@@ -1,0 +1,335 @@
+using System.CommandLine;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Server.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Spectre.Console;
+
+namespace Bosun.Cli.Bench;
+
+/// `bosun bench dispatch`: agents doing claim → heartbeat → complete over real HTTP, against a raw-SQL
+/// claim+complete loop on the same database in the same run, and single against batched claims.
+public static class DispatchBench
+{
+    public static Command Command()
+    {
+        var store = BenchServer.StoreOption();
+        var agents = new Option<int>("--agents") { Description = "Concurrent agents", DefaultValueFactory = _ => 16 };
+        var items = new Option<int>("--items") { Description = "Work items per measured phase", DefaultValueFactory = _ => 20000 };
+        var seconds = new Option<int>("--seconds") { Description = "Time limit per phase", DefaultValueFactory = _ => 30 };
+        var batch = new Option<int>("--batch") { Description = "Items per batched claim", DefaultValueFactory = _ => 50 };
+        var command = new Command("dispatch", "Claim/heartbeat/complete cycles per second and latency, with a raw SQL baseline")
+        {
+            store, agents, items, seconds, batch,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            await RunAsync(result.GetValue(store)!, result.GetValue(agents), result.GetValue(items), TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(batch), ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private sealed record Phase(string Name, long Operations, long Items, TimeSpan Elapsed, List<double> LatenciesMs)
+    {
+        public double ItemsPerSecond => Items / Elapsed.TotalSeconds;
+        public double Percentile(double p) => LatenciesMs.Count == 0 ? 0 : LatenciesMs.Order().ElementAt(Math.Min(LatenciesMs.Count - 1, (int)Math.Ceiling(p * LatenciesMs.Count) - 1));
+    }
+
+    private static async Task RunAsync(string storeName, int agentCount, int items, TimeSpan limit, int batch, CancellationToken ct)
+    {
+        await using var server = await BenchServer.StartAsync(storeName);
+        var (tenantId, owner) = await server.CreateTenantAsync("bench");
+        AnsiConsole.MarkupLineInterpolated($"Store: [bold]{server.Store.Describe()}[/], {agentCount} agents, {items} items per phase");
+
+        var agents = new List<(string Id, HttpClient Client)>();
+        for (var i = 0; i < agentCount; i++)
+        {
+            var agent = await PostAsync(owner, "api/v1/agents", new { name = $"bench-{i}", role = "bench", max_concurrent_runs = Math.Max(batch, 1) * 2, run_timeout_seconds = 3600 });
+            var token = await PostAsync(owner, "api/v1/tokens", new { name = "bench", agent_id = agent.GetProperty("id").GetString() });
+            var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4 }) { BaseAddress = new Uri(server.Url + "/") };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("token").GetString());
+            agents.Add((agent.GetProperty("id").GetString()!, client));
+        }
+
+        var phases = new List<Phase>();
+        foreach (var (name, key) in new[] { ("cycle", "CYC"), ("single", "ONE"), ("batched", "BAT"), ("raw", "RAW") })
+        {
+            var project = await PostAsync(owner, "api/v1/projects", new { key, name });
+            await SeedAsync(server, tenantId, project.GetProperty("id").GetString()!, key, items, ct);
+            var phase = name switch
+            {
+                "cycle" => await CyclesAsync(agents, key, limit, ct),
+                "single" => await ClaimsAsync(agents, key, 1, limit, ct),
+                "batched" => await ClaimsAsync(agents, key, batch, limit, ct),
+                _ => await RawBaselineAsync(server, tenantId, project.GetProperty("id").GetString()!, agentCount, limit, ct),
+            };
+            phases.Add(phase with { Name = name });
+        }
+
+        var table = new Table().AddColumns("phase", "operations", "items", "seconds", "items/s", "p50 ms", "p99 ms");
+        foreach (var p in phases)
+        {
+            table.AddRow(p.Name, p.Operations.ToString(), p.Items.ToString(), p.Elapsed.TotalSeconds.ToString("F1"), p.ItemsPerSecond.ToString("F0"),
+                p.Percentile(0.5).ToString("F2"), p.Percentile(0.99).ToString("F2"));
+        }
+
+        AnsiConsole.Write(table);
+        var cycle = phases.Single(p => p.Name == "cycle");
+        var raw = phases.Single(p => p.Name == "raw");
+        var single = phases.Single(p => p.Name == "single");
+        var batched = phases.Single(p => p.Name == "batched");
+        AnsiConsole.MarkupLineInterpolated($"cycle: claim → heartbeat → complete over HTTP; raw: minimal SQL claim + complete on the same database");
+        AnsiConsole.MarkupLineInterpolated($"Bosun cycles / raw SQL baseline: [bold]{cycle.ItemsPerSecond / raw.ItemsPerSecond:F2}[/] (goal ≥ 0.6)");
+        AnsiConsole.MarkupLineInterpolated($"batched claims (max {batch}) / single claims: [bold]{batched.ItemsPerSecond / single.ItemsPerSecond:F1}×[/] (goal ≥ 10×)");
+    }
+
+    private static async Task<Phase> CyclesAsync(List<(string Id, HttpClient Client)> agents, string project, TimeSpan limit, CancellationToken ct)
+    {
+        var latencies = new List<double>();
+        long done = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(agents.Select(async agent =>
+        {
+            var mine = new List<double>();
+            while (clock.Elapsed < limit)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var claimed = (await PostAsync(agent.Client, "api/v1/work/claim", new { project })).GetProperty("items");
+                if (claimed.GetArrayLength() == 0)
+                {
+                    break;
+                }
+
+                var run = claimed[0].GetProperty("run");
+                var path = $"api/v1/runs/{run.GetProperty("run_id").GetString()}";
+                var lease = run.GetProperty("lease_token").GetString();
+                await PostAsync(agent.Client, $"{path}/heartbeat", new { lease_token = lease, progress = "working" });
+                await PostAsync(agent.Client, $"{path}/complete", new { lease_token = lease, output = new { ok = true } });
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Interlocked.Increment(ref done);
+            }
+
+            lock (latencies)
+            {
+                latencies.AddRange(mine);
+            }
+        }));
+        return new Phase("", done, done, clock.Elapsed, latencies);
+    }
+
+    private static async Task<Phase> ClaimsAsync(List<(string Id, HttpClient Client)> agents, string project, int max, TimeSpan limit, CancellationToken ct)
+    {
+        var latencies = new List<double>();
+        long calls = 0, claimed = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(agents.Select(async agent =>
+        {
+            var mine = new List<double>();
+            while (clock.Elapsed < limit)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var batch = (await PostAsync(agent.Client, "api/v1/work/claim", new { project, max })).GetProperty("items");
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Interlocked.Increment(ref calls);
+                if (batch.GetArrayLength() == 0)
+                {
+                    break;
+                }
+
+                Interlocked.Add(ref claimed, batch.GetArrayLength());
+
+                // Give the items back so the agent stays under its concurrency limit; only the claims are timed.
+                foreach (var item in batch.EnumerateArray())
+                {
+                    var run = item.GetProperty("run");
+                    await PostAsync(agent.Client, $"api/v1/runs/{run.GetProperty("run_id").GetString()}/complete", new { lease_token = run.GetProperty("lease_token").GetString() });
+                }
+            }
+
+            lock (latencies)
+            {
+                latencies.AddRange(mine);
+            }
+        }));
+        var claimTime = TimeSpan.FromMilliseconds(latencies.Sum() / agents.Count);
+        return new Phase("", calls, claimed, claimTime, latencies);
+    }
+
+    /// The least a claim and a completion can cost on this database: pick, lease and record a run in one
+    /// transaction, finish it in another, no HTTP, no checks, no audit.
+    private static async Task<Phase> RawBaselineAsync(BenchServer server, string tenantId, string projectId, int workers, TimeSpan limit, CancellationToken ct)
+    {
+        var postgres = server.Store.Kind == StoreKind.Postgres;
+        var latencies = new List<double>();
+        long done = 0;
+        var clock = Stopwatch.StartNew();
+        var writer = new SemaphoreSlim(1, 1);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
+        {
+            await using DbConnection connection = postgres ? new NpgsqlConnection(server.Store.ConnectionString) : new SqliteConnection(server.Store.ConnectionString);
+            await connection.OpenAsync(ct);
+            if (!postgres)
+            {
+                await Exec(connection, null, "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;");
+            }
+
+            var mine = new List<double>();
+            while (clock.Elapsed < limit)
+            {
+                var started = Stopwatch.GetTimestamp();
+                string? id;
+                var runId = Ids.New();
+                var now = DateTime.UtcNow;
+                if (!postgres)
+                {
+                    await writer.WaitAsync(ct);
+                }
+
+                try
+                {
+                    await using (var tx = await connection.BeginTransactionAsync(ct))
+                    {
+                        id = await Scalar(connection, tx, $"""
+                            SELECT id FROM work_items WHERE tenant_id = @t AND project_id = @p AND status = 'ready'
+                            ORDER BY priority DESC, id LIMIT 1 {(postgres ? "FOR UPDATE SKIP LOCKED" : "")}
+                            """, ("t", tenantId), ("p", projectId)) as string;
+                        if (id is null)
+                        {
+                            break;
+                        }
+
+                        await Exec(connection, tx, "UPDATE work_items SET status = 'claimed', attempts = attempts + 1, active_run_id = @r, lease_token = @r, lease_expires_at = @e WHERE tenant_id = @t AND id = @i",
+                            ("r", runId), ("e", now.AddMinutes(5)), ("t", tenantId), ("i", id));
+                        await Exec(connection, tx, "INSERT INTO runs (tenant_id, id, work_item_id, attempt, status, lease_token, started_at, cost_micros) VALUES (@t, @r, @i, 1, 'active', @r, @n, 0)",
+                            ("t", tenantId), ("r", runId), ("i", id), ("n", now));
+                        await tx.CommitAsync(ct);
+                    }
+                }
+                finally
+                {
+                    if (!postgres)
+                    {
+                        writer.Release();
+                    }
+                }
+
+                if (!postgres)
+                {
+                    await writer.WaitAsync(ct);
+                }
+
+                try
+                {
+                    await using var tx = await connection.BeginTransactionAsync(ct);
+                    await Exec(connection, tx, "UPDATE runs SET status = 'completed', ended_at = @n WHERE tenant_id = @t AND id = @r AND status = 'active'", ("n", now), ("t", tenantId), ("r", runId));
+                    await Exec(connection, tx, "UPDATE work_items SET status = 'done', active_run_id = NULL, lease_token = NULL, completed_at = @n WHERE tenant_id = @t AND id = @i", ("n", now), ("t", tenantId), ("i", id));
+                    await tx.CommitAsync(ct);
+                }
+                finally
+                {
+                    if (!postgres)
+                    {
+                        writer.Release();
+                    }
+                }
+
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Interlocked.Increment(ref done);
+            }
+
+            lock (latencies)
+            {
+                latencies.AddRange(mine);
+            }
+        }));
+        return new Phase("", done, done, clock.Elapsed, latencies);
+    }
+
+    private static async Task SeedAsync(BenchServer server, string tenantId, string projectId, string key, int count, CancellationToken ct)
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+        await db.Database.OpenConnectionAsync(ct);
+        var connection = db.Database.GetDbConnection();
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var now = DateTime.UtcNow;
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO work_items (tenant_id, id, project_id, number, key, type, title, status, priority, approval_required, attempts, created_at, updated_at)
+            VALUES (@t, @id, @p, @n, @k, 'task', @title, 'ready', 1, FALSE, 0, @now, @now)
+            """;
+        var parameters = new[] { "t", "id", "p", "n", "k", "title", "now" }.ToDictionary(n => n, n =>
+        {
+            var p = insert.CreateParameter();
+            p.ParameterName = n;
+            insert.Parameters.Add(p);
+            return p;
+        });
+        parameters["t"].Value = tenantId;
+        parameters["p"].Value = projectId;
+        parameters["now"].Value = now;
+        for (var i = 1; i <= count; i++)
+        {
+            parameters["id"].Value = Ids.New();
+            parameters["n"].Value = i;
+            parameters["k"].Value = $"{key}-{i}";
+            parameters["title"].Value = $"Benchmark item {i}";
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await Exec(connection, tx, "UPDATE projects SET next_item_number = @n WHERE tenant_id = @t AND id = @p", ("n", count + 1), ("t", tenantId), ("p", projectId));
+        await tx.CommitAsync(ct);
+        await Exec(connection, null, server.Store.Kind == StoreKind.Postgres ? "ANALYZE work_items" : "ANALYZE");
+    }
+
+    private static async Task<JsonElement> PostAsync(HttpClient client, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: BosunJson.Options) };
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {text}");
+        }
+
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static async Task Exec(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object Value)[] args)
+    {
+        await using var command = Build(connection, tx, sql, args);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<object?> Scalar(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object Value)[] args)
+    {
+        await using var command = Build(connection, tx, sql, args);
+        return await command.ExecuteScalarAsync();
+    }
+
+    private static DbCommand Build(DbConnection connection, DbTransaction? tx, string sql, (string Name, object Value)[] args)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        foreach (var (name, value) in args)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            command.Parameters.Add(p);
+        }
+
+        return command;
+    }
+}
