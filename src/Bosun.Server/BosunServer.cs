@@ -59,6 +59,7 @@ public static class BosunServer
         api.MapIdentity();
         api.MapPlanning();
         api.MapGovernance();
+        api.MapLedger();
         api.MapFallback(() => Results.Problem(statusCode: 404, title: "Not found", detail: "No such API endpoint.", type: "/problems/not-found"));
         return app;
     }
@@ -74,6 +75,7 @@ public static class BosunServer
         services.AddScoped<GoalService>();
         services.AddScoped<WorkItemService>();
         services.AddScoped<AuditService>();
+        services.AddLedger();
     }
 
     /// Applies pending migrations; Bosun refuses to serve on a schema older than its code.
