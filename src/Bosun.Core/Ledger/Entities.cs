@@ -90,15 +90,15 @@ public sealed class ModelPrice : ITenantScoped, IAudited
     /// Extra glob patterns (comma-separated, `*` wildcard) that also resolve to this model.
     public string? MatchPatterns { get; set; }
     public DateTime EffectiveFrom { get; set; }
-    public long InputMicrosPerMTok { get; set; }
-    public long OutputMicrosPerMTok { get; set; }
-    public long? CacheReadMicrosPerMTok { get; set; }
-    public long? CacheWriteMicrosPerMTok { get; set; }
+    public long InputMicrosPerMtok { get; set; }
+    public long OutputMicrosPerMtok { get; set; }
+    public long? CacheReadMicrosPerMtok { get; set; }
+    public long? CacheWriteMicrosPerMtok { get; set; }
     public long? LongContextThreshold { get; set; }
-    public long? LongInputMicrosPerMTok { get; set; }
-    public long? LongOutputMicrosPerMTok { get; set; }
-    public long? LongCacheReadMicrosPerMTok { get; set; }
-    public long? LongCacheWriteMicrosPerMTok { get; set; }
+    public long? LongInputMicrosPerMtok { get; set; }
+    public long? LongOutputMicrosPerMtok { get; set; }
+    public long? LongCacheReadMicrosPerMtok { get; set; }
+    public long? LongCacheWriteMicrosPerMtok { get; set; }
     public string Source { get; set; } = "manual";
     public DateTime CreatedAt { get; set; }
 }

@@ -46,21 +46,21 @@ public sealed class PriceService(BosunDb db, RequestContext context, TimeProvide
             Provider = Check.Text(problem, "provider", request.Provider, 50)?.ToLowerInvariant(),
             MatchPatterns = Check.Text(problem, "match_patterns", request.MatchPatterns, 1000)?.ToLowerInvariant(),
             EffectiveFrom = Check.Utc(request.EffectiveFrom) ?? Now,
-            InputMicrosPerMTok = Required(problem, "input_usd_per_mtok", request.InputUsdPerMTok),
-            OutputMicrosPerMTok = Required(problem, "output_usd_per_mtok", request.OutputUsdPerMTok),
-            CacheReadMicrosPerMTok = Check.Usd(problem, "cache_read_usd_per_mtok", request.CacheReadUsdPerMTok),
-            CacheWriteMicrosPerMTok = Check.Usd(problem, "cache_write_usd_per_mtok", request.CacheWriteUsdPerMTok),
+            InputMicrosPerMtok = Required(problem, "input_usd_per_mtok", request.InputUsdPerMtok),
+            OutputMicrosPerMtok = Required(problem, "output_usd_per_mtok", request.OutputUsdPerMtok),
+            CacheReadMicrosPerMtok = Check.Usd(problem, "cache_read_usd_per_mtok", request.CacheReadUsdPerMtok),
+            CacheWriteMicrosPerMtok = Check.Usd(problem, "cache_write_usd_per_mtok", request.CacheWriteUsdPerMtok),
             LongContextThreshold = request.LongContextThreshold,
-            LongInputMicrosPerMTok = Check.Usd(problem, "long_input_usd_per_mtok", request.LongInputUsdPerMTok),
-            LongOutputMicrosPerMTok = Check.Usd(problem, "long_output_usd_per_mtok", request.LongOutputUsdPerMTok),
-            LongCacheReadMicrosPerMTok = Check.Usd(problem, "long_cache_read_usd_per_mtok", request.LongCacheReadUsdPerMTok),
-            LongCacheWriteMicrosPerMTok = Check.Usd(problem, "long_cache_write_usd_per_mtok", request.LongCacheWriteUsdPerMTok),
+            LongInputMicrosPerMtok = Check.Usd(problem, "long_input_usd_per_mtok", request.LongInputUsdPerMtok),
+            LongOutputMicrosPerMtok = Check.Usd(problem, "long_output_usd_per_mtok", request.LongOutputUsdPerMtok),
+            LongCacheReadMicrosPerMtok = Check.Usd(problem, "long_cache_read_usd_per_mtok", request.LongCacheReadUsdPerMtok),
+            LongCacheWriteMicrosPerMtok = Check.Usd(problem, "long_cache_write_usd_per_mtok", request.LongCacheWriteUsdPerMtok),
         };
         if (request.LongContextThreshold is < 1)
         {
             problem.Add("long_context_threshold", "must be a positive number of input tokens");
         }
-        else if (request.LongContextThreshold is not null && request.LongInputUsdPerMTok is null)
+        else if (request.LongContextThreshold is not null && request.LongInputUsdPerMtok is null)
         {
             problem.Add("long_input_usd_per_mtok", "is required with long_context_threshold");
         }
@@ -101,15 +101,15 @@ public sealed class PriceService(BosunDb db, RequestContext context, TimeProvide
                 Model = entry.Model,
                 Provider = entry.Provider,
                 EffectiveFrom = from,
-                InputMicrosPerMTok = entry.Input,
-                OutputMicrosPerMTok = entry.Output,
-                CacheReadMicrosPerMTok = entry.CacheRead,
-                CacheWriteMicrosPerMTok = entry.CacheWrite,
+                InputMicrosPerMtok = entry.Input,
+                OutputMicrosPerMtok = entry.Output,
+                CacheReadMicrosPerMtok = entry.CacheRead,
+                CacheWriteMicrosPerMtok = entry.CacheWrite,
                 LongContextThreshold = entry.LongContext?.ThresholdInputTokens,
-                LongInputMicrosPerMTok = entry.LongContext?.Input,
-                LongOutputMicrosPerMTok = entry.LongContext?.Output,
-                LongCacheReadMicrosPerMTok = entry.LongContext?.CacheRead,
-                LongCacheWriteMicrosPerMTok = entry.LongContext?.CacheWrite,
+                LongInputMicrosPerMtok = entry.LongContext?.Input,
+                LongOutputMicrosPerMtok = entry.LongContext?.Output,
+                LongCacheReadMicrosPerMtok = entry.LongContext?.CacheRead,
+                LongCacheWriteMicrosPerMtok = entry.LongContext?.CacheWrite,
                 Source = "litellm",
             });
             imported++;

@@ -11,10 +11,10 @@ public sealed record PriceEntry(
     public string Ref => $"{Source}:{Model}@{EffectiveFrom:yyyy-MM-dd}";
 
     public static PriceEntry From(ModelPrice p) => new(
-        p.Model, p.Provider, p.EffectiveFrom, p.InputMicrosPerMTok, p.OutputMicrosPerMTok, p.CacheReadMicrosPerMTok, p.CacheWriteMicrosPerMTok,
+        p.Model, p.Provider, p.EffectiveFrom, p.InputMicrosPerMtok, p.OutputMicrosPerMtok, p.CacheReadMicrosPerMtok, p.CacheWriteMicrosPerMtok,
         p.LongContextThreshold is { } threshold
-            ? new LongContextTier(threshold, p.LongInputMicrosPerMTok ?? p.InputMicrosPerMTok, p.LongOutputMicrosPerMTok ?? p.OutputMicrosPerMTok,
-                p.LongCacheReadMicrosPerMTok, p.LongCacheWriteMicrosPerMTok)
+            ? new LongContextTier(threshold, p.LongInputMicrosPerMtok ?? p.InputMicrosPerMtok, p.LongOutputMicrosPerMtok ?? p.OutputMicrosPerMtok,
+                p.LongCacheReadMicrosPerMtok, p.LongCacheWriteMicrosPerMtok)
             : null,
         p.MatchPatterns?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         "tenant");

@@ -107,14 +107,14 @@ public sealed record BudgetAlertView(
 
 public sealed record PriceRequest(
     string? Model, string? Provider, string? MatchPatterns, DateTimeOffset? EffectiveFrom,
-    decimal? InputUsdPerMTok, decimal? OutputUsdPerMTok, decimal? CacheReadUsdPerMTok, decimal? CacheWriteUsdPerMTok,
-    long? LongContextThreshold, decimal? LongInputUsdPerMTok, decimal? LongOutputUsdPerMTok,
-    decimal? LongCacheReadUsdPerMTok, decimal? LongCacheWriteUsdPerMTok);
+    decimal? InputUsdPerMtok, decimal? OutputUsdPerMtok, decimal? CacheReadUsdPerMtok, decimal? CacheWriteUsdPerMtok,
+    long? LongContextThreshold, decimal? LongInputUsdPerMtok, decimal? LongOutputUsdPerMtok,
+    decimal? LongCacheReadUsdPerMtok, decimal? LongCacheWriteUsdPerMtok);
 
 public sealed record PriceView(
-    string Model, string? Provider, string Source, DateTime EffectiveFrom, decimal InputUsdPerMTok, decimal OutputUsdPerMTok,
-    decimal? CacheReadUsdPerMTok, decimal? CacheWriteUsdPerMTok, long? LongContextThreshold, decimal? LongInputUsdPerMTok,
-    decimal? LongOutputUsdPerMTok, IReadOnlyList<string> MatchPatterns)
+    string Model, string? Provider, string Source, DateTime EffectiveFrom, decimal InputUsdPerMtok, decimal OutputUsdPerMtok,
+    decimal? CacheReadUsdPerMtok, decimal? CacheWriteUsdPerMtok, long? LongContextThreshold, decimal? LongInputUsdPerMtok,
+    decimal? LongOutputUsdPerMtok, IReadOnlyList<string> MatchPatterns)
 {
     public static PriceView From(PriceEntry e) => new(
         e.Model, e.Provider, e.Source, e.EffectiveFrom, Money.ToUsd(e.Input), Money.ToUsd(e.Output), Money.ToUsd(e.CacheRead), Money.ToUsd(e.CacheWrite),

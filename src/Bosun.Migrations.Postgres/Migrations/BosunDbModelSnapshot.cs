@@ -1419,13 +1419,13 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(26)")
                         .HasColumnName("id");
 
-                    b.Property<long?>("CacheReadMicrosPerMTok")
+                    b.Property<long?>("CacheReadMicrosPerMtok")
                         .HasColumnType("bigint")
-                        .HasColumnName("cache_read_micros_per_m_tok");
+                        .HasColumnName("cache_read_micros_per_mtok");
 
-                    b.Property<long?>("CacheWriteMicrosPerMTok")
+                    b.Property<long?>("CacheWriteMicrosPerMtok")
                         .HasColumnType("bigint")
-                        .HasColumnName("cache_write_micros_per_m_tok");
+                        .HasColumnName("cache_write_micros_per_mtok");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -1435,29 +1435,29 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("effective_from");
 
-                    b.Property<long>("InputMicrosPerMTok")
+                    b.Property<long>("InputMicrosPerMtok")
                         .HasColumnType("bigint")
-                        .HasColumnName("input_micros_per_m_tok");
+                        .HasColumnName("input_micros_per_mtok");
 
-                    b.Property<long?>("LongCacheReadMicrosPerMTok")
+                    b.Property<long?>("LongCacheReadMicrosPerMtok")
                         .HasColumnType("bigint")
-                        .HasColumnName("long_cache_read_micros_per_m_tok");
+                        .HasColumnName("long_cache_read_micros_per_mtok");
 
-                    b.Property<long?>("LongCacheWriteMicrosPerMTok")
+                    b.Property<long?>("LongCacheWriteMicrosPerMtok")
                         .HasColumnType("bigint")
-                        .HasColumnName("long_cache_write_micros_per_m_tok");
+                        .HasColumnName("long_cache_write_micros_per_mtok");
 
                     b.Property<long?>("LongContextThreshold")
                         .HasColumnType("bigint")
                         .HasColumnName("long_context_threshold");
 
-                    b.Property<long?>("LongInputMicrosPerMTok")
+                    b.Property<long?>("LongInputMicrosPerMtok")
                         .HasColumnType("bigint")
-                        .HasColumnName("long_input_micros_per_m_tok");
+                        .HasColumnName("long_input_micros_per_mtok");
 
-                    b.Property<long?>("LongOutputMicrosPerMTok")
+                    b.Property<long?>("LongOutputMicrosPerMtok")
                         .HasColumnType("bigint")
-                        .HasColumnName("long_output_micros_per_m_tok");
+                        .HasColumnName("long_output_micros_per_mtok");
 
                     b.Property<string>("MatchPatterns")
                         .HasMaxLength(1000)
@@ -1470,9 +1470,9 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("model");
 
-                    b.Property<long>("OutputMicrosPerMTok")
+                    b.Property<long>("OutputMicrosPerMtok")
                         .HasColumnType("bigint")
-                        .HasColumnName("output_micros_per_m_tok");
+                        .HasColumnName("output_micros_per_mtok");
 
                     b.Property<string>("Provider")
                         .HasMaxLength(50)

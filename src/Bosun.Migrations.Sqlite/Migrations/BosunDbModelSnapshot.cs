@@ -1414,13 +1414,13 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
-                    b.Property<long?>("CacheReadMicrosPerMTok")
+                    b.Property<long?>("CacheReadMicrosPerMtok")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("cache_read_micros_per_m_tok");
+                        .HasColumnName("cache_read_micros_per_mtok");
 
-                    b.Property<long?>("CacheWriteMicrosPerMTok")
+                    b.Property<long?>("CacheWriteMicrosPerMtok")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("cache_write_micros_per_m_tok");
+                        .HasColumnName("cache_write_micros_per_mtok");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
@@ -1430,29 +1430,29 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("effective_from");
 
-                    b.Property<long>("InputMicrosPerMTok")
+                    b.Property<long>("InputMicrosPerMtok")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("input_micros_per_m_tok");
+                        .HasColumnName("input_micros_per_mtok");
 
-                    b.Property<long?>("LongCacheReadMicrosPerMTok")
+                    b.Property<long?>("LongCacheReadMicrosPerMtok")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("long_cache_read_micros_per_m_tok");
+                        .HasColumnName("long_cache_read_micros_per_mtok");
 
-                    b.Property<long?>("LongCacheWriteMicrosPerMTok")
+                    b.Property<long?>("LongCacheWriteMicrosPerMtok")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("long_cache_write_micros_per_m_tok");
+                        .HasColumnName("long_cache_write_micros_per_mtok");
 
                     b.Property<long?>("LongContextThreshold")
                         .HasColumnType("INTEGER")
                         .HasColumnName("long_context_threshold");
 
-                    b.Property<long?>("LongInputMicrosPerMTok")
+                    b.Property<long?>("LongInputMicrosPerMtok")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("long_input_micros_per_m_tok");
+                        .HasColumnName("long_input_micros_per_mtok");
 
-                    b.Property<long?>("LongOutputMicrosPerMTok")
+                    b.Property<long?>("LongOutputMicrosPerMtok")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("long_output_micros_per_m_tok");
+                        .HasColumnName("long_output_micros_per_mtok");
 
                     b.Property<string>("MatchPatterns")
                         .HasMaxLength(1000)
@@ -1465,9 +1465,9 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("model");
 
-                    b.Property<long>("OutputMicrosPerMTok")
+                    b.Property<long>("OutputMicrosPerMtok")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("output_micros_per_m_tok");
+                        .HasColumnName("output_micros_per_mtok");
 
                     b.Property<string>("Provider")
                         .HasMaxLength(50)
