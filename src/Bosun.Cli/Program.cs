@@ -5,4 +5,5 @@ var root = new RootCommand("Bosun: the control plane for teams of AI agents and 
 StoreSelection.AddOptions(root);
 ServerCommands.Add(root);
 ClientCommands.Add(root);
+LedgerCommands.Add(root);
 return await root.Parse(args).InvokeAsync();

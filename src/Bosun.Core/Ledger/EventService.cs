@@ -21,10 +21,19 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
     private static readonly ConcurrentDictionary<(string Database, DateTime Day), bool> KnownPartitions = new();
     private static readonly HashSet<string> Severities = ["debug", "info", "warning", "error", "critical"];
 
-    private static readonly string[] Columns =
+    private static readonly Col[] Columns =
     [
-        "tenant_id", "occurred_at", "id", "type", "agent_id", "session_id", "project_id", "run_id", "severity", "tags_json",
-        "context_json", "data_json", "metrics_json", "tokens", "cost_micros", "duration_ms", "received_at",
+        new("tenant_id"), new("occurred_at", "timestamptz"), new("id"), new("type"), new("agent_id"), new("session_id"), new("project_id"),
+        new("run_id"), new("severity"), new("tags_json"), new("context_json"), new("data_json"), new("metrics_json"), new("tokens", "bigint"),
+        new("cost_micros", "bigint"), new("duration_ms", "bigint"), new("received_at", "timestamptz"),
+    ];
+
+    private static readonly Col[] SessionColumns = [new("tenant_id"), new("hour", "timestamptz"), new("project_id"), new("agent_id"), new("type"), new("session_id")];
+
+    private static readonly Col[] RollupColumns =
+    [
+        new("tenant_id"), new("hour", "timestamptz"), new("project_id"), new("agent_id"), new("type"), new("events", "bigint"), new("sessions", "bigint"),
+        new("tokens", "bigint"), new("cost_micros", "bigint"), new("duration_sum_ms", "bigint"), new("duration_count", "bigint"),
     ];
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -46,47 +55,54 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
         for (var i = 0; i < inputs.Count; i++)
         {
             var e = inputs[i];
-            var prefix = $"[{i}].";
+            var index = i;
+            string Field(string name) => $"[{index}].{name}";
+
             // PostgreSQL keeps microseconds: truncate so the key read back matches the key sent.
             var at = e.Timestamp?.UtcDateTime is { } t ? new DateTime(t.Ticks - t.Ticks % 10, DateTimeKind.Utc) : (DateTime?)null;
             if (at is null)
             {
-                problem.Add(prefix + "timestamp", "is required");
+                problem.Add(Field("timestamp"), "is required");
             }
             else if (at < cutoff)
             {
-                problem.Add(prefix + "timestamp", $"is older than the event retention ({options.EventRetentionDays} days)");
+                problem.Add(Field("timestamp"), $"is older than the event retention ({options.EventRetentionDays} days)");
             }
             else if (at > now.AddDays(1))
             {
-                problem.Add(prefix + "timestamp", "is more than a day in the future");
+                problem.Add(Field("timestamp"), "is more than a day in the future");
             }
 
-            var severity = (e.Severity ?? "info").ToLowerInvariant();
+            var severity = e.Severity is null ? "info" : e.Severity.ToLowerInvariant();
             if (!Severities.Contains(severity))
             {
-                problem.Add(prefix + "severity", $"must be one of: {string.Join(", ", Severities)}");
+                problem.Add(Field("severity"), $"must be one of: {string.Join(", ", Severities)}");
             }
 
             if (e.Tags is { Count: > 50 } || e.Tags?.Any(t => t.Length > 100) == true)
             {
-                problem.Add(prefix + "tags", "must be at most 50 tags of at most 100 characters");
+                problem.Add(Field("tags"), "must be at most 50 tags of at most 100 characters");
             }
 
-            var metrics = Object(problem, prefix + "metrics", e.Metrics);
+            if (string.IsNullOrWhiteSpace(e.Type))
+            {
+                problem.Add(Field("type"), "is required");
+            }
+
+            var metrics = Object(problem, index, "metrics", e.Metrics);
             events.Add(new AgentEvent
             {
                 TenantId = tenant,
                 OccurredAt = at ?? now,
-                Id = Check.Text(problem, prefix + "id", e.Id, 100) ?? Ids.New(),
-                Type = Check.Text(problem, prefix + "type", e.Type, 50, required: true) ?? "",
-                AgentId = Check.Text(problem, prefix + "agent", e.Agent, 100),
-                SessionId = Check.Text(problem, prefix + "session", e.Session, 100),
-                ProjectId = Check.Text(problem, prefix + "project", e.Project, 100),
-                RunId = Check.Text(problem, prefix + "run", e.Run, 100),
+                Id = Text(problem, index, "id", e.Id, 100) ?? Ids.New(),
+                Type = Text(problem, index, "type", e.Type, 50) ?? "",
+                AgentId = Text(problem, index, "agent", e.Agent, 100),
+                SessionId = Text(problem, index, "session", e.Session, 100),
+                ProjectId = Text(problem, index, "project", e.Project, 100),
+                RunId = Text(problem, index, "run", e.Run, 100),
                 Severity = severity,
                 TagsJson = e.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null,
-                ContextJson = Object(problem, prefix + "context", e.Context)?.GetRawText(),
+                ContextJson = Object(problem, index, "context", e.Context)?.GetRawText(),
                 DataJson = Check.Json(e.Data),
                 MetricsJson = metrics?.GetRawText(),
                 Tokens = Tokens(metrics),
@@ -97,30 +113,24 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
         }
 
         problem.ThrowIfAny();
+
+        // The endpoint parses and validates before any transaction, so SQLite's single writer lock is held
+        // only for the inserts themselves.
+        return await db.InTransactionAsync(c => StoreAsync(events, c), write: true, ct);
+    }
+
+    private async Task<EventIngestResult> StoreAsync(List<AgentEvent> events, CancellationToken ct)
+    {
         if (db.IsPostgres)
         {
             await EnsurePartitionsAsync(events.Select(e => e.OccurredAt.Date).Distinct(), ct);
         }
 
-        var inserted = new List<AgentEvent>(events.Count);
-        foreach (var chunk in events.Chunk(1000))
-        {
-            await using var command = Sql.InsertMany(db, "agent_events", Columns, chunk, e => [
-                e.TenantId, e.OccurredAt, e.Id, e.Type, e.AgentId, e.SessionId, e.ProjectId, e.RunId, e.Severity, e.TagsJson,
-                e.ContextJson, e.DataJson, e.MetricsJson, e.Tokens, e.CostMicros, e.DurationMs, e.ReceivedAt,
-            ], "ON CONFLICT DO NOTHING RETURNING id, occurred_at");
-            var keys = new HashSet<(string, DateTime)>();
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    keys.Add((reader.GetString(0), DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc)));
-                }
-            }
-
-            inserted.AddRange(chunk.Where(e => keys.Remove((e.Id, e.OccurredAt))));
-        }
-
+        var flags = await Sql.InsertRowsAsync(db, "agent_events", Columns, events, e => [
+            e.TenantId, e.OccurredAt, e.Id, e.Type, e.AgentId, e.SessionId, e.ProjectId, e.RunId, e.Severity, e.TagsJson,
+            e.ContextJson, e.DataJson, e.MetricsJson, e.Tokens, e.CostMicros, e.DurationMs, e.ReceivedAt,
+        ], "ON CONFLICT DO NOTHING", [2, 1], ct);
+        var inserted = events.Where((_, i) => flags[i]).ToList();
         await RollUpAsync(inserted, ct);
         return new EventIngestResult(events.Count, inserted.Count, events.Count - inserted.Count);
     }
@@ -247,45 +257,57 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
         static (DateTime Hour, string Project, string Agent, string Type) Bucket(AgentEvent e) =>
             (new DateTime(e.OccurredAt.Year, e.OccurredAt.Month, e.OccurredAt.Day, e.OccurredAt.Hour, 0, 0, DateTimeKind.Utc), e.ProjectId ?? "", e.AgentId ?? "", e.Type);
 
-        var newSessions = new Dictionary<(DateTime, string, string, string), long>();
+        var newSessions = new Dictionary<(DateTime Hour, string Project, string Agent, string Type), long>();
         var sessions = events.Where(e => e.SessionId is not null).Select(e => (Bucket: Bucket(e), Session: e.SessionId!)).Distinct()
             .OrderBy(s => s.Bucket).ThenBy(s => s.Session, StringComparer.Ordinal).ToList();
-        foreach (var chunk in sessions.Chunk(1000))
+        var newFlags = await Sql.InsertRowsAsync(db, "agent_event_rollup_sessions", SessionColumns, sessions,
+            s => [tenant, s.Bucket.Hour, s.Bucket.Project, s.Bucket.Agent, s.Bucket.Type, s.Session], "ON CONFLICT DO NOTHING", [0, 1, 2, 3, 4, 5], ct);
+        for (var i = 0; i < sessions.Count; i++)
         {
-            await using var command = Sql.InsertMany(db, "agent_event_rollup_sessions",
-                ["tenant_id", "hour", "project_id", "agent_id", "type", "session_id"], chunk,
-                s => [tenant, s.Bucket.Hour, s.Bucket.Project, s.Bucket.Agent, s.Bucket.Type, s.Session],
-                "ON CONFLICT DO NOTHING RETURNING hour, project_id, agent_id, type");
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            if (newFlags[i])
             {
-                var key = (DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc), reader.GetString(1), reader.GetString(2), reader.GetString(3));
-                newSessions[key] = newSessions.GetValueOrDefault(key) + 1;
+                newSessions[sessions[i].Bucket] = newSessions.GetValueOrDefault(sessions[i].Bucket) + 1;
             }
         }
 
         var buckets = events.GroupBy(Bucket).OrderBy(g => g.Key).ToList();
-        foreach (var chunk in buckets.Chunk(1000))
-        {
-            await using var command = Sql.InsertMany(db, "agent_event_rollups",
-                ["tenant_id", "hour", "project_id", "agent_id", "type", "events", "sessions", "tokens", "cost_micros", "duration_sum_ms", "duration_count"], chunk,
-                g => [
-                    tenant, g.Key.Hour, g.Key.Project, g.Key.Agent, g.Key.Type, (long)g.Count(), newSessions.GetValueOrDefault(g.Key),
-                    g.Sum(e => e.Tokens ?? 0), g.Sum(e => e.CostMicros ?? 0), g.Sum(e => e.DurationMs ?? 0), (long)g.Count(e => e.DurationMs is not null),
-                ], """
-                ON CONFLICT (tenant_id, hour, project_id, agent_id, type) DO UPDATE SET
-                    events = agent_event_rollups.events + excluded.events,
-                    sessions = agent_event_rollups.sessions + excluded.sessions,
-                    tokens = agent_event_rollups.tokens + excluded.tokens,
-                    cost_micros = agent_event_rollups.cost_micros + excluded.cost_micros,
-                    duration_sum_ms = agent_event_rollups.duration_sum_ms + excluded.duration_sum_ms,
-                    duration_count = agent_event_rollups.duration_count + excluded.duration_count
-                """);
-            await command.ExecuteNonQueryAsync(ct);
-        }
+        await Sql.InsertRowsAsync(db, "agent_event_rollups", RollupColumns, buckets, g => [
+            tenant, g.Key.Hour, g.Key.Project, g.Key.Agent, g.Key.Type, (long)g.Count(), newSessions.GetValueOrDefault(g.Key),
+            g.Sum(e => e.Tokens ?? 0), g.Sum(e => e.CostMicros ?? 0), g.Sum(e => e.DurationMs ?? 0), (long)g.Count(e => e.DurationMs is not null),
+        ], """
+            ON CONFLICT (tenant_id, hour, project_id, agent_id, type) DO UPDATE SET
+                events = agent_event_rollups.events + excluded.events,
+                sessions = agent_event_rollups.sessions + excluded.sessions,
+                tokens = agent_event_rollups.tokens + excluded.tokens,
+                cost_micros = agent_event_rollups.cost_micros + excluded.cost_micros,
+                duration_sum_ms = agent_event_rollups.duration_sum_ms + excluded.duration_sum_ms,
+                duration_count = agent_event_rollups.duration_count + excluded.duration_count
+            """, null, ct);
     }
 
-    private static JsonElement? Object(ValidationProblem problem, string field, JsonElement? value)
+    /// Like Check.Text, but builds the field name ("[12].agent") only for an error: ingest checks millions of fields.
+    private static string? Text(ValidationProblem problem, int index, string name, string? value, int max)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var trimmed = value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1])) ? value.Trim() : value;
+        if (trimmed.Length == 0)
+        {
+            return null;
+        }
+
+        if (trimmed.Length > max)
+        {
+            problem.Add($"[{index}].{name}", $"must be at most {max} characters");
+        }
+
+        return trimmed;
+    }
+
+    private static JsonElement? Object(ValidationProblem problem, int index, string name, JsonElement? value)
     {
         if (value is not { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } v)
         {
@@ -294,7 +316,7 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
 
         if (v.ValueKind != JsonValueKind.Object)
         {
-            problem.Add(field, "must be a JSON object");
+            problem.Add($"[{index}].{name}", "must be a JSON object");
             return null;
         }
 

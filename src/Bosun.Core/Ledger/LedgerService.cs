@@ -18,18 +18,28 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
     private const int MaxTextLength = 200_000;
     private const long MaxTokens = 100_000_000_000;
 
-    private static readonly string[] CallColumns =
+    private static readonly Col[] CallColumns =
     [
-        "tenant_id", "id", "external_id", "run_id", "session_id", "agent_id", "project_id", "work_item_id", "provider", "model",
-        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "duration_ms",
-        "prompt_sha256", "response_sha256", "prompt_text", "response_text", "billing_type", "cost_basis", "cost_micros",
-        "list_cost_micros", "price_ref", "called_at", "created_at",
+        new("tenant_id"), new("id"), new("external_id"), new("run_id"), new("session_id"), new("agent_id"), new("project_id"),
+        new("work_item_id"), new("provider"), new("model"), new("input_tokens", "bigint"), new("output_tokens", "bigint"),
+        new("cache_read_tokens", "bigint"), new("cache_write_tokens", "bigint"), new("reasoning_tokens", "bigint"), new("duration_ms", "bigint"),
+        new("prompt_sha256"), new("response_sha256"), new("prompt_text"), new("response_text"), new("billing_type"), new("cost_basis"),
+        new("cost_micros", "bigint"), new("list_cost_micros", "bigint"), new("price_ref"), new("called_at", "timestamptz"), new("created_at", "timestamptz"),
     ];
 
-    private static readonly string[] ToolColumns =
+    private static readonly Col[] ToolColumns =
     [
-        "tenant_id", "id", "external_id", "run_id", "agent_id", "work_item_id", "tool_name", "method", "input_summary",
-        "output_summary", "status", "error", "duration_ms", "called_at", "created_at",
+        new("tenant_id"), new("id"), new("external_id"), new("run_id"), new("agent_id"), new("work_item_id"), new("tool_name"), new("method"),
+        new("input_summary"), new("output_summary"), new("status"), new("error"), new("duration_ms", "bigint"),
+        new("called_at", "timestamptz"), new("created_at", "timestamptz"),
+    ];
+
+    private static readonly Col[] DailyColumns =
+    [
+        new("tenant_id"), new("day", "timestamptz"), new("project_id"), new("agent_id"), new("work_item_id"), new("model"), new("billing_type"),
+        new("calls", "bigint"), new("input_tokens", "bigint"), new("output_tokens", "bigint"), new("cache_read_tokens", "bigint"),
+        new("cache_write_tokens", "bigint"), new("reasoning_tokens", "bigint"), new("cost_micros", "bigint"), new("list_cost_micros", "bigint"),
+        new("unpriced_calls", "bigint"),
     ];
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -106,20 +116,11 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
         }
 
         problem.ThrowIfAny();
-        var ids = new HashSet<string>();
-        foreach (var chunk in calls.Chunk(500))
-        {
-            var command = Sql.InsertMany(db, "tool_calls", ToolColumns, chunk, t => [
-                t.TenantId, t.Id, t.ExternalId, t.RunId, t.AgentId, t.WorkItemId, t.ToolName, t.Method, t.InputSummary, t.OutputSummary,
-                t.Status.Snake(), t.Error, t.DurationMs, t.CalledAt, t.CreatedAt,
-            ], "ON CONFLICT DO NOTHING RETURNING id");
-            await using (command)
-            {
-                ids.UnionWith(await command.ReadStringsAsync(ct));
-            }
-        }
-
-        var inserted = calls.Where(c => ids.Contains(c.Id)).ToList();
+        var flags = await Sql.InsertRowsAsync(db, "tool_calls", ToolColumns, calls, t => [
+            t.TenantId, t.Id, t.ExternalId, t.RunId, t.AgentId, t.WorkItemId, t.ToolName, t.Method, t.InputSummary, t.OutputSummary,
+            t.Status.Snake(), t.Error, t.DurationMs, t.CalledAt, t.CreatedAt,
+        ], "ON CONFLICT DO NOTHING", [1], ct);
+        var inserted = calls.Where((_, i) => flags[i]).ToList();
         var stopReason = await db.Runs.AsNoTracking().Where(r => r.Id == run.Id && r.EndedAt == null).Select(r => r.StopReason).FirstOrDefaultAsync(ct);
         return new RecordedToolCalls(inserted.Select(ToolCallView.From).ToList(), inserted.Count, calls.Count - inserted.Count, stopReason is not null, stopReason);
     }
@@ -225,22 +226,13 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
 
     private async Task<List<LlmCall>> InsertCallsAsync(IReadOnlyList<LlmCall> calls, CancellationToken ct)
     {
-        var ids = new HashSet<string>();
-        foreach (var chunk in calls.Chunk(500))
-        {
-            var command = Sql.InsertMany(db, "llm_calls", CallColumns, chunk, c => [
-                c.TenantId, c.Id, c.ExternalId, c.RunId, c.SessionId, c.AgentId, c.ProjectId, c.WorkItemId, c.Provider, c.Model,
-                c.InputTokens, c.OutputTokens, c.CacheReadTokens, c.CacheWriteTokens, c.ReasoningTokens, c.DurationMs,
-                c.PromptSha256, c.ResponseSha256, c.PromptText, c.ResponseText, c.BillingType.Snake(), c.CostBasis.Snake(),
-                c.CostMicros, c.ListCostMicros, c.PriceRef, c.CalledAt, c.CreatedAt,
-            ], "ON CONFLICT DO NOTHING RETURNING id");
-            await using (command)
-            {
-                ids.UnionWith(await command.ReadStringsAsync(ct));
-            }
-        }
-
-        return calls.Where(c => ids.Contains(c.Id)).ToList();
+        var flags = await Sql.InsertRowsAsync(db, "llm_calls", CallColumns, calls, c => [
+            c.TenantId, c.Id, c.ExternalId, c.RunId, c.SessionId, c.AgentId, c.ProjectId, c.WorkItemId, c.Provider, c.Model,
+            c.InputTokens, c.OutputTokens, c.CacheReadTokens, c.CacheWriteTokens, c.ReasoningTokens, c.DurationMs,
+            c.PromptSha256, c.ResponseSha256, c.PromptText, c.ResponseText, c.BillingType.Snake(), c.CostBasis.Snake(),
+            c.CostMicros, c.ListCostMicros, c.PriceRef, c.CalledAt, c.CreatedAt,
+        ], "ON CONFLICT DO NOTHING", [1], ct);
+        return calls.Where((_, i) => flags[i]).ToList();
     }
 
     /// Run totals and the daily roll-up, one upsert per distinct key, in key order so concurrent
@@ -283,32 +275,23 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
             .OrderBy(g => g.Key.Day).ThenBy(g => g.Key.ProjectId).ThenBy(g => g.Key.AgentId).ThenBy(g => g.Key.WorkItemId)
             .ThenBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.BillingType)
             .ToList();
-        string[] columns =
-        [
-            "tenant_id", "day", "project_id", "agent_id", "work_item_id", "model", "billing_type", "calls", "input_tokens", "output_tokens",
-            "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_micros", "list_cost_micros", "unpriced_calls",
-        ];
-        foreach (var chunk in groups.Chunk(500))
-        {
-            await using var command = Sql.InsertMany(db, "cost_daily", columns, chunk, g => [
-                tenant, DateTime.SpecifyKind(g.Key.Day, DateTimeKind.Utc), g.Key.ProjectId ?? "", g.Key.AgentId ?? "", g.Key.WorkItemId ?? "",
-                g.Key.Model, g.Key.BillingType.Snake(), (long)g.Count(), g.Sum(c => c.InputTokens), g.Sum(c => c.OutputTokens),
-                g.Sum(c => c.CacheReadTokens), g.Sum(c => c.CacheWriteTokens), g.Sum(c => c.ReasoningTokens),
-                g.Sum(c => c.CostMicros ?? 0), g.Sum(c => c.ListCostMicros ?? 0), (long)g.Count(c => c.ListCostMicros is null),
-            ], """
-                ON CONFLICT (tenant_id, day, project_id, agent_id, work_item_id, model, billing_type) DO UPDATE SET
-                    calls = cost_daily.calls + excluded.calls,
-                    input_tokens = cost_daily.input_tokens + excluded.input_tokens,
-                    output_tokens = cost_daily.output_tokens + excluded.output_tokens,
-                    cache_read_tokens = cost_daily.cache_read_tokens + excluded.cache_read_tokens,
-                    cache_write_tokens = cost_daily.cache_write_tokens + excluded.cache_write_tokens,
-                    reasoning_tokens = cost_daily.reasoning_tokens + excluded.reasoning_tokens,
-                    cost_micros = cost_daily.cost_micros + excluded.cost_micros,
-                    list_cost_micros = cost_daily.list_cost_micros + excluded.list_cost_micros,
-                    unpriced_calls = cost_daily.unpriced_calls + excluded.unpriced_calls
-                """);
-            await command.ExecuteNonQueryAsync(ct);
-        }
+        await Sql.InsertRowsAsync(db, "cost_daily", DailyColumns, groups, g => [
+            tenant, DateTime.SpecifyKind(g.Key.Day, DateTimeKind.Utc), g.Key.ProjectId ?? "", g.Key.AgentId ?? "", g.Key.WorkItemId ?? "",
+            g.Key.Model, g.Key.BillingType.Snake(), (long)g.Count(), g.Sum(c => c.InputTokens), g.Sum(c => c.OutputTokens),
+            g.Sum(c => c.CacheReadTokens), g.Sum(c => c.CacheWriteTokens), g.Sum(c => c.ReasoningTokens),
+            g.Sum(c => c.CostMicros ?? 0), g.Sum(c => c.ListCostMicros ?? 0), (long)g.Count(c => c.ListCostMicros is null),
+        ], """
+            ON CONFLICT (tenant_id, day, project_id, agent_id, work_item_id, model, billing_type) DO UPDATE SET
+                calls = cost_daily.calls + excluded.calls,
+                input_tokens = cost_daily.input_tokens + excluded.input_tokens,
+                output_tokens = cost_daily.output_tokens + excluded.output_tokens,
+                cache_read_tokens = cost_daily.cache_read_tokens + excluded.cache_read_tokens,
+                cache_write_tokens = cost_daily.cache_write_tokens + excluded.cache_write_tokens,
+                reasoning_tokens = cost_daily.reasoning_tokens + excluded.reasoning_tokens,
+                cost_micros = cost_daily.cost_micros + excluded.cost_micros,
+                list_cost_micros = cost_daily.list_cost_micros + excluded.list_cost_micros,
+                unpriced_calls = cost_daily.unpriced_calls + excluded.unpriced_calls
+            """, null, ct);
     }
 
     private async Task<Run> FindRunAsync(string runId, CancellationToken ct) =>

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Ledger;
@@ -96,7 +95,7 @@ public static class LedgerEndpoints
         var events = api.MapGroup("/events").WithTags("Agent events");
         events.MapPost("", async (HttpRequest request, EventService s, CancellationToken ct) =>
             TypedResults.Ok(await s.IngestAsync(await ReadEventsAsync(request, ct), ct)))
-            .WithMetadata(new BodySizeLimit(64 << 20))
+            .WithMetadata(new BodySizeLimit(64 << 20), new OwnsTransactionAttribute())
             .WithSummary("Ingest up to 10,000 events as NDJSON (application/x-ndjson) or a JSON array; idempotent by event id and timestamp");
         events.MapGet("", (DateTime? from, DateTime? to, string? type, string? agent, string? session, int? limit, EventService s, CancellationToken ct) =>
             s.RecentAsync(from, to, type, agent, session, limit ?? 100, ct)).WithSummary("Recent raw events, newest first");
@@ -128,10 +127,14 @@ public static class LedgerEndpoints
         {
             var events = new List<EventInput>();
             var line = 0;
-            foreach (var text in Encoding.UTF8.GetString(bytes.Span).Split('\n'))
+            var rest = bytes.Span;
+            while (rest.Length > 0)
             {
                 line++;
-                if (string.IsNullOrWhiteSpace(text))
+                var end = rest.IndexOf((byte)'\n');
+                var text = end < 0 ? rest : rest[..end];
+                rest = end < 0 ? [] : rest[(end + 1)..];
+                if (text.Trim(" \t\r"u8).IsEmpty)
                 {
                     continue;
                 }
