@@ -63,10 +63,10 @@ public sealed class ClaudeCodeTranscripts(BillingType billing = BillingType.Subs
         var lines = 0;
         foreach (var (number, line) in Json.Lines(file, problems, n => { lines += n; linesRead?.Invoke(n); }))
         {
-            var type = line.Str("type");
+            var type = line.Text("type");
             if (type == "summary")
             {
-                title ??= line.Str("summary");
+                title ??= line.Text("summary");
                 continue;
             }
 
@@ -75,9 +75,9 @@ public sealed class ClaudeCodeTranscripts(BillingType billing = BillingType.Subs
                 continue;
             }
 
-            sessionId ??= line.Str("sessionId");
-            cwd ??= line.Str("cwd");
-            branch ??= line.Str("gitBranch") is { Length: > 0 } b ? b : null;
+            sessionId ??= line.Text("sessionId");
+            cwd ??= line.Text("cwd");
+            branch ??= line.Text("gitBranch") is { Length: > 0 } b ? b : null;
             var at = line.Time("timestamp");
             started ??= at;
             ended = at ?? ended;
@@ -91,12 +91,12 @@ public sealed class ClaudeCodeTranscripts(BillingType billing = BillingType.Subs
             if (type == "user")
             {
                 var content = message.Obj("content");
-                var toolResults = content.ValueKind == JsonValueKind.Array && content.EnumerateArray().All(c => c.Str("type") == "tool_result");
-                messages.Add(new Message(line.Str("uuid"), toolResults ? "tool" : "user", at) { Model = null }.Append(content));
+                var toolResults = content.ValueKind == JsonValueKind.Array && content.EnumerateArray().All(c => c.Text("type") == "tool_result");
+                messages.Add(new Message(line.Text("uuid"), toolResults ? "tool" : "user", at) { Model = null }.Append(content));
                 continue;
             }
 
-            var id = message.Str("id") ?? line.Str("requestId") ?? line.Str("uuid") ?? $"line-{number}";
+            var id = message.Text("id") ?? line.Text("requestId") ?? line.Text("uuid") ?? $"line-{number}";
             if (!byMessageId.TryGetValue(id, out var assistant))
             {
                 assistant = new Message(id, "assistant", at);
@@ -104,7 +104,7 @@ public sealed class ClaudeCodeTranscripts(BillingType billing = BillingType.Subs
                 messages.Add(assistant);
             }
 
-            assistant.Model = message.Str("model") ?? assistant.Model;
+            assistant.Model = message.Text("model") ?? assistant.Model;
             model = assistant.Model is { } m && m != "<synthetic>" ? m : model;
             assistant.Append(message.Obj("content"));
             if (message.Obj("usage") is { ValueKind: JsonValueKind.Object } usage)
@@ -159,19 +159,19 @@ public sealed class ClaudeCodeTranscripts(BillingType billing = BillingType.Subs
 
             foreach (var block in content.EnumerateArray())
             {
-                switch (block.Str("type"))
+                switch (block.Text("type"))
                 {
                     case "text":
-                        Add(block.Str("text"));
+                        Add(block.Text("text"));
                         break;
                     case "tool_use":
-                        _tools.Add(new ToolUseImport(block.Str("name"), block.Str("id"),
+                        _tools.Add(new ToolUseImport(block.Text("name"), block.Text("id"),
                             block.TryGetProperty("input", out var input) ? Json.Truncate(input.GetRawText(), 2000) : null));
                         break;
                     case "tool_result":
                         var result = block.Obj("content");
                         Add(result.ValueKind == JsonValueKind.String ? result.GetString()
-                            : result.ValueKind == JsonValueKind.Array ? string.Join("\n", result.EnumerateArray().Select(r => r.Str("text")).Where(t => t is not null)) : null);
+                            : result.ValueKind == JsonValueKind.Array ? string.Join("\n", result.EnumerateArray().Select(r => r.Text("text")).Where(t => t is not null)) : null);
                         break;
                 }
             }

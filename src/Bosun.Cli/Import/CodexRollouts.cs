@@ -47,9 +47,9 @@ public sealed class CodexRollouts(BillingType billing = BillingType.Subscription
             var at = line.Time("timestamp");
             started ??= at;
             ended = at ?? ended;
-            var type = line.Str("type");
+            var type = line.Text("type");
             var payload = line.Obj("payload");
-            if (type is null && line.Str("id") is { } legacyId && sessionId is null)
+            if (type is null && line.Text("id") is { } legacyId && sessionId is null)
             {
                 sessionId = legacyId;
                 continue;
@@ -58,13 +58,13 @@ public sealed class CodexRollouts(BillingType billing = BillingType.Subscription
             switch (type)
             {
                 case "session_meta":
-                    sessionId ??= payload.Str("id");
-                    cwd ??= payload.Str("cwd");
-                    branch ??= payload.Obj("git").Str("branch");
+                    sessionId ??= payload.Text("id");
+                    cwd ??= payload.Text("cwd");
+                    branch ??= payload.Obj("git").Text("branch");
                     break;
                 case "turn_context":
-                    model = payload.Str("model") ?? model;
-                    cwd ??= payload.Str("cwd");
+                    model = payload.Text("model") ?? model;
+                    cwd ??= payload.Text("cwd");
                     break;
                 case "response_item":
                     if (Item(payload, at, model) is { } message)
@@ -73,7 +73,7 @@ public sealed class CodexRollouts(BillingType billing = BillingType.Subscription
                     }
 
                     break;
-                case "event_msg" when payload.Str("type") == "token_count":
+                case "event_msg" when payload.Text("type") == "token_count":
                     var info = payload.Obj("info");
                     if (info.ValueKind != JsonValueKind.Object)
                     {
@@ -110,22 +110,22 @@ public sealed class CodexRollouts(BillingType billing = BillingType.Subscription
 
     private static MessageImport? Item(JsonElement payload, DateTimeOffset? at, string? model)
     {
-        switch (payload.Str("type"))
+        switch (payload.Text("type"))
         {
             case "message":
                 var content = payload.Obj("content");
                 var text = content.ValueKind == JsonValueKind.Array
-                    ? string.Join("\n", content.EnumerateArray().Select(c => c.Str("text")).Where(t => t is not null))
+                    ? string.Join("\n", content.EnumerateArray().Select(c => c.Text("text")).Where(t => t is not null))
                     : content.ValueKind == JsonValueKind.String ? content.GetString() : null;
-                var role = payload.Str("role") ?? "assistant";
-                return new MessageImport(payload.Str("id"), role, Json.Truncate(text, MaxText), null, role == "assistant" ? model : null, at);
+                var role = payload.Text("role") ?? "assistant";
+                return new MessageImport(payload.Text("id"), role, Json.Truncate(text, MaxText), null, role == "assistant" ? model : null, at);
             case "function_call" or "custom_tool_call" or "local_shell_call":
-                var input = payload.Str("arguments") ?? payload.Str("input") ?? (payload.TryGetProperty("action", out var action) ? action.GetRawText() : null);
-                return new MessageImport(payload.Str("call_id"), "assistant", "", [new ToolUseImport(payload.Str("name") ?? payload.Str("type"), payload.Str("call_id"), Json.Truncate(input, 2000))], model, at);
+                var input = payload.Text("arguments") ?? payload.Text("input") ?? (payload.TryGetProperty("action", out var action) ? action.GetRawText() : null);
+                return new MessageImport(payload.Text("call_id"), "assistant", "", [new ToolUseImport(payload.Text("name") ?? payload.Text("type"), payload.Text("call_id"), Json.Truncate(input, 2000))], model, at);
             case "function_call_output" or "custom_tool_call_output":
                 var output = payload.Obj("output");
-                return new MessageImport(payload.Str("call_id"), "tool",
-                    Json.Truncate(output.ValueKind == JsonValueKind.String ? output.GetString() : output.ValueKind == JsonValueKind.Object ? output.Str("content") : null, MaxText), null, null, at);
+                return new MessageImport(payload.Text("call_id"), "tool",
+                    Json.Truncate(output.ValueKind == JsonValueKind.String ? output.GetString() : output.ValueKind == JsonValueKind.Object ? output.Text("content") : null, MaxText), null, null, at);
             default:
                 return null;
         }

@@ -23,7 +23,7 @@ public interface ITranscriptFormat
 
 internal static class Json
 {
-    public static string? Str(this JsonElement e, string name) =>
+    public static string? Text(this JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     public static long Long(this JsonElement e, string name) =>
@@ -33,7 +33,7 @@ internal static class Json
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v : default;
 
     public static DateTimeOffset? Time(this JsonElement e, string name) =>
-        e.Str(name) is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+        e.Text(name) is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : null;
 
     public static string Truncate(string? text, int max) =>
         text is null ? "" : text.Length <= max ? text : text[..max];
