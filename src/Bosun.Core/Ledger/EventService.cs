@@ -40,7 +40,7 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
 
     public DateTime RetentionCutoff => Now.Date.AddDays(-options.EventRetentionDays);
 
-    public async Task<EventIngestResult> IngestAsync(IReadOnlyList<EventInput> inputs, CancellationToken ct)
+    public async Task<EventIngestResult> IngestAsync(IReadOnlyList<RawEvent> inputs, CancellationToken ct)
     {
         if (inputs.Count > MaxBatch)
         {
@@ -89,7 +89,6 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
                 problem.Add(Field("type"), "is required");
             }
 
-            var metrics = Object(problem, index, "metrics", e.Metrics);
             events.Add(new AgentEvent
             {
                 TenantId = tenant,
@@ -102,12 +101,12 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
                 RunId = Text(problem, index, "run", e.Run, 100),
                 Severity = severity,
                 TagsJson = e.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null,
-                ContextJson = Object(problem, index, "context", e.Context)?.GetRawText(),
-                DataJson = Check.Json(e.Data),
-                MetricsJson = metrics?.GetRawText(),
-                Tokens = Tokens(metrics),
-                CostMicros = Number(metrics, "cost_usd") is { } usd && usd >= 0 ? Money.ToMicros(usd) : null,
-                DurationMs = Number(metrics, "duration_ms") is { } ms && ms >= 0 ? (long)ms : null,
+                ContextJson = e.ContextJson,
+                DataJson = e.DataJson,
+                MetricsJson = e.MetricsJson,
+                Tokens = e.Tokens,
+                CostMicros = e.CostUsd is { } usd && usd >= 0 ? Money.ToMicros(usd) : null,
+                DurationMs = e.DurationMs is { } ms && ms >= 0 ? (long)ms : null,
                 ReceivedAt = now,
             });
         }
@@ -305,38 +304,6 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
         }
 
         return trimmed;
-    }
-
-    private static JsonElement? Object(ValidationProblem problem, int index, string name, JsonElement? value)
-    {
-        if (value is not { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } v)
-        {
-            return null;
-        }
-
-        if (v.ValueKind != JsonValueKind.Object)
-        {
-            problem.Add($"[{index}].{name}", "must be a JSON object");
-            return null;
-        }
-
-        return v;
-    }
-
-    private static decimal? Number(JsonElement? metrics, string name) =>
-        metrics is { } m && m.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var d) ? d : null;
-
-    /// `tokens` when given, else the sum of the token counts the event names.
-    private static long? Tokens(JsonElement? metrics)
-    {
-        if (Number(metrics, "tokens") is { } total)
-        {
-            return (long)total;
-        }
-
-        string[] parts = ["input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"];
-        var values = parts.Select(p => Number(metrics, p)).Where(v => v is not null).ToList();
-        return values.Count == 0 ? null : (long)values.Sum(v => v!.Value);
     }
 
     private static string? Blank(string value) => value.Length == 0 ? null : value;

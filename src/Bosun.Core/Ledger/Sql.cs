@@ -63,7 +63,8 @@ internal static class Sql
                     parameters[c].Value = row[c] ?? DBNull.Value;
                 }
 
-                inserted[r] = await command.ExecuteNonQueryAsync(ct) > 0;
+                // SQLite executes in-process; the async variant would only add a task per row.
+                inserted[r] = command.ExecuteNonQuery() > 0;
             }
 
             return inserted;

@@ -138,10 +138,6 @@ public sealed record CostSummary(
 
 public sealed record UnpricedModelView(string Provider, string Model, long Calls, long InputTokens, long OutputTokens, DateTime FirstSeen, DateTime LastSeen);
 
-public sealed record EventInput(
-    string? Id, DateTimeOffset? Timestamp, string? Type, string? Agent, string? Session, string? Project, string? Run,
-    JsonElement? Context, JsonElement? Data, JsonElement? Metrics, IReadOnlyList<string>? Tags, string? Severity);
-
 public sealed record EventIngestResult(int Received, int Inserted, int Duplicates);
 
 public sealed record EventRollupView(

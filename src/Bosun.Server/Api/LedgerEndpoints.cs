@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Ledger;
@@ -117,15 +118,40 @@ public static class LedgerEndpoints
         _ => throw ProblemException.Invalid("body", "must be a JSON object or an array of objects"),
     };
 
-    private static async Task<IReadOnlyList<EventInput>> ReadEventsAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<IReadOnlyList<RawEvent>> ReadEventsAsync(HttpRequest request, CancellationToken ct)
     {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, ct);
-        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        // Bodies run to megabytes: a pooled buffer spares the large-object heap a new array per request.
+        var rented = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 1 << 16, 1 << 10, 64 << 20));
+        try
+        {
+            var length = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(rented.AsMemory(length), ct)) > 0)
+            {
+                length += read;
+                if (length == rented.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(rented.Length * 2);
+                    rented.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(rented);
+                    rented = larger;
+                }
+            }
+
+            return ParseEvents(rented.AsMemory(0, length), request.ContentType);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static IReadOnlyList<RawEvent> ParseEvents(ReadOnlyMemory<byte> bytes, string? contentType)
+    {
+        var mediaType = contentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType is "application/x-ndjson" or "application/ndjson" or "application/jsonl" or "application/x-jsonlines")
         {
-            var events = new List<EventInput>();
+            var events = new List<RawEvent>();
             var line = 0;
             var rest = bytes.Span;
             while (rest.Length > 0)
@@ -141,12 +167,15 @@ public static class LedgerEndpoints
 
                 try
                 {
-                    events.Add(JsonSerializer.Deserialize<EventInput>(text, BosunJson.Options)!);
+                    events.Add(EventParser.Parse(text));
                 }
-                catch (JsonException json)
+                catch (EventFormatException ex)
                 {
-                    var path = json.Path is { Length: > 1 } p ? p[1..] : "";
-                    throw ProblemException.Invalid($"line {line}{path}", "is not a valid event (NDJSON: one JSON object per line)");
+                    throw ProblemException.Invalid(ex.Field.Length == 0 ? $"line {line}" : $"line {line}.{ex.Field}", ex.Message);
+                }
+                catch (JsonException)
+                {
+                    throw ProblemException.Invalid($"line {line}", "is not valid JSON (NDJSON: one JSON object per line)");
                 }
 
                 if (events.Count > EventService.MaxBatch)
@@ -163,8 +192,15 @@ public static class LedgerEndpoints
             throw new ProblemException(415, "Unsupported media type", "Send events as application/x-ndjson or a JSON array (application/json).", "/problems/unsupported-media-type");
         }
 
-        using var document = JsonDocument.Parse(bytes);
-        return OneOrMany<EventInput>(document.RootElement).Items;
+        try
+        {
+            return EventParser.ParseArray(bytes.Span, (index, ex) => ProblemException.Invalid(
+                index < 0 ? "body" : ex.Field.Length == 0 ? $"[{index}]" : $"[{index}].{ex.Field}", ex.Message));
+        }
+        catch (JsonException)
+        {
+            throw ProblemException.Invalid("body", "is not valid JSON");
+        }
     }
 
     private sealed class BodySizeLimit(long bytes) : IRequestSizeLimitMetadata
