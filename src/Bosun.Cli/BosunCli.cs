@@ -16,6 +16,7 @@ public static class BosunCli
         root.Add(ClientSettings.TokenOption);
         ServerCommands.Add(root);
         ClientCommands.Add(root);
+        LedgerCommands.Add(root);
         return root;
     }
 

@@ -66,6 +66,7 @@ public static class BosunServer
         api.MapPlanning();
         api.MapGovernance();
         api.MapDispatch();
+        api.MapLedger();
         return app;
     }
 
@@ -86,6 +87,7 @@ public static class BosunServer
         services.AddScoped<ClaimService>();
         services.AddScoped<RunService>();
         services.AddScoped<ApprovalService>();
+        services.AddLedger();
     }
 
     /// Applies pending migrations; Bosun refuses to serve on a schema older than its code.

@@ -11,7 +11,7 @@ namespace Bosun.Core.Dispatch;
 /// Hands ready work to agents. The pick and the lease happen in one short transaction: on PostgreSQL the
 /// candidates are locked with FOR UPDATE SKIP LOCKED so concurrent claimers never get the same item; on
 /// SQLite the transaction starts with BEGIN IMMEDIATE, so claims are serialised by the single writer.
-public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder)
+public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, Ledger.BudgetService budgets)
 {
     public const int MaxBatch = 100;
     public const int MaxWaitSeconds = 60;
@@ -59,7 +59,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         {
             var found = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == agentId, c);
             CheckAgent(found, await ActiveRunsAsync(agentId, c));
-            return await AnyCandidateAsync(found, projectId, c) ? found : null;
+            return await AnyCandidateAsync(found, projectId, await BlockedAsync(found, projectId, c), c) ? found : null;
         }, write: false, ct);
         if (agent is null)
         {
@@ -72,7 +72,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             var active = await ActiveRunsAsync(agentId, c);
             CheckAgent(fresh, active);
             var room = Math.Min(max, fresh.MaxConcurrentRuns - active);
-            var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, c);
+            var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, await BlockedAsync(fresh, projectId, c), c);
             return await LeaseAsync(fresh, ids, c);
         }, write: true, ct);
 
@@ -104,10 +104,44 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
     private Task<int> ActiveRunsAsync(string agentId, CancellationToken ct) =>
         db.Runs.CountAsync(r => r.AgentId == agentId && r.Status == RunStatus.Active, ct);
 
-    private async Task<bool> AnyCandidateAsync(Agent agent, string? projectId, CancellationToken ct) =>
-        (await SelectCandidatesAsync(agent, projectId, 1, lockRows: false, ct)).Count > 0;
+    private async Task<bool> AnyCandidateAsync(Agent agent, string? projectId, Ledger.BlockedScopes? blocked, CancellationToken ct) =>
+        (await SelectCandidatesAsync(agent, projectId, 1, lockRows: false, blocked, ct)).Count > 0;
 
-    private async Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, CancellationToken ct)
+    /// Scopes whose `stop` budget is spent. When they hold all the work this agent could take, the claim is
+    /// refused with a problem naming the budget rather than answered with an empty queue.
+    private async Task<Ledger.BlockedScopes?> BlockedAsync(Agent agent, string? projectId, CancellationToken ct)
+    {
+        var blocked = await budgets.BlockedScopesAsync(agent.Id, ct);
+        var any = blocked.Tenant || blocked.ProjectIds.Count > 0 || blocked.AgentIds.Count > 0 || blocked.WorkItemIds.Count > 0 || blocked.AgentWorkItems.Count > 0;
+        if (!any)
+        {
+            return null;
+        }
+
+        var next = await SelectCandidatesAsync(agent, projectId, 1, lockRows: false, null, ct);
+        if (next.Count == 0)
+        {
+            return blocked;
+        }
+
+        var item = await db.WorkItems.AsNoTracking().Where(w => w.Id == next[0]).Select(w => new { w.Id, w.ProjectId }).SingleAsync(ct);
+        if (blocked.Tenant || blocked.AgentIds.Contains(agent.Id))
+        {
+            throw (await budgets.FindBlockingBudgetAsync(agent.Id, item.ProjectId, item.Id, ct))?.ToProblem("Claim refused")
+                  ?? throw new InvalidOperationException("A blocked scope without a blocking budget.");
+        }
+
+        if (blocked.Blocks(agent.Id, item.ProjectId, item.Id)
+            && (await SelectCandidatesAsync(agent, projectId, 1, lockRows: false, blocked, ct)).Count == 0
+            && await budgets.FindBlockingBudgetAsync(agent.Id, item.ProjectId, item.Id, ct) is { } block)
+        {
+            throw block.ToProblem("Claim refused");
+        }
+
+        return blocked;
+    }
+
+    private async Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, Ledger.BlockedScopes? blocked, CancellationToken ct)
     {
         if (limit <= 0)
         {
@@ -123,6 +157,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             JOIN projects p ON p.tenant_id = w.tenant_id AND p.id = w.project_id
             WHERE w.tenant_id = @tenant AND w.status = 'ready' AND p.status = 'active'
               {(projectId is null ? "" : "AND w.project_id = @project")}
+              {Exclude("w.project_id", "bp", blocked?.ProjectIds)}
+              {Exclude("w.id", "bw", blocked?.WorkItemIds.Concat(blocked.AgentWorkItems.Where(p => p.AgentId == agent.Id).Select(p => p.WorkItemId)).ToHashSet())}
               AND (w.assignee_agent_id = @agent
                    OR (w.assignee_agent_id IS NULL AND w.assignee_user_id IS NULL
                        AND (w.assignee_role IS NULL OR w.assignee_role = @role)
@@ -145,6 +181,9 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         {
             Add(command, "project", projectId);
         }
+
+        AddList(command, "bp", blocked?.ProjectIds);
+        AddList(command, "bw", blocked?.WorkItemIds.Concat(blocked.AgentWorkItems.Where(p => p.AgentId == agent.Id).Select(p => p.WorkItemId)).ToHashSet());
 
         var ids = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -210,6 +249,18 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         command.CommandText = sql;
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         return command;
+    }
+
+    private static string Exclude(string column, string prefix, IReadOnlyCollection<string>? values) =>
+        values is { Count: > 0 } ? $"AND {column} NOT IN ({string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"))})" : "";
+
+    private static void AddList(DbCommand command, string prefix, IReadOnlyCollection<string>? values)
+    {
+        var i = 0;
+        foreach (var value in values ?? [])
+        {
+            Add(command, $"{prefix}{i++}", value);
+        }
     }
 
     private static void Add(DbCommand command, string name, object value)

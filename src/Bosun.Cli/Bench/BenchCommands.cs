@@ -1,0 +1,16 @@
+using System.CommandLine;
+
+namespace Bosun.Cli.Bench;
+
+/// `bosun bench`: measurements against a private server and database, never a shared one.
+public static class BenchCommands
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks on a private in-process server and a fresh database");
+        bench.Add(DispatchBench.Command());
+        bench.Add(IngestBench.Command());
+        bench.Add(CostsBench.Command());
+        return bench;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net.Http.Headers;
+using Bosun.Core.Data;
+using Bosun.Core.Identity;
+using Bosun.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using System.CommandLine;
+using Npgsql;
+
+namespace Bosun.Cli.Bench;
+
+/// A Bosun server on a real Kestrel port over its own fresh database (SQLite in a temporary directory, or a
+/// throwaway PostgreSQL with durable commits), with one tenant and its owner's token.
+public sealed class BenchServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ThrowawayPostgres? _postgres;
+    private readonly string? _dir;
+
+    public StoreOptions Store { get; }
+    public string Url { get; }
+    public IServiceProvider Services => _app.Services;
+
+    private BenchServer(WebApplication app, StoreOptions store, string url, ThrowawayPostgres? postgres, string? dir)
+    {
+        _app = app;
+        Store = store;
+        Url = url;
+        _postgres = postgres;
+        _dir = dir;
+    }
+
+    public static async Task<BenchServer> StartAsync(string store)
+    {
+        ThrowawayPostgres? postgres = null;
+        string? dir = null;
+        StoreOptions options;
+        if (store == "postgres")
+        {
+            postgres = await ThrowawayPostgres.StartAsync(durable: true);
+            await using (var connection = new NpgsqlConnection(postgres.ConnectionString()))
+            {
+                await connection.OpenAsync();
+                await using var create = new NpgsqlCommand("CREATE DATABASE bosun", connection);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            options = StoreOptions.Postgres(postgres.ConnectionString("bosun"));
+        }
+        else
+        {
+            dir = Path.Combine(Path.GetTempPath(), $"bosun-bench-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(dir);
+            options = StoreOptions.Sqlite(Path.Combine(dir, "bosun.db"));
+        }
+
+        var app = BosunServer.Build(new BosunServerOptions { Store = options, Urls = "http://127.0.0.1:0", RunBackgroundJobs = false, MaxRequestBodyBytes = 1 << 20 },
+            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        await BosunServer.MigrateAsync(app.Services);
+        await app.StartAsync();
+        return new BenchServer(app, options, app.Urls.First(), postgres, dir);
+    }
+
+    /// A tenant and a client authenticated as its owner.
+    public async Task<(string TenantId, HttpClient Client)> CreateTenantAsync(string slug)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<TenantService>().CreateAsync(slug, null, $"owner@{slug}.test", "Owner", CancellationToken.None);
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = new Uri(Url + "/"), Timeout = TimeSpan.FromMinutes(10) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Token.Token);
+        return (created.Tenant.Id, client);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_postgres is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await _postgres.DisposeAsync();
+        }
+
+        if (_dir is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    public static Option<string> StoreOption() => new("--store")
+    {
+        Description = "sqlite or postgres (a throwaway PostgreSQL with durable commits)",
+        DefaultValueFactory = _ => "sqlite",
+    };
+}

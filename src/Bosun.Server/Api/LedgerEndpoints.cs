@@ -1,0 +1,210 @@
+using System.Buffers;
+using System.Text.Json;
+using Bosun.Core.Common;
+using Bosun.Core.Ledger;
+using Bosun.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Bosun.Server.Api;
+
+public static class LedgerEndpoints
+{
+    public static IServiceCollection AddLedger(this IServiceCollection services)
+    {
+        services.AddSingleton<LedgerOptions>();
+        services.AddScoped<PriceService>();
+        services.AddScoped<BudgetService>();
+        services.AddScoped<LedgerService>();
+        services.AddScoped<EventService>();
+        services.AddScoped<CostReportService>();
+        services.AddScoped<SessionImportService>();
+        services.AddHostedService(sp => new LedgerMaintenance(
+            sp, sp.GetRequiredService<ILogger<LedgerMaintenance>>(), sp.GetService<BosunServerOptions>()?.RunBackgroundJobs ?? false));
+        return services;
+    }
+
+    public static void MapLedger(this IEndpointRouteBuilder api)
+    {
+        var runs = api.MapGroup("/runs/{id}").WithTags("Ledger");
+        runs.MapPost("/llm-calls", async Task<Created<RecordedLlmCalls>> (string id, JsonElement body, LedgerService s, CancellationToken ct) =>
+        {
+            var (calls, batch) = OneOrMany<LlmCallRequest>(body);
+            return TypedResults.Created($"/api/v1/runs/{id}/llm-calls", await s.RecordLlmCallsAsync(id, calls, batch, ct));
+        }).WithSummary("Record one LLM call (an object) or up to 1,000 (an array); answers stop: true when the run must stop for budget");
+        runs.MapGet("/llm-calls", (string id, int? limit, string? cursor, LedgerService s, CancellationToken ct) =>
+            s.ListLlmCallsAsync(id, PageRequest.From(limit, cursor), ct)).WithSummary("A run's LLM calls, oldest first");
+        runs.MapPost("/tool-calls", async Task<Created<RecordedToolCalls>> (string id, JsonElement body, LedgerService s, CancellationToken ct) =>
+        {
+            var (calls, batch) = OneOrMany<ToolCallRequest>(body);
+            return TypedResults.Created($"/api/v1/runs/{id}/tool-calls", await s.RecordToolCallsAsync(id, calls, batch, ct));
+        }).WithSummary("Record one tool call (an object) or up to 1,000 (an array); summaries are capped at 2,000 characters");
+        runs.MapGet("/tool-calls", (string id, int? limit, string? cursor, LedgerService s, CancellationToken ct) =>
+            s.ListToolCallsAsync(id, PageRequest.From(limit, cursor), ct)).WithSummary("A run's tool calls, oldest first");
+        runs.MapGet("/cost", (string id, LedgerService s, CancellationToken ct) => s.RunCostAsync(id, ct)).WithSummary("A run's token and cost totals");
+
+        var budgets = api.MapGroup("/budgets").WithTags("Budgets");
+        budgets.MapGet("", (BudgetService s, CancellationToken ct) => s.ListAsync(ct)).WithSummary("Budgets with their spend in the current window");
+        budgets.MapPost("", async Task<Created<BudgetView>> (BudgetRequest body, BudgetService s, CancellationToken ct) =>
+        {
+            var budget = await s.CreateAsync(body, ct);
+            return TypedResults.Created($"/api/v1/budgets/{budget.Id}", budget);
+        }).WithSummary("Set a budget on the tenant, a project, an agent or a work item");
+        budgets.MapGet("/alerts", (int? limit, string? cursor, BudgetService s, CancellationToken ct) =>
+            s.AlertsAsync(PageRequest.From(limit, cursor), ct)).WithSummary("Warn and cap crossings, newest first");
+        budgets.MapGet("/{id}", (string id, BudgetService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a budget");
+        budgets.MapPatch("/{id}", (string id, BudgetRequest body, BudgetService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
+            .WithSummary("Change a budget; raising the amount resumes work it stopped");
+        budgets.MapDelete("/{id}", async Task<NoContent> (string id, BudgetService s, CancellationToken ct) =>
+        {
+            await s.DeleteAsync(id, ct);
+            return TypedResults.NoContent();
+        }).WithSummary("Remove a budget");
+
+        var prices = api.MapGroup("/prices").WithTags("Prices");
+        prices.MapGet("", (string? q, DateTimeOffset? at, PriceService s, CancellationToken ct) => s.ListAsync(q, at?.UtcDateTime, ct))
+            .WithSummary("The price catalog in force (Bosun's defaults and the tenant's own), USD per million tokens");
+        prices.MapPost("", async Task<Created<PriceView>> (PriceRequest body, PriceService s, CancellationToken ct) =>
+        {
+            var price = await s.SetAsync(body, ct);
+            return TypedResults.Created($"/api/v1/prices?q={Uri.EscapeDataString(price.Model)}", price);
+        }).WithSummary("Add a price for a model from a date on (history is kept)");
+        prices.MapPost("/import/litellm", ([FromQuery(Name = "effective_from")] DateTimeOffset? effectiveFrom, JsonElement body, PriceService s, CancellationToken ct) =>
+            s.ImportLiteLlmAsync(body, effectiveFrom, ct))
+            .WithMetadata(new BodySizeLimit(32 << 20))
+            .WithSummary("Import LiteLLM's model_prices_and_context_window.json");
+        prices.MapGet("/quote", (string? provider, string? model, [FromQuery(Name = "input_tokens")] long? input, [FromQuery(Name = "output_tokens")] long? output,
+                [FromQuery(Name = "cache_read_tokens")] long? cacheRead, [FromQuery(Name = "cache_write_tokens")] long? cacheWrite,
+                [FromQuery(Name = "reasoning_tokens")] long? reasoning, [FromQuery(Name = "input_includes_cache")] bool? includesCache,
+                DateTimeOffset? at, PriceService s, CancellationToken ct) =>
+            s.QuoteAsync(provider, model, input, output, cacheRead, cacheWrite, reasoning, includesCache, at, ct))
+            .WithSummary("What a call with these token counts costs");
+
+        var costs = api.MapGroup("/costs").WithTags("Costs");
+        costs.MapGet("/summary", (DateTime? from, DateTime? to, string? by, int? top, CostReportService s, CancellationToken ct) =>
+            s.SummaryAsync(from, to, by, top, ct))
+            .WithSummary("Costs for a date range (default this month) by day, model, agent, project, work_item or billing_type, with top spenders and budgets");
+        costs.MapGet("/unpriced-models", (PriceService s, CancellationToken ct) => s.UnpricedAsync(ct))
+            .WithSummary("Models whose calls could not be priced");
+
+        var events = api.MapGroup("/events").WithTags("Agent events");
+        events.MapPost("", async (HttpRequest request, EventService s, CancellationToken ct) =>
+            TypedResults.Ok(await s.IngestAsync(await ReadEventsAsync(request, ct), ct)))
+            .WithMetadata(new BodySizeLimit(64 << 20), new OwnsTransactionAttribute())
+            .WithSummary("Ingest up to 10,000 events as NDJSON (application/x-ndjson) or a JSON array; idempotent by event id and timestamp");
+        events.MapGet("", (DateTime? from, DateTime? to, string? type, string? agent, string? session, int? limit, EventService s, CancellationToken ct) =>
+            s.RecentAsync(from, to, type, agent, session, limit ?? 100, ct)).WithSummary("Recent raw events, newest first");
+        events.MapGet("/rollups", (DateTime? from, DateTime? to, string? project, string? agent, string? type, EventService s, CancellationToken ct) =>
+            s.RollupsAsync(from, to, project, agent, type, ct)).WithSummary("Hourly roll-ups: count, distinct sessions, tokens, cost, average duration");
+
+        var sessions = api.MapGroup("/sessions").WithTags("Agent sessions");
+        sessions.MapPost("/import", (SessionImport body, SessionImportService s, CancellationToken ct) => s.ImportAsync(body, ct))
+            .WithMetadata(new BodySizeLimit(64 << 20))
+            .WithSummary("Import one parsed agent session with its messages and LLM calls (re-import is idempotent)");
+        sessions.MapGet("", (int? limit, string? cursor, SessionImportService s, CancellationToken ct) =>
+            s.ListAsync(PageRequest.From(limit, cursor), ct)).WithSummary("Imported sessions, newest first");
+    }
+
+    private static (IReadOnlyList<T> Items, bool Batch) OneOrMany<T>(JsonElement body) => body.ValueKind switch
+    {
+        JsonValueKind.Array => (body.Deserialize<List<T>>(BosunJson.Options) ?? [], true),
+        JsonValueKind.Object => ([body.Deserialize<T>(BosunJson.Options)!], false),
+        _ => throw ProblemException.Invalid("body", "must be a JSON object or an array of objects"),
+    };
+
+    private static async Task<IReadOnlyList<RawEvent>> ReadEventsAsync(HttpRequest request, CancellationToken ct)
+    {
+        // Bodies run to megabytes: a pooled buffer spares the large-object heap a new array per request.
+        var rented = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 1 << 16, 1 << 10, 64 << 20));
+        try
+        {
+            var length = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(rented.AsMemory(length), ct)) > 0)
+            {
+                length += read;
+                if (length == rented.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(rented.Length * 2);
+                    rented.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(rented);
+                    rented = larger;
+                }
+            }
+
+            return ParseEvents(rented.AsMemory(0, length), request.ContentType);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static IReadOnlyList<RawEvent> ParseEvents(ReadOnlyMemory<byte> bytes, string? contentType)
+    {
+        var mediaType = contentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (mediaType is "application/x-ndjson" or "application/ndjson" or "application/jsonl" or "application/x-jsonlines")
+        {
+            var events = new List<RawEvent>();
+            var line = 0;
+            var rest = bytes.Span;
+            while (rest.Length > 0)
+            {
+                line++;
+                var end = rest.IndexOf((byte)'\n');
+                var text = end < 0 ? rest : rest[..end];
+                rest = end < 0 ? [] : rest[(end + 1)..];
+                if (text.Trim(" \t\r"u8).IsEmpty)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    events.Add(EventParser.Parse(text));
+                }
+                catch (EventFormatException ex)
+                {
+                    throw ProblemException.Invalid(ex.Field.Length == 0 ? $"line {line}" : $"line {line}.{ex.Field}", ex.Message);
+                }
+                catch (JsonException)
+                {
+                    throw ProblemException.Invalid($"line {line}", "is not valid JSON (NDJSON: one JSON object per line)");
+                }
+
+                if (events.Count > EventService.MaxBatch)
+                {
+                    throw ProblemException.Invalid("body", $"must hold at most {EventService.MaxBatch} events per request");
+                }
+            }
+
+            return events;
+        }
+
+        if (mediaType is not ("application/json" or null))
+        {
+            throw new ProblemException(415, "Unsupported media type", "Send events as application/x-ndjson or a JSON array (application/json).", "/problems/unsupported-media-type");
+        }
+
+        try
+        {
+            return EventParser.ParseArray(bytes.Span, (index, ex) => ProblemException.Invalid(
+                index < 0 ? "body" : ex.Field.Length == 0 ? $"[{index}]" : $"[{index}].{ex.Field}", ex.Message));
+        }
+        catch (JsonException)
+        {
+            throw ProblemException.Invalid("body", "is not valid JSON");
+        }
+    }
+
+    private sealed class BodySizeLimit(long bytes) : IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize => bytes;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Ledger;
+using Bosun.Server.Http;
+using Bosun.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bosun.Tests.Ledger;
+
+public sealed class EventTests
+{
+    private static readonly string[] Types = ["llm_request", "tool_use", "file_edit", "command", "error"];
+
+    [Theory, BothStores]
+    public async Task Hourly_rollups_equal_a_recomputation_from_raw_events_including_late_and_repeated_ones(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store, fakeClock: true);
+        var acme = await app.CreateTenantAsync();
+        var now = app.Clock!.GetUtcNow();
+        var random = new Random(7);
+        var events = Enumerable.Range(0, 3000).Select(i => new
+        {
+            id = $"ev-{i}",
+            timestamp = now.AddMinutes(-random.Next(0, 6 * 60)).AddMilliseconds(random.Next(1000)),
+            type = Types[random.Next(Types.Length)],
+            agent = $"agent-{random.Next(4)}",
+            session = $"s-{random.Next(12)}",
+            project = random.Next(3) == 0 ? null : $"P{random.Next(2)}",
+            metrics = new { input_tokens = random.Next(0, 500), output_tokens = random.Next(0, 100), cost_usd = random.Next(0, 50) / 1000m, duration_ms = random.Next(1, 900) },
+            tags = new[] { "bench" },
+        }).ToList();
+
+        var first = await PostNdjsonAsync(acme.Owner, events.Take(2000));
+        // A retry of part of the first batch, plus events that arrive late for hours already rolled up.
+        var second = await acme.Owner.PostJsonAsync("/api/v1/events", events.Skip(1500).ToList());
+
+        Assert.Equal(2000, first.GetProperty("inserted").GetInt32());
+        Assert.Equal(1000, second.GetProperty("inserted").GetInt32());
+        Assert.Equal(500, second.GetProperty("duplicates").GetInt32());
+        var rollups = await acme.Owner.GetJsonAsync($"/api/v1/events/rollups?from={Uri.EscapeDataString(now.AddDays(-1).ToString("O"))}");
+        var raw = await acme.AsTenantAsync((db, _) => db.Set<AgentEvent>().AsNoTracking().ToListAsync());
+        Assert.Equal(3000, raw.Count);
+        var expected = raw
+            .GroupBy(e => (Hour: new DateTime(e.OccurredAt.Year, e.OccurredAt.Month, e.OccurredAt.Day, e.OccurredAt.Hour, 0, 0), Project: e.ProjectId, Agent: e.AgentId, e.Type))
+            .Select(g => $"{g.Key.Hour:O}|{g.Key.Project}|{g.Key.Agent}|{g.Key.Type}|{g.Count()}|{g.Select(e => e.SessionId).Distinct().Count()}|{g.Sum(e => e.Tokens)}|{Money.ToUsd(g.Sum(e => e.CostMicros ?? 0))}|{Math.Round(g.Average(e => (double)e.DurationMs!), 1)}")
+            .Order(StringComparer.Ordinal).ToList();
+        var actual = rollups.EnumerateArray()
+            .Select(r => $"{DateTime.SpecifyKind(r.GetProperty("hour").GetDateTime(), DateTimeKind.Unspecified):O}|{Null(r, "project_id")}|{Null(r, "agent_id")}|{r.Str("type")}|{r.GetProperty("events").GetInt64()}|{r.GetProperty("sessions").GetInt64()}|{r.GetProperty("tokens").GetInt64()}|{r.GetProperty("cost_usd").GetDecimal()}|{r.GetProperty("avg_duration_ms").GetDouble()}")
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory, BothStores]
+    public async Task Retention_drops_old_raw_events_and_keeps_their_rollups(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store, fakeClock: true);
+        var acme = await app.CreateTenantAsync();
+        var now = app.Clock!.GetUtcNow();
+        var old = Enumerable.Range(0, 50).Select(i => new { id = $"old-{i}", timestamp = now.AddDays(-10).AddMinutes(i), type = "command", session = "s1", metrics = new { tokens = 10 } });
+        var recent = Enumerable.Range(0, 20).Select(i => new { id = $"new-{i}", timestamp = now.AddMinutes(-i - 1), type = "command", session = "s2", metrics = new { tokens = 1 } });
+        await acme.Owner.PostJsonAsync("/api/v1/events", old.Concat<object>(recent).ToList());
+
+        app.Clock.Advance(TimeSpan.FromDays(85));
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<EventService>().ApplyRetentionAsync(default);
+        }
+
+        var raw = await acme.AsTenantAsync((db, _) => db.Set<AgentEvent>().AsNoTracking().Select(e => e.Id).ToListAsync());
+        Assert.Equal(20, raw.Count);
+        Assert.All(raw, id => Assert.StartsWith("new-", id));
+        var rollups = await acme.Owner.GetJsonAsync($"/api/v1/events/rollups?from={Uri.EscapeDataString(now.AddDays(-30).ToString("O"))}&to={Uri.EscapeDataString(now.AddDays(90).ToString("O"))}");
+        Assert.Equal(70, rollups.EnumerateArray().Sum(r => r.GetProperty("events").GetInt64()));
+        Assert.Equal(520, rollups.EnumerateArray().Sum(r => r.GetProperty("tokens").GetInt64()));
+
+        var tooOld = await acme.Owner.PostAsync("/api/v1/events", Json(new[] { new { id = "x", timestamp = app.Clock.GetUtcNow().AddDays(-100), type = "command" } }));
+        Assert.Equal(HttpStatusCode.BadRequest, tooOld.StatusCode);
+        Assert.True((await tooOld.ReadJsonAsync()).GetProperty("errors").TryGetProperty("[0].timestamp", out _));
+    }
+
+    [Theory, BothStores]
+    public async Task A_malformed_ndjson_line_is_refused_naming_its_line(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var body = "{\"id\":\"a\",\"timestamp\":\"2026-03-02T08:00:00Z\",\"type\":\"command\"}\n{\"id\":\"b\",\"timestamp\":\n";
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+
+        var response = await acme.Owner.PostAsync("/api/v1/events", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.ReadJsonAsync();
+        Assert.Contains(problem.GetProperty("errors").EnumerateObject(), e => e.Name.StartsWith("line 2", StringComparison.Ordinal));
+        var stored = await acme.AsTenantAsync((db, _) => db.Set<AgentEvent>().CountAsync());
+        Assert.Equal(0, stored);
+    }
+
+    private static async Task<JsonElement> PostNdjsonAsync<T>(HttpClient client, IEnumerable<T> events)
+    {
+        var lines = string.Join('\n', events.Select(e => JsonSerializer.Serialize(e, BosunJson.Options)));
+        var content = new StringContent(lines, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        return await (await client.PostAsync("/api/v1/events", content)).ReadSuccessAsync();
+    }
+
+    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body, BosunJson.Options), Encoding.UTF8, "application/json");
+
+    private static string? Null(JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetString();
+}
