@@ -37,9 +37,9 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
 
         var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait);
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
-            var claimed = await TryClaimAsync(max, projectId, ct);
+            var claimed = await TryClaimAsync(max, projectId, lookFirst: attempt > 0, ct);
             if (claimed.Count > 0 || clock.GetUtcNow() >= deadline)
             {
                 return new ClaimResponse(claimed);
@@ -50,18 +50,17 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
     }
 
-    private async Task<IReadOnlyList<ClaimedWork>> TryClaimAsync(int max, string? projectId, CancellationToken ct)
+    private async Task<IReadOnlyList<ClaimedWork>> TryClaimAsync(int max, string? projectId, bool lookFirst, CancellationToken ct)
     {
         var agentId = context.Actor.Id!;
 
-        // A read-only look first, so idle pollers never queue for SQLite's writer lock.
-        var agent = await db.InTransactionAsync(async c =>
-        {
-            var found = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == agentId, c);
-            CheckAgent(found, await ActiveRunsAsync(agentId, c));
-            return await AnyCandidateAsync(found, projectId, await BlockedAsync(found, projectId, c), c) ? found : null;
-        }, write: false, ct);
-        if (agent is null)
+        // While long-polling, a read-only look comes first, so idle pollers never queue for SQLite's writer lock.
+        if (lookFirst && !await db.InTransactionAsync(async c =>
+            {
+                var found = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == agentId, c);
+                CheckAgent(found, await ActiveRunsAsync(agentId, c));
+                return await AnyCandidateAsync(found, projectId, await BlockedAsync(found, projectId, c), c);
+            }, write: false, ct))
         {
             return [];
         }

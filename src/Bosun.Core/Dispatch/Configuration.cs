@@ -17,6 +17,12 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         b.References<Run, Agent>(x => x.AgentId);
         b.References<Run, User>(x => x.UserId);
         b.HasIndex(x => new { x.TenantId, x.WorkItemId, x.Attempt });
+
+        // The database itself guarantees that no item is ever held by two active runs.
+        b.HasIndex(x => new { x.TenantId, x.WorkItemId })
+            .IsUnique()
+            .HasDatabaseName("ux_runs_one_active_per_item")
+            .HasFilter("status = 'active'");
         b.HasIndex(x => new { x.TenantId, x.AgentId, x.Status });
         b.HasIndex(x => x.LeaseExpiresAt)
             .HasDatabaseName("ix_runs_active_leases")

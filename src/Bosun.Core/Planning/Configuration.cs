@@ -58,7 +58,10 @@ internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         b.HasIndex(x => new { x.TenantId, x.AssigneeUserId, x.Status }).HasDatabaseName("ix_work_items_human_inbox");
         b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Status, x.Id }).HasDatabaseName("ix_work_items_board");
         b.HasIndex(x => new { x.TenantId, x.ParentId });
+        // Same order as the claim's ORDER BY (priority high first, then oldest), so a claim reads the first
+        // matching rows of the index instead of sorting the whole ready set.
         b.HasIndex(x => new { x.TenantId, x.Priority, x.Id })
+            .IsDescending(false, true, false)
             .HasDatabaseName("ix_work_items_ready")
             .HasFilter("status = 'ready'");
         b.HasIndex(x => x.LeaseExpiresAt)

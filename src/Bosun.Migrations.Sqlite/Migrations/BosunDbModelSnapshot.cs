@@ -124,6 +124,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "UserId")
                         .HasDatabaseName("ix_runs_tenant_id_user_id");
 
+                    b.HasIndex("TenantId", "WorkItemId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_runs_one_active_per_item")
+                        .HasFilter("status = 'active'");
+
                     b.HasIndex("TenantId", "AgentId", "Status")
                         .HasDatabaseName("ix_runs_tenant_id_agent_id_status");
 
@@ -2060,6 +2065,7 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_work_items_human_inbox");
 
                     b.HasIndex("TenantId", "Priority", "Id")
+                        .IsDescending(false, true, false)
                         .HasDatabaseName("ix_work_items_ready")
                         .HasFilter("status = 'ready'");
 
