@@ -125,10 +125,19 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             await EnsurePartitionsAsync(events.Select(e => e.OccurredAt.Date).Distinct(), ct);
         }
 
-        var flags = await Sql.InsertRowsAsync(db, "agent_events", Columns, events, e => [
+        object?[] Values(AgentEvent e) =>
+        [
             e.TenantId, e.OccurredAt, e.Id, e.Type, e.AgentId, e.SessionId, e.ProjectId, e.RunId, e.Severity, e.TagsJson,
             e.ContextJson, e.DataJson, e.MetricsJson, e.Tokens, e.CostMicros, e.DurationMs, e.ReceivedAt,
-        ], "ON CONFLICT DO NOTHING", [2, 1], ct);
+        ];
+
+        if (db.IsPostgres)
+        {
+            var stored = await StorePostgresAsync(events.Select(Values).ToList(), ct);
+            return new EventIngestResult(events.Count, stored, events.Count - stored);
+        }
+
+        var flags = await Sql.InsertRowsAsync(db, "agent_events", Columns, events, Values, "ON CONFLICT DO NOTHING", [2, 1], ct);
         var inserted = events.Where((_, i) => flags[i]).ToList();
         await RollUpAsync(inserted, ct);
         return new EventIngestResult(events.Count, inserted.Count, events.Count - inserted.Count);
@@ -241,6 +250,55 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             await command.ExecuteNonQueryAsync(ct);
             KnownPartitions[(database, day)] = true;
         }
+    }
+
+    /// PostgreSQL does the insert and both roll-up steps in one statement: the events that were new flow from
+    /// the INSERT's RETURNING into the session set and the hourly buckets without a round trip. Rows are
+    /// upserted in key order so concurrent ingests lock buckets in the same order.
+    private async Task<int> StorePostgresAsync(List<object?[]> rows, CancellationToken ct)
+    {
+        var names = string.Join(", ", Columns.Select(c => c.Name));
+        await using var command = Sql.Command(db, $"""
+            WITH ins AS (
+                INSERT INTO agent_events ({names})
+                SELECT * FROM {Sql.Unnest(Columns)}
+                ON CONFLICT DO NOTHING
+                RETURNING tenant_id, date_trunc('hour', occurred_at, 'UTC') AS hour, coalesce(project_id, '') AS project_id,
+                    coalesce(agent_id, '') AS agent_id, type, session_id, tokens, cost_micros, duration_ms
+            ),
+            sess AS (
+                INSERT INTO agent_event_rollup_sessions (tenant_id, hour, project_id, agent_id, type, session_id)
+                SELECT DISTINCT tenant_id, hour, project_id, agent_id, type, session_id FROM ins WHERE session_id IS NOT NULL
+                ORDER BY hour, project_id, agent_id, type, session_id
+                ON CONFLICT DO NOTHING
+                RETURNING tenant_id, hour, project_id, agent_id, type
+            ),
+            fresh AS (
+                SELECT tenant_id, hour, project_id, agent_id, type, count(*) AS sessions FROM sess GROUP BY 1, 2, 3, 4, 5
+            ),
+            buckets AS (
+                SELECT tenant_id, hour, project_id, agent_id, type, count(*) AS events, coalesce(sum(tokens), 0) AS tokens,
+                    coalesce(sum(cost_micros), 0) AS cost_micros, coalesce(sum(duration_ms), 0) AS duration_sum_ms, count(duration_ms) AS duration_count
+                FROM ins GROUP BY 1, 2, 3, 4, 5
+            ),
+            rolled AS (
+                INSERT INTO agent_event_rollups (tenant_id, hour, project_id, agent_id, type, events, sessions, tokens, cost_micros, duration_sum_ms, duration_count)
+                SELECT b.tenant_id, b.hour, b.project_id, b.agent_id, b.type, b.events, coalesce(f.sessions, 0), b.tokens, b.cost_micros, b.duration_sum_ms, b.duration_count
+                FROM buckets b LEFT JOIN fresh f USING (tenant_id, hour, project_id, agent_id, type)
+                ORDER BY b.hour, b.project_id, b.agent_id, b.type
+                ON CONFLICT (tenant_id, hour, project_id, agent_id, type) DO UPDATE SET
+                    events = agent_event_rollups.events + excluded.events,
+                    sessions = agent_event_rollups.sessions + excluded.sessions,
+                    tokens = agent_event_rollups.tokens + excluded.tokens,
+                    cost_micros = agent_event_rollups.cost_micros + excluded.cost_micros,
+                    duration_sum_ms = agent_event_rollups.duration_sum_ms + excluded.duration_sum_ms,
+                    duration_count = agent_event_rollups.duration_count + excluded.duration_count
+                RETURNING 1
+            )
+            SELECT count(*) FROM ins
+            """);
+        Sql.WithArrays(command, Columns, rows);
+        return (int)await command.ScalarLongAsync(ct);
     }
 
     /// Adds newly inserted events to their hourly buckets. Distinct sessions are kept as a set per bucket,
