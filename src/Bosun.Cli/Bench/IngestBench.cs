@@ -24,7 +24,7 @@ public static class IngestBench
         var store = BenchServer.StoreOption();
         var count = new Option<int>("--events") { Description = "How many events", DefaultValueFactory = _ => 1_000_000 };
         var batch = new Option<int>("--batch") { Description = "Events per request (at most 10,000)", DefaultValueFactory = _ => 10_000 };
-        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight", DefaultValueFactory = _ => 2 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight", DefaultValueFactory = _ => 3 };
         var command = new Command("ingest", "Agent event ingest over HTTP against a bulk load of the same rows") { store, count, batch, concurrency };
         command.SetAction(async (result, ct) =>
         {

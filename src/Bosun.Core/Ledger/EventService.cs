@@ -100,7 +100,7 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
                 ProjectId = Text(problem, index, "project", e.Project, 100),
                 RunId = Text(problem, index, "run", e.Run, 100),
                 Severity = severity,
-                TagsJson = e.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null,
+                TagsJson = e.Tags is { Count: > 0 } tags ? TagsJson(tags) : null,
                 ContextJson = e.ContextJson,
                 DataJson = e.DataJson,
                 MetricsJson = e.MetricsJson,
@@ -362,6 +362,23 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
         }
 
         return trimmed;
+    }
+
+    /// Most tags are plain words: write those directly, and let the serializer escape the rest.
+    private static string TagsJson(List<string> tags)
+    {
+        foreach (var tag in tags)
+        {
+            foreach (var c in tag)
+            {
+                if (c < ' ' || c > '~' || c is '"' or '\\' or '<' or '>' or '&' or '\'' or '+')
+                {
+                    return JsonSerializer.Serialize(tags);
+                }
+            }
+        }
+
+        return tags.Count == 1 ? $"[\"{tags[0]}\"]" : "[\"" + string.Join("\",\"", tags) + "\"]";
     }
 
     private static string? Blank(string value) => value.Length == 0 ? null : value;
