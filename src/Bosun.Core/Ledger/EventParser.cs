@@ -33,6 +33,8 @@ public sealed class EventFormatException(string field, string message) : Excepti
 /// building a document per event (or per nested object) costs more than storing it.
 public static class EventParser
 {
+    private const decimal MaxMetric = 1_000_000_000_000_000m;
+
     public static RawEvent Parse(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
@@ -188,11 +190,17 @@ public static class EventParser
             var isCacheWrite = reader.ValueTextEquals("cache_write_tokens"u8);
             var isCost = reader.ValueTextEquals("cost_usd"u8);
             var isDuration = reader.ValueTextEquals("duration_ms"u8);
+            var field = reader.GetString();
             reader.Read();
             if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var value))
             {
                 reader.Skip();
                 continue;
+            }
+
+            if ((isTokens || isInput || isOutput || isCacheRead || isCacheWrite || isCost || isDuration) && value is < 0 or > MaxMetric)
+            {
+                throw new EventFormatException($"metrics.{field}", $"must be between 0 and {MaxMetric}");
             }
 
             if (isTokens) e.Tokens = (long)value;

@@ -71,20 +71,9 @@ internal static class Sql
         }
 
         var all = rows.Select(values).ToList();
-        var arrays = columns.Select((c, i) => c.PgType switch
-        {
-            "timestamptz" => (object)all.Select(r => (DateTime)r[i]!).ToArray(),
-            "bigint" => all.Select(r => r[i] is null ? (long?)null : Convert.ToInt64(r[i])).ToArray(),
-            "integer" => all.Select(r => r[i] is null ? (int?)null : Convert.ToInt32(r[i])).ToArray(),
-            _ => all.Select(r => (string?)r[i]).ToArray(),
-        }).ToList();
-        var unnest = string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PgType}[]"));
         var returning = keyColumns is null ? "" : " RETURNING " + string.Join(", ", keyColumns.Select(k => columns[k].Name));
-        await using var pg = Command(db, $"INSERT INTO {table} ({names}) SELECT * FROM unnest({unnest}) {onConflict}{returning}");
-        for (var i = 0; i < arrays.Count; i++)
-        {
-            pg.With($"c{i}", arrays[i]);
-        }
+        await using var pg = Command(db, $"INSERT INTO {table} ({names}) SELECT * FROM {Unnest(columns)} {onConflict}{returning}");
+        WithArrays(pg, columns, all);
 
         if (keyColumns is null)
         {
@@ -110,6 +99,25 @@ internal static class Sql
         }
 
         return inserted;
+    }
+
+    /// PostgreSQL: unnest(@c0::type[], ...) over one array parameter per column.
+    public static string Unnest(IReadOnlyList<Col> columns) =>
+        $"unnest({string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PgType}[]"))})";
+
+    public static void WithArrays(DbCommand command, IReadOnlyList<Col> columns, IReadOnlyList<object?[]> rows)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var column = i;
+            command.With($"c{i}", columns[i].PgType switch
+            {
+                "timestamptz" => rows.Select(r => (DateTime)r[column]!).ToArray(),
+                "bigint" => rows.Select(r => r[column] is null ? (long?)null : Convert.ToInt64(r[column])).ToArray(),
+                "integer" => rows.Select(r => r[column] is null ? (int?)null : Convert.ToInt32(r[column])).ToArray(),
+                _ => (object)rows.Select(r => (string?)r[column]).ToArray(),
+            });
+        }
     }
 
     private static string Key(IEnumerable<object?> parts) =>

@@ -161,3 +161,28 @@ public sealed class CostTests
         Assert.Equal(2000, tools.GetProperty("items")[0].Str("input_summary").Length);
     }
 }
+
+public sealed class LedgerIsolationTests
+{
+    [Theory, BothStores]
+    public async Task A_tenant_cannot_record_or_read_usage_of_another_tenants_run(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var globex = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var item = await acme.CreateWorkAsync("WEB", "Build it");
+        var run = await acme.StartRunAsync(item.Id(), null);
+        var (_, otherAgent, _) = await acme.CreateAgentAsync("someone-else");
+
+        var foreign = await globex.Owner.PostAsJsonAsync($"/api/v1/runs/{run}/llm-calls", new { provider = "openai", model = "gpt-4o", input_tokens = 10 }, BosunJson.Options);
+        var notTheirs = await otherAgent.PostAsJsonAsync($"/api/v1/runs/{run}/llm-calls", new { provider = "openai", model = "gpt-4o", input_tokens = 10 }, BosunJson.Options);
+        var read = await globex.Owner.GetAsync($"/api/v1/runs/{run}/cost");
+
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, notTheirs.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        var summary = await globex.Owner.GetJsonAsync("/api/v1/costs/summary");
+        Assert.Equal(0, summary.GetProperty("total").GetProperty("calls").GetInt64());
+    }
+}

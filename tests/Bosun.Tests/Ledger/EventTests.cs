@@ -84,6 +84,22 @@ public sealed class EventTests
     }
 
     [Theory, BothStores]
+    public async Task Concurrent_retries_of_one_batch_store_each_event_once(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var now = DateTimeOffset.UtcNow;
+        var batch = Enumerable.Range(0, 500).Select(i => new { id = $"r-{i}", timestamp = now.AddSeconds(-i), type = "tool_use", session = $"s{i % 7}", metrics = new { tokens = 2 } }).ToList();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => acme.Owner.PostJsonAsync("/api/v1/events", batch)));
+
+        Assert.Equal(500, results.Sum(r => r.GetProperty("inserted").GetInt32()));
+        var rollups = await acme.Owner.GetJsonAsync($"/api/v1/events/rollups?from={Uri.EscapeDataString(now.AddDays(-1).ToString("O"))}");
+        Assert.Equal(500, rollups.EnumerateArray().Sum(r => r.GetProperty("events").GetInt64()));
+        Assert.Equal(1000, rollups.EnumerateArray().Sum(r => r.GetProperty("tokens").GetInt64()));
+    }
+
+    [Theory, BothStores]
     public async Task A_malformed_ndjson_line_is_refused_naming_its_line(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
