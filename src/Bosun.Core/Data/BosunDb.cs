@@ -8,9 +8,19 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Core.Data;
 
-public sealed class BosunDb(DbContextOptions<BosunDb> options, RequestContext context) : DbContext(options)
+public sealed class BosunDb : DbContext
 {
-    public RequestContext Context { get; } = context;
+    public BosunDb(DbContextOptions<BosunDb> options, RequestContext context)
+        : base(options)
+    {
+        Context = context;
+
+        // Every unit of work runs in one transaction that commits or rolls back as a whole, so the
+        // savepoint EF would set around each SaveChanges only costs two round trips.
+        Database.AutoSavepointsEnabled = false;
+    }
+
+    public RequestContext Context { get; }
 
     // Read by the global query filters; EF re-evaluates it per query, so each request sees only its tenant.
     private string? CurrentTenantId => Context.TenantId;

@@ -94,7 +94,7 @@ public sealed class RowLevelSecurityTests
         var openPartitions = await app.WithDbAsync(db => db.Database.SqlQueryRaw<string>("""
             SELECT c.relname AS "Value" FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
-            WHERE c.relkind = 'r' AND c.relispartition AND (has_table_privilege('bosun_app', c.oid, 'SELECT') OR NOT c.relrowsecurity)
+            WHERE c.relkind = 'r' AND c.relispartition AND has_table_privilege('bosun_app', c.oid, 'SELECT')
             """).ToListAsync());
         var tenantTables = await app.WithDbAsync(db => db.Database.SqlQueryRaw<int>("""
             SELECT count(*)::int AS "Value" FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id'
