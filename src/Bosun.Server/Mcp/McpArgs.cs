@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bosun.Core.Common;
@@ -204,7 +203,7 @@ internal static class Schema
         var properties = new JsonObject();
         foreach (var arg in args)
         {
-            properties[arg.Name] = arg.Schema;
+            properties[arg.Name] = arg.Schema.DeepClone();
         }
 
         var schema = new JsonObject
@@ -221,6 +220,4 @@ internal static class Schema
 
         return JsonSerializer.SerializeToElement(schema);
     }
-
-    public static string Describe(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
