@@ -6,6 +6,7 @@ using Bosun.Core.Identity;
 using Bosun.Core.Planning;
 using Bosun.Server.Api;
 using Bosun.Server.Http;
+using Bosun.Server.Mcp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -37,6 +38,8 @@ public static class BosunServer
         builder.Services.AddSingleton<TimeProvider>(new MicrosecondClock(options.Clock));
         builder.Services.AddBosunStore(options.Store);
         AddFeatures(builder.Services);
+        builder.Services.AddIntegrations(options.RunBackgroundJobs);
+        builder.Services.AddBosunMcp();
         builder.Services.ConfigureHttpJsonOptions(json => BosunJson.Configure(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -67,6 +70,9 @@ public static class BosunServer
         api.MapGovernance();
         api.MapDispatch();
         api.MapLedger();
+        api.MapRealtime();
+        api.MapWebhooks();
+        app.MapBosunMcp();
         return app;
     }
 
@@ -88,6 +94,8 @@ public static class BosunServer
         services.AddScoped<RunService>();
         services.AddScoped<ApprovalService>();
         services.AddLedger();
+        services.AddRealtime();
+        services.AddScoped<Bosun.Core.Knowledge.ContextSearchService>();
     }
 
     /// Applies pending migrations; Bosun refuses to serve on a schema older than its code.

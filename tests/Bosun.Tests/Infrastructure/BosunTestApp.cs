@@ -19,14 +19,16 @@ namespace Bosun.Tests.Infrastructure;
 public sealed class BosunTestApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly bool _realServer;
 
     public StoreOptions Store { get; }
     public FakeTimeProvider? Clock { get; }
     public IServiceProvider Services => _app.Services;
 
-    private BosunTestApp(WebApplication app, StoreOptions store, FakeTimeProvider? clock)
+    private BosunTestApp(WebApplication app, StoreOptions store, FakeTimeProvider? clock, bool realServer)
     {
         _app = app;
+        _realServer = realServer;
         Store = store;
         Clock = clock;
     }
@@ -54,17 +56,21 @@ public sealed class BosunTestApp : IAsyncDisposable
         });
         await BosunServer.MigrateAsync(app.Services);
         await app.StartAsync();
-        return new BosunTestApp(app, store, clock);
+        return new BosunTestApp(app, store, clock, realServer);
     }
 
-    public HttpClient Anonymous() => _app.GetTestClient();
+    public HttpClient Anonymous() => _realServer ? new HttpClient { BaseAddress = new Uri(BaseUrl) } : _app.GetTestClient();
+
+    /// Where a real server (realServer: true) listens, for clients in other processes.
+    public string BaseUrl => _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
 
     /// A transport straight into the in-process server, for clients that build their own HttpClient (the CLI).
-    public HttpMessageHandler CreateHandler() => _app.GetTestServer().CreateHandler();
+    public HttpMessageHandler CreateHandler() => _realServer ? new SocketsHttpHandler() : _app.GetTestServer().CreateHandler();
 
     public HttpClient ClientFor(string token)
     {
-        var client = _app.GetTestClient();
+        var client = Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text;
+using Bosun.Core.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+
+namespace Bosun.Core.Integrations;
+
+/// Encrypts secrets Bosun must be able to read back (webhook signing secrets, integration credentials) with
+/// AES-256-GCM before they reach the database. The key comes from BOSUN_SECRET_KEY (base64 of 32 bytes) or a
+/// key file: BOSUN_SECRET_KEY_FILE, else `secret.key` beside the SQLite database (or in BOSUN_DATA_DIR,
+/// default ./bosun-data, on PostgreSQL), created with mode 0600 the first time it is needed. Older keys
+/// (BOSUN_SECRET_KEYS_PREVIOUS, comma-separated, or further lines of the key file) still decrypt, so a key is
+/// rotated by putting the new one first.
+public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
+{
+    private const string Version = "v1";
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    private readonly Lazy<KeyRing> _keys = new(() => KeyRing.Load(configuration, store));
+
+    /// <param name="purpose">Bound into the ciphertext (e.g. "webhook:ID"), so a sealed value copied to another row fails to open.</param>
+    public string Seal(string plaintext, string purpose)
+    {
+        var key = _keys.Value.Current;
+        var data = Encoding.UTF8.GetBytes(plaintext);
+        var output = new byte[NonceSize + data.Length + TagSize];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key.Bytes, TagSize);
+        aes.Encrypt(nonce, data, output.AsSpan(NonceSize, data.Length), output.AsSpan(NonceSize + data.Length), Encoding.UTF8.GetBytes(purpose));
+        return $"{Version}.{key.Id}.{Convert.ToBase64String(output)}";
+    }
+
+    public string Open(string sealedValue, string purpose)
+    {
+        var parts = sealedValue.Split('.');
+        if (parts is not [Version, var keyId, var payload])
+        {
+            throw new CryptographicException("Not a sealed secret.");
+        }
+
+        var key = _keys.Value.Find(keyId)
+                  ?? throw new CryptographicException($"The secret was sealed with key {keyId}, which is not configured (BOSUN_SECRET_KEY, BOSUN_SECRET_KEYS_PREVIOUS).");
+        var bytes = Convert.FromBase64String(payload);
+        var length = bytes.Length - NonceSize - TagSize;
+        var plain = new byte[length];
+        using var aes = new AesGcm(key.Bytes, TagSize);
+        aes.Decrypt(bytes.AsSpan(0, NonceSize), bytes.AsSpan(NonceSize, length), bytes.AsSpan(NonceSize + length), plain, Encoding.UTF8.GetBytes(purpose));
+        return Encoding.UTF8.GetString(plain);
+    }
+
+    /// True when the value was sealed with an older key and should be sealed again with the current one.
+    public bool IsStale(string sealedValue) => sealedValue.Split('.') is [_, var keyId, _] && keyId != _keys.Value.Current.Id;
+
+    private sealed record Key(string Id, byte[] Bytes)
+    {
+        public static Key Parse(string text, string source)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(text.Trim().Replace('-', '+').Replace('_', '/').PadRight((text.Trim().Length + 3) / 4 * 4, '='));
+            }
+            catch (FormatException)
+            {
+                throw new InvalidOperationException($"The secret key in {source} is not base64.");
+            }
+
+            if (bytes.Length != 32)
+            {
+                throw new InvalidOperationException($"The secret key in {source} must be 32 bytes (base64 of 32 random bytes, e.g. 'openssl rand -base64 32').");
+            }
+
+            // The id names the key in each sealed value without revealing anything about it.
+            var id = Convert.ToHexStringLower(SHA256.HashData(bytes))[..8];
+            return new Key(id, bytes);
+        }
+    }
+
+    private sealed class KeyRing(IReadOnlyList<Key> keys)
+    {
+        public Key Current => keys[0];
+
+        public Key? Find(string id) => keys.FirstOrDefault(k => k.Id == id);
+
+        public static KeyRing Load(IConfiguration configuration, StoreOptions store)
+        {
+            var keys = new List<Key>();
+            if (configuration["BOSUN_SECRET_KEY"] is { Length: > 0 } configured)
+            {
+                keys.Add(Key.Parse(configured, "BOSUN_SECRET_KEY"));
+            }
+            else
+            {
+                var file = configuration["BOSUN_SECRET_KEY_FILE"] is { Length: > 0 } named ? named : DefaultFile(configuration, store);
+                keys.AddRange(ReadOrCreate(file).Select(line => Key.Parse(line, file)));
+            }
+
+            foreach (var previous in (configuration["BOSUN_SECRET_KEYS_PREVIOUS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                keys.Add(Key.Parse(previous, "BOSUN_SECRET_KEYS_PREVIOUS"));
+            }
+
+            return new KeyRing(keys);
+        }
+
+        private static string DefaultFile(IConfiguration configuration, StoreOptions store)
+        {
+            var directory = store.Kind == StoreKind.Sqlite
+                ? Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(store.ConnectionString).DataSource))!
+                : Path.GetFullPath(configuration["BOSUN_DATA_DIR"] is { Length: > 0 } dir ? dir : "bosun-data");
+            return Path.Combine(directory, "secret.key");
+        }
+
+        private static List<string> ReadOrCreate(string file)
+        {
+            if (!File.Exists(file))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+                try
+                {
+                    var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                    }
+
+                    using var stream = new FileStream(file, options);
+                    using var writer = new StreamWriter(stream);
+                    writer.WriteLine(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+                }
+                catch (IOException) when (File.Exists(file))
+                {
+                    // Another process created it first; use theirs.
+                }
+            }
+
+            var lines = File.ReadAllLines(file).Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#')).ToList();
+            return lines.Count > 0 ? lines : throw new InvalidOperationException($"The secret key file {file} holds no key.");
+        }
+    }
+}

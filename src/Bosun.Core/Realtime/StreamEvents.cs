@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Bosun.Core.Data;
+using Bosun.Core.Dispatch;
+using Bosun.Core.Governance;
+using Bosun.Core.Planning;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Core.Realtime;
+
+/// Which audited changes are streamed, under which names, and which project and work item each belongs to.
+public static class StreamEvents
+{
+    /// Every event type a stream or webhook can carry.
+    public static readonly IReadOnlyList<string> Types =
+    [
+        "work_item.created", "work_item.changed", "run.started", "run.ended", "approval.requested", "approval.decided",
+        "comment.created", "budget.warning", "budget.stop", "budget.resumed", "project.created", "project.changed",
+        "goal.created", "goal.changed",
+    ];
+
+    /// True when a filter pattern (an event type, "work_item.*", or "*") matches the type.
+    public static bool Matches(string pattern, string type) =>
+        pattern == "*" || pattern == type || (pattern.EndsWith(".*", StringComparison.Ordinal) && type.StartsWith(pattern[..^1], StringComparison.Ordinal));
+
+    internal static string? TypeOf(AuditEntry audit) => audit.EntityType switch
+    {
+        "work_item" => audit.Action == "work_item.created" ? "work_item.created" : "work_item.changed",
+        "run" when audit.Action == "run.created" => "run.started",
+        "run" when StatusAfter(audit.ChangesJson) is { } status && status != "active" => "run.ended",
+        "approval" when audit.Action == "approval.created" => "approval.requested",
+        "approval" when StatusAfter(audit.ChangesJson) is { } status && status != "pending" => "approval.decided",
+        "comment" when audit.Action == "comment.created" => "comment.created",
+        "budget" => audit.Action switch
+        {
+            "budget.warn_reached" => "budget.warning",
+            "budget.cap_reached" => "budget.stop",
+            "budget.resumed" => "budget.resumed",
+            _ => null,
+        },
+        "project" or "goal" => audit.Action.EndsWith(".created", StringComparison.Ordinal) ? $"{audit.EntityType}.created" : $"{audit.EntityType}.changed",
+        _ => null,
+    };
+
+    internal static StreamEvent From(AuditEntry audit, string type, BosunDb db)
+    {
+        var e = new StreamEvent
+        {
+            TenantId = audit.TenantId,
+            Type = type,
+            EntityType = audit.EntityType,
+            EntityId = audit.EntityId,
+            ActorRef = audit.ActorRef,
+            ActorName = audit.ActorName,
+            ChangesJson = audit.ChangesJson,
+            CreatedAt = audit.CreatedAt,
+        };
+
+        // Tracked entities answer most of it now; the rest (raw-SQL claims, budgets) is looked up at commit.
+        T? Tracked<T>(string? id) where T : class, IAudited =>
+            id is null ? null : db.ChangeTracker.Entries<T>().FirstOrDefault(x => x.Entity.Id == id)?.Entity;
+
+        switch (audit.EntityType)
+        {
+            case "work_item":
+                e.WorkItemId = audit.EntityId;
+                break;
+            case "run":
+                e.WorkItemId = Tracked<Run>(audit.EntityId)?.WorkItemId;
+                break;
+            case "comment":
+                e.WorkItemId = Tracked<Comment>(audit.EntityId)?.WorkItemId;
+                break;
+            case "approval":
+                var approval = Tracked<Approval>(audit.EntityId);
+                e.WorkItemId = approval?.WorkItemId;
+                e.ProjectId = approval?.ProjectId;
+                break;
+            case "project":
+                e.ProjectId = audit.EntityId;
+                break;
+            case "goal":
+                e.ProjectId = Tracked<Goal>(audit.EntityId)?.ProjectId;
+                break;
+            case "budget" when audit.EntityId.Split(':') is [_, var itemId]:
+                e.WorkItemId = itemId;
+                break;
+        }
+
+        if (Tracked<WorkItem>(e.WorkItemId) is { } item)
+        {
+            e.ProjectId ??= item.ProjectId;
+            e.WorkItemKey = item.Key;
+        }
+
+        return e;
+    }
+
+    /// Fills in what the tracked entities could not tell: a budget's scope (and whether reaching its cap
+    /// stops work or only warns), and the project and key of work items changed by raw SQL.
+    internal static async Task ResolveAsync(SqlRunner sql, string tenantId, IReadOnlyList<StreamEvent> events, CancellationToken ct)
+    {
+        var budgetIds = events.Where(e => e.EntityType == "budget" && e.WorkItemId is null).Select(e => e.EntityId).Distinct().ToList();
+        if (budgetIds.Count > 0)
+        {
+            var budgets = (await sql.RowsAsync(
+                    $"SELECT id, scope, scope_id, action FROM budgets WHERE tenant_id = @t AND id IN ({List("b", budgetIds.Count)})",
+                    ct, [("t", tenantId), .. Params("b", budgetIds)]))
+                .ToDictionary(r => (string)r[0]!, r => (Scope: (string)r[1]!, ScopeId: r[2] as string, Action: (string)r[3]!));
+            foreach (var e in events.Where(e => e.EntityType == "budget" && budgets.ContainsKey(e.EntityId)))
+            {
+                var budget = budgets[e.EntityId];
+                if (budget.Scope == "project")
+                {
+                    e.ProjectId = budget.ScopeId;
+                }
+                else if (budget.Scope == "work_item")
+                {
+                    e.WorkItemId = budget.ScopeId;
+                }
+
+                if (e.Type == "budget.stop" && budget.Action != "stop")
+                {
+                    e.Type = "budget.warning";
+                }
+            }
+        }
+
+        var itemIds = events.Where(e => e.WorkItemId is not null && (e.ProjectId is null || e.WorkItemKey is null)).Select(e => e.WorkItemId!).Distinct().ToList();
+        if (itemIds.Count > 0)
+        {
+            var items = (await sql.RowsAsync(
+                    $"SELECT id, project_id, key FROM work_items WHERE tenant_id = @t AND id IN ({List("w", itemIds.Count)})",
+                    ct, [("t", tenantId), .. Params("w", itemIds)]))
+                .ToDictionary(r => (string)r[0]!, r => (ProjectId: (string)r[1]!, Key: (string)r[2]!));
+            foreach (var e in events.Where(e => e.WorkItemId is not null && items.ContainsKey(e.WorkItemId)))
+            {
+                e.ProjectId ??= items[e.WorkItemId!].ProjectId;
+                e.WorkItemKey ??= items[e.WorkItemId!].Key;
+            }
+        }
+    }
+
+    private static string List(string prefix, int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@{prefix}{i}"));
+
+    private static IEnumerable<(string, object?)> Params(string prefix, IReadOnlyList<string> values) =>
+        values.Select((v, i) => ($"{prefix}{i}", (object?)v));
+
+    private static string? StatusAfter(string changesJson)
+    {
+        using var doc = JsonDocument.Parse(changesJson);
+        return doc.RootElement.TryGetProperty("status", out var status) && status.TryGetProperty("after", out var after) && after.ValueKind == JsonValueKind.String
+            ? after.GetString()
+            : null;
+    }
+}

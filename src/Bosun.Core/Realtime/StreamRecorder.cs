@@ -1,0 +1,288 @@
+using System.Data.Common;
+using System.Text.Json;
+using Bosun.Core.Data;
+using Bosun.Core.Dispatch;
+using Bosun.Core.Governance;
+using Bosun.Core.Planning;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Bosun.Core.Realtime;
+
+/// Turns the audit rows of each transaction into stream events. Rows are collected as SaveChanges writes
+/// them and inserted just before the transaction commits, numbered from the tenant's stream head: the head
+/// row stays locked only for the commit itself, so it is always the last lock a transaction takes (no
+/// deadlock against row locks taken earlier), and numbers follow commit order.
+public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
+{
+    private const int RowsPerStatement = 50;
+
+    private readonly List<StreamEvent> _staged = [];
+    private readonly List<StreamEvent> _pending = [];
+    private readonly HashSet<string> _committedTenants = new(StringComparer.Ordinal);
+
+    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Stage(eventData.Context);
+        return result;
+    }
+
+    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Stage(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        Promote();
+        return result;
+    }
+
+    public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Promote();
+        return ValueTask.FromResult(result);
+    }
+
+    public void SaveChangesFailed(DbContextErrorEventData eventData) => _staged.Clear();
+
+    public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        _staged.Clear();
+        return Task.CompletedTask;
+    }
+
+    public void SaveChangesCanceled(DbContextEventData eventData) => _staged.Clear();
+
+    public Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default)
+    {
+        _staged.Clear();
+        return Task.CompletedTask;
+    }
+
+    // A new transaction means any earlier one ended; if it ended without a commit, its events died with it.
+    public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        _pending.Clear();
+        return result;
+    }
+
+    public ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        _pending.Clear();
+        return ValueTask.FromResult(result);
+    }
+
+    public DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
+    {
+        _pending.Clear();
+        return result;
+    }
+
+    public ValueTask<DbTransaction> TransactionUsedAsync(DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        _pending.Clear();
+        return ValueTask.FromResult(result);
+    }
+
+    public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        FlushAsync(transaction, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(transaction, sync: false, cancellationToken);
+        return result;
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Announce();
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Announce();
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget();
+
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget();
+        return Task.CompletedTask;
+    }
+
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Forget();
+
+    public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget();
+        return Task.CompletedTask;
+    }
+
+    private void Stage(DbContext? context)
+    {
+        if (context is not BosunDb db)
+        {
+            return;
+        }
+
+        var before = _staged.Count;
+        foreach (var entry in db.ChangeTracker.Entries<AuditEntry>())
+        {
+            if (entry.State == EntityState.Added && StreamEvents.TypeOf(entry.Entity) is { } type)
+            {
+                _staged.Add(StreamEvents.From(entry.Entity, type, db));
+            }
+        }
+
+        // A save outside any transaction would commit without a commit hook; make EF open one around it.
+        if (_staged.Count > before && db.Database.CurrentTransaction is null)
+        {
+            db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+        }
+    }
+
+    private void Promote()
+    {
+        _pending.AddRange(_staged);
+        _staged.Clear();
+    }
+
+    private void Forget()
+    {
+        _staged.Clear();
+        _pending.Clear();
+        _committedTenants.Clear();
+    }
+
+    private void Announce()
+    {
+        foreach (var tenant in _committedTenants)
+        {
+            signal.Pulse(tenant);
+        }
+
+        _committedTenants.Clear();
+    }
+
+    private async Task FlushAsync(DbTransaction transaction, bool sync, CancellationToken ct)
+    {
+        _committedTenants.Clear();
+        if (_pending.Count == 0 && _staged.Count == 0)
+        {
+            return;
+        }
+
+        var events = _pending.Concat(_staged).ToList();
+        _pending.Clear();
+        _staged.Clear();
+        var sql = new SqlRunner(transaction, sync);
+        foreach (var tenant in events.GroupBy(e => e.TenantId))
+        {
+            var batch = tenant.ToList();
+            await StreamEvents.ResolveAsync(sql, tenant.Key, batch, ct);
+            var last = await sql.ScalarLongAsync("""
+                INSERT INTO stream_heads (tenant_id, last_seq) VALUES (@t, @n)
+                ON CONFLICT (tenant_id) DO UPDATE SET last_seq = stream_heads.last_seq + excluded.last_seq
+                RETURNING last_seq
+                """, ct, ("t", tenant.Key), ("n", (long)batch.Count));
+            var seq = last - batch.Count;
+            foreach (var e in batch)
+            {
+                e.Seq = ++seq;
+            }
+
+            foreach (var chunk in batch.Chunk(RowsPerStatement))
+            {
+                await InsertAsync(sql, chunk, ct);
+            }
+
+            _committedTenants.Add(tenant.Key);
+        }
+    }
+
+    private static Task InsertAsync(SqlRunner sql, IReadOnlyList<StreamEvent> rows, CancellationToken ct)
+    {
+        var values = new List<string>(rows.Count);
+        var parameters = new List<(string, object?)>(rows.Count * 12);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var e = rows[i];
+            values.Add($"(@t{i}, @s{i}, @ty{i}, @et{i}, @ei{i}, @p{i}, @w{i}, @wk{i}, @ar{i}, @an{i}, @c{i}, @at{i})");
+            parameters.AddRange([
+                ($"t{i}", e.TenantId), ($"s{i}", e.Seq), ($"ty{i}", e.Type), ($"et{i}", e.EntityType), ($"ei{i}", e.EntityId),
+                ($"p{i}", e.ProjectId), ($"w{i}", e.WorkItemId), ($"wk{i}", e.WorkItemKey), ($"ar{i}", e.ActorRef),
+                ($"an{i}", e.ActorName), ($"c{i}", e.ChangesJson), ($"at{i}", e.CreatedAt),
+            ]);
+        }
+
+        return sql.ExecuteAsync($"""
+            INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, project_id, work_item_id, work_item_key,
+                actor_ref, actor_name, changes_json, created_at)
+            VALUES {string.Join(", ", values)}
+            """, ct, [.. parameters]);
+    }
+}
+
+/// Plain commands on the committing transaction's connection, run synchronously when EF commits synchronously.
+internal sealed class SqlRunner(DbTransaction transaction, bool sync)
+{
+    public async Task<long> ScalarLongAsync(string text, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Create(text, parameters);
+        var value = sync ? command.ExecuteScalar() : await command.ExecuteScalarAsync(ct);
+        return Convert.ToInt64(value);
+    }
+
+    public async Task ExecuteAsync(string text, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Create(text, parameters);
+        if (sync)
+        {
+            command.ExecuteNonQuery();
+        }
+        else
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    public async Task<List<object?[]>> RowsAsync(string text, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Create(text, parameters);
+        await using var reader = sync ? command.ExecuteReader() : await command.ExecuteReaderAsync(ct);
+        var rows = new List<object?[]>();
+        while (sync ? reader.Read() : await reader.ReadAsync(ct))
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private DbCommand Create(string text, (string Name, object? Value)[] parameters)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = text;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+
+        return command;
+    }
+}

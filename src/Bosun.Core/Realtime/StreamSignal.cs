@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+
+namespace Bosun.Core.Realtime;
+
+/// Wakes this process's streams and webhook sender when a tenant's events commit. Other processes sharing
+/// the database are covered by polling.
+public sealed class StreamSignal
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _tenants = new(StringComparer.Ordinal);
+    private TaskCompletionSource _any = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Pulse(string tenantId)
+    {
+        if (_tenants.TryRemove(tenantId, out var waiting))
+        {
+            waiting.TrySetResult();
+        }
+
+        Interlocked.Exchange(ref _any, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// Waits for the next commit of the tenant's events, or the timeout, whichever comes first.
+    public Task WaitAsync(string tenantId, TimeSpan timeout, CancellationToken ct) =>
+        WaitOnAsync(_tenants.GetOrAdd(tenantId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task, timeout, ct);
+
+    /// Waits for the next commit of any tenant's events, or the timeout.
+    public Task WaitAnyAsync(TimeSpan timeout, CancellationToken ct) => WaitOnAsync(Volatile.Read(ref _any).Task, timeout, ct);
+
+    private static async Task WaitOnAsync(Task next, TimeSpan timeout, CancellationToken ct)
+    {
+        await Task.WhenAny(next, Task.Delay(timeout, ct));
+        ct.ThrowIfCancellationRequested();
+    }
+}

@@ -1,0 +1,47 @@
+using Bosun.Core.Integrations;
+using Bosun.Core.Realtime;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Bosun.Server.Http;
+
+/// Sends webhook deliveries as soon as events commit in this process, and every second for the rest (retries
+/// coming due, events written by other processes); prunes old events and deliveries hourly.
+public sealed class WebhookDeliveryService(WebhookDispatcher dispatcher, StreamSignal signal, RealtimeOptions options, ILogger<WebhookDeliveryService> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lastPrune = DateTime.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await dispatcher.RunOnceAsync(stoppingToken);
+                if (DateTime.UtcNow - lastPrune > PruneInterval)
+                {
+                    lastPrune = DateTime.UtcNow;
+                    var (events, deliveries) = await dispatcher.PruneAsync(options.Retention, stoppingToken);
+                    if (events + deliveries > 0)
+                    {
+                        logger.LogInformation("Pruned {Events} stream events and {Deliveries} finished webhook deliveries", events, deliveries);
+                    }
+                }
+
+                await signal.WaitAnyAsync(Interval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Webhook delivery pass failed; retrying shortly");
+                await Task.Delay(Interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+}

@@ -1,0 +1,294 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Dispatch;
+using Bosun.Core.Governance;
+using Bosun.Core.Identity;
+using Bosun.Core.Knowledge;
+using Bosun.Core.Ledger;
+using Bosun.Core.Planning;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static Bosun.Server.Mcp.Schema;
+
+namespace Bosun.Server.Mcp;
+
+/// The tools an agent uses over MCP. Each one calls the service the matching REST endpoint calls.
+internal static class McpTools
+{
+    private static readonly Arg RunId = Str("run_id", "The run_id that claim_work returned.", required: true);
+    private static readonly Arg LeaseToken = Str("lease_token", "The lease_token that claim_work returned; proves you still hold the item.", required: true);
+
+    public static readonly IReadOnlyList<McpTool> All =
+    [
+        new("whoami", "Who am I",
+            "Who the token belongs to: the agent (name, role, concurrency limit, run timeout) or person, and the tenant.",
+            Of(), ReadOnly: true, OwnsTransaction: false, WhoamiAsync),
+        new("list_my_work", "List my work",
+            "The runs you hold right now (with the item each is for) and the unfinished work items assigned to you.",
+            Of(), ReadOnly: true, OwnsTransaction: false, ListMyWorkAsync),
+        new("claim_work", "Claim work",
+            "Take the best ready work item you may do. Waits up to wait_seconds for one to become ready. Returns the item, its context "
+            + "(parent, goal, dependencies, comments, revision notes, the last checkpoint) and the run with run_id and lease_token, "
+            + "or claimed: false when nothing is ready.",
+            Of(Int("wait_seconds", "How long to wait for work, 0-60 seconds (default 0).", min: 0, max: ClaimService.MaxWaitSeconds),
+                Str("project", "Only claim from this project (key such as WEB, or id).")),
+            ReadOnly: false, OwnsTransaction: true, ClaimAsync),
+        new("get_work_item", "Get a work item",
+            "A work item by key (WEB-42) or id, with its recent comments.",
+            Of(Str("work_item", "Key (WEB-42) or id.", required: true)), ReadOnly: true, OwnsTransaction: false, GetWorkItemAsync),
+        new("heartbeat", "Heartbeat",
+            "Keep your lease on the run alive and report progress; optionally save a checkpoint (any JSON) that a retry will receive. "
+            + "If the answer has stop: true, stop working at once (reason: budget, cancelled or timeout).",
+            Of(RunId, LeaseToken, Str("progress", "A short note on where you are.", maxLength: 4000),
+                Any("checkpoint", "State to resume from if this run is retried.")),
+            ReadOnly: false, OwnsTransaction: false, HeartbeatAsync),
+        new("complete_work", "Complete work",
+            "Finish the run with its output. An item that needs approval waits for a person's decision; otherwise it is done.",
+            Of(RunId, LeaseToken, Any("output", "The result (any JSON)."), Str("summary", "What you did, for people.", maxLength: 20_000),
+                Object("artifacts", "{\"commits\": [...], \"pull_requests\": [...], \"checks\": [...]}")),
+            ReadOnly: false, OwnsTransaction: false, CompleteAsync),
+        new("fail_work", "Fail work",
+            "Report that the run failed. A retryable failure puts the item back in the queue until its attempts run out; then a person is asked to look.",
+            Of(RunId, LeaseToken, Str("error", "What went wrong.", required: true, maxLength: 20_000),
+                Bool("retryable", "May another attempt succeed? (default true)")),
+            ReadOnly: false, OwnsTransaction: false, FailAsync),
+        new("release_work", "Release work",
+            "Give the item back to the queue without counting a failure (e.g. it is not for you).",
+            Of(RunId, LeaseToken, Str("reason", "Why.", maxLength: 4000)), ReadOnly: false, OwnsTransaction: false, ReleaseAsync),
+        new("add_comment", "Add a comment",
+            "Comment on a work item; people and other agents see it in the item's context.",
+            Of(Str("work_item", "Key (WEB-42) or id.", required: true), Str("body", "The comment.", required: true, maxLength: 50_000)),
+            ReadOnly: false, OwnsTransaction: false, AddCommentAsync),
+        new("create_work_item", "Create a sub-item",
+            "Split the item you hold: create a work item under it (in its project). Starts ready unless status says backlog.",
+            Of(Str("parent", "The item you hold (key or id).", required: true), Str("title", "Title.", required: true, maxLength: 500),
+                Str("description", "What to do.", maxLength: 100_000), Str("type", "task (default), ticket, review, question, ..."),
+                Str("priority", "low, normal (default), high or urgent", oneOf: EnumNames<Priority>.All),
+                Str("status", "ready (default) or backlog", oneOf: ["ready", "backlog"]),
+                Str("assignee", "agent:NAME, user:EMAIL or role:NAME; default unassigned"),
+                Strings("labels", "Labels."), Any("input", "Input for whoever does it (any JSON)."),
+                Bool("approval_required", "Must a person approve its output?")),
+            ReadOnly: false, OwnsTransaction: false, CreateWorkItemAsync),
+        new("request_approval", "Request approval",
+            "Ask a person to look at something (a plan, a risky step, a spend); it does not change the item.",
+            Of(Str("subject", "What to decide.", required: true, maxLength: 500), Str("work_item", "The item it is about (key or id)."),
+                Str("summary", "Details.", maxLength: 20_000), Any("output", "What to look at (any JSON).")),
+            ReadOnly: false, OwnsTransaction: false, RequestApprovalAsync),
+        new("record_llm_usage", "Record LLM usage",
+            "Record one LLM call of the run: tokens as the provider reported them, priced by Bosun (or cost_usd if you know it). "
+            + "Answers stop: true when a budget is spent; then stop working.",
+            Of(RunId, Str("provider", "anthropic, openai, google, ...", required: true), Str("model", "The model name the provider reported.", required: true),
+                Int("input_tokens", "Input tokens.", required: true, min: 0), Int("output_tokens", "Output tokens.", required: true, min: 0),
+                Int("cache_read_tokens", "Cache-read tokens.", min: 0), Int("cache_write_tokens", "Cache-write tokens.", min: 0),
+                Int("reasoning_tokens", "Reasoning tokens.", min: 0), Number("cost_usd", "The cost, when you know it."),
+                Str("billing_type", "api (default) or subscription", oneOf: EnumNames<BillingType>.All),
+                Int("duration_ms", "How long the call took.", min: 0), Str("external_id", "The provider's id for the call; a retry with it is recorded once.")),
+            ReadOnly: false, OwnsTransaction: false, RecordLlmUsageAsync),
+        new("record_tool_call", "Record a tool call",
+            "Record one tool the run used (shell command, file edit, search, ...) with short summaries.",
+            Of(RunId, Str("tool_name", "The tool.", required: true, maxLength: 200), Str("method", "The operation.", maxLength: 200),
+                Str("input_summary", "What went in (capped at 2,000 characters)."), Str("output_summary", "What came out (capped at 2,000 characters)."),
+                Str("status", "ok (default), error or cancelled", oneOf: EnumNames<ToolCallStatus>.All), Str("error", "The error, if any."),
+                Int("duration_ms", "How long it took.", min: 0)),
+            ReadOnly: false, OwnsTransaction: false, RecordToolCallAsync),
+        new("search_context", "Search project context",
+            "Full-text search of what your projects already know: work item titles, descriptions and outputs, and comments. Every word must match.",
+            Of(Str("query", "Words to look for.", required: true, maxLength: 500), Str("project", "Only this project (key or id)."),
+                Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: ContextSearchService.MaxResults)),
+            ReadOnly: true, OwnsTransaction: false, SearchContextAsync),
+    ];
+
+    private static async Task<object> WhoamiAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        args.ThrowIfAny();
+        var context = services.GetRequiredService<RequestContext>();
+        var tenant = await services.GetRequiredService<TenantService>().GetAsync(ct);
+        object? who = context.Actor.Type switch
+        {
+            ActorType.Agent => await services.GetRequiredService<AgentService>().GetAsync(context.Actor.Id!, ct),
+            ActorType.Person => await services.GetRequiredService<PeopleService>().GetAsync(context.Actor.Id!, ct),
+            _ => null,
+        };
+        return new Dictionary<string, object?>
+        {
+            ["actor"] = context.Actor.Ref,
+            ["name"] = context.Actor.Name,
+            ["kind"] = context.Actor.Type == ActorType.Agent ? "agent" : "person",
+            ["tenant"] = new { tenant.Id, tenant.Name, tenant.Slug },
+            [context.Actor.Type == ActorType.Agent ? "agent" : "person"] = who,
+        };
+    }
+
+    private static async Task<object> ListMyWorkAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        args.ThrowIfAny();
+        var context = services.GetRequiredService<RequestContext>();
+        var db = services.GetRequiredService<BosunDb>();
+        var me = context.Actor.Id;
+        var runs = await db.Runs.AsNoTracking()
+            .Where(r => r.Status == RunStatus.Active && (context.Actor.Type == ActorType.Agent ? r.AgentId == me : r.UserId == me))
+            .OrderBy(r => r.Id).Take(100).ToListAsync(ct);
+        var itemIds = runs.Select(r => r.WorkItemId).ToList();
+        var items = await db.WorkItems.AsNoTracking().Where(w => itemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
+        var held = runs.Select(r => new
+        {
+            RunId = r.Id,
+            r.Attempt,
+            r.LeaseExpiresAt,
+            r.StopReason,
+            WorkItem = items[r.WorkItemId].Key,
+            items[r.WorkItemId].Title,
+            items[r.WorkItemId].Status,
+        }).ToList();
+        var inbox = await services.GetRequiredService<ApprovalService>().InboxAsync(ct);
+        return new { Holding = held, Assigned = inbox.Work };
+    }
+
+    private static async Task<object> ClaimAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var wait = args.Int("wait_seconds");
+        var project = args.Str("project");
+        args.ThrowIfAny();
+        var claimed = await services.GetRequiredService<ClaimService>().ClaimAsync(new ClaimRequest(1, wait, project), ct);
+        return claimed.Items.Count == 0
+            ? new Dictionary<string, object?> { ["claimed"] = false, ["message"] = "No work is ready for you right now; try again later." }
+            : new Dictionary<string, object?>
+            {
+                ["claimed"] = true,
+                ["run_id"] = claimed.Items[0].Run.RunId,
+                ["lease_token"] = claimed.Items[0].Run.LeaseToken,
+                ["lease_expires_at"] = claimed.Items[0].Run.LeaseExpiresAt,
+                ["attempt"] = claimed.Items[0].Run.Attempt,
+                ["item"] = claimed.Items[0].Item,
+                ["context"] = claimed.Items[0].Context,
+            };
+    }
+
+    private static async Task<object> GetWorkItemAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var reference = args.Str("work_item", required: true);
+        args.ThrowIfAny();
+        var workItems = services.GetRequiredService<WorkItemService>();
+        var item = await workItems.GetAsync(reference!, ct);
+        var comments = await workItems.ListCommentsAsync(item.Id, new PageRequest(100, null), ct);
+        return new { Item = item, Comments = comments.Items };
+    }
+
+    private static async Task<object> HeartbeatAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (run, lease) = (args.Str("run_id", required: true), args.Str("lease_token", required: true));
+        var request = new HeartbeatRequest(lease, args.Str("progress"), args.Json("checkpoint"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<RunService>().HeartbeatAsync(run!, request, ct);
+    }
+
+    private static async Task<object> CompleteAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var run = args.Str("run_id", required: true);
+        var request = new CompleteRequest(args.Str("lease_token", required: true), args.Json("output"), args.Str("summary"), args.Json("artifacts"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<RunService>().CompleteAsync(run!, request, ct);
+    }
+
+    private static async Task<object> FailAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var run = args.Str("run_id", required: true);
+        var request = new FailRequest(args.Str("lease_token", required: true), args.Str("error", required: true), args.Bool("retryable"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<RunService>().FailAsync(run!, request, ct);
+    }
+
+    private static async Task<object> ReleaseAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var run = args.Str("run_id", required: true);
+        var request = new ReleaseRequest(args.Str("lease_token", required: true), args.Str("reason"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<RunService>().ReleaseAsync(run!, request, ct);
+    }
+
+    private static async Task<object> AddCommentAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (item, body) = (args.Str("work_item", required: true), args.Str("body", required: true));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<WorkItemService>().AddCommentAsync(item!, body, ct);
+    }
+
+    private static async Task<object> CreateWorkItemAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var parentRef = args.Str("parent", required: true);
+        var status = args.Str("status") switch
+        {
+            null or "ready" => WorkStatus.Ready,
+            "backlog" => WorkStatus.Backlog,
+            _ => (WorkStatus?)null,
+        };
+        if (status is null)
+        {
+            args.Problem.Add("status", "must be ready or backlog");
+        }
+
+        var title = args.Str("title", required: true);
+        var description = args.Str("description");
+        var type = args.Str("type");
+        var priority = args.Enum<Priority>("priority");
+        var assignee = args.Str("assignee");
+        var labels = args.Strings("labels");
+        var input = args.Json("input");
+        var approval = args.Bool("approval_required");
+        args.ThrowIfAny();
+
+        var workItems = services.GetRequiredService<WorkItemService>();
+        var parent = await workItems.FindAsync(parentRef!, ct);
+        var context = services.GetRequiredService<RequestContext>();
+        if (context.Actor.Type == ActorType.Agent)
+        {
+            var me = context.Actor.Id;
+            var db = services.GetRequiredService<BosunDb>();
+            if (!await db.Runs.AnyAsync(r => r.AgentId == me && r.WorkItemId == parent.Id && r.Status == RunStatus.Active, ct))
+            {
+                throw ProblemException.Invalid("parent", $"you hold no active run on {parent.Key}; agents create sub-items of the item they are working on");
+            }
+        }
+
+        return await workItems.CreateAsync(new CreateWorkItem(
+            parent.ProjectId, type, title, description, status, priority, assignee, parent.Id, parent.GoalId, null, labels, approval, input, null), ct);
+    }
+
+    private static async Task<object> RequestApprovalAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var request = new RequestApproval(args.Str("work_item"), args.Str("subject", required: true), args.Str("summary"), args.Json("output"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<ApprovalService>().RequestAsync(request, ct);
+    }
+
+    private static async Task<object> RecordLlmUsageAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var run = args.Str("run_id", required: true);
+        var call = new LlmCallRequest(
+            args.Str("provider", required: true), args.Str("model", required: true), args.Long("input_tokens", required: true),
+            args.Long("output_tokens", required: true), args.Long("cache_read_tokens"), args.Long("cache_write_tokens"), args.Long("reasoning_tokens"),
+            null, null, args.Long("duration_ms"), null, null, null, null, args.Enum<BillingType>("billing_type"), args.Decimal("cost_usd"),
+            null, args.Str("external_id"));
+        args.ThrowIfAny();
+        var recorded = await services.GetRequiredService<LedgerService>().RecordLlmCallsAsync(run!, [call], batch: false, ct);
+        return new { recorded.Recorded, recorded.Duplicates, recorded.CostUsd, recorded.ListCostUsd, recorded.UnpricedCalls, recorded.Stop, recorded.Reason };
+    }
+
+    private static async Task<object> RecordToolCallAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var run = args.Str("run_id", required: true);
+        var call = new ToolCallRequest(
+            args.Str("tool_name", required: true), args.Str("method"), args.Str("input_summary"), args.Str("output_summary"),
+            args.Enum<ToolCallStatus>("status"), args.Str("error"), args.Long("duration_ms"), null, null);
+        args.ThrowIfAny();
+        var recorded = await services.GetRequiredService<LedgerService>().RecordToolCallsAsync(run!, [call], batch: false, ct);
+        return new { recorded.Recorded, recorded.Duplicates, recorded.Stop, recorded.Reason };
+    }
+
+    private static async Task<object> SearchContextAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (query, project, limit) = (args.Str("query", required: true), args.Str("project"), args.Int("limit"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<ContextSearchService>().SearchAsync(query, project, limit, ct);
+    }
+}

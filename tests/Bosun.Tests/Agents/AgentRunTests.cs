@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Bosun.Core.Data;
+using Bosun.Tests.Cli;
+using Bosun.Tests.Infrastructure;
+
+namespace Bosun.Tests.Agents;
+
+public sealed class AgentRunTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("bosun-agent-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Script(string name, string body)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, "#!/usr/bin/env bash\nset -euo pipefail\n" + body.Replace("$DIR", _dir));
+        return path;
+    }
+
+    private static async Task<CliResult> RunAsync(BosunTestApp app, string token, params string[] args)
+    {
+        using var cli = new CliRunner(null);
+        return await cli.RunAsync(["agent", "run", "--url", app.BaseUrl, "--token", token, .. args]);
+    }
+
+    [Theory, BothStores]
+    public async Task Agent_run_turns_a_shell_script_into_a_worker_that_completes_and_fails_items(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), realServer: true);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        foreach (var title in new[] { "Header", "Footer", "Pricing", "Broken build" })
+        {
+            await acme.CreateWorkAsync("WEB", title, new { status = "ready" });
+        }
+
+        var (_, _, token) = await acme.CreateAgentAsync("coder", extra: new { max_concurrent_runs = 2, failures_before_escalation = 2 });
+        var script = Script("agent.sh", """
+            cat > "$DIR/$BOSUN_WORK_ITEM_KEY.stdin.json"
+            printf '%s' "$BOSUN_WORK_ITEM" > "$DIR/$BOSUN_WORK_ITEM_KEY.env.json"
+            curl -sf -X POST "$BOSUN_URL/api/v1/work/$BOSUN_WORK_ITEM_KEY/comments" -H "Authorization: Bearer $BOSUN_TOKEN" \
+                 -H 'Content-Type: application/json' -d '{"body": "working on it"}' > /dev/null
+            if grep -q 'Broken build' "$DIR/$BOSUN_WORK_ITEM_KEY.stdin.json"; then
+                echo "compiler exploded" >&2
+                exit 3
+            fi
+            echo "{\"done\": \"$BOSUN_WORK_ITEM_KEY\", \"run\": \"$BOSUN_RUN_ID\"}"
+            """);
+
+        var result = await RunAsync(app, token, "--agent", "coder", "--until-idle", "--wait", "0", "--parallel", "4", "--", "bash", script);
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        foreach (var key in new[] { "WEB-1", "WEB-2", "WEB-3" })
+        {
+            var item = await acme.Owner.GetJsonAsync($"/api/v1/work/{key}");
+            Assert.Equal("done", item.Str("status"));
+            Assert.Equal(key, item.GetProperty("output").Str("done"));
+            var stdin = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, $"{key}.stdin.json"))).RootElement;
+            Assert.Equal(item.Str("title"), stdin.GetProperty("item").Str("title"));
+            Assert.Equal(item.GetProperty("output").Str("run"), stdin.GetProperty("run").Str("run_id"));
+            var env = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, $"{key}.env.json"))).RootElement;
+            Assert.Equal(key, env.GetProperty("item").Str("key"));
+            var comments = await acme.Owner.GetJsonAsync($"/api/v1/work/{key}/comments");
+            Assert.Contains(comments.GetProperty("items").EnumerateArray(), c => c.Str("body") == "working on it");
+        }
+
+        var broken = await acme.Owner.GetJsonAsync("/api/v1/work/WEB-4");
+        Assert.Equal("failed", broken.Str("status"));
+        var runs = (await acme.Owner.GetJsonAsync($"/api/v1/runs?work_item=WEB-4")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, runs.Count);
+        Assert.All(runs, r =>
+        {
+            Assert.Equal("failed", r.Str("status"));
+            Assert.Contains("exit code 3", r.Str("error"));
+            Assert.Contains("compiler exploded", r.Str("error"));
+        });
+
+        // The agent never held more than it may: two slots, although four were asked for.
+        Assert.Contains("up to 2 item(s)", result.Error);
+    }
+
+    [Theory, BothStores]
+    public async Task Agent_run_kills_the_command_when_a_budget_stop_arrives_on_the_next_heartbeat(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), realServer: true);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Expensive research", new { status = "ready" });
+        var (agent, _, token) = await acme.CreateAgentAsync("researcher");
+        await acme.Owner.PostJsonAsync("/api/v1/budgets", new { scope = "agent", scope_id = "researcher", amount_usd = 1, window = "month", action = "stop" });
+        var script = Script("spend.sh", """
+            curl -sf -X POST "$BOSUN_URL/api/v1/runs/$BOSUN_RUN_ID/llm-calls" -H "Authorization: Bearer $BOSUN_TOKEN" \
+                 -H 'Content-Type: application/json' \
+                 -d '{"provider": "anthropic", "model": "claude-sonnet-4-5", "input_tokens": 90000, "output_tokens": 4000, "cost_usd": 2.5}' \
+                 > "$DIR/usage.json"
+            sleep 30
+            touch "$DIR/finished"
+            """);
+
+        var result = await RunAsync(app, token, "--agent", "researcher", "--once", "--heartbeat", "1", "--", "bash", script);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("budget", result.Error);
+
+        var usage = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "usage.json"))).RootElement;
+        Assert.True(usage.GetProperty("stop").GetBoolean());
+        Assert.False(File.Exists(Path.Combine(_dir, "finished")));
+
+        var run = (await acme.Owner.GetJsonAsync($"/api/v1/runs?agent={agent.Str("id")}")).GetProperty("items").EnumerateArray().Single();
+        Assert.Equal("released", run.Str("status"));
+        Assert.Equal("budget", run.Str("stop_reason"));
+        Assert.Equal("ready", (await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1")).Str("status"));
+    }
+}

@@ -1,0 +1,155 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Bosun.Core.Data;
+using Bosun.Tests.Infrastructure;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Bosun.Tests.Agents;
+
+public sealed class McpServerTests
+{
+    private static async Task<McpClient> ConnectAsync(BosunTestApp app, string token)
+    {
+        var http = new HttpClient(app.CreateHandler()) { BaseAddress = new Uri("http://localhost") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = new Uri("http://localhost/mcp"), TransportMode = HttpTransportMode.StreamableHttp },
+            http, ownsHttpClient: true);
+        return await McpClient.CreateAsync(transport);
+    }
+
+    private static async Task<JsonElement> CallAsync(McpClient client, string tool, object? arguments = null)
+    {
+        var result = await CallRawAsync(client, tool, arguments);
+        Assert.True(result.IsError is not true, $"{tool} failed: {Text(result)}");
+        return JsonDocument.Parse(Text(result)).RootElement.Clone();
+    }
+
+    private static async Task<CallToolResult> CallRawAsync(McpClient client, string tool, object? arguments = null)
+    {
+        var args = arguments is null
+            ? null
+            : JsonSerializer.SerializeToElement(arguments).EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone());
+        return await client.CallToolAsync(tool, args);
+    }
+
+    private static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(c => c.Text));
+
+    [Theory, BothStores]
+    public async Task Mcp_client_lists_the_tools_and_drives_a_claim_usage_complete_cycle(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var item = await acme.CreateWorkAsync("WEB", "Write the landing page", new { status = "ready", description = "Hero, pricing, footer" });
+        var (agent, _, token) = await acme.CreateAgentAsync("coder");
+        await using var mcp = await ConnectAsync(app, token);
+
+        var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).ToHashSet();
+        foreach (var name in new[] { "whoami", "list_my_work", "claim_work", "get_work_item", "heartbeat", "complete_work", "fail_work",
+                     "release_work", "add_comment", "create_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context" })
+        {
+            Assert.Contains(name, tools);
+        }
+
+        var me = await CallAsync(mcp, "whoami");
+        Assert.Equal($"agent:{agent.Str("id")}", me.Str("actor"));
+        Assert.Equal(acme.Slug, me.GetProperty("tenant").Str("slug"));
+
+        var claim = await CallAsync(mcp, "claim_work", new { wait_seconds = 0 });
+        Assert.True(claim.GetProperty("claimed").GetBoolean());
+        Assert.Equal(item.Str("id"), claim.GetProperty("item").Str("id"));
+        var run = claim.Str("run_id");
+        var lease = claim.Str("lease_token");
+
+        var beat = await CallAsync(mcp, "heartbeat", new { run_id = run, lease_token = lease, progress = "drafting" });
+        Assert.False(beat.GetProperty("stop").GetBoolean());
+        var usage = await CallAsync(mcp, "record_llm_usage", new
+        {
+            run_id = run, provider = "anthropic", model = "claude-sonnet-4-5", input_tokens = 1000, output_tokens = 200, cost_usd = 0.25,
+        });
+        Assert.Equal(1, usage.GetProperty("recorded").GetInt32());
+        await CallAsync(mcp, "record_tool_call", new { run_id = run, tool_name = "bash", input_summary = "npm test", status = "ok" });
+        await CallAsync(mcp, "add_comment", new { work_item = "WEB-1", body = "Pricing table follows the plan from the brief." });
+        var child = await CallAsync(mcp, "create_work_item", new { parent = "WEB-1", title = "Compress the hero image" });
+        Assert.Equal(item.Str("id"), child.Str("parent_id"));
+        Assert.Equal("ready", child.Str("status"));
+
+        var held = await CallAsync(mcp, "list_my_work");
+        Assert.Equal(run, held.GetProperty("holding").EnumerateArray().Single().Str("run_id"));
+
+        var found = await CallAsync(mcp, "search_context", new { query = "pricing brief" });
+        Assert.Contains(found.GetProperty("results").EnumerateArray(), r => r.Str("kind") == "comment" && r.Str("work_item_key") == "WEB-1");
+
+        var done = await CallAsync(mcp, "complete_work", new { run_id = run, lease_token = lease, output = new { url = "https://example.test" }, summary = "Shipped" });
+        Assert.Equal("done", done.GetProperty("item").Str("status"));
+
+        var cost = await acme.Owner.GetJsonAsync($"/api/v1/runs/{run}/cost");
+        Assert.Equal(0.25m, cost.GetProperty("cost_usd").GetDecimal());
+        var tools2 = await acme.Owner.GetJsonAsync($"/api/v1/runs/{run}/tool-calls");
+        Assert.Equal("bash", tools2.GetProperty("items").EnumerateArray().Single().Str("tool_name"));
+        var audit = await acme.Owner.GetJsonAsync($"/api/v1/audit?entity_id={item.Str("id")}");
+        Assert.Contains(audit.GetProperty("items").EnumerateArray(), a => a.Str("actor") == $"agent:{agent.Str("id")}");
+    }
+
+    [Theory, BothStores]
+    public async Task Another_tenants_token_sees_none_of_it(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Secret launch plan", new { status = "ready" });
+        var (_, acmeAgent, _) = await acme.CreateAgentAsync("coder");
+        var claimed = await acmeAgent.PostJsonAsync("/api/v1/work/claim", new { });
+        var run = claimed.GetProperty("items")[0].GetProperty("run");
+
+        var globex = await app.CreateTenantAsync();
+        await globex.CreateProjectAsync("WEB");
+        var (_, _, globexToken) = await globex.CreateAgentAsync("spy");
+        await using var mcp = await ConnectAsync(app, globexToken);
+
+        var claim = await CallAsync(mcp, "claim_work");
+        Assert.False(claim.GetProperty("claimed").GetBoolean());
+        var get = await CallRawAsync(mcp, "get_work_item", new { work_item = "WEB-1" });
+        Assert.True(get.IsError);
+        Assert.Contains("not found", Text(get), StringComparison.OrdinalIgnoreCase);
+        var search = await CallAsync(mcp, "search_context", new { query = "launch" });
+        Assert.Empty(search.GetProperty("results").EnumerateArray());
+        var complete = await CallRawAsync(mcp, "complete_work", new { run_id = run.Str("run_id"), lease_token = run.Str("lease_token") });
+        Assert.True(complete.IsError);
+        Assert.Empty((await CallAsync(mcp, "list_my_work")).GetProperty("holding").EnumerateArray());
+
+        var item = await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1");
+        Assert.Equal("claimed", item.Str("status"));
+    }
+
+    [Theory, BothStores]
+    public async Task Tool_errors_name_the_argument_and_change_nothing(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Parent", new { status = "ready" });
+        var (_, _, token) = await acme.CreateAgentAsync("coder");
+        await using var mcp = await ConnectAsync(app, token);
+
+        var missing = await CallRawAsync(mcp, "add_comment", new { work_item = "WEB-1", colour = "red" });
+        Assert.True(missing.IsError);
+        Assert.Contains("body: is required", Text(missing));
+        Assert.Contains("colour: is not an argument", Text(missing));
+
+        // Agents only split the item they hold.
+        var notHeld = await CallRawAsync(mcp, "create_work_item", new { parent = "WEB-1", title = "Sneaky" });
+        Assert.True(notHeld.IsError);
+        Assert.Contains("parent:", Text(notHeld));
+
+        var stale = await CallRawAsync(mcp, "heartbeat", new { run_id = "01ARZ3NDEKTSV4RRFFQ69G5FAV", lease_token = "nope" });
+        Assert.True(stale.IsError);
+        Assert.Contains("Run was not found", Text(stale));
+
+        var items = await acme.Owner.GetJsonAsync("/api/v1/work?project=WEB");
+        Assert.Single(items.GetProperty("items").EnumerateArray());
+        Assert.Empty((await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1/comments")).GetProperty("items").EnumerateArray());
+    }
+}

@@ -1,0 +1,105 @@
+using Bosun.Core.Data;
+using Bosun.Core.Realtime;
+using Bosun.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bosun.Tests.Agents;
+
+public sealed class StreamTests
+{
+    [Theory, BothStores]
+    public async Task Sse_resume_after_disconnect_delivers_every_missed_event_exactly_once_in_order(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+
+        long last;
+        await using (var stream = await SseClient.OpenAsync(acme.Owner, "/api/v1/stream"))
+        {
+            var item = await acme.CreateWorkAsync("WEB", "Write the landing page", new { status = "ready" });
+            var created = (await stream.UntilAsync(e => e.Type == "work_item.created"))[^1];
+            Assert.Equal(item.Str("id"), created.Data.Str("entity_id"));
+            Assert.Equal("WEB-1", created.Data.Str("work_item_key"));
+            last = created.Id!.Value;
+        }
+
+        // While the client is away, several writers commit concurrently: their transactions interleave and
+        // finish in an order of their own.
+        var (_, coder, _) = await acme.CreateAgentAsync("coder");
+        var (_, reviewer, _) = await acme.CreateAgentAsync("reviewer");
+        var writers = new[] { acme.Owner, coder, reviewer }.Select((client, w) => Task.Run(async () =>
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                await client.PostJsonAsync("/api/v1/work/WEB-1/comments", new { body = $"writer {w} note {i}" });
+            }
+        }));
+        var creators = Enumerable.Range(0, 4).Select(i => acme.CreateWorkAsync("WEB", $"Section {i}"));
+        await Task.WhenAll(writers.Concat(creators));
+        await acme.Owner.PatchJsonAsync("/api/v1/work/WEB-1", new { priority = "high" });
+
+        await using (var stream = await SseClient.OpenAsync(acme.Owner, "/api/v1/stream", lastEventId: last))
+        {
+            var marker = await acme.CreateWorkAsync("WEB", "Marker");
+            var replayed = await stream.UntilAsync(e => e.Type == "work_item.created" && e.Data.Str("entity_id") == marker.Str("id"));
+
+            var ids = replayed.Select(e => e.Id!.Value).ToList();
+            Assert.Equal(Enumerable.Range((int)last + 1, ids.Count).Select(i => (long)i), ids);
+            Assert.All(replayed, e => Assert.Equal(e.Id, e.Data.GetProperty("id").GetInt64()));
+            var comments = replayed.Where(e => e.Type == "comment.created").Select(e => e.Data.GetProperty("changes").GetProperty("body").GetProperty("after").GetString()).ToList();
+            Assert.Equal(24, comments.Count);
+            Assert.Equal(24, comments.Distinct().Count());
+            Assert.Equal(5, replayed.Count(e => e.Type == "work_item.created"));
+            Assert.Contains(replayed, e => e.Type == "work_item.changed" && e.Data.Str("work_item_key") == "WEB-1"
+                                           && e.Data.GetProperty("changes").TryGetProperty("priority", out _));
+        }
+    }
+
+    [Theory, BothStores]
+    public async Task A_stream_shows_only_its_own_tenant_and_the_project_asked_for(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateProjectAsync("OPS");
+        var globex = await app.CreateTenantAsync();
+        await globex.CreateProjectAsync("WEB");
+        var (_, globexAgent, _) = await globex.CreateAgentAsync("watcher");
+
+        await using var globexStream = await SseClient.OpenAsync(globexAgent, "/api/v1/stream");
+        await using var webStream = await SseClient.OpenAsync(acme.Owner, "/api/v1/stream?project=WEB&types=work_item.*,comment.created");
+
+        await acme.CreateWorkAsync("OPS", "Rotate the keys", new { status = "ready" });
+        await acme.CreateWorkAsync("WEB", "Write the page", new { status = "ready" });
+        await acme.Owner.PostJsonAsync("/api/v1/work/WEB-1/comments", new { body = "go" });
+        var globexItem = await globex.CreateWorkAsync("WEB", "Globex's own");
+
+        var first = await globexStream.NextAsync();
+        Assert.Equal(globexItem.Str("id"), first.Data.Str("entity_id"));
+
+        var web = await webStream.UntilAsync(e => e.Type == "comment.created");
+        Assert.Equal(["work_item.created", "comment.created"], web.Select(e => e.Type));
+        Assert.All(web, e => Assert.Equal("WEB-1", e.Data.Str("work_item_key")));
+    }
+
+    [Theory, BothStores]
+    public async Task A_quiet_stream_sends_heartbeat_comments_and_bad_filters_are_refused(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        app.Services.GetRequiredService<RealtimeOptions>().HeartbeatInterval = TimeSpan.FromMilliseconds(200);
+        var acme = await app.CreateTenantAsync();
+
+        await using (var stream = await SseClient.OpenAsync(acme.Owner, "/api/v1/stream"))
+        {
+            Assert.Equal("heartbeat", await stream.NextCommentAsync());
+        }
+
+        var badType = await acme.Owner.GetAsync("/api/v1/stream?types=work_item.exploded");
+        Assert.Equal(400, (int)badType.StatusCode);
+        Assert.True((await badType.ReadJsonAsync()).GetProperty("errors").TryGetProperty("types", out _));
+        var badId = await acme.Owner.GetAsync("/api/v1/stream?last_event_id=abc");
+        Assert.Equal(400, (int)badId.StatusCode);
+        Assert.Equal(401, (int)(await app.Anonymous().GetAsync("/api/v1/stream")).StatusCode);
+    }
+}
