@@ -6,6 +6,7 @@ using Bosun.Core.Identity;
 using Bosun.Core.Planning;
 using Bosun.Server.Api;
 using Bosun.Server.Http;
+using Bosun.Server.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -57,6 +58,7 @@ public static class BosunServer
         app.UseRouting();
         app.UseMiddleware<BodyLimitMiddleware>();
         app.UseMiddleware<AuthenticationMiddleware>();
+        app.UseMiddleware<WebSessionMiddleware>();
         app.UseMiddleware<UnitOfWorkMiddleware>();
 
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health").ExcludeFromDescription();
@@ -67,6 +69,7 @@ public static class BosunServer
         api.MapGovernance();
         api.MapDispatch();
         api.MapLedger();
+        app.MapWebUi();
         return app;
     }
 
@@ -87,6 +90,7 @@ public static class BosunServer
         services.AddScoped<ClaimService>();
         services.AddScoped<RunService>();
         services.AddScoped<ApprovalService>();
+        services.AddScoped<SignInService>();
         services.AddLedger();
     }
 
