@@ -19,14 +19,19 @@ namespace Bosun.Tests.Infrastructure;
 public sealed class BosunTestApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly bool _realServer;
 
     public StoreOptions Store { get; }
     public FakeTimeProvider? Clock { get; }
     public IServiceProvider Services => _app.Services;
 
-    private BosunTestApp(WebApplication app, StoreOptions store, FakeTimeProvider? clock)
+    /// The address a real Kestrel server listens on (only with realServer: true), e.g. for a browser.
+    public string Url => _realServer ? _app.Urls.First() : throw new InvalidOperationException("Start the app with realServer: true to get a URL.");
+
+    private BosunTestApp(WebApplication app, StoreOptions store, FakeTimeProvider? clock, bool realServer)
     {
         _app = app;
+        _realServer = realServer;
         Store = store;
         Clock = clock;
     }
@@ -54,17 +59,17 @@ public sealed class BosunTestApp : IAsyncDisposable
         });
         await BosunServer.MigrateAsync(app.Services);
         await app.StartAsync();
-        return new BosunTestApp(app, store, clock);
+        return new BosunTestApp(app, store, clock, realServer);
     }
 
-    public HttpClient Anonymous() => _app.GetTestClient();
+    public HttpClient Anonymous() => _realServer ? new HttpClient { BaseAddress = new Uri(Url) } : _app.GetTestClient();
 
     /// A transport straight into the in-process server, for clients that build their own HttpClient (the CLI).
     public HttpMessageHandler CreateHandler() => _app.GetTestServer().CreateHandler();
 
     public HttpClient ClientFor(string token)
     {
-        var client = _app.GetTestClient();
+        var client = Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
