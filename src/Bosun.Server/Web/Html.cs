@@ -89,7 +89,6 @@ public readonly ref struct HtmlTemplate
     public HtmlTemplate(int literalLength, int formattedCount, HtmlWriter writer)
     {
         _buffer = writer.Buffer;
-        _buffer.EnsureCapacity(_buffer.Length + literalLength + formattedCount * 16);
     }
 
     public HtmlTemplate(int literalLength, int formattedCount)
