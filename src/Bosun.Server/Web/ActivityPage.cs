@@ -1,4 +1,5 @@
 using Bosun.Core.Common;
+using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
 using Microsoft.AspNetCore.Builder;
@@ -11,7 +12,7 @@ namespace Bosun.Server.Web;
 internal static class ActivityPage
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/activity", async (HttpContext http, AuditService audit, RequestContext request) =>
+        app.MapGet("/activity", async (HttpContext http, AuditService audit, RequestContext request, BosunDb db) =>
         {
             if (!Permissions.Has(request, Capability.ReadAudit))
             {
@@ -19,7 +20,11 @@ internal static class ActivityPage
                 return Layout.Page(http, "Activity", Nav.Activity, body);
             }
 
-            var recent = await http.ReadAsync(c => audit.ListAsync(new AuditFilter(null, null, null, null), new PageRequest(50, null), c));
+            var (recent, names) = await http.ReadAsync(async c =>
+            {
+                var page = await audit.ListAsync(new AuditFilter(null, null, null, null), new PageRequest(50, null), c);
+                return (page, await ActivityStream.NamesAsync(db, page.Items.Select(a => (a.EntityType, a.EntityId)), c));
+            });
             var w = new HtmlWriter();
             w.Add($"""
                 <div class="page-head"><h1>Activity</h1><span class="live" id="live-state" role="status" aria-live="polite">connecting…</span></div>
@@ -27,7 +32,7 @@ internal static class ActivityPage
                 """);
             foreach (var entry in recent.Items)
             {
-                Entry(w, ActivityStream.Describe(entry));
+                Entry(w, ActivityStream.Describe(entry, names));
             }
 
             w.Add($"""
@@ -39,5 +44,5 @@ internal static class ActivityPage
         });
 
     private static void Entry(HtmlWriter w, ActivityStream.ActivityEvent e) =>
-        w.Add($"""<li data-id="{e.Id}"><time datetime="{e.At:O}">{Format.Time(e.At)}</time> <span class="actor">{e.ActorName}</span> <span class="action">{e.Text}</span>{(e.Link is { } link ? Html.Of($" <a href=\"{link}\">{e.Subject}</a>") : Html.Of($" <span>{e.Subject}</span>"))}</li>""");
+        w.Add($"""<li data-id="{e.Id}"><time datetime="{e.At:O}">{Format.Time(e.At)}</time> <span class="actor">{e.ActorName}</span> <span class="action">{e.Text}</span>{(e.Subject.Length == 0 ? Html.Empty : e.Link is { } link ? Html.Of($" <a href=\"{link}\">{e.Subject}</a>") : Html.Of($" <span>{e.Subject}</span>"))}</li>""");
 }

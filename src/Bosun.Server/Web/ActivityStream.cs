@@ -66,9 +66,12 @@ internal static class ActivityStream
                         entries.Clear();
                     }
 
+                    var names = entries.Count == 0
+                        ? new Dictionary<string, string>()
+                        : await db.InTransactionAsync(c => NamesAsync(db, entries.Select(e => (e.EntityType, e.EntityId)), c), write: false, ct);
                     foreach (var entry in entries)
                     {
-                        await http.Response.WriteAsync($"id: {entry.Id}\nevent: activity\ndata: {JsonSerializer.Serialize(Describe(entry), BosunJson.Options)}\n\n", ct);
+                        await http.Response.WriteAsync($"id: {entry.Id}\nevent: activity\ndata: {JsonSerializer.Serialize(Describe(entry, names), BosunJson.Options)}\n\n", ct);
                         last = entry.Id;
                     }
 
@@ -94,31 +97,86 @@ internal static class ActivityStream
             return Results.Empty;
         });
 
-    /// An audit row in the words of the activity feed ("Ada · created work item · WEB-3").
-    public static ActivityEvent Describe(AuditEntry entry)
+    private static readonly Dictionary<string, string> Phrases = new(StringComparer.Ordinal)
     {
-        using var changes = JsonDocument.Parse(entry.ChangesJson);
-        return Describe(entry.Id, entry.CreatedAt, entry.ActorName, entry.ActorRef, entry.Action, entry.EntityType, entry.EntityId, changes.RootElement);
+        ["user.signed_in"] = "signed in",
+        ["user.signed_out"] = "signed out",
+        ["user.password_set"] = "set the password of",
+        ["work_item.labels_changed"] = "changed the labels of",
+        ["work_item.dependency_added"] = "added a dependency to",
+        ["work_item.dependency_removed"] = "removed a dependency from",
+        ["agent.projects_changed"] = "changed the projects of",
+    };
+
+    /// Keys and names for the things audit rows point at, so the feed says "WEB-3" and "coder" instead of ids.
+    public static async Task<IReadOnlyDictionary<string, string>> NamesAsync(BosunDb db, IEnumerable<(string Type, string Id)> subjects, CancellationToken ct)
+    {
+        var byType = subjects.GroupBy(s => s.Type).ToDictionary(g => g.Key, g => g.Select(s => s.Id).Distinct().ToList());
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var none = new List<string>();
+        var items = byType.GetValueOrDefault("work_item", none);
+        var agents = byType.GetValueOrDefault("agent", none);
+        var people = byType.GetValueOrDefault("user", none);
+        var projects = byType.GetValueOrDefault("project", none);
+        var goals = byType.GetValueOrDefault("goal", none);
+        var found = new List<KeyValuePair<string, string>>();
+        if (items.Count > 0)
+        {
+            found.AddRange((await db.WorkItems.AsNoTracking().Where(w => items.Contains(w.Id)).Select(w => new { w.Id, w.Key }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Key)));
+        }
+
+        if (agents.Count > 0)
+        {
+            found.AddRange((await db.Agents.AsNoTracking().Where(a => agents.Contains(a.Id)).Select(a => new { a.Id, a.Name }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Name)));
+        }
+
+        if (people.Count > 0)
+        {
+            found.AddRange((await db.Users.AsNoTracking().Where(u => people.Contains(u.Id)).Select(u => new { u.Id, u.Name }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Name)));
+        }
+
+        if (projects.Count > 0)
+        {
+            found.AddRange((await db.Projects.AsNoTracking().Where(p => projects.Contains(p.Id)).Select(p => new { p.Id, p.Key }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Key)));
+        }
+
+        if (goals.Count > 0)
+        {
+            found.AddRange((await db.Goals.AsNoTracking().Where(g => goals.Contains(g.Id)).Select(g => new { g.Id, g.Title }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Title)));
+        }
+
+        foreach (var (id, name) in found)
+        {
+            names[id] = name;
+        }
+
+        return names;
     }
 
-    public static ActivityEvent Describe(AuditView entry) =>
-        Describe(entry.Id, entry.CreatedAt, entry.ActorName, entry.Actor, entry.Action, entry.EntityType, entry.EntityId, entry.Changes);
+    /// An audit row in the words of the activity feed ("Ada · created work item · WEB-3").
+    public static ActivityEvent Describe(AuditEntry entry, IReadOnlyDictionary<string, string> names) =>
+        Describe(entry.Id, entry.CreatedAt, entry.ActorName, entry.ActorRef, entry.Action, entry.EntityType, entry.EntityId, names);
 
-    private static ActivityEvent Describe(string id, DateTime at, string actorName, string actor, string action, string entityType, string entityId, JsonElement changes)
+    public static ActivityEvent Describe(AuditView entry, IReadOnlyDictionary<string, string> names) =>
+        Describe(entry.Id, entry.CreatedAt, entry.ActorName, entry.Actor, entry.Action, entry.EntityType, entry.EntityId, names);
+
+    private static ActivityEvent Describe(string id, DateTime at, string actorName, string actor, string action, string entityType, string entityId,
+        IReadOnlyDictionary<string, string> names)
     {
         var verb = action.Contains('.') ? action[(action.IndexOf('.') + 1)..] : action;
-        var text = $"{verb.Replace('_', ' ')} {entityType.Replace('_', ' ')}";
-        // A work item's key is in the changes when it was created; later rows name it by id, which its page also accepts.
-        var subject = entityType == "work_item" && changes.ValueKind == JsonValueKind.Object
-            && changes.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.Object
-            && key.TryGetProperty("after", out var after) && after.ValueKind == JsonValueKind.String
-            ? after.GetString()!
-            : entityId;
+        var text = Phrases.GetValueOrDefault(action) ?? $"{verb.Replace('_', ' ')} {entityType.Replace('_', ' ')}";
+        var subject = names.GetValueOrDefault(entityId) ?? entityId;
+        if (entityType == "user" && actor == $"user:{entityId}" && action is "user.signed_in" or "user.signed_out")
+        {
+            subject = "";
+        }
+
         var link = entityType switch
         {
-            "work_item" => $"/work/{subject}",
+            "work_item" => $"/work/{Html.Segment(subject)}",
             "goal" => $"/goals#goal-{entityId}",
             "agent" => "/agents",
+            "project" when names.ContainsKey(entityId) => $"/board?project={Html.Segment(subject)}",
             "approval" => "/inbox",
             _ => null,
         };

@@ -32,7 +32,7 @@ internal static class Charts
         }
 
         const double height = 120;
-        const double columnWidth = 10;
+        const double columnWidth = 24;
         var max = Math.Max(points.Max(p => p.Value), 0.000001m);
         var width = points.Count * columnWidth;
         var w = new HtmlWriter();
@@ -44,9 +44,9 @@ internal static class Charts
             var h = (double)(value / max) * (height - 4);
             var x = i * columnWidth + 1.5;
             w.Add($"""<rect class="column-bar" x="{N(x)}" y="{N(height - h)}" width="{N(columnWidth - 3)}" height="{N(h)}"><title>{label}: {format(value)}</title></rect>""");
-            if (i % 5 == 0 || i == points.Count - 1)
+            if (i % 3 == 0 || i == points.Count - 1)
             {
-                w.Add($"""<text class="tick" x="{N(x + (columnWidth - 3) / 2)}" y="{N(height + 11)}" text-anchor="middle">{label[^2..]}</text>""");
+                w.Add($"""<text class="tick" x="{N(x + (columnWidth - 3) / 2)}" y="{N(height + 12)}" text-anchor="middle">{label[^2..]}</text>""");
             }
         }
 

@@ -33,6 +33,8 @@
     var action = document.createElement("span");
     action.className = "action";
     action.textContent = e.text;
+    li.append(t, " ", actor, " ", action);
+    if (!e.subject) return li;
     var subject;
     if (e.link && e.link.charAt(0) === "/" && e.link.charAt(1) !== "/") {
       subject = document.createElement("a");
@@ -41,7 +43,7 @@
       subject = document.createElement("span");
     }
     subject.textContent = e.subject;
-    li.append(t, " ", actor, " ", action, " ", subject);
+    li.append(" ", subject);
     return li;
   }
 
