@@ -19,6 +19,7 @@ public static class ServerCommands
         root.Add(Serve());
         root.Add(Init());
         root.Add(Migrate());
+        root.Add(SetPassword());
     }
 
     private static Command Serve()
@@ -69,9 +70,51 @@ public static class ServerCommands
                     AnsiConsole.MarkupLineInterpolated($"Created tenant [bold]{created.Tenant.Slug}[/] with owner {created.Owner.Email}.");
                     AnsiConsole.MarkupLine("Owner API token (shown only now; store it safely):");
                     Console.WriteLine(created.Token.Token);
-                    AnsiConsole.MarkupLineInterpolated($"Next: [grey]bosun login --token <token>[/]");
+                    AnsiConsole.MarkupLineInterpolated($"Next: [grey]bosun login --token <token>[/]; for the web UI: [grey]bosun set-password --tenant {created.Tenant.Slug} --email {created.Owner.Email}[/]");
                 }
 
+                return 0;
+            }
+            catch (ProblemException problem)
+            {
+                return Fail(problem);
+            }
+        });
+        return command;
+    }
+
+    private static Command SetPassword()
+    {
+        var tenant = new Option<string>("--tenant") { Description = "Slug of the person's tenant", Required = true };
+        var email = new Option<string>("--email") { Description = "The person's email", Required = true };
+        var fromStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of standard input instead of asking" };
+        var command = new Command("set-password", "Set a person's web UI password (and lift a sign-in lockout), working on the database directly")
+        {
+            tenant, email, fromStdin,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            string? password;
+            if (result.GetValue(fromStdin))
+            {
+                password = Console.In.ReadLine();
+            }
+            else
+            {
+                password = AnsiConsole.Prompt(new TextPrompt<string>("New password:").Secret());
+                if (AnsiConsole.Prompt(new TextPrompt<string>("Again:").Secret()) != password)
+                {
+                    AnsiConsole.MarkupLine("[red]The passwords differ.[/]");
+                    return 2;
+                }
+            }
+
+            await using var services = await OpenStoreAsync(result, ct);
+            await using var scope = services.CreateAsyncScope();
+            try
+            {
+                var user = await scope.ServiceProvider.GetRequiredService<SignInService>().SetPasswordAsync(result.GetValue(tenant), result.GetValue(email), password, ct);
+                result.InvocationConfiguration.Output.WriteLine($"Password set for {user.Email} ({user.Name}); sign in at /signin.");
                 return 0;
             }
             catch (ProblemException problem)

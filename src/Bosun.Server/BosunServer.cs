@@ -7,6 +7,7 @@ using Bosun.Core.Planning;
 using Bosun.Server.Api;
 using Bosun.Server.Http;
 using Bosun.Server.Mcp;
+using Bosun.Server.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -60,6 +61,7 @@ public static class BosunServer
         app.UseRouting();
         app.UseMiddleware<BodyLimitMiddleware>();
         app.UseMiddleware<AuthenticationMiddleware>();
+        app.UseMiddleware<WebSessionMiddleware>();
         app.UseMiddleware<UnitOfWorkMiddleware>();
 
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health").ExcludeFromDescription();
@@ -73,6 +75,7 @@ public static class BosunServer
         api.MapRealtime();
         api.MapWebhooks();
         app.MapBosunMcp();
+        app.MapWebUi();
         return app;
     }
 
@@ -93,6 +96,7 @@ public static class BosunServer
         services.AddScoped<ClaimService>();
         services.AddScoped<RunService>();
         services.AddScoped<ApprovalService>();
+        services.AddScoped<SignInService>();
         services.AddLedger();
         services.AddRealtime();
         services.AddScoped<Bosun.Core.Knowledge.ContextSearchService>();

@@ -11,6 +11,7 @@ public static class BenchCommands
         bench.Add(DispatchBench.Command());
         bench.Add(IngestBench.Command());
         bench.Add(CostsBench.Command());
+        bench.Add(UiBench.Command());
         return bench;
     }
 }

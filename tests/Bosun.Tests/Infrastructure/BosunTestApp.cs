@@ -25,6 +25,9 @@ public sealed class BosunTestApp : IAsyncDisposable
     public FakeTimeProvider? Clock { get; }
     public IServiceProvider Services => _app.Services;
 
+    /// The address a real Kestrel server listens on (only with realServer: true), e.g. for a browser.
+    public string Url => _realServer ? BaseUrl : throw new InvalidOperationException("Start the app with realServer: true to get a URL.");
+
     private BosunTestApp(WebApplication app, StoreOptions store, FakeTimeProvider? clock, bool realServer)
     {
         _app = app;

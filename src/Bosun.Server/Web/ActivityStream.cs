@@ -1,0 +1,185 @@
+using System.Text.Json;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Governance;
+using Bosun.Core.Identity;
+using Bosun.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+
+namespace Bosun.Server.Web;
+
+/// The activity page's live feed: server-sent events for the signed-in person's tenant, read from the audit
+/// log by polling it once a second in a short read transaction. Resumes after the id in Last-Event-ID (or ?after=).
+/// Kept apart so the page can move to the shared tenant stream without touching anything else.
+internal static class ActivityStream
+{
+    public sealed record ActivityEvent(string Id, DateTime At, string ActorName, string Actor, string Action, string Text, string Subject, string? Link);
+
+    private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KeepAliveEvery = TimeSpan.FromSeconds(15);
+
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapGet("/ui/stream", async (HttpContext http, BosunDb db, RequestContext request, IHostApplicationLifetime lifetime, string? after) =>
+        {
+            Permissions.Require(request, Capability.ReadAudit);
+            var last = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } resume ? resume : after;
+            if (last is not null && !Ids.IsValid(last))
+            {
+                throw ProblemException.Invalid("after", "is not an activity id");
+            }
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+            var ct = stop.Token;
+            http.Response.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-store";
+            http.Response.Headers["X-Accel-Buffering"] = "no";
+            await http.Response.WriteAsync("retry: 2000\n\n", ct);
+            await http.Response.Body.FlushAsync(ct);
+            var quietSince = DateTime.UtcNow;
+            try
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    var from = last;
+                    var entries = await db.InTransactionAsync(c =>
+                    {
+                        var query = db.AuditEntries.AsNoTracking();
+                        if (from is not null)
+                        {
+                            query = query.Where(a => string.Compare(a.Id, from) > 0);
+                        }
+                        else
+                        {
+                            // A fresh connection without a position starts at the present.
+                            query = query.OrderByDescending(a => a.Id).Take(1);
+                        }
+
+                        return query.OrderBy(a => a.Id).Take(200).ToListAsync(c);
+                    }, write: false, ct);
+                    if (from is null)
+                    {
+                        last = entries.LastOrDefault()?.Id ?? Ids.New();
+                        entries.Clear();
+                    }
+
+                    var names = entries.Count == 0
+                        ? new Dictionary<string, string>()
+                        : await db.InTransactionAsync(c => NamesAsync(db, entries.Select(e => (e.EntityType, e.EntityId)), c), write: false, ct);
+                    foreach (var entry in entries)
+                    {
+                        await http.Response.WriteAsync($"id: {entry.Id}\nevent: activity\ndata: {JsonSerializer.Serialize(Describe(entry, names), BosunJson.Options)}\n\n", ct);
+                        last = entry.Id;
+                    }
+
+                    if (entries.Count > 0 || DateTime.UtcNow - quietSince > KeepAliveEvery)
+                    {
+                        if (entries.Count == 0)
+                        {
+                            await http.Response.WriteAsync(": keep-alive\n\n", ct);
+                        }
+
+                        await http.Response.Body.FlushAsync(ct);
+                        quietSince = DateTime.UtcNow;
+                    }
+
+                    await Task.Delay(PollEvery, ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The browser left or the server is stopping; the stream simply ends.
+            }
+
+            return Results.Empty;
+        });
+
+    private static readonly Dictionary<string, string> Phrases = new(StringComparer.Ordinal)
+    {
+        ["user.signed_in"] = "signed in",
+        ["user.signed_out"] = "signed out",
+        ["user.password_set"] = "set the password of",
+        ["work_item.labels_changed"] = "changed the labels of",
+        ["work_item.dependency_added"] = "added a dependency to",
+        ["work_item.dependency_removed"] = "removed a dependency from",
+        ["agent.projects_changed"] = "changed the projects of",
+    };
+
+    /// Keys and names for the things audit rows point at, so the feed says "WEB-3" and "coder" instead of ids.
+    public static async Task<IReadOnlyDictionary<string, string>> NamesAsync(BosunDb db, IEnumerable<(string Type, string Id)> subjects, CancellationToken ct)
+    {
+        var byType = subjects.GroupBy(s => s.Type).ToDictionary(g => g.Key, g => g.Select(s => s.Id).Distinct().ToList());
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var none = new List<string>();
+        var items = byType.GetValueOrDefault("work_item", none);
+        var agents = byType.GetValueOrDefault("agent", none);
+        var people = byType.GetValueOrDefault("user", none);
+        var projects = byType.GetValueOrDefault("project", none);
+        var goals = byType.GetValueOrDefault("goal", none);
+        var found = new List<KeyValuePair<string, string>>();
+        if (items.Count > 0)
+        {
+            found.AddRange((await db.WorkItems.AsNoTracking().Where(w => items.Contains(w.Id)).Select(w => new { w.Id, w.Key }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Key)));
+        }
+
+        if (agents.Count > 0)
+        {
+            found.AddRange((await db.Agents.AsNoTracking().Where(a => agents.Contains(a.Id)).Select(a => new { a.Id, a.Name }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Name)));
+        }
+
+        if (people.Count > 0)
+        {
+            found.AddRange((await db.Users.AsNoTracking().Where(u => people.Contains(u.Id)).Select(u => new { u.Id, u.Name }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Name)));
+        }
+
+        if (projects.Count > 0)
+        {
+            found.AddRange((await db.Projects.AsNoTracking().Where(p => projects.Contains(p.Id)).Select(p => new { p.Id, p.Key }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Key)));
+        }
+
+        if (goals.Count > 0)
+        {
+            found.AddRange((await db.Goals.AsNoTracking().Where(g => goals.Contains(g.Id)).Select(g => new { g.Id, g.Title }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Title)));
+        }
+
+        foreach (var (id, name) in found)
+        {
+            names[id] = name;
+        }
+
+        return names;
+    }
+
+    /// An audit row in the words of the activity feed ("Ada · created work item · WEB-3").
+    public static ActivityEvent Describe(AuditEntry entry, IReadOnlyDictionary<string, string> names) =>
+        Describe(entry.Id, entry.CreatedAt, entry.ActorName, entry.ActorRef, entry.Action, entry.EntityType, entry.EntityId, names);
+
+    public static ActivityEvent Describe(AuditView entry, IReadOnlyDictionary<string, string> names) =>
+        Describe(entry.Id, entry.CreatedAt, entry.ActorName, entry.Actor, entry.Action, entry.EntityType, entry.EntityId, names);
+
+    private static ActivityEvent Describe(string id, DateTime at, string actorName, string actor, string action, string entityType, string entityId,
+        IReadOnlyDictionary<string, string> names)
+    {
+        var verb = action.Contains('.') ? action[(action.IndexOf('.') + 1)..] : action;
+        var text = Phrases.GetValueOrDefault(action) ?? $"{verb.Replace('_', ' ')} {entityType.Replace('_', ' ')}";
+        var subject = names.GetValueOrDefault(entityId) ?? entityId;
+        if (entityType == "user" && actor == $"user:{entityId}" && action is "user.signed_in" or "user.signed_out")
+        {
+            subject = "";
+        }
+
+        var link = entityType switch
+        {
+            "work_item" => $"/work/{Html.Segment(subject)}",
+            "goal" => $"/goals#goal-{entityId}",
+            "agent" => "/agents",
+            "project" when names.ContainsKey(entityId) => $"/board?project={Html.Segment(subject)}",
+            "approval" => "/inbox",
+            _ => null,
+        };
+        return new ActivityEvent(id, at, actorName, actor, action, text, subject, link);
+    }
+}

@@ -1,0 +1,251 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Identity;
+using Bosun.Core.Planning;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bosun.Server.Web;
+
+/// A project's work items as columns by status, with filters, search and a form for a new item.
+internal static class BoardPage
+{
+    /// Columns in the order work flows through them; the side states come last.
+    public static readonly WorkStatus[] Columns =
+    [
+        WorkStatus.Backlog, WorkStatus.Ready, WorkStatus.Claimed, WorkStatus.InProgress, WorkStatus.AwaitingApproval,
+        WorkStatus.Done, WorkStatus.Blocked, WorkStatus.Failed, WorkStatus.Cancelled,
+    ];
+
+    private const int MaxItems = 5000;
+
+    public sealed record Filters(string? Project, string? Assignee, string? Type, string? Label, string? Goal, string? Q);
+
+    public sealed record Model(
+        IReadOnlyList<ProjectView> Projects, ProjectView? Project, Filters Filters, IReadOnlyList<WorkItemView> Items, bool Truncated,
+        Roster Roster, IReadOnlyList<GoalView> Goals);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/board", async (HttpContext http, string? project, string? assignee, string? type, string? label, string? goal, string? q) =>
+        {
+            var filters = new Filters(project, assignee, type, label, goal, q);
+            return await ShowAsync(http, filters, FormState.Empty);
+        });
+
+        app.MapPost("/board/items", async (HttpContext http, WorkItemService items) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var project = form["project_id"].ToString();
+            try
+            {
+                var created = await http.WriteAsync(c => items.CreateAsync(new CreateWorkItem(
+                    project, Optional(form["type"]), form["title"], Optional(form["description"]),
+                    Check.OneOf<WorkStatus>("status", form["status"]), Check.OneOf<Priority>("priority", form["priority"]),
+                    Optional(form["assignee"]), null, Optional(form["goal_id"]), null,
+                    form["labels"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    form["approval_required"] == "true", null, null), c));
+                Layout.SetFlash(http, $"Created {created.Key}: {created.Title}");
+                return (IResult)new SeeOther("/board" + Html.Query(("project", project)));
+            }
+            catch (ProblemException problem)
+            {
+                return await ShowAsync(http, new Filters(project, null, null, null, null, null), new FormState(form, problem, "item"), problem.Status);
+            }
+        });
+
+        app.MapPost("/board/projects", async (HttpContext http, ProjectService projects) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            try
+            {
+                var created = await http.WriteAsync(c => projects.CreateAsync(
+                    new ProjectRequest(form["key"], form["name"], Optional(form["description"]), null, null, null, null), c));
+                Layout.SetFlash(http, $"Created project {created.Key}.");
+                return (IResult)new SeeOther("/board" + Html.Query(("project", created.Key)));
+            }
+            catch (ProblemException problem)
+            {
+                return await ShowAsync(http, new Filters(null, null, null, null, null, null), new FormState(form, problem, "project"), problem.Status);
+            }
+        });
+    }
+
+    internal static string? Optional(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    public static async Task<HtmlResult> ShowAsync(HttpContext http, Filters filters, FormState form, int status = 200)
+    {
+        var model = await http.ReadAsync(c => LoadAsync(http.RequestServices, filters, c));
+        return Layout.Page(http, model.Project is { } p ? $"{p.Key} board" : "Board", Nav.Board, Render(http, model, form), status);
+    }
+
+    public static async Task<Model> LoadAsync(IServiceProvider services, Filters filters, CancellationToken ct)
+    {
+        var projectService = services.GetRequiredService<ProjectService>();
+        var projects = new List<ProjectView>();
+        for (string? cursor = null; ;)
+        {
+            var page = await projectService.ListAsync(null, new PageRequest(PageRequest.MaxLimit, cursor), ct);
+            projects.AddRange(page.Items);
+            if ((cursor = page.NextCursor) is null)
+            {
+                break;
+            }
+        }
+
+        projects = projects.OrderBy(p => p.Status != ProjectStatus.Active).ThenBy(p => p.Key, StringComparer.Ordinal).ToList();
+        var project = filters.Project is { Length: > 0 } wanted
+            ? projects.FirstOrDefault(p => p.Id == wanted || string.Equals(p.Key, wanted, StringComparison.OrdinalIgnoreCase))
+              ?? throw ProblemException.NotFound($"Project {wanted}")
+            : projects.FirstOrDefault();
+        var roster = await Roster.LoadAsync(services.GetRequiredService<AgentService>(), services.GetRequiredService<PeopleService>(), ct);
+        var goals = (await services.GetRequiredService<GoalService>().ListAsync(null, null, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
+        if (project is null)
+        {
+            return new Model(projects, null, filters, [], false, roster, goals);
+        }
+
+        var items = new List<WorkItemView>();
+        var service = services.GetRequiredService<WorkItemService>();
+        var filter = new WorkItemFilter(null, Optional(filters.Assignee), project.Id, Optional(filters.Type), Optional(filters.Label), null, Optional(filters.Goal), Optional(filters.Q));
+        string? next = null;
+        do
+        {
+            var page = await service.ListAsync(filter, new PageRequest(PageRequest.MaxLimit, next), ct);
+            items.AddRange(page.Items);
+            next = page.NextCursor;
+        }
+        while (next is not null && items.Count < MaxItems);
+
+        return new Model(projects, project, filters, items, next is not null, roster, goals);
+    }
+
+    public static Html Render(HttpContext http, Model model, FormState form)
+    {
+        var w = new HtmlWriter();
+        if (model.Project is not { } project)
+        {
+            w.Add($"""
+                <h1>Board</h1>
+                <p>There are no projects yet. Create the first one; its key starts every work item's name (WEB-1, WEB-2, ...).</p>
+                """);
+            NewProjectForm(w, http, form);
+            return w.ToHtml();
+        }
+
+        var f = model.Filters;
+        w.Add($"""
+            <div class="page-head">
+            <h1>{project.Name} <span class="muted">{project.Key}</span></h1>
+            <a class="button" href="#new-item">New work item</a>
+            </div>
+            <form class="filters" method="get" action="/board" role="search" aria-label="Filter work items">
+            """);
+        w.Add($"{Field.Select(FormState.Empty, "project", "Project", model.Projects.Select(p => (p.Key, $"{p.Key} · {p.Name}")), project.Key, "filter-")}");
+        w.Add($"{Field.Text(FormState.Empty, "q", "Search", f.Q, type: "search", idPrefix: "filter-")}");
+        w.Add($"{Field.Select(FormState.Empty, "assignee", "Assignee", new[] { ("", "Anyone"), ("none", "Unassigned") }.Concat(model.Roster.AssigneeChoices()), f.Assignee, "filter-")}");
+        var types = WorkItemService.DefaultTypes.Concat(model.Items.Select(i => i.Type)).Distinct().Order();
+        w.Add($"{Field.Select(FormState.Empty, "type", "Type", new[] { ("", "Any type") }.Concat(types.Select(t => (t, t))), f.Type, "filter-")}");
+        w.Add($"{Field.Text(FormState.Empty, "label", "Label", f.Label, idPrefix: "filter-")}");
+        w.Add($"{Field.Select(FormState.Empty, "goal", "Goal", new[] { ("", "Any goal") }.Concat(model.Goals.Select(g => (g.Id, g.Title))), f.Goal, "filter-")}");
+        w.Add($"""
+            <div class="actions"><button type="submit">Filter</button> <a href="/board{Html.Query(("project", project.Key))}">Clear</a></div>
+            </form>
+            """);
+        if (model.Truncated)
+        {
+            w.Add($"""<p class="notice">Showing the first {model.Items.Count} items; narrow the filters to see the rest.</p>""");
+        }
+
+        var byStatus = model.Items.ToLookup(i => i.Status);
+        w.Add($"""<div class="board" aria-label="Work items by status">""");
+        foreach (var status in Columns)
+        {
+            var column = byStatus[status].OrderByDescending(i => i.Priority).ThenBy(i => i.Id, StringComparer.Ordinal).ToList();
+            var name = status.Snake();
+            w.Add($"""
+                <section class="column" data-status="{name}" aria-labelledby="col-{name}">
+                <h2 id="col-{name}">{StatusText(status)} <span class="count">{column.Count}</span></h2>
+                <ol class="cards">
+                """);
+            foreach (var item in column)
+            {
+                w.Add($"""<li class="card" data-key="{item.Key}"><a href="/work/{item.Key}"><span class="key">{item.Key}</span> {item.Title}</a><div class="meta"><span class="prio prio-{item.Priority.Snake()}">{item.Priority.Snake()}</span> <span class="type">{item.Type}</span>""");
+                if (item.Assignee is not null)
+                {
+                    w.Add($""" <span class="assignee">{model.Roster.Describe(item.Assignee)}</span>""");
+                }
+
+                foreach (var label in item.Labels)
+                {
+                    w.Add($""" <span class="label">{label}</span>""");
+                }
+
+                if (item.ApprovalRequired)
+                {
+                    w.Add($""" <span class="gate" title="Needs a reviewer's approval">gated</span>""");
+                }
+
+                w.Add($"</div></li>");
+            }
+
+            w.Add($"</ol></section>");
+        }
+
+        w.Add($"</div>");
+        NewItemForm(w, http, model, form);
+        return w.ToHtml();
+    }
+
+    private static void NewItemForm(HtmlWriter w, HttpContext http, Model model, FormState form)
+    {
+        var statusChoices = new[] { (WorkStatus.Backlog.Snake(), "Backlog"), (WorkStatus.Ready.Snake(), "Ready (agents may claim it)") };
+        var priorities = Enum.GetValues<Priority>().Select(p => (p.Snake(), p.Snake()));
+        w.Add($"""
+            <section class="panel" id="new-item" aria-labelledby="new-item-title">
+            <h2 id="new-item-title">New work item</h2>
+            <form method="post" action="/board/items" novalidate>
+            {Layout.Token(http)}
+            <input type="hidden" name="project_id" value="{model.Project!.Key}">
+            {form.Summary("item", "item-")}
+            <div class="grid">
+            {Field.Text(form, "title", "Title", required: true, idPrefix: "item-", maxLength: 500)}
+            {Field.Select(form, "type", "Type", WorkItemService.DefaultTypes.Select(t => (t, t)), "task", "item-")}
+            {Field.Select(form, "priority", "Priority", priorities, Priority.Normal.Snake(), "item-")}
+            {Field.Select(form, "status", "Status", statusChoices, WorkStatus.Backlog.Snake(), "item-")}
+            {Field.Select(form, "assignee", "Assignee", new[] { ("", "Unassigned") }.Concat(model.Roster.AssigneeChoices()), "", "item-")}
+            {Field.Select(form, "goal_id", "Goal", new[] { ("", "No goal") }.Concat(model.Goals.Select(g => (g.Id, g.Title))), "", "item-")}
+            {Field.Text(form, "labels", "Labels", hint: "Comma-separated, e.g. launch, frontend", idPrefix: "item-")}
+            </div>
+            {Field.TextArea(form, "description", "Description", idPrefix: "item-")}
+            {Field.Checkbox(form, "approval_required", "A reviewer approves the output before it is done", idPrefix: "item-")}
+            <button type="submit" class="primary">Create work item</button>
+            </form>
+            </section>
+            """);
+    }
+
+    private static void NewProjectForm(HtmlWriter w, HttpContext http, FormState form) =>
+        w.Add($"""
+            <section class="panel narrow">
+            <h2>New project</h2>
+            <form method="post" action="/board/projects" novalidate>
+            {Layout.Token(http)}
+            {form.Summary("project", "project-")}
+            {Field.Text(form, "key", "Key", required: true, hint: "2–10 letters or digits, e.g. WEB", idPrefix: "project-", maxLength: 10)}
+            {Field.Text(form, "name", "Name", required: true, idPrefix: "project-")}
+            {Field.TextArea(form, "description", "Description", idPrefix: "project-")}
+            <button type="submit" class="primary">Create project</button>
+            </form>
+            </section>
+            """);
+
+    public static string StatusText(WorkStatus status) => status switch
+    {
+        WorkStatus.InProgress => "In progress",
+        WorkStatus.AwaitingApproval => "Awaiting approval",
+        _ => status.ToString(),
+    };
+}

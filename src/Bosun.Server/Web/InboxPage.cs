@@ -1,0 +1,120 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Governance;
+using Bosun.Core.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bosun.Server.Web;
+
+/// What waits for the signed-in person: approvals they may decide (one click each) and work assigned to them.
+internal static class InboxPage
+{
+    private sealed record Model(Inbox Inbox, bool MayDecide, Roster Roster);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/inbox", (HttpContext http, CancellationToken _) => ShowAsync(http, FormState.Empty));
+
+        app.MapPost("/inbox/{approvalId}", async (string approvalId, HttpContext http, ApprovalService approvals) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            try
+            {
+                var verdict = Check.OneOf<Verdict>("verdict", form["verdict"]) ?? throw ProblemException.Invalid("verdict", "is required");
+                var decided = await http.WriteAsync(c => approvals.DecideAsync(approvalId, verdict, new Decision(BoardPage.Optional(form["note"])), c));
+                var what = decided.Approval.WorkItemKey ?? decided.Approval.Subject;
+                Layout.SetFlash(http, verdict switch
+                {
+                    Verdict.Approve => decided.Item is { } item ? $"Approved {what}: it is now {BoardPage.StatusText(item.Status).ToLowerInvariant()}." : $"Approved {what}.",
+                    Verdict.Reject => $"Rejected {what}: it goes back to the queue with your note.",
+                    _ => $"Asked for changes on {what}: it goes back to the queue with your note.",
+                });
+                return (IResult)new SeeOther("/inbox");
+            }
+            catch (ProblemException problem) when (problem.Status != 404)
+            {
+                return await ShowAsync(http, new FormState(form, problem, approvalId), problem.Status);
+            }
+        });
+    }
+
+    private static async Task<HtmlResult> ShowAsync(HttpContext http, FormState form, int status = 200)
+    {
+        var services = http.RequestServices;
+        var model = await http.ReadAsync(async c => new Model(
+            await services.GetRequiredService<ApprovalService>().InboxAsync(c),
+            Permissions.Has(services.GetRequiredService<RequestContext>(), Capability.DecideApprovals),
+            await Roster.LoadAsync(services.GetRequiredService<AgentService>(), services.GetRequiredService<PeopleService>(), c)));
+        return Layout.Page(http, "Inbox", Nav.Inbox, Render(http, model, form), status);
+    }
+
+    private static Html Render(HttpContext http, Model m, FormState form)
+    {
+        var w = new HtmlWriter();
+        w.Add($"""<h1>Inbox</h1><section aria-labelledby="approvals-h"><h2 id="approvals-h">Approvals waiting for you <span class="count">{m.Inbox.Approvals.Count}</span></h2>""");
+        if (!m.MayDecide)
+        {
+            w.Add($"""<p class="muted">Your role does not decide approvals.</p>""");
+        }
+        else if (m.Inbox.Approvals.Count == 0)
+        {
+            w.Add($"""<p class="muted">Nothing waits for a decision.</p>""");
+        }
+
+        foreach (var approval in m.Inbox.Approvals)
+        {
+            var prefix = $"a{approval.Id}-";
+            var scoped = form.IsFor(approval.Id) ? form : FormState.Empty;
+            w.Add($"""
+                <article class="panel approval" data-approval="{approval.Id}" aria-labelledby="{prefix}title">
+                <h3 id="{prefix}title">{(approval.WorkItemKey is { } key ? Html.Of($"<a href=\"/work/{key}\">{approval.Subject}</a>") : Html.Of($"{approval.Subject}"))}</h3>
+                <p class="muted">{approval.Kind.Snake().Replace('_', ' ')} · requested by {m.Roster.Describe(approval.RequestedBy)} · {Format.Time(approval.CreatedAt)}</p>
+                """);
+            if (approval.Summary is { Length: > 0 } summary)
+            {
+                w.Add($"""<div class="prose">{summary}</div>""");
+            }
+
+            if (approval.Output is { } output)
+            {
+                w.Add($"""<details><summary>Output</summary><pre class="json">{output.ToString()}</pre></details>""");
+            }
+
+            w.Add($"""
+                <form method="post" action="/inbox/{approval.Id}" novalidate>
+                {Layout.Token(http)}
+                {scoped.Summary(approval.Id, prefix)}
+                {Field.TextArea(scoped, "note", "Note (required to reject or request changes)", idPrefix: prefix, rows: 2)}
+                <div class="actions">
+                <button type="submit" name="verdict" value="approve" class="primary">Approve</button>
+                <button type="submit" name="verdict" value="request_changes">Request changes</button>
+                <button type="submit" name="verdict" value="reject" class="danger">Reject</button>
+                </div>
+                </form>
+                </article>
+                """);
+        }
+
+        w.Add($"""</section><section aria-labelledby="mine-h"><h2 id="mine-h">Assigned to you <span class="count">{m.Inbox.Work.Count}</span></h2>""");
+        if (m.Inbox.Work.Count == 0)
+        {
+            w.Add($"""<p class="muted">No open work is assigned to you.</p>""");
+        }
+        else
+        {
+            w.Add($"<ul class=\"links\">");
+            foreach (var item in m.Inbox.Work)
+            {
+                w.Add($"""<li><a href="/work/{item.Key}">{item.Key} {item.Title}</a> <span class="status status-{item.Status.Snake()}">{BoardPage.StatusText(item.Status)}</span></li>""");
+            }
+
+            w.Add($"</ul>");
+        }
+
+        w.Add($"</section>");
+        return w.ToHtml();
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Core.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bosun.Server.Web;
+
+/// The web UI: server-rendered pages at `/`, served by the same process as the API. Every action calls the same
+/// Core service as the API route does, in one transaction, as the signed-in person.
+public static class WebEndpoints
+{
+    public static void MapWebUi(this IEndpointRouteBuilder app)
+    {
+        app.MapAssets();
+
+        var open = app.MapGroup("").ExcludeFromDescription().AddEndpointFilter(Guard(signInRequired: false));
+        SignInPages.Map(open);
+
+        var pages = app.MapGroup("").ExcludeFromDescription().AddEndpointFilter(Guard(signInRequired: true));
+        pages.MapGet("/", () => new SeeOther("/board"));
+        BoardPage.Map(pages);
+        WorkItemPage.Map(pages);
+        InboxPage.Map(pages);
+        GoalsPage.Map(pages);
+        CostsPage.Map(pages);
+        AgentsPage.Map(pages);
+        ActivityPage.Map(pages);
+        ActivityStream.Map(pages);
+    }
+
+    /// Sends visitors without a session to sign in, refuses forged form posts, and shows a refused request as a page.
+    private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> Guard(bool signInRequired) => async (invocation, next) =>
+    {
+        var http = invocation.HttpContext;
+        http.Items[HtmlResult.StartedItem] = Stopwatch.GetTimestamp();
+        if (signInRequired && WebAuth.Principal(http) is null)
+        {
+            if (!HttpMethods.IsGet(http.Request.Method))
+            {
+                return new SeeOther("/signin");
+            }
+
+            var target = http.Request.Path + http.Request.QueryString;
+            return new SeeOther("/signin" + Html.Query(("next", target == "/" ? null : target)));
+        }
+
+        if (HttpMethods.IsPost(http.Request.Method))
+        {
+            var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(http.RequestAborted) : null;
+            if (form is null || !WebAuth.FormIsGenuine(http, form))
+            {
+                return Layout.Error(http, new ProblemException(403, "Form expired",
+                    "The form was not sent from this Bosun page or has expired. Go back, reload the page and try again.", "/problems/forbidden"));
+            }
+        }
+
+        try
+        {
+            return await next(invocation);
+        }
+        catch (ProblemException problem)
+        {
+            http.RequestServices.GetRequiredService<BosunDb>().ChangeTracker.Clear();
+            return Layout.Error(http, problem);
+        }
+    };
+
+    /// Runs a read for a page in one transaction, as the API does for a GET.
+    internal static Task<T> ReadAsync<T>(this HttpContext http, Func<CancellationToken, Task<T>> work) =>
+        http.RequestServices.GetRequiredService<BosunDb>().InTransactionAsync(work, write: false, http.RequestAborted);
+
+    /// Runs a change in one transaction: it commits with its audit rows, or not at all.
+    internal static async Task<T> WriteAsync<T>(this HttpContext http, Func<CancellationToken, Task<T>> work)
+    {
+        var db = http.RequestServices.GetRequiredService<BosunDb>();
+        try
+        {
+            return await db.InTransactionAsync(work, write: true, http.RequestAborted);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    internal static WebPrincipal Person(this HttpContext http) => WebAuth.RequirePrincipal(http);
+}
+
+/// 303 See Other: after a form post the browser loads the next page with GET, so a reload never repeats the post.
+internal sealed class SeeOther(string location) : IResult
+{
+    public Task ExecuteAsync(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status303SeeOther;
+        http.Response.Headers.Location = location;
+        http.Response.Headers.CacheControl = "no-store";
+        return Task.CompletedTask;
+    }
+}

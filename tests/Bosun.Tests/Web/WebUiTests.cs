@@ -1,0 +1,265 @@
+using System.Net;
+using System.Text.Json;
+using Bosun.Core.Data;
+using Bosun.Tests.Infrastructure;
+
+namespace Bosun.Tests.Web;
+
+/// The web UI over HTTP: sign-in, sessions, forms and what they change, on both stores.
+public sealed class WebUiTests
+{
+    [Theory, BothStores]
+    public async Task Owner_signs_in_with_a_password_and_lands_on_the_board(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Write the landing page", new { status = "ready" });
+        using var web = new WebClient(app);
+
+        var before = await web.GetAsync("/board");
+        Assert.Equal(HttpStatusCode.SeeOther, before.Status);
+        Assert.StartsWith("/signin", before.Location);
+
+        var signedIn = await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+        Assert.Equal(HttpStatusCode.SeeOther, signedIn.Status);
+        var cookie = web.Cookies.GetCookies(new Uri("http://localhost/")).Single(c => c.Name == "bosun_session");
+        Assert.True(cookie.HttpOnly);
+
+        var board = await web.GetAsync("/board");
+        Assert.Equal(HttpStatusCode.OK, board.Status);
+        Assert.Contains("data-key=\"WEB-1\"", board.Html);
+        Assert.Contains("Write the landing page", board.Html);
+    }
+
+    [Theory, BothStores]
+    public async Task A_wrong_password_is_shown_next_to_the_password_field(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        using var web = new WebClient(app);
+
+        var page = await web.SignInAsync("owner@example.test", "not the password");
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.Status);
+        Assert.Equal("the email or password is wrong", page.FieldError("password"));
+        Assert.DoesNotContain(web.Cookies.GetCookies(new Uri("http://localhost/")), c => c.Name == "bosun_session");
+    }
+
+    [Theory, BothStores]
+    public async Task Sign_in_locks_after_five_failures_even_for_the_right_password(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        using var web = new WebClient(app);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await web.SignInAsync("owner@example.test", $"guess {i}");
+        }
+
+        var locked = await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.Status);
+        Assert.Contains("locked", locked.FieldError("password"));
+        var user = await app.WithDbAsync(db => Task.FromResult(db.Users.IgnoreQueryFiltersFirst(acme.OwnerId)));
+        Assert.NotNull(user.LockedUntil);
+    }
+
+    [Theory, BothStores]
+    public async Task An_email_in_two_tenants_needs_the_tenant_slug_when_both_passwords_match(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync("acme");
+        var globex = await app.CreateTenantAsync("globex");
+        await acme.SetOwnerPasswordAsync();
+        await globex.SetOwnerPasswordAsync();
+        using var web = new WebClient(app);
+
+        var ambiguous = await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+        Assert.Equal(HttpStatusCode.BadRequest, ambiguous.Status);
+        Assert.Contains("several tenants", ambiguous.FieldError("tenant"));
+
+        var chosen = await web.SignInAsync("owner@example.test", WebTestTenants.Password, tenant: "globex");
+        Assert.Equal(HttpStatusCode.SeeOther, chosen.Status);
+        var board = await web.GetAsync("/board");
+        Assert.Contains("globex", board.Html);
+    }
+
+    [Theory, BothStores]
+    public async Task A_form_without_the_anti_forgery_token_changes_nothing(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB");
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+
+        var forged = await web.PostAsync("/board/items", new Dictionary<string, string> { ["project_id"] = "WEB", ["title"] = "Forged" }, token: "not-the-token");
+
+        Assert.Equal(HttpStatusCode.Forbidden, forged.Status);
+        var items = await acme.Owner.ListAllAsync("/api/v1/work?project=WEB");
+        Assert.Empty(items);
+    }
+
+    [Theory, BothStores]
+    public async Task A_new_item_without_a_title_is_refused_with_the_message_next_to_the_title(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB");
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+        await web.GetAsync("/board?project=WEB");
+
+        var refused = await web.PostAsync("/board/items", new Dictionary<string, string>
+        {
+            ["project_id"] = "WEB", ["title"] = "  ", ["labels"] = "launch", ["priority"] = "urgent",
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Equal("is required", refused.FieldError("item-title"));
+        Assert.Contains("id=\"item-title\" name=\"title\" type=\"text\" value=\"  \" required aria-invalid=\"true\"", refused.Html);
+        Assert.Contains("value=\"launch\"", refused.Html);
+    }
+
+    [Theory, BothStores]
+    public async Task Work_created_and_moved_in_the_browser_is_audited_as_the_person(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB");
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+        await web.GetAsync("/board?project=WEB");
+
+        var created = await web.PostAsync("/board/items", new Dictionary<string, string> { ["project_id"] = "WEB", ["title"] = "From the browser", ["status"] = "backlog" });
+        Assert.Equal(HttpStatusCode.SeeOther, created.Status);
+        await web.GetAsync("/work/WEB-1");
+        var moved = await web.PostAsync("/work/WEB-1/move", new Dictionary<string, string> { ["status"] = "ready" });
+        Assert.Equal(HttpStatusCode.SeeOther, moved.Status);
+        var item = await web.GetAsync("/work/WEB-1");
+        Assert.Contains("WEB-1 is now ready.", item.Html);
+
+        var audit = await acme.Owner.GetJsonAsync("/api/v1/audit?entity_type=work_item");
+        var rows = audit.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(rows, r => r.Str("action") == "work_item.created");
+        Assert.All(rows, r => Assert.Equal($"user:{acme.OwnerId}", r.Str("actor")));
+        var api = await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1");
+        Assert.Equal("ready", api.Str("status"));
+    }
+
+    [Theory, BothStores]
+    public async Task An_illegal_move_shows_the_reason_and_changes_nothing(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Task");
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+        await web.GetAsync("/work/WEB-1");
+
+        var refused = await web.PostAsync("/work/WEB-1/move", new Dictionary<string, string> { ["status"] = "done" });
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+        Assert.Contains("cannot move from backlog to done", refused.Html);
+        Assert.Equal("backlog", (await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1")).Str("status"));
+    }
+
+    [Theory, BothStores]
+    public async Task An_invitation_link_sets_a_password_and_signs_the_person_in(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var invitation = await acme.Owner.PostJsonAsync("/api/v1/invitations", new { email = "grace@example.test", role = "reviewer" });
+        var link = invitation.Str("accept_path");
+        using var web = new WebClient(app);
+
+        var form = await web.GetAsync(link);
+        Assert.Contains("grace@example.test", form.Html);
+        var mismatch = await web.PostAsync(link, new Dictionary<string, string> { ["name"] = "Grace", ["password"] = "long enough pw", ["password_again"] = "something else" });
+        Assert.Equal(HttpStatusCode.BadRequest, mismatch.Status);
+        Assert.Equal("does not match the password", mismatch.FieldError("password_again"));
+
+        var joined = await web.PostAsync(link, new Dictionary<string, string> { ["name"] = "Grace", ["password"] = "long enough pw", ["password_again"] = "long enough pw" });
+        Assert.Equal(HttpStatusCode.SeeOther, joined.Status);
+        var inbox = await web.GetAsync("/inbox");
+        Assert.Contains("Grace", inbox.Html);
+
+        var again = await web.GetAsync(link);
+        Assert.Equal(HttpStatusCode.NotFound, again.Status);
+        using var later = new WebClient(app);
+        Assert.Equal(HttpStatusCode.SeeOther, (await later.SignInAsync("grace@example.test", "long enough pw")).Status);
+    }
+
+    [Theory, BothStores]
+    public async Task Signing_out_ends_the_session_on_the_server(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+        var session = web.Cookies.GetCookies(new Uri("http://localhost/")).Single(c => c.Name == "bosun_session").Value;
+        await web.GetAsync("/board");
+
+        await web.PostAsync("/signout", new Dictionary<string, string>());
+
+        using var replay = new WebClient(app);
+        replay.Cookies.Add(new Uri("http://localhost/"), new Cookie("bosun_session", session));
+        var page = await replay.GetAsync("/board");
+        Assert.Equal(HttpStatusCode.SeeOther, page.Status);
+        Assert.StartsWith("/signin", page.Location);
+    }
+
+    [Theory, BothStores]
+    public async Task Another_tenants_person_sees_none_of_the_work(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync("acme");
+        var globex = await app.CreateTenantAsync("globex");
+        await globex.SetOwnerPasswordAsync("globex password");
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Acme secret plan");
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", "globex password");
+
+        var board = await web.GetAsync("/board");
+        var item = await web.GetAsync("/work/WEB-1");
+        var byProject = await web.GetAsync("/board?project=WEB");
+
+        Assert.DoesNotContain("Acme secret plan", board.Html);
+        Assert.Equal(HttpStatusCode.NotFound, item.Status);
+        Assert.Equal(HttpStatusCode.NotFound, byProject.Status);
+    }
+
+    [Fact]
+    public async Task Stylesheet_and_scripts_are_served_from_the_assembly()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        using var client = app.Anonymous();
+
+        var css = await client.GetAsync("/ui/assets/bosun.css");
+        var js = await client.GetAsync("/ui/assets/activity.js");
+
+        Assert.Equal(HttpStatusCode.OK, css.StatusCode);
+        Assert.Equal("text/css", css.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(".board", await css.Content.ReadAsStringAsync());
+        Assert.Equal("text/javascript", js.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/ui/assets/missing.css")).StatusCode);
+    }
+}
+
+internal static class UserLookup
+{
+    public static Bosun.Core.Identity.User IgnoreQueryFiltersFirst(this Microsoft.EntityFrameworkCore.DbSet<Bosun.Core.Identity.User> users, string id) =>
+        Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(users).First(u => u.Id == id);
+}
