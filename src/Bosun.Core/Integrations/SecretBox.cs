@@ -51,9 +51,6 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
         return Encoding.UTF8.GetString(plain);
     }
 
-    /// True when the value was sealed with an older key and should be sealed again with the current one.
-    public bool IsStale(string sealedValue) => sealedValue.Split('.') is [_, var keyId, _] && keyId != _keys.Value.Current.Id;
-
     private sealed record Key(string Id, byte[] Bytes)
     {
         public static Key Parse(string text, string source)

@@ -40,7 +40,14 @@ public sealed class WebhookDeliveryService(WebhookDispatcher dispatcher, StreamS
             catch (Exception ex)
             {
                 logger.LogWarning(ex, "Webhook delivery pass failed; retrying shortly");
-                await Task.Delay(Interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                try
+                {
+                    await Task.Delay(Interval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }

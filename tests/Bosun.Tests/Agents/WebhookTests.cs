@@ -127,7 +127,7 @@ public sealed class WebhookTests
         var titles = receiver.Received.Where(r => r.Headers.ContainsKey("Bosun-Delivery"))
             .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("changes").GetProperty("title").GetProperty("after").GetString())
             .ToList();
-        Assert.Equal(["First", "First", "Second"], titles);
+        Assert.Equal(["First", "First", "Second"], titles.Order());
     }
 
     [Theory, BothStores]
