@@ -110,9 +110,19 @@ public sealed class EventTests
 
         var response = await acme.Owner.PostAsync("/api/v1/events", content);
 
+        var unknown = await acme.Owner.PostAsync("/api/v1/events", Json(new object[]
+        {
+            new { id = "a", timestamp = "2026-03-02T08:00:00Z", type = "command" },
+            new { id = "b", timestamp = "2026-03-02T08:00:00Z", type = "command", colour = "red" },
+        }));
+        var negative = await acme.Owner.PostAsync("/api/v1/events", Json(new[] { new { id = "c", timestamp = "2026-03-02T08:00:00Z", type = "command", metrics = new { tokens = -5 } } }));
+
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.ReadJsonAsync();
         Assert.Contains(problem.GetProperty("errors").EnumerateObject(), e => e.Name.StartsWith("line 2", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.True((await unknown.ReadJsonAsync()).GetProperty("errors").TryGetProperty("[1].colour", out _));
+        Assert.True((await negative.ReadJsonAsync()).GetProperty("errors").TryGetProperty("[0].metrics.tokens", out _));
         var stored = await acme.AsTenantAsync((db, _) => db.Set<AgentEvent>().CountAsync());
         Assert.Equal(0, stored);
     }
