@@ -176,7 +176,7 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             r.DurationCount == 0 ? null : Math.Round((double)r.DurationSumMs / r.DurationCount, 1))).ToList();
     }
 
-    public async Task<IReadOnlyList<AgentEvent>> RecentAsync(DateTime? from, DateTime? to, string? type, string? agent, string? session, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<EventView>> RecentAsync(DateTime? from, DateTime? to, string? type, string? agent, string? session, int limit, CancellationToken ct)
     {
         var query = db.Set<AgentEvent>().AsNoTracking().AsQueryable();
         if (from is { } f)
@@ -204,7 +204,8 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             query = query.Where(e => e.SessionId == session);
         }
 
-        return await query.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
+        var rows = await query.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
+        return rows.Select(EventView.From).ToList();
     }
 
     /// Drops raw events older than the retention, for every tenant: whole partitions on PostgreSQL, per-tenant

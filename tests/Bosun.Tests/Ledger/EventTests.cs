@@ -74,6 +74,9 @@ public sealed class EventTests
         var raw = await acme.AsTenantAsync((db, _) => db.Set<AgentEvent>().AsNoTracking().Select(e => e.Id).ToListAsync());
         Assert.Equal(20, raw.Count);
         Assert.All(raw, id => Assert.StartsWith("new-", id));
+        var latest = await acme.Owner.GetJsonAsync("/api/v1/events?limit=3");
+        Assert.Equal(["new-0", "new-1", "new-2"], latest.EnumerateArray().Select(e => e.Str("id")));
+        Assert.Equal(1, latest[0].GetProperty("metrics").GetProperty("tokens").GetInt32());
         var rollups = await acme.Owner.GetJsonAsync($"/api/v1/events/rollups?from={Uri.EscapeDataString(now.AddDays(-30).ToString("O"))}&to={Uri.EscapeDataString(now.AddDays(90).ToString("O"))}");
         Assert.Equal(70, rollups.EnumerateArray().Sum(r => r.GetProperty("events").GetInt64()));
         Assert.Equal(520, rollups.EnumerateArray().Sum(r => r.GetProperty("tokens").GetInt64()));
