@@ -51,9 +51,48 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
             Action = request.Action ?? BudgetAction.Stop,
         };
         problem.ThrowIfAny();
-        db.Add(budget);
-        await db.SaveChangesAsync(ct);
+        await db.InTransactionAsync(async c =>
+        {
+            db.Add(budget);
+            await db.SaveChangesAsync(c);
+            await OpenWindowAsync(budget, c);
+        }, write: true, ct);
         return await GetAsync(budget.Id, ct);
+    }
+
+    /// A budget set in the middle of its window starts from what its scope already spent in it (read from the
+    /// daily roll-up), and one that is already spent stops its scope at once.
+    private async Task OpenWindowAsync(Budget budget, CancellationToken ct)
+    {
+        var window = WindowStart(budget.Window, Now);
+        var predicate = budget.Scope switch
+        {
+            BudgetScope.Tenant => "1 = 1",
+            BudgetScope.Project => "project_id = @s",
+            BudgetScope.Agent => "agent_id = @s",
+            _ => "work_item_id = @s",
+        };
+        await using var open = Sql.Command(db, $"""
+            INSERT INTO budget_spend (tenant_id, budget_id, window_start, spent_micros, updated_at)
+            SELECT @t, @b, @w, COALESCE(SUM(cost_micros), 0), @now FROM cost_daily
+            WHERE tenant_id = @t AND day >= @w AND {predicate}
+            ON CONFLICT (tenant_id, budget_id, window_start) DO NOTHING
+            """).With("t", context.RequireTenant()).With("b", budget.Id).With("w", window).With("now", Now).With("s", budget.ScopeId);
+        await open.ExecuteNonQueryAsync(ct);
+        await StopIfSpentAsync(budget, ct);
+    }
+
+    /// When a budget is set or lowered below what was already spent, nothing crosses it, so it is treated as
+    /// crossed now: the scope stops and a raise is asked for.
+    private async Task StopIfSpentAsync(Budget budget, CancellationToken ct)
+    {
+        var window = WindowStart(budget.Window, Now);
+        var spent = (await SpendAsync([budget], ct)).GetValueOrDefault(budget.Id);
+        if (spent >= budget.AmountMicros)
+        {
+            await RaiseAlertAsync(new Crossing(AlertLevel.Cap, budget, null, window, budget.AmountMicros, spent), null, ct);
+            await db.SaveChangesAsync(ct);
+        }
     }
 
     /// Changing the amount is how a budget is raised: runs stopped by it resume when nothing else blocks them,
@@ -79,6 +118,10 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
         if (budget.AmountMicros > before || budget.Action == BudgetAction.Warn)
         {
             await ResumeAsync(budget, $"Budget raised to ${Money.ToUsd(budget.AmountMicros)}.", ct);
+        }
+        else if (budget.AmountMicros < before)
+        {
+            await StopIfSpentAsync(budget, ct);
         }
 
         return await GetAsync(budget.Id, ct);
@@ -213,6 +256,55 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
         if (crossings.Count > 0)
         {
             await db.SaveChangesAsync(ct);
+        }
+    }
+
+    /// Keeps the tenant setting monthly_spend_cap_usd as a `stop` budget of the tenant for the month (its id is the
+    /// tenant's), so the cap is charged, enforced and raised like any other budget. Meant to run in the
+    /// transaction that changes the setting.
+    public async Task SyncTenantCapAsync(CancellationToken ct)
+    {
+        var tenantId = context.RequireTenant();
+        var cap = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.MonthlySpendCapMicros).SingleAsync(ct);
+        var current = await db.Set<Budget>().FirstOrDefaultAsync(b => b.Id == tenantId, ct);
+        if (cap is null)
+        {
+            if (current is not null)
+            {
+                db.Remove(current);
+                await db.SaveChangesAsync(ct);
+                await ResumeAsync(current, "Monthly spend cap removed.", ct);
+            }
+
+            return;
+        }
+
+        if (current is null)
+        {
+            current = new Budget
+            {
+                Id = tenantId, Name = "monthly spend cap", Scope = BudgetScope.Tenant, Window = BudgetWindow.Month,
+                AmountMicros = cap.Value, Action = BudgetAction.Stop,
+            };
+            db.Add(current);
+            await db.SaveChangesAsync(ct);
+            await OpenWindowAsync(current, ct);
+        }
+        else if (current.AmountMicros != cap.Value || current.Action != BudgetAction.Stop || current.Window != BudgetWindow.Month)
+        {
+            var raised = cap.Value > current.AmountMicros;
+            current.AmountMicros = cap.Value;
+            current.Action = BudgetAction.Stop;
+            current.Window = BudgetWindow.Month;
+            await db.SaveChangesAsync(ct);
+            if (raised)
+            {
+                await ResumeAsync(current, $"Monthly spend cap raised to ${Money.ToUsd(cap.Value)}.", ct);
+            }
+            else
+            {
+                await StopIfSpentAsync(current, ct);
+            }
         }
     }
 

@@ -47,38 +47,77 @@ public static class EventParser
         long? input = null, output = null, cacheRead = null, cacheWrite = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var field = Field(ref reader);
             reader.Read();
-            switch (name)
+            switch (field)
             {
-                case "id": e.Id = String(ref reader, name); break;
-                case "type": e.Type = String(ref reader, name); break;
-                case "agent": e.Agent = String(ref reader, name); break;
-                case "session": e.Session = String(ref reader, name); break;
-                case "project": e.Project = String(ref reader, name); break;
-                case "run": e.Run = String(ref reader, name); break;
-                case "severity": e.Severity = String(ref reader, name); break;
-                case "timestamp":
+                case Name.Id: e.Id = String(ref reader, "id"); break;
+                case Name.Type: e.Type = String(ref reader, "type"); break;
+                case Name.Agent: e.Agent = String(ref reader, "agent"); break;
+                case Name.Session: e.Session = String(ref reader, "session"); break;
+                case Name.Project: e.Project = String(ref reader, "project"); break;
+                case Name.Run: e.Run = String(ref reader, "run"); break;
+                case Name.Severity: e.Severity = String(ref reader, "severity"); break;
+                case Name.Timestamp:
                     if (reader.TokenType != JsonTokenType.Null)
                     {
                         e.Timestamp = reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at)
                             ? at
-                            : throw new EventFormatException(name, "must be an ISO 8601 date-time");
+                            : throw new EventFormatException("timestamp", "must be an ISO 8601 date-time");
                     }
 
                     break;
-                case "context": e.ContextJson = Raw(ref reader, json, name, objectOnly: true); break;
-                case "data": e.DataJson = Raw(ref reader, json, name, objectOnly: false); break;
-                case "metrics":
-                    var start = (int)reader.TokenStartIndex;
-                    e.MetricsJson = Raw(ref reader, json, name, objectOnly: true);
-                    if (e.MetricsJson is not null)
+                case Name.Context: e.ContextJson = Raw(ref reader, json, "context", objectOnly: true); break;
+                case Name.Data: e.DataJson = Raw(ref reader, json, "data", objectOnly: false); break;
+                case Name.Metrics:
+                    if (reader.TokenType == JsonTokenType.Null)
                     {
-                        ReadMetrics(json[start..(int)reader.BytesConsumed], e, ref input, ref output, ref cacheRead, ref cacheWrite);
+                        break;
                     }
 
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        throw new EventFormatException("metrics", "must be a JSON object");
+                    }
+
+                    // One pass: read the numbers Bosun rolls up while walking to the object's end, keep the raw text.
+                    var start = (int)reader.TokenStartIndex;
+                    var depth = reader.CurrentDepth;
+                    while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+                    {
+                        if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1)
+                        {
+                            continue;
+                        }
+
+                        var metric = Metric(ref reader);
+                        reader.Read();
+                        if (metric == Name.Unknown || reader.TokenType != JsonTokenType.Number)
+                        {
+                            reader.Skip();
+                            continue;
+                        }
+
+                        if (!reader.TryGetDecimal(out var value) || value is < 0 or > MaxMetric)
+                        {
+                            throw new EventFormatException($"metrics.{MetricName(metric)}", $"must be between 0 and {MaxMetric}");
+                        }
+
+                        switch (metric)
+                        {
+                            case Name.Tokens: e.Tokens = (long)value; break;
+                            case Name.InputTokens: input = (long)value; break;
+                            case Name.OutputTokens: output = (long)value; break;
+                            case Name.CacheReadTokens: cacheRead = (long)value; break;
+                            case Name.CacheWriteTokens: cacheWrite = (long)value; break;
+                            case Name.CostUsd: e.CostUsd = value; break;
+                            case Name.DurationMs: e.DurationMs = value; break;
+                        }
+                    }
+
+                    e.MetricsJson = Encoding.UTF8.GetString(json[start..(int)reader.BytesConsumed]);
                     break;
-                case "tags":
+                case Name.Tags:
                     if (reader.TokenType == JsonTokenType.Null)
                     {
                         break;
@@ -86,18 +125,18 @@ public static class EventParser
 
                     if (reader.TokenType != JsonTokenType.StartArray)
                     {
-                        throw new EventFormatException(name, "must be an array of strings");
+                        throw new EventFormatException("tags", "must be an array of strings");
                     }
 
                     e.Tags = [];
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        e.Tags.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new EventFormatException(name, "must be an array of strings"));
+                        e.Tags.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new EventFormatException("tags", "must be an array of strings"));
                     }
 
                     break;
                 default:
-                    throw new EventFormatException(name, "is not a known field");
+                    throw new EventFormatException(reader.TokenStartIndex >= 0 ? UnknownName(json, ref reader) : "field", "is not a known field");
             }
         }
 
@@ -107,6 +146,59 @@ public static class EventParser
         }
 
         return e;
+    }
+
+    private enum Name
+    {
+        Unknown, Id, Type, Agent, Session, Project, Run, Severity, Timestamp, Context, Data, Metrics, Tags,
+        Tokens, InputTokens, OutputTokens, CacheReadTokens, CacheWriteTokens, CostUsd, DurationMs,
+    }
+
+    /// Property names compared as UTF-8 bytes: no string is made for a name that is read a million times.
+    private static Name Field(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("id"u8) ? Name.Id
+        : reader.ValueTextEquals("timestamp"u8) ? Name.Timestamp
+        : reader.ValueTextEquals("type"u8) ? Name.Type
+        : reader.ValueTextEquals("agent"u8) ? Name.Agent
+        : reader.ValueTextEquals("session"u8) ? Name.Session
+        : reader.ValueTextEquals("project"u8) ? Name.Project
+        : reader.ValueTextEquals("run"u8) ? Name.Run
+        : reader.ValueTextEquals("context"u8) ? Name.Context
+        : reader.ValueTextEquals("data"u8) ? Name.Data
+        : reader.ValueTextEquals("metrics"u8) ? Name.Metrics
+        : reader.ValueTextEquals("tags"u8) ? Name.Tags
+        : reader.ValueTextEquals("severity"u8) ? Name.Severity
+        : Name.Unknown;
+
+    private static Name Metric(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("input_tokens"u8) ? Name.InputTokens
+        : reader.ValueTextEquals("output_tokens"u8) ? Name.OutputTokens
+        : reader.ValueTextEquals("cost_usd"u8) ? Name.CostUsd
+        : reader.ValueTextEquals("duration_ms"u8) ? Name.DurationMs
+        : reader.ValueTextEquals("tokens"u8) ? Name.Tokens
+        : reader.ValueTextEquals("cache_read_tokens"u8) ? Name.CacheReadTokens
+        : reader.ValueTextEquals("cache_write_tokens"u8) ? Name.CacheWriteTokens
+        : Name.Unknown;
+
+    private static string MetricName(Name metric) => metric switch
+    {
+        Name.InputTokens => "input_tokens",
+        Name.OutputTokens => "output_tokens",
+        Name.CostUsd => "cost_usd",
+        Name.DurationMs => "duration_ms",
+        Name.CacheReadTokens => "cache_read_tokens",
+        Name.CacheWriteTokens => "cache_write_tokens",
+        _ => "tokens",
+    };
+
+    /// The unknown property's name, read back from the text (the reader has moved on to its value).
+    private static string UnknownName(ReadOnlySpan<byte> json, ref Utf8JsonReader reader)
+    {
+        var before = json[..(int)reader.TokenStartIndex];
+        var colon = before.LastIndexOf((byte)':');
+        var close = colon < 0 ? -1 : before[..colon].LastIndexOf((byte)'"');
+        var open = close < 0 ? -1 : before[..close].LastIndexOf((byte)'"');
+        return open < 0 ? "field" : Encoding.UTF8.GetString(before[(open + 1)..close]);
     }
 
     /// The objects of a JSON array, each parsed on its own; <paramref name="onError"/> names the element.
@@ -175,41 +267,5 @@ public static class EventParser
         var start = (int)reader.TokenStartIndex;
         reader.Skip();
         return Encoding.UTF8.GetString(json[start..(int)reader.BytesConsumed]);
-    }
-
-    private static void ReadMetrics(ReadOnlySpan<byte> metrics, RawEvent e, ref long? input, ref long? output, ref long? cacheRead, ref long? cacheWrite)
-    {
-        var reader = new Utf8JsonReader(metrics);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isTokens = reader.ValueTextEquals("tokens"u8);
-            var isInput = reader.ValueTextEquals("input_tokens"u8);
-            var isOutput = reader.ValueTextEquals("output_tokens"u8);
-            var isCacheRead = reader.ValueTextEquals("cache_read_tokens"u8);
-            var isCacheWrite = reader.ValueTextEquals("cache_write_tokens"u8);
-            var isCost = reader.ValueTextEquals("cost_usd"u8);
-            var isDuration = reader.ValueTextEquals("duration_ms"u8);
-            var field = reader.GetString();
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var value))
-            {
-                reader.Skip();
-                continue;
-            }
-
-            if ((isTokens || isInput || isOutput || isCacheRead || isCacheWrite || isCost || isDuration) && value is < 0 or > MaxMetric)
-            {
-                throw new EventFormatException($"metrics.{field}", $"must be between 0 and {MaxMetric}");
-            }
-
-            if (isTokens) e.Tokens = (long)value;
-            else if (isInput) input = (long)value;
-            else if (isOutput) output = (long)value;
-            else if (isCacheRead) cacheRead = (long)value;
-            else if (isCacheWrite) cacheWrite = (long)value;
-            else if (isCost) e.CostUsd = value;
-            else if (isDuration) e.DurationMs = value;
-        }
     }
 }

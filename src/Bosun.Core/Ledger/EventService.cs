@@ -176,7 +176,7 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             r.DurationCount == 0 ? null : Math.Round((double)r.DurationSumMs / r.DurationCount, 1))).ToList();
     }
 
-    public async Task<IReadOnlyList<AgentEvent>> RecentAsync(DateTime? from, DateTime? to, string? type, string? agent, string? session, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<EventView>> RecentAsync(DateTime? from, DateTime? to, string? type, string? agent, string? session, int limit, CancellationToken ct)
     {
         var query = db.Set<AgentEvent>().AsNoTracking().AsQueryable();
         if (from is { } f)
@@ -204,7 +204,8 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             query = query.Where(e => e.SessionId == session);
         }
 
-        return await query.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
+        var rows = await query.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
+        return rows.Select(EventView.From).ToList();
     }
 
     /// Drops raw events older than the retention, for every tenant: whole partitions on PostgreSQL, per-tenant
@@ -259,38 +260,14 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
         }
     }
 
-    /// PostgreSQL's fast path: drop the events already stored (one index range read), then COPY the new ones
-    /// straight into their day partitions, which take inserts from the request role (the parent keeps
-    /// row-level security for every read; the rows carry the tenant this request authenticated as). If a
-    /// concurrent request stored one of them meanwhile, the COPY fails on the key and this returns null
-    /// after rolling back to before it, and the caller takes the INSERT ... ON CONFLICT path instead.
+    /// PostgreSQL's fast path: COPY the batch straight into its day partitions, which take inserts from the
+    /// request role (the parent keeps row-level security for every read; the rows carry the tenant this
+    /// request authenticated as). Repeats are rare (a client's retry), so they are not looked for first: if
+    /// any event is already stored the COPY fails on the key, this rolls back to before it and returns null,
+    /// and the caller takes the INSERT ... ON CONFLICT path, which skips the repeats.
     private async Task<List<AgentEvent>?> CopyNewAsync(List<AgentEvent> events, CancellationToken ct)
     {
         var fresh = events.DistinctBy(e => (e.Id, e.OccurredAt)).ToList();
-        await using (var existing = Sql.Command(db, """
-            SELECT id, occurred_at FROM agent_events
-            WHERE tenant_id = @t AND occurred_at >= @from AND occurred_at <= @to AND id = ANY(@ids)
-            """)
-            .With("t", context.RequireTenant()).With("from", fresh.Min(e => e.OccurredAt)).With("to", fresh.Max(e => e.OccurredAt))
-            .With("ids", fresh.Select(e => e.Id).Distinct().ToArray()))
-        {
-            var known = new HashSet<(string, DateTime)>();
-            await using (var reader = await existing.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    known.Add((reader.GetString(0), reader.GetDateTime(1)));
-                }
-            }
-
-            fresh.RemoveAll(e => known.Contains((e.Id, e.OccurredAt)));
-        }
-
-        if (fresh.Count == 0)
-        {
-            return fresh;
-        }
-
         var transaction = (Npgsql.NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
         var connection = transaction.Connection!;
         await transaction.SaveAsync("event_copy", ct);

@@ -66,8 +66,14 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
 
         problem.ThrowIfAny();
         var inserted = await InsertCallsAsync(calls, ct);
-        await budgets.ChargeAsync(scope, inserted, enforce: true, ct);
-        await AddToRollupsAsync(scope, inserted, ct);
+
+        // A retry of calls already recorded adds no spend, so it is not refused; its answer still says whether to stop.
+        if (inserted.Count > 0)
+        {
+            await budgets.ChargeAsync(scope, inserted, enforce: true, ct);
+            await AddToRollupsAsync(scope, inserted, ct);
+        }
+
         var stopReason = await db.Runs.AsNoTracking().Where(r => r.Id == run.Id && r.EndedAt == null).Select(r => r.StopReason).FirstOrDefaultAsync(ct);
         return new RecordedLlmCalls(
             inserted.Select(LlmCallView.From).ToList(), inserted.Count, calls.Count - inserted.Count,

@@ -8,7 +8,7 @@ namespace Bosun.Core.Ledger;
 
 /// Stores chat sessions that `bosun import` parsed from coding agents' transcripts. Re-importing a session
 /// replaces its messages and adds only the LLM calls not recorded before, so importing twice changes nothing.
-public sealed class SessionImportService(BosunDb db, RequestContext context, TimeProvider clock, LedgerService ledger, PriceService prices)
+public sealed class SessionImportService(BosunDb db, RequestContext context, LedgerService ledger, PriceService prices)
 {
     public const int MaxMessages = 50_000;
     private const int MaxMessageText = 20_000;
@@ -129,6 +129,4 @@ public sealed class SessionImportService(BosunDb db, RequestContext context, Tim
 
         return await query.OrderByDescending(s => s.Id).ToPageAsync(page, s => s.Id, SessionView.From, ct);
     }
-
-    internal DateTime Now => clock.GetUtcNow().UtcDateTime;
 }

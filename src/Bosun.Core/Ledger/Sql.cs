@@ -123,18 +123,6 @@ internal static class Sql
     private static string Key(IEnumerable<object?> parts) =>
         string.Join("\u001f", parts.Select(p => p is DateTime d ? d.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture)));
 
-    public static async Task<List<string>> ReadStringsAsync(this DbCommand command, CancellationToken ct)
-    {
-        var result = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            result.Add(reader.GetString(0));
-        }
-
-        return result;
-    }
-
     public static async Task<long> ScalarLongAsync(this DbCommand command, CancellationToken ct) =>
         Convert.ToInt64(await command.ExecuteScalarAsync(ct) ?? 0L);
 }

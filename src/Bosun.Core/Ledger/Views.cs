@@ -138,6 +138,15 @@ public sealed record CostSummary(
 
 public sealed record UnpricedModelView(string Provider, string Model, long Calls, long InputTokens, long OutputTokens, DateTime FirstSeen, DateTime LastSeen);
 
+public sealed record EventView(
+    string Id, DateTime Timestamp, string Type, string? Agent, string? Session, string? Project, string? Run, string Severity,
+    JsonElement? Tags, JsonElement? Context, JsonElement? Data, JsonElement? Metrics, DateTime ReceivedAt)
+{
+    public static EventView From(AgentEvent e) => new(
+        e.Id, e.OccurredAt, e.Type, e.AgentId, e.SessionId, e.ProjectId, e.RunId, e.Severity, Planning.WorkItemView.ParseJson(e.TagsJson),
+        Planning.WorkItemView.ParseJson(e.ContextJson), Planning.WorkItemView.ParseJson(e.DataJson), Planning.WorkItemView.ParseJson(e.MetricsJson), e.ReceivedAt);
+}
+
 public sealed record EventIngestResult(int Received, int Inserted, int Duplicates);
 
 public sealed record EventRollupView(

@@ -100,6 +100,56 @@ public sealed class BudgetTests
     }
 
     [Theory, BothStores]
+    public async Task A_budget_set_or_lowered_below_what_was_spent_stops_its_scope_at_once(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var web = await acme.CreateProjectAsync("WEB");
+        var first = await acme.CreateWorkAsync("WEB", "First");
+        var second = await acme.CreateWorkAsync("WEB", "Second");
+        var firstRun = await acme.StartRunAsync(first.Id(), null);
+        var secondRun = await acme.StartRunAsync(second.Id(), null);
+        await acme.Owner.PostJsonAsync($"/api/v1/runs/{firstRun}/llm-calls", new[] { ElevenMillicents, ElevenMillicents });
+
+        var late = await acme.Owner.PostJsonAsync("/api/v1/budgets", new { scope = "project", scope_id = "WEB", amount_usd = 0.02 });
+
+        Assert.Equal(("exhausted", 0.022m), (late.Str("state"), late.Usd("spent_usd")!.Value));
+        Assert.Equal("budget", await acme.StopReasonAsync(secondRun));
+        Assert.NotNull(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().FindBlockingBudgetAsync(null, web.Id(), second.Id(), default)));
+        Assert.Single(await acme.AsTenantAsync((db, _) => db.Approvals.Where(a => a.Kind == ApprovalKind.BudgetRaise).ToListAsync()));
+
+        await acme.Owner.PatchJsonAsync($"/api/v1/budgets/{late.Id()}", new { amount_usd = 1 });
+        Assert.Null(await acme.StopReasonAsync(secondRun));
+        await acme.Owner.PatchJsonAsync($"/api/v1/budgets/{late.Id()}", new { amount_usd = 0.01 });
+        Assert.Equal("budget", await acme.StopReasonAsync(secondRun));
+    }
+
+    [Theory, BothStores]
+    public async Task The_tenants_monthly_spend_cap_is_kept_as_a_stop_budget(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var item = await acme.CreateWorkAsync("WEB", "Work");
+        var run = await acme.StartRunAsync(item.Id(), null);
+        await acme.Owner.PostJsonAsync($"/api/v1/runs/{run}/llm-calls", ElevenMillicents);
+
+        await acme.Owner.PatchJsonAsync("/api/v1/tenant", new { monthly_spend_cap_usd = 0.01 });
+        await acme.AsTenantAsync(async (_, sp) => { await sp.GetRequiredService<BudgetService>().SyncTenantCapAsync(default); return 0; });
+
+        var cap = Assert.Single((await acme.Owner.GetJsonAsync("/api/v1/budgets")).EnumerateArray());
+        Assert.Equal((acme.Id, "exhausted"), (cap.Id(), cap.Str("state")));
+        Assert.Equal("budget", await acme.StopReasonAsync(run));
+        var refused = await acme.Owner.PostAsJsonAsync($"/api/v1/runs/{run}/llm-calls", ElevenMillicents, BosunJson.Options);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+
+        await acme.Owner.PatchJsonAsync("/api/v1/tenant", new { clear_monthly_spend_cap = true });
+        await acme.AsTenantAsync(async (_, sp) => { await sp.GetRequiredService<BudgetService>().SyncTenantCapAsync(default); return 0; });
+        Assert.Empty((await acme.Owner.GetJsonAsync("/api/v1/budgets")).EnumerateArray());
+        Assert.Null(await acme.StopReasonAsync(run));
+    }
+
+    [Theory, BothStores]
     public async Task Concurrent_usage_from_32_runs_overspends_a_budget_by_at_most_one_call(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);

@@ -74,6 +74,9 @@ public sealed class EventTests
         var raw = await acme.AsTenantAsync((db, _) => db.Set<AgentEvent>().AsNoTracking().Select(e => e.Id).ToListAsync());
         Assert.Equal(20, raw.Count);
         Assert.All(raw, id => Assert.StartsWith("new-", id));
+        var latest = await acme.Owner.GetJsonAsync("/api/v1/events?limit=3");
+        Assert.Equal(["new-0", "new-1", "new-2"], latest.EnumerateArray().Select(e => e.Str("id")));
+        Assert.Equal(1, latest[0].GetProperty("metrics").GetProperty("tokens").GetInt32());
         var rollups = await acme.Owner.GetJsonAsync($"/api/v1/events/rollups?from={Uri.EscapeDataString(now.AddDays(-30).ToString("O"))}&to={Uri.EscapeDataString(now.AddDays(90).ToString("O"))}");
         Assert.Equal(70, rollups.EnumerateArray().Sum(r => r.GetProperty("events").GetInt64()));
         Assert.Equal(520, rollups.EnumerateArray().Sum(r => r.GetProperty("tokens").GetInt64()));
@@ -110,9 +113,19 @@ public sealed class EventTests
 
         var response = await acme.Owner.PostAsync("/api/v1/events", content);
 
+        var unknown = await acme.Owner.PostAsync("/api/v1/events", Json(new object[]
+        {
+            new { id = "a", timestamp = "2026-03-02T08:00:00Z", type = "command" },
+            new { id = "b", timestamp = "2026-03-02T08:00:00Z", type = "command", colour = "red" },
+        }));
+        var negative = await acme.Owner.PostAsync("/api/v1/events", Json(new[] { new { id = "c", timestamp = "2026-03-02T08:00:00Z", type = "command", metrics = new { tokens = -5 } } }));
+
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.ReadJsonAsync();
         Assert.Contains(problem.GetProperty("errors").EnumerateObject(), e => e.Name.StartsWith("line 2", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.True((await unknown.ReadJsonAsync()).GetProperty("errors").TryGetProperty("[1].colour", out _));
+        Assert.True((await negative.ReadJsonAsync()).GetProperty("errors").TryGetProperty("[0].metrics.tokens", out _));
         var stored = await acme.AsTenantAsync((db, _) => db.Set<AgentEvent>().CountAsync());
         Assert.Equal(0, stored);
     }
