@@ -241,6 +241,36 @@ public sealed class WebUiTests
         Assert.Equal(HttpStatusCode.NotFound, byProject.Status);
     }
 
+    [Theory, BothStores]
+    public async Task Rejecting_without_a_note_asks_for_the_note_and_leaves_the_approval_pending(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Gated", new { status = "ready", approval_required = true });
+        var (_, agent, _) = await acme.CreateAgentAsync("coder");
+        var lease = (await agent.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run");
+        await agent.PostJsonAsync($"/api/v1/runs/{lease.Str("run_id")}/complete", new { lease_token = lease.Str("lease_token") });
+        var approval = (await acme.Owner.ListAllAsync("/api/v1/approvals?status=pending")).Single();
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+        await web.GetAsync("/inbox");
+
+        var refused = await web.PostAsync($"/inbox/{approval.Str("id")}", new Dictionary<string, string> { ["verdict"] = "reject", ["note"] = "" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Equal("is required", refused.FieldError($"a{approval.Str("id")}-note"));
+        Assert.Equal("pending", (await acme.Owner.GetJsonAsync($"/api/v1/approvals/{approval.Str("id")}")).Str("status"));
+
+        var changes = await web.PostAsync($"/inbox/{approval.Str("id")}", new Dictionary<string, string> { ["verdict"] = "request_changes", ["note"] = "Shorter, please." });
+        Assert.Equal(HttpStatusCode.SeeOther, changes.Status);
+        var item = await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1");
+        Assert.Equal("ready", item.Str("status"));
+        Assert.Equal("Shorter, please.", item.Str("revision_notes"));
+        var decided = await acme.Owner.GetJsonAsync($"/api/v1/approvals/{approval.Str("id")}");
+        Assert.Equal($"user:{acme.OwnerId}", decided.Str("decided_by"));
+    }
+
     [Fact]
     public async Task Stylesheet_and_scripts_are_served_from_the_assembly()
     {
