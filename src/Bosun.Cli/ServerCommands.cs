@@ -36,7 +36,7 @@ public static class ServerCommands
             var app = BosunServer.Build(new BosunServerOptions { Store = store, Urls = result.GetValue(urls)! });
             await BosunServer.MigrateAsync(app.Services, ct);
             Console.WriteLine($"Bosun is using {store.Describe()}");
-            Console.WriteLine($"Listening on {result.GetValue(urls)}");
+            Console.WriteLine($"Listening on {result.GetValue(urls)} (web UI at /, API at /api/v1)");
             await app.RunAsync();
         });
         return command;

@@ -14,13 +14,6 @@ public readonly record struct Html(string Value)
     /// A fragment built from a template, e.g. <c>Html.Of($"<b>{name}</b>")</c>.
     public static Html Of(ref HtmlTemplate template) => template.ToHtml();
 
-    public static Html Of(Action<HtmlWriter> write)
-    {
-        var writer = new HtmlWriter();
-        write(writer);
-        return writer.ToHtml();
-    }
-
     /// A query string of the parts that have a value, e.g. "?project=WEB&amp;q=login".
     public static string Query(params (string Name, string? Value)[] parts)
     {
@@ -40,12 +33,6 @@ public sealed class HtmlWriter
     internal StringBuilder Buffer { get; } = new(8192);
 
     public HtmlWriter Add([InterpolatedStringHandlerArgument("")] ref HtmlTemplate template) => this;
-
-    public HtmlWriter Text(string? text)
-    {
-        Encode(Buffer, text);
-        return this;
-    }
 
     public Html ToHtml() => new(Buffer.ToString());
 

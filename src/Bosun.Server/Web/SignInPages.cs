@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Server.Web;
 
@@ -107,7 +108,7 @@ internal static class SignInPages
 
     private static async Task<PendingInvitation?> FindInvitationAsync(HttpContext http, PeopleService people, string token)
     {
-        var db = (BosunDb)http.RequestServices.GetService(typeof(BosunDb))!;
+        var db = http.RequestServices.GetRequiredService<BosunDb>();
         return await db.InTransactionAsync(async c =>
         {
             var invitation = await people.FindPendingInvitationAsync(token, c);

@@ -17,9 +17,6 @@ internal static class WebAuth
 
     public static WebPrincipal? Principal(HttpContext http) => http.Items[PrincipalItem] as WebPrincipal;
 
-    public static WebPrincipal RequirePrincipal(HttpContext http) =>
-        Principal(http) ?? throw new InvalidOperationException("The page requires a signed-in person.");
-
     public static void SetPrincipal(HttpContext http, WebPrincipal principal) => http.Items[PrincipalItem] = principal;
 
     public static void StartSession(HttpContext http, StartedSession session)

@@ -87,8 +87,6 @@ public static class WebEndpoints
             throw;
         }
     }
-
-    internal static WebPrincipal Person(this HttpContext http) => WebAuth.RequirePrincipal(http);
 }
 
 /// 303 See Other: after a form post the browser loads the next page with GET, so a reload never repeats the post.

@@ -34,6 +34,35 @@ public sealed class WebUiTests
     }
 
     [Theory, BothStores]
+    public async Task The_board_filters_by_assignee_type_label_goal_and_text(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB");
+        var (agent, _, _) = await acme.CreateAgentAsync("coder");
+        var goal = await acme.CreateGoalAsync(new { title = "Launch" });
+        await acme.CreateWorkAsync("WEB", "Write the landing page", new
+        {
+            type = "ticket", labels = new[] { "launch" }, assignee = "agent:coder", goal_id = goal.Str("id"),
+        });
+        await acme.CreateWorkAsync("WEB", "Fix the footer");
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+
+        foreach (var query in new[] { "label=launch", $"assignee=agent:{agent.Str("id")}", "type=ticket", $"goal={goal.Str("id")}", "q=landing" })
+        {
+            var board = await web.GetAsync($"/board?project=WEB&{query}");
+            Assert.True(board.Html.Contains("data-key=\"WEB-1\"") && !board.Html.Contains("data-key=\"WEB-2\""), query);
+        }
+
+        var unassigned = await web.GetAsync("/board?project=WEB&assignee=none");
+        Assert.DoesNotContain("data-key=\"WEB-1\"", unassigned.Html);
+        Assert.Contains("data-key=\"WEB-2\"", unassigned.Html);
+        Assert.Contains("coder (agent)", (await web.GetAsync("/board?project=WEB")).Html);
+    }
+
+    [Theory, BothStores]
     public async Task A_wrong_password_is_shown_next_to_the_password_field(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
