@@ -12,7 +12,7 @@ namespace Bosun.Server.Web;
 internal static class ActivityPage
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/activity", async (HttpContext http, AuditService audit, RequestContext request, BosunDb db) =>
+        app.MapGet("/activity", async (HttpContext http, AuditService audit, Bosun.Core.Realtime.StreamService stream, RequestContext request, BosunDb db) =>
         {
             if (!Permissions.Has(request, Capability.ReadAudit))
             {
@@ -20,15 +20,17 @@ internal static class ActivityPage
                 return Layout.Page(http, "Activity", Nav.Activity, body);
             }
 
-            var (recent, names) = await http.ReadAsync(async c =>
+            var (recent, names, head) = await http.ReadAsync(async c =>
             {
+                // The stream position is read before the history, so nothing that happens in between is missed.
+                var position = await stream.HeadAsync(c);
                 var page = await audit.ListAsync(new AuditFilter(null, null, null, null), new PageRequest(50, null), c);
-                return (page, await ActivityStream.NamesAsync(db, page.Items.Select(a => (a.EntityType, a.EntityId)), c));
+                return (page, await ActivityStream.NamesAsync(db, page.Items.Select(a => (a.EntityType, a.EntityId)), c), position);
             });
             var w = new HtmlWriter();
             w.Add($"""
                 <div class="page-head"><h1>Activity</h1><span class="live" id="live-state" role="status" aria-live="polite">connecting…</span></div>
-                <ol class="feed" id="feed" data-stream="/ui/stream" data-after="{recent.Items.FirstOrDefault()?.Id}" aria-label="Tenant activity, newest first">
+                <ol class="feed" id="feed" data-stream="/ui/stream" data-after="{head}" aria-label="Tenant activity, newest first">
                 """);
             foreach (var entry in recent.Items)
             {

@@ -3,6 +3,7 @@ using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
+using Bosun.Core.Realtime;
 using Bosun.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,9 +13,9 @@ using Microsoft.Extensions.Hosting;
 
 namespace Bosun.Server.Web;
 
-/// The activity page's live feed: server-sent events for the signed-in person's tenant, read from the audit
-/// log by polling it once a second in a short read transaction. Resumes after the id in Last-Event-ID (or ?after=).
-/// Kept apart so the page can move to the shared tenant stream without touching anything else.
+/// The activity page's live feed: server-sent events for the signed-in person's tenant, read from the same
+/// tenant stream as GET /api/v1/stream (ids follow commit order, so a resume never skips a late commit), polled
+/// once a second in a short read transaction. Resumes after the id in Last-Event-ID (or ?after=).
 internal static class ActivityStream
 {
     public sealed record ActivityEvent(string Id, DateTime At, string ActorName, string Actor, string Action, string Text, string Subject, string? Link);
@@ -23,13 +24,16 @@ internal static class ActivityStream
     private static readonly TimeSpan KeepAliveEvery = TimeSpan.FromSeconds(15);
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/ui/stream", async (HttpContext http, BosunDb db, RequestContext request, IHostApplicationLifetime lifetime, string? after) =>
+        app.MapGet("/ui/stream", async (HttpContext http, BosunDb db, StreamService stream, RequestContext request, IHostApplicationLifetime lifetime, string? after) =>
         {
             Permissions.Require(request, Capability.ReadAudit);
-            var last = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } resume ? resume : after;
-            if (last is not null && !Ids.IsValid(last))
+            var resume = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : after;
+            long? last = null;
+            if (resume is not null)
             {
-                throw ProblemException.Invalid("after", "is not an activity id");
+                last = long.TryParse(resume, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                    ? id
+                    : throw ProblemException.Invalid("after", "is not an activity id");
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
@@ -42,42 +46,25 @@ internal static class ActivityStream
             var quietSince = DateTime.UtcNow;
             try
             {
+                // A fresh connection without a position starts at the present.
+                var cursor = last ?? await db.InTransactionAsync(stream.HeadAsync, write: false, ct);
                 while (!ct.IsCancellationRequested)
                 {
-                    var from = last;
-                    var entries = await db.InTransactionAsync(c =>
-                    {
-                        var query = db.AuditEntries.AsNoTracking();
-                        if (from is not null)
-                        {
-                            query = query.Where(a => string.Compare(a.Id, from) > 0);
-                        }
-                        else
-                        {
-                            // A fresh connection without a position starts at the present.
-                            query = query.OrderByDescending(a => a.Id).Take(1);
-                        }
-
-                        return query.OrderBy(a => a.Id).Take(200).ToListAsync(c);
-                    }, write: false, ct);
-                    if (from is null)
-                    {
-                        last = entries.LastOrDefault()?.Id ?? Ids.New();
-                        entries.Clear();
-                    }
-
-                    var names = entries.Count == 0
+                    var from = cursor;
+                    var events = await db.InTransactionAsync(c => stream.ReadAfterAsync(from, null, c), write: false, ct);
+                    var names = events.Count == 0
                         ? new Dictionary<string, string>()
-                        : await db.InTransactionAsync(c => NamesAsync(db, entries.Select(e => (e.EntityType, e.EntityId)), c), write: false, ct);
-                    foreach (var entry in entries)
+                        : await db.InTransactionAsync(c => NamesAsync(db, events.Select(e => (e.EntityType, e.EntityId)), c), write: false, ct);
+                    foreach (var e in events)
                     {
-                        await http.Response.WriteAsync($"id: {entry.Id}\nevent: activity\ndata: {JsonSerializer.Serialize(Describe(entry, names), BosunJson.Options)}\n\n", ct);
-                        last = entry.Id;
+                        var activity = Describe(e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), e.CreatedAt, e.ActorName, e.ActorRef, e.Type, e.EntityType, e.EntityId, names);
+                        await http.Response.WriteAsync($"id: {e.Seq}\nevent: activity\ndata: {JsonSerializer.Serialize(activity, BosunJson.Options)}\n\n", ct);
+                        cursor = e.Seq;
                     }
 
-                    if (entries.Count > 0 || DateTime.UtcNow - quietSince > KeepAliveEvery)
+                    if (events.Count > 0 || DateTime.UtcNow - quietSince > KeepAliveEvery)
                     {
-                        if (entries.Count == 0)
+                        if (events.Count == 0)
                         {
                             await http.Response.WriteAsync(": keep-alive\n\n", ct);
                         }
@@ -86,7 +73,10 @@ internal static class ActivityStream
                         quietSince = DateTime.UtcNow;
                     }
 
-                    await Task.Delay(PollEvery, ct);
+                    if (events.Count < StreamService.BatchSize)
+                    {
+                        await Task.Delay(PollEvery, ct);
+                    }
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
