@@ -8,7 +8,7 @@ public sealed record TenantBootstrap(TenantView Tenant, UserView Owner, IssuedTo
 
 public sealed record UpdateTenant(string? Name, string? Slug, string? Plan, decimal? MonthlySpendCapUsd, bool? ClearMonthlySpendCap, bool? StorePromptText);
 
-public sealed class TenantService(BosunDb db, RequestContext context, TimeProvider clock, Ledger.BudgetService budgets)
+public sealed class TenantService(BosunDb db, RequestContext context, Ledger.BudgetService budgets)
 {
     /// Creates a tenant with its first owner and an owner token. Runs outside any tenant (bosun init).
     public async Task<TenantBootstrap> CreateAsync(string? slug, string? name, string? ownerEmail, string? ownerName, CancellationToken ct)
@@ -83,6 +83,4 @@ public sealed class TenantService(BosunDb db, RequestContext context, TimeProvid
         await budgets.SyncTenantCapAsync(ct);
         return TenantView.From(tenant);
     }
-
-    internal DateTime Now => clock.GetUtcNow().UtcDateTime;
 }
