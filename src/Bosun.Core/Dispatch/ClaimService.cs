@@ -65,7 +65,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return [];
         }
 
-        var leases = await db.InTransactionAsync(async c =>
+        var leases = await RetryTransientAsync(() => db.InTransactionAsync(async c =>
         {
             var fresh = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == agentId, c);
             var active = await ActiveRunsAsync(agentId, c);
@@ -73,7 +73,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             var room = Math.Min(max, fresh.MaxConcurrentRuns - active);
             var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, await BlockedAsync(fresh, projectId, c), c);
             return await LeaseAsync(fresh, ids, c);
-        }, write: true, ct);
+        }, write: true, ct));
 
         if (leases.Count == 0)
         {
@@ -82,6 +82,32 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
 
         return await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
     }
+
+    /// Many claimers lock rows at once; when PostgreSQL aborts one of them to break a deadlock or a serialization
+    /// conflict, nothing was committed, so the claim is simply tried again.
+    private async Task<T> RetryTransientAsync<T>(Func<Task<T>> claim)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await claim();
+            }
+            catch (Exception ex) when (attempt < 4 && IsTransient(ex))
+            {
+                db.ChangeTracker.Clear();
+                await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception ex) => ex switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure,
+        DbUpdateException { InnerException: { } inner } => IsTransient(inner),
+        InvalidOperationException { InnerException: { } inner } => IsTransient(inner),
+        _ => false,
+    };
 
     private void CheckAgent(Agent agent, int activeRuns)
     {

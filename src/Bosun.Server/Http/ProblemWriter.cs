@@ -65,6 +65,13 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         return problem;
     }
 
+    private static bool IsContention(Exception? ex) => ex switch
+    {
+        null => false,
+        Npgsql.PostgresException pg => pg.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure,
+        _ => IsContention(ex.InnerException),
+    };
+
     public static ProblemException Translate(Exception ex)
     {
         switch (ex)
@@ -79,6 +86,11 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
                 return ProblemException.Conflict("The change conflicts with data that was saved at the same time; retry the request.");
             case DbUpdateException update when DbErrors.IsForeignKeyViolation(update):
                 return ProblemException.Conflict("The change refers to something that no longer exists.");
+            case var _ when IsContention(ex):
+                // PostgreSQL aborted the transaction to break a deadlock or serialization conflict; nothing was saved.
+                var busy = new ProblemException(503, "Busy", "The database aborted this request under contention and nothing was saved; retry it.", "/problems/busy");
+                busy.Headers["Retry-After"] = "1";
+                return busy;
             default:
                 return new ProblemException(500, "Internal error", "Bosun failed to handle the request; the error was logged.", "/problems/internal");
         }
