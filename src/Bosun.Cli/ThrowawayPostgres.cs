@@ -43,7 +43,7 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
         var port = FreePort();
         var pg = new ThrowawayPostgres(bin, dir, port, asPostgresUser);
         await pg.RunPgAsync("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"]);
-        var settings = $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB";
+        var settings = $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=1000 -c shared_buffers=256MB";
         if (!durable)
         {
             settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";

@@ -98,6 +98,13 @@ public sealed class BosunTestApp : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+
+        // Each test has its own database and so its own pool; idle connections left behind by finished tests
+        // would otherwise add up past the server's connection limit while the suite runs in parallel.
+        if (Store.Kind == StoreKind.Postgres)
+        {
+            Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(Store.ConnectionString));
+        }
     }
 }
 
