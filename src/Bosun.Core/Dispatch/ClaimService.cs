@@ -31,8 +31,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         string? projectId = null;
         if (request.Project is { Length: > 0 } projectRef)
         {
-            var key = projectRef.ToUpperInvariant();
-            projectId = await db.InTransactionAsync(c => db.Projects.Where(p => p.Id == projectRef || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(c), write: false, ct)
+            projectId = await db.InTransactionAsync(c => db.Projects.IdOfAsync(projectRef, c), write: false, ct)
                         ?? throw ProblemException.Invalid("project", "no such project");
         }
 

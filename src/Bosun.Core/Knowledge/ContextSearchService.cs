@@ -94,8 +94,7 @@ public sealed class ContextSearchService(BosunDb db, RequestContext context)
             return served;
         }
 
-        var key = project.ToUpperInvariant();
-        var id = await db.Projects.AsNoTracking().Where(p => p.Id == project || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(ct);
+        var id = await db.Projects.IdOfAsync(project, ct);
         if (id is null || (served is not null && !served.Contains(id)))
         {
             throw ProblemException.Invalid("project", served is null ? "no such project" : "no such project among those this agent serves");

@@ -3,6 +3,7 @@ using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
+using Bosun.Core.Planning;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Core.Ledger;
@@ -495,7 +496,7 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
         var key = reference.ToUpperInvariant();
         var id = scope switch
         {
-            BudgetScope.Project => await db.Projects.Where(p => p.Id == reference || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(ct),
+            BudgetScope.Project => await db.Projects.IdOfAsync(reference, ct),
             BudgetScope.Agent => await db.Agents.Where(a => a.Id == reference || a.Name == reference).Select(a => a.Id).FirstOrDefaultAsync(ct),
             _ => await db.WorkItems.Where(w => w.Id == reference || w.Key == key).Select(w => w.Id).FirstOrDefaultAsync(ct),
         };

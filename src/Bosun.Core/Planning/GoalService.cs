@@ -17,8 +17,7 @@ public sealed class GoalService(BosunDb db, RequestContext context)
         if (projectRef is { Length: > 0 })
         {
             // Like the work list, a project is named by id or key.
-            var key = projectRef.ToUpperInvariant();
-            var projectId = await db.Projects.Where(p => p.Id == projectRef || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(ct)
+            var projectId = await db.Projects.IdOfAsync(projectRef, ct)
                 ?? throw ProblemException.Invalid("project", "no such project");
             query = query.Where(g => g.ProjectId == projectId);
         }
@@ -66,8 +65,7 @@ public sealed class GoalService(BosunDb db, RequestContext context)
     {
         if (request.ProjectId is { Length: > 0 } projectRef)
         {
-            var key = projectRef.ToUpperInvariant();
-            goal.ProjectId = await db.Projects.Where(p => p.Id == projectRef || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(ct);
+            goal.ProjectId = await db.Projects.IdOfAsync(projectRef, ct);
             if (goal.ProjectId is null)
             {
                 problem.Add("project_id", "no such project");

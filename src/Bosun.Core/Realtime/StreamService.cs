@@ -52,12 +52,8 @@ public sealed class StreamService(BosunDb db)
     }
 
     public Task<string> ResolveProjectAsync(string reference, CancellationToken ct) =>
-        db.InTransactionAsync(async c =>
-        {
-            var key = reference.ToUpperInvariant();
-            return await db.Projects.AsNoTracking().Where(p => p.Id == reference || p.Key == key).Select(p => p.Id).FirstOrDefaultAsync(c)
-                   ?? throw ProblemException.Invalid("project", "no such project");
-        }, write: false, ct);
+        db.InTransactionAsync(async c => await db.Projects.IdOfAsync(reference, c)
+            ?? throw ProblemException.Invalid("project", "no such project"), write: false, ct);
 
     /// The newest sequence number; every event up to it has committed.
     public async Task<long> HeadAsync(CancellationToken ct) =>
