@@ -45,13 +45,15 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton(store);
         services.AddScoped<RequestContext>();
         services.AddSingleton<AuditInterceptor>();
+        services.AddSingleton<Identity.PrincipalCache>();
+        services.AddSingleton<Identity.PrincipalCacheInvalidator>();
         services.AddSingleton<SqlitePragmaInterceptor>();
         services.AddScoped<PostgresTenantInterceptor>();
         services.AddScoped<PostgresTransactionGuard>();
         services.AddDbContext<BosunDb>((sp, options) =>
         {
             store.Configure(options);
-            options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>());
+            options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<Identity.PrincipalCacheInvalidator>());
             if (store.Kind == StoreKind.Sqlite)
             {
                 options.AddInterceptors(sp.GetRequiredService<SqlitePragmaInterceptor>());

@@ -6,7 +6,7 @@ namespace Bosun.Core.Identity;
 
 /// Resolves a bearer token to its tenant and principal. Tokens are found by hash across tenants,
 /// which is the one lookup that has to happen before a tenant is known.
-public sealed class AuthService(BosunDb db, TimeProvider clock)
+public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache cache)
 {
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
@@ -19,6 +19,17 @@ public sealed class AuthService(BosunDb db, TimeProvider clock)
 
         var hash = Secrets.Hash(secret);
         var now = clock.GetUtcNow().UtcDateTime;
+        if (cache.Find(hash) is { } known)
+        {
+            if (known.LastUsedAt is null || now - known.LastUsedAt > LastUsedResolution)
+            {
+                known.LastUsedAt = now;
+                await TouchAsync(known.Principal.TenantId, known.Principal.TokenId, now, ct);
+            }
+
+            return known.Principal;
+        }
+
         var token = await db.ApiTokens.IgnoreQueryFilters().AsNoTracking()
             .Where(t => t.TokenHash == hash && t.RevokedAt == null)
             .FirstOrDefaultAsync(ct);
@@ -47,14 +58,24 @@ public sealed class AuthService(BosunDb db, TimeProvider clock)
             }
         }
 
-        if (principal is not null && (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution))
+        if (principal is null)
         {
-            // Recorded at a coarse resolution so a busy agent does not write on every request.
-            await db.ApiTokens.IgnoreQueryFilters()
-                .Where(t => t.TenantId == token.TenantId && t.Id == token.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
+            return null;
+        }
+
+        var entry = cache.Remember(hash, principal, token.ExpiresAt, token.LastUsedAt);
+        if (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution)
+        {
+            entry.LastUsedAt = now;
+            await TouchAsync(token.TenantId, token.Id, now, ct);
         }
 
         return principal;
     }
+
+    // Recorded at a coarse resolution so a busy agent does not write on every request.
+    private Task TouchAsync(string tenantId, string tokenId, DateTime now, CancellationToken ct) =>
+        db.ApiTokens.IgnoreQueryFilters()
+            .Where(t => t.TenantId == tenantId && t.Id == tokenId)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
 }

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Data.Common;
+using Bosun.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Bosun.Core.Identity;
+
+/// Recently resolved bearer tokens, so a busy agent is not looked up on every request. Any change to a token,
+/// person, agent or tenant saved by this process empties the cache (once when saved, again when committed, so
+/// a lookup racing the commit cannot keep the old answer). Other processes on the same database pick the
+/// change up when an entry expires, which bounds how long a revoked token keeps working there.
+public sealed class PrincipalCache(TimeProvider clock)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
+    private const int MaxEntries = 10_000;
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    internal sealed record Entry(Principal Principal, DateTime? TokenExpiresAt, DateTime CachedUntil)
+    {
+        public DateTime? LastUsedAt { get; set; }
+    }
+
+    internal Entry? Find(string tokenHash)
+    {
+        if (!_entries.TryGetValue(tokenHash, out var entry))
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (entry.CachedUntil <= now || entry.TokenExpiresAt <= now)
+        {
+            _entries.TryRemove(tokenHash, out _);
+            return null;
+        }
+
+        return entry;
+    }
+
+    internal Entry Remember(string tokenHash, Principal principal, DateTime? tokenExpiresAt, DateTime? lastUsedAt)
+    {
+        if (_entries.Count >= MaxEntries)
+        {
+            _entries.Clear();
+        }
+
+        var entry = new Entry(principal, tokenExpiresAt, clock.GetUtcNow().UtcDateTime + Lifetime) { LastUsedAt = lastUsedAt };
+        _entries[tokenHash] = entry;
+        return entry;
+    }
+
+    public void Clear() => _entries.Clear();
+}
+
+/// Empties the <see cref="PrincipalCache"/> when a save touches what a principal is made of.
+public sealed class PrincipalCacheInvalidator(PrincipalCache cache) : SaveChangesInterceptor, IDbTransactionInterceptor
+{
+    private static readonly ConditionalWeakTable<DbContext, object> Pending = [];
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Check(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Check(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    private void Check(DbContext? context)
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        var touched = context.ChangeTracker.Entries().Any(e =>
+            e.State is EntityState.Modified or EntityState.Deleted && e.Entity is ApiToken or Agent or User or Tenant);
+        if (touched)
+        {
+            cache.Clear();
+            Pending.AddOrUpdate(context, true);
+        }
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => AfterCommit(eventData.Context);
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        AfterCommit(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        AfterSaveWithoutTransaction(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        AfterSaveWithoutTransaction(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    private void AfterSaveWithoutTransaction(DbContext? context)
+    {
+        if (context?.Database.CurrentTransaction is null)
+        {
+            AfterCommit(context);
+        }
+    }
+
+    private void AfterCommit(DbContext? context)
+    {
+        if (context is not null && Pending.Remove(context))
+        {
+            cache.Clear();
+        }
+    }
+}
