@@ -144,12 +144,12 @@ public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesIntercepto
         };
     }
 
-    private static object? Render(object? value) => value switch
+    internal static object? Render(object? value) => value switch
     {
         Enum e => ToSnake(e.ToString()),
         DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc).ToString("O"),
         _ => value,
     };
 
-    private static string ToSnake(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+    internal static string ToSnake(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 }

@@ -22,6 +22,9 @@ public sealed class BosunDb : DbContext
 
     public RequestContext Context { get; }
 
+    /// Audit rows that hot paths wrote with plain SQL in the open transaction; the stream picks them up at commit.
+    internal List<Governance.DirectAudit.Written> DirectAudits { get; } = [];
+
     // Read by the global query filters; EF re-evaluates it per query, so each request sees only its tenant.
     private string? CurrentTenantId => Context.TenantId;
 

@@ -28,17 +28,10 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             throw ProblemException.Forbidden("Only agents claim from the queue; people start an item with POST /api/v1/work/{id}/start.");
         }
 
-        string? projectId = null;
-        if (request.Project is { Length: > 0 } projectRef)
-        {
-            projectId = await db.InTransactionAsync(c => db.Projects.IdOfAsync(projectRef, c), write: false, ct)
-                        ?? throw ProblemException.Invalid("project", "no such project");
-        }
-
         var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait);
         for (var attempt = 0; ; attempt++)
         {
-            var claimed = await TryClaimAsync(max, projectId, lookFirst: attempt > 0, ct);
+            var claimed = await TryClaimAsync(max, request.Project is { Length: > 0 } project ? project : null, lookFirst: attempt > 0, ct);
             if (claimed.Count > 0 || clock.GetUtcNow() >= deadline)
             {
                 return new ClaimResponse(claimed);
@@ -49,15 +42,16 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
     }
 
-    private async Task<IReadOnlyList<ClaimedWork>> TryClaimAsync(int max, string? projectId, bool lookFirst, CancellationToken ct)
+    private async Task<IReadOnlyList<ClaimedWork>> TryClaimAsync(int max, string? projectRef, bool lookFirst, CancellationToken ct)
     {
         var agentId = context.Actor.Id!;
 
         // While long-polling, a read-only look comes first, so idle pollers never queue for SQLite's writer lock.
         if (lookFirst && !await db.InTransactionAsync(async c =>
             {
-                var found = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == agentId, c);
-                CheckAgent(found, await ActiveRunsAsync(agentId, c));
+                var (found, active) = await AgentAsync(agentId, c);
+                CheckAgent(found, active);
+                var projectId = await ProjectAsync(projectRef, c);
                 return await AnyCandidateAsync(found, projectId, await BlockedAsync(found, projectId, c), c);
             }, write: false, ct))
         {
@@ -66,9 +60,9 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
 
         var leases = await RetryTransientAsync(() => db.InTransactionAsync(async c =>
         {
-            var fresh = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == agentId, c);
-            var active = await ActiveRunsAsync(agentId, c);
+            var (fresh, active) = await AgentAsync(agentId, c);
             CheckAgent(fresh, active);
+            var projectId = await ProjectAsync(projectRef, c);
             var room = Math.Min(max, fresh.MaxConcurrentRuns - active);
             var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, await BlockedAsync(fresh, projectId, c), c);
             return await LeaseAsync(fresh, ids, c);
@@ -80,6 +74,38 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
 
         return await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
+    }
+
+    private async Task<string?> ProjectAsync(string? projectRef, CancellationToken ct) =>
+        projectRef is null ? null : await db.Projects.IdOfAsync(projectRef, ct) ?? throw ProblemException.Invalid("project", "no such project");
+
+    /// The agent's settings and how many runs it holds, in one statement.
+    private async Task<(Agent Agent, int ActiveRuns)> AgentAsync(string agentId, CancellationToken ct)
+    {
+        await using var command = Command("""
+            SELECT a.name, a.role, a.enabled, a.max_concurrent_runs, a.run_timeout_seconds,
+                   (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = a.tenant_id AND r.agent_id = a.id AND r.status = 'active')
+            FROM agents a WHERE a.tenant_id = @tenant AND a.id = @agent
+            """);
+        Add(command, "tenant", context.RequireTenant());
+        Add(command, "agent", agentId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            throw ProblemException.Forbidden("This agent no longer exists.");
+        }
+
+        var agent = new Agent
+        {
+            Id = agentId,
+            TenantId = context.RequireTenant(),
+            Name = reader.GetString(0),
+            Role = reader.GetString(1),
+            Enabled = reader.GetBoolean(2),
+            MaxConcurrentRuns = reader.GetInt32(3),
+            RunTimeoutSeconds = reader.GetInt32(4),
+        };
+        return (agent, Convert.ToInt32(reader.GetValue(5)));
     }
 
     /// Many claimers lock rows at once; when PostgreSQL aborts one of them to break a deadlock or a serialization
@@ -125,9 +151,6 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
     }
 
-    private Task<int> ActiveRunsAsync(string agentId, CancellationToken ct) =>
-        db.Runs.CountAsync(r => r.AgentId == agentId && r.Status == RunStatus.Active, ct);
-
     private async Task<bool> AnyCandidateAsync(Agent agent, string? projectId, Ledger.BlockedScopes? blocked, CancellationToken ct) =>
         (await SelectCandidatesAsync(agent, projectId, 1, lockRows: false, blocked, ct)).Count > 0;
 
@@ -148,7 +171,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return blocked;
         }
 
-        var item = await db.WorkItems.AsNoTracking().Where(w => w.Id == next[0]).Select(w => new { w.Id, w.ProjectId }).SingleAsync(ct);
+        var nextId = next[0];
+        var item = await db.WorkItems.AsNoTracking().Where(w => w.Id == nextId).Select(w => new { w.Id, w.ProjectId }).SingleAsync(ct);
         if (blocked.Tenant || blocked.AgentIds.Contains(agent.Id))
         {
             throw (await budgets.FindBlockingBudgetAsync(agent.Id, item.ProjectId, item.Id, ct))?.ToProblem("Claim refused")
@@ -219,11 +243,15 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return ids;
     }
 
+    /// Leases the picked items: one UPDATE per item (it re-checks the status, so an item taken meanwhile is
+    /// skipped), then the runs and the audit rows for the whole batch in one statement each.
     private async Task<List<Lease>> LeaseAsync(Agent agent, List<string> ids, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = RunService.LeaseUntil(now, agent, now);
+        var tenant = context.RequireTenant();
         var leases = new List<Lease>(ids.Count);
+        var audit = new Governance.DirectAudit.Batch(db, now);
         foreach (var id in ids)
         {
             var runId = Ids.New();
@@ -233,37 +261,62 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
                 SET status = 'claimed', attempts = attempts + 1, active_run_id = @run, lease_token = @token,
                     lease_expires_at = @expires, updated_at = @now
                 WHERE tenant_id = @tenant AND id = @id AND status = 'ready'
-                RETURNING attempts
+                RETURNING attempts, project_id, key
                 """);
-            Add(command, "tenant", context.RequireTenant());
+            Add(command, "tenant", tenant);
             Add(command, "id", id);
             Add(command, "run", runId);
             Add(command, "token", token);
             Add(command, "expires", expires);
             Add(command, "now", now);
-            var attempt = await command.ExecuteScalarAsync(ct);
-            if (attempt is null)
+            int attempt;
+            string projectId, key;
+            await using (var reader = await command.ExecuteReaderAsync(ct))
             {
-                continue;
+                if (!await reader.ReadAsync(ct))
+                {
+                    continue;
+                }
+
+                attempt = Convert.ToInt32(reader.GetValue(0));
+                projectId = reader.GetString(1);
+                key = reader.GetString(2);
             }
 
-            var number = Convert.ToInt32(attempt);
-            db.Runs.Add(new Run
-            {
-                Id = runId,
-                WorkItemId = id,
-                Attempt = number,
-                AgentId = agent.Id,
-                LeaseToken = token,
-                LeaseExpiresAt = expires,
-                StartedAt = now,
-            });
-            Governance.AuditLog.Record(db, "work_item.claimed", "work_item", id,
-                new { status = new { before = "ready", after = "claimed" }, run = new { after = runId }, attempt = new { after = number } }, now);
-            leases.Add(new Lease(runId, number, token, expires));
+            audit.Add("work_item", "claimed", id, new Governance.DirectAudit.Changes()
+                    .Set("status", WorkStatus.Ready, WorkStatus.Claimed).Added("run", runId).Added("attempt", attempt), id, projectId, key)
+                .Add("run", "created", runId, new Governance.DirectAudit.Changes()
+                    .Added("agent_id", agent.Id).Added("attempt", attempt).Added("cost_micros", 0L).Added("started_at", now)
+                    .Added("status", RunStatus.Active).Added("work_item_id", id), id, projectId, key);
+            leases.Add(new Lease(runId, attempt, token, expires) { WorkItemId = id });
         }
 
-        await db.SaveChangesAsync(ct);
+        if (leases.Count == 0)
+        {
+            return leases;
+        }
+
+        await using (var insert = Command($"""
+            INSERT INTO runs (tenant_id, id, work_item_id, attempt, agent_id, status, lease_token, lease_expires_at, started_at, cost_micros)
+            VALUES {string.Join(", ", leases.Select((_, i) => $"(@tenant, @r{i}, @w{i}, @a{i}, @agent, 'active', @l{i}, @expires, @now, 0)"))}
+            """))
+        {
+            Add(insert, "tenant", tenant);
+            Add(insert, "agent", agent.Id);
+            Add(insert, "expires", expires);
+            Add(insert, "now", now);
+            for (var i = 0; i < leases.Count; i++)
+            {
+                Add(insert, $"r{i}", leases[i].RunId);
+                Add(insert, $"w{i}", leases[i].WorkItemId!);
+                Add(insert, $"a{i}", leases[i].Attempt);
+                Add(insert, $"l{i}", leases[i].LeaseToken);
+            }
+
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await audit.WriteAsync(ct);
         return leases;
     }
 

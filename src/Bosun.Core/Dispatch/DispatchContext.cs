@@ -5,27 +5,38 @@ using Microsoft.EntityFrameworkCore;
 namespace Bosun.Core.Dispatch;
 
 /// Assembles what a worker receives with a claimed item.
-public sealed class DispatchContext(BosunDb db, WorkItemService workItems)
+public sealed class DispatchContext(BosunDb db)
 {
     private const int RecentComments = 50;
 
+    /// One query per kind of data for the whole batch, so claiming 50 items costs the round trips of claiming one.
     public async Task<IReadOnlyList<ClaimedWork>> BuildAsync(IReadOnlyList<Lease> leases, CancellationToken ct)
     {
-        var runIds = leases.Select(l => l.RunId).ToList();
-        var itemIds = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, r => r.WorkItemId, ct);
-        var ids = itemIds.Values.ToList();
-        var items = await db.WorkItems.AsNoTracking().Where(w => ids.Contains(w.Id)).ToListAsync(ct);
-        var views = (await workItems.ViewsAsync(items, ct)).ToDictionary(v => v.Id);
+        var ids = new List<string>(leases.Count);
+        foreach (var lease in leases)
+        {
+            ids.Add(lease.WorkItemId ?? await db.Runs.AsNoTracking().Where(r => r.Id == lease.RunId).Select(r => r.WorkItemId).SingleAsync(ct));
+        }
+
+        var items = ids.Count == 1
+            ? await db.WorkItems.AsNoTracking().Where(w => w.Id == ids[0]).ToListAsync(ct)
+            : await db.WorkItems.AsNoTracking().Where(w => ids.Contains(w.Id)).ToListAsync(ct);
         var contexts = await ContextsOfAsync(items, ct);
-        return leases.Select(lease => new ClaimedWork(views[itemIds[lease.RunId]], lease, contexts[itemIds[lease.RunId]])).ToList();
+        var byId = items.ToDictionary(i => i.Id);
+        return leases.Select((lease, i) =>
+        {
+            var item = byId[ids[i]];
+            var context = contexts[item.Id];
+            return new ClaimedWork(WorkItemView.From(item, context.Labels, context.Work.Dependencies.Select(d => new DependencyView(d.Id, d.Key, d.Title, d.Status)).ToList()), lease, context.Work);
+        }).ToList();
     }
 
-    public async Task<WorkContext> ContextOfAsync(WorkItem item, CancellationToken ct) => (await ContextsOfAsync([item], ct))[item.Id];
+    public async Task<WorkContext> ContextOfAsync(WorkItem item, CancellationToken ct) => (await ContextsOfAsync([item], ct))[item.Id].Work;
 
-    /// One query per kind of context for the whole batch, so claiming 50 items costs the round trips of claiming one.
-    private async Task<Dictionary<string, WorkContext>> ContextsOfAsync(IReadOnlyList<WorkItem> items, CancellationToken ct)
+    private async Task<Dictionary<string, (WorkContext Work, List<string> Labels)>> ContextsOfAsync(IReadOnlyList<WorkItem> items, CancellationToken ct)
     {
         var ids = items.Select(i => i.Id).ToList();
+        var one = ids.Count == 1 ? ids[0] : null;
         var parentIds = items.Where(i => i.ParentId is not null).Select(i => i.ParentId!).Distinct().ToList();
         var goalIds = items.Where(i => i.GoalId is not null).Select(i => i.GoalId!).Distinct().ToList();
         var parents = parentIds.Count == 0
@@ -37,19 +48,27 @@ public sealed class DispatchContext(BosunDb db, WorkItemService workItems)
             ? new Dictionary<string, GoalSummary>()
             : (await db.Goals.AsNoTracking().Where(g => goalIds.Contains(g.Id)).ToListAsync(ct))
                 .ToDictionary(g => g.Id, g => new GoalSummary(g.Id, g.Title, g.MetricName, g.Baseline, g.Target, g.CurrentValue, g.ProgressPercent));
-        var dependencies = (await (from d in db.WorkItemDependencies
-                                   join w in db.WorkItems on d.DependsOnId equals w.Id
-                                   where ids.Contains(d.WorkItemId)
-                                   select new { d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson }).ToListAsync(ct))
+
+        // A single item (the usual claim) is matched by equality, which EF caches as one statement; a list parameter
+        // makes it generate SQL for each call.
+        var dependencyRows = from d in db.WorkItemDependencies
+                             join w in db.WorkItems on d.DependsOnId equals w.Id
+                             select new { d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson };
+        var dependencies = (await (one is null ? dependencyRows.Where(d => ids.Contains(d.WorkItemId)) : dependencyRows.Where(d => d.WorkItemId == one)).ToListAsync(ct))
             .ToLookup(d => d.WorkItemId, d => new RelatedItem(d.Id, d.Key, d.Title, d.Description, d.Status, WorkItemView.ParseJson(d.OutputJson)));
-        var comments = (await db.Comments.AsNoTracking().Where(c => ids.Contains(c.WorkItemId)).ToListAsync(ct)).ToLookup(c => c.WorkItemId);
-        return items.ToDictionary(item => item.Id, item => new WorkContext(
+        var commentRows = db.Comments.AsNoTracking();
+        var comments = (await (one is null ? commentRows.Where(c => ids.Contains(c.WorkItemId)) : commentRows.Where(c => c.WorkItemId == one)).ToListAsync(ct))
+            .ToLookup(c => c.WorkItemId);
+        var labelRows = db.WorkItemLabels.AsNoTracking();
+        var labels = (await (one is null ? labelRows.Where(l => ids.Contains(l.WorkItemId)) : labelRows.Where(l => l.WorkItemId == one)).ToListAsync(ct))
+            .ToLookup(l => l.WorkItemId, l => l.Label);
+        return items.ToDictionary(item => item.Id, item => (new WorkContext(
             item.ParentId is { } parent ? parents.GetValueOrDefault(parent) : null,
             item.GoalId is { } goal ? goals.GetValueOrDefault(goal) : null,
             dependencies[item.Id].ToList(),
             comments[item.Id].OrderByDescending(c => c.Id).Take(RecentComments).OrderBy(c => c.Id).Select(CommentView.From).ToList(),
             item.RevisionNotes,
             WorkItemView.ParseJson(item.CheckpointJson),
-            WorkItemView.ParseJson(item.OutputJson)));
+            WorkItemView.ParseJson(item.OutputJson)), labels[item.Id].Order().ToList()));
     }
 }

@@ -4,7 +4,9 @@ using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
 using Bosun.Core.Planning;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bosun.Core.Dispatch;
 
@@ -21,10 +23,12 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public static DateTime LeaseUntil(DateTime now, Agent agent, DateTime startedAt)
+    public static DateTime LeaseUntil(DateTime now, Agent agent, DateTime startedAt) => LeaseUntil(now, agent.RunTimeoutSeconds, startedAt);
+
+    public static DateTime LeaseUntil(DateTime now, int runTimeoutSeconds, DateTime startedAt)
     {
-        var lease = TimeSpan.FromSeconds(Math.Min(agent.RunTimeoutSeconds, LeaseLength.TotalSeconds));
-        var hardStop = startedAt.AddSeconds(agent.RunTimeoutSeconds);
+        var lease = TimeSpan.FromSeconds(Math.Min(runTimeoutSeconds, LeaseLength.TotalSeconds));
+        var hardStop = startedAt.AddSeconds(runTimeoutSeconds);
         var until = now + lease;
         return until < hardStop ? until : hardStop;
     }
@@ -59,59 +63,75 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         return await query.OrderBy(r => r.Id).ToPageAsync(page, r => r.Id, RunView.From, ct);
     }
 
+    /// A heartbeat is the most frequent call an agent makes, so it changes the run and the item with two plain
+    /// statements in a short transaction of its own; only the first one, which moves the item to in_progress, is audited.
     public async Task<HeartbeatResponse> HeartbeatAsync(string runId, HeartbeatRequest request, CancellationToken ct)
     {
-        var (run, item) = await LoadLockedAsync(runId, request.LeaseToken, ct);
-        if (run.Status != RunStatus.Active)
+        var problem = new ValidationProblem();
+        var progress = Check.Text(problem, "progress", request.Progress, 4000);
+        problem.ThrowIfAny();
+        var checkpoint = Check.Json(request.Checkpoint);
+        return await db.InTransactionAsync(async c =>
         {
-            // Ended by someone else (cancelled, stopped by a budget): tell the worker to stop rather than fail it.
-            return run.StopReason is { } reason ? new HeartbeatResponse(true, reason, null) : throw Ended(run);
-        }
-
-        EnsureHoldsLease(run, item);
-        var now = Now;
-        run.HeartbeatAt = now;
-        run.Progress = Check.Text(new ValidationProblem(), "progress", request.Progress, 4000) ?? run.Progress;
-        if (Check.Json(request.Checkpoint) is { } checkpoint)
-        {
-            run.CheckpointJson = checkpoint;
-            item.CheckpointJson = checkpoint;
-        }
-
-        if (item.Status == WorkStatus.Claimed)
-        {
-            item.Status = WorkStatus.InProgress;
-        }
-
-        string? stop = run.StopReason;
-        if (run.AgentId is { } agentId)
-        {
-            var agent = await db.Agents.FirstAsync(a => a.Id == agentId, ct);
-            if (agent.LastHeartbeatAt is null || now - agent.LastHeartbeatAt > AgentSeenResolution)
+            var (run, item, agent) = await HoldAsync(runId, request.LeaseToken, c);
+            if (run.Status != RunStatus.Active)
             {
-                agent.LastHeartbeatAt = now;
+                // Ended by someone else (cancelled, stopped by a budget): tell the worker to stop rather than fail it.
+                return run.StopReason is { } reason ? new HeartbeatResponse(true, reason, null) : throw Ended(run);
             }
 
-            if (now >= run.StartedAt.AddSeconds(agent.RunTimeoutSeconds))
+            EnsureHoldsLease(run, item);
+            var now = Now;
+            var stop = run.StopReason;
+            var lease = run.LeaseExpiresAt;
+            var seen = false;
+            if (agent is not null)
             {
-                stop ??= "timeout";
+                seen = agent.LastHeartbeatAt is null || now - agent.LastHeartbeatAt > AgentSeenResolution;
+                if (now >= run.StartedAt.AddSeconds(agent.RunTimeoutSeconds))
+                {
+                    stop ??= "timeout";
+                }
+                else if (stop is null)
+                {
+                    lease = LeaseUntil(now, agent.RunTimeoutSeconds, run.StartedAt);
+                }
             }
-            else if (stop is null)
-            {
-                run.LeaseExpiresAt = LeaseUntil(now, agent, run.StartedAt);
-                item.LeaseExpiresAt = run.LeaseExpiresAt;
-            }
-        }
 
-        await db.SaveChangesAsync(ct);
-        return new HeartbeatResponse(stop is not null, stop, run.LeaseExpiresAt);
+            var status = item.Status == WorkStatus.Claimed ? WorkStatus.InProgress : item.Status;
+            await using (var update = Command($"""
+                UPDATE runs SET heartbeat_at = @now, progress = COALESCE(@progress, progress),
+                    checkpoint_json = COALESCE(@checkpoint, checkpoint_json), lease_expires_at = @lease
+                WHERE tenant_id = @tenant AND id = @run;
+                UPDATE work_items SET status = @status, checkpoint_json = COALESCE(@checkpoint, checkpoint_json),
+                    lease_expires_at = @lease, updated_at = @now
+                WHERE tenant_id = @tenant AND id = @item;
+                {(seen ? "UPDATE agents SET last_heartbeat_at = @now WHERE tenant_id = @tenant AND id = @agent;" : "")}
+                """))
+            {
+                Add(update, "now", now);
+                Add(update, "progress", progress);
+                Add(update, "checkpoint", checkpoint);
+                Add(update, "lease", lease);
+                Add(update, "tenant", context.RequireTenant());
+                Add(update, "run", run.Id);
+                Add(update, "status", status.Snake());
+                Add(update, "item", item.Id);
+                Add(update, "agent", run.AgentId);
+                await update.ExecuteNonQueryAsync(c);
+            }
+
+            await new DirectAudit.Batch(db, now)
+                .Add("work_item", "updated", item.Id, new DirectAudit.Changes().Set("status", item.Status, status), item.Id, item.ProjectId, item.Key)
+                .WriteAsync(c);
+            return new HeartbeatResponse(stop is not null, stop, lease);
+        }, write: true, ct);
     }
 
+    /// Completion of an item without an approval gate is the other half of every agent's loop: two plain
+    /// statements and their audit rows. A gated item opens an approval, which goes through the tracked path.
     public async Task<RunOutcome> CompleteAsync(string runId, CompleteRequest request, CancellationToken ct)
     {
-        var (run, item) = await LoadLockedAsync(runId, request.LeaseToken, ct);
-        EnsureActive(run);
-        EnsureHoldsLease(run, item);
         var problem = new ValidationProblem();
         var summary = Check.Text(problem, "summary", request.Summary, 20_000);
         if (request.Artifacts is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined) })
@@ -120,47 +140,97 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         }
 
         problem.ThrowIfAny();
-        var now = Now;
-        run.Status = RunStatus.Completed;
-        run.EndedAt = now;
-        run.OutputJson = Check.Json(request.Output);
-        run.Summary = summary;
-        run.ArtifactsJson = Check.Json(request.Artifacts);
-        ClearLease(item);
-        item.OutputJson = run.OutputJson ?? item.OutputJson;
-
-        string? approvalId = null;
-        if (item.ApprovalRequired)
+        var output = Check.Json(request.Output);
+        var artifacts = Check.Json(request.Artifacts);
+        var outcome = await db.InTransactionAsync(async c =>
         {
-            item.Status = WorkStatus.AwaitingApproval;
-            var approval = new Approval
+            var (run, item, _) = await HoldAsync(runId, request.LeaseToken, c);
+            EnsureActive(run);
+            EnsureHoldsLease(run, item);
+            if (item.ApprovalRequired)
             {
-                Kind = ApprovalKind.WorkOutput,
-                Subject = $"Review {item.Key}: {item.Title}",
-                WorkItemId = item.Id,
-                RunId = run.Id,
-                ProjectId = item.ProjectId,
-                RequestedByRef = context.Actor.Ref,
-                OutputJson = run.OutputJson,
-                Summary = summary,
+                return await CompleteGatedAsync(runId, request.LeaseToken, output, summary, artifacts, c);
+            }
+
+            var now = Now;
+            var ended = new Run
+            {
+                Id = run.Id, WorkItemId = run.WorkItemId, Attempt = run.Attempt, AgentId = run.AgentId, UserId = run.UserId,
+                Status = RunStatus.Completed, LeaseToken = run.LeaseToken, LeaseExpiresAt = run.LeaseExpiresAt, StartedAt = run.StartedAt,
+                HeartbeatAt = run.HeartbeatAt, EndedAt = now, Progress = run.Progress, CheckpointJson = run.CheckpointJson,
+                OutputJson = output, Summary = summary, ArtifactsJson = artifacts, CostMicros = run.CostMicros,
             };
-            db.Approvals.Add(approval);
-            approvalId = approval.Id;
-        }
-        else
-        {
+            var audit = new DirectAudit.Batch(db, now)
+                .Add("run", "updated", run.Id, new DirectAudit.Changes()
+                    .Set("status", run.Status, ended.Status).Set("ended_at", run.EndedAt, now).Set("output_json", run.OutputJson, output)
+                    .Set("summary", run.Summary, summary).Set("artifacts_json", run.ArtifactsJson, artifacts), item.Id, item.ProjectId, item.Key)
+                .Add("work_item", "updated", item.Id, new DirectAudit.Changes()
+                    .Set("status", item.Status, WorkStatus.Done).Set("active_run_id", item.ActiveRunId, null)
+                    .Set("output_json", item.OutputJson, output ?? item.OutputJson).Set("completed_at", item.CompletedAt, now)
+                    .Set("revision_notes", item.RevisionNotes, null), item.Id, item.ProjectId, item.Key);
+            await using (var update = Command("""
+                UPDATE runs SET status = 'completed', ended_at = @now, output_json = @output, summary = @summary, artifacts_json = @artifacts
+                WHERE tenant_id = @tenant AND id = @run;
+                UPDATE work_items SET status = 'done', active_run_id = NULL, lease_token = NULL, lease_expires_at = NULL,
+                    output_json = COALESCE(@output, output_json), completed_at = @now, revision_notes = NULL, updated_at = @now
+                WHERE tenant_id = @tenant AND id = @item;
+                """))
+            {
+                Add(update, "now", now);
+                Add(update, "output", output);
+                Add(update, "summary", summary);
+                Add(update, "artifacts", artifacts);
+                Add(update, "tenant", context.RequireTenant());
+                Add(update, "run", run.Id);
+                Add(update, "item", item.Id);
+                await update.ExecuteNonQueryAsync(c);
+            }
+
+            await audit.WriteAsync(c);
             item.Status = WorkStatus.Done;
+            item.ActiveRunId = null;
+            item.LeaseToken = null;
+            item.LeaseExpiresAt = null;
+            item.OutputJson = output ?? item.OutputJson;
             item.CompletedAt = now;
             item.RevisionNotes = null;
-        }
-
-        await db.SaveChangesAsync(ct);
-        if (item.Status == WorkStatus.Done)
+            item.UpdatedAt = now;
+            return new RunOutcome(RunView.From(ended), await workItems.ViewAsync(item, c), null, null);
+        }, write: true, ct);
+        if (outcome.Item.Status == WorkStatus.Done)
         {
             signal.Pulse();
         }
 
-        return new RunOutcome(RunView.From(run), await workItems.ViewAsync(item, ct), approvalId, null);
+        return outcome;
+    }
+
+    private async Task<RunOutcome> CompleteGatedAsync(string runId, string? leaseToken, string? output, string? summary, string? artifacts, CancellationToken ct)
+    {
+        var (run, item) = await LoadLockedAsync(runId, leaseToken, ct);
+        var now = Now;
+        run.Status = RunStatus.Completed;
+        run.EndedAt = now;
+        run.OutputJson = output;
+        run.Summary = summary;
+        run.ArtifactsJson = artifacts;
+        ClearLease(item);
+        item.OutputJson = run.OutputJson ?? item.OutputJson;
+        item.Status = WorkStatus.AwaitingApproval;
+        var approval = new Approval
+        {
+            Kind = ApprovalKind.WorkOutput,
+            Subject = $"Review {item.Key}: {item.Title}",
+            WorkItemId = item.Id,
+            RunId = run.Id,
+            ProjectId = item.ProjectId,
+            RequestedByRef = context.Actor.Ref,
+            OutputJson = run.OutputJson,
+            Summary = summary,
+        };
+        db.Approvals.Add(approval);
+        await db.SaveChangesAsync(ct);
+        return new RunOutcome(RunView.From(run), await workItems.ViewAsync(item, ct), approval.Id, null);
     }
 
     public async Task<RunOutcome> FailAsync(string runId, FailRequest request, CancellationToken ct)
@@ -316,6 +386,50 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         return escalation.Id;
     }
 
+    /// The run, its item and the agent's timing, read untracked in one query after the item row is locked, with
+    /// the same ownership and lease checks as <see cref="LoadLockedAsync"/>.
+    private async Task<(Run Run, WorkItem Item, AgentTiming? Agent)> HoldAsync(string runId, string? leaseToken, CancellationToken ct)
+    {
+        if (db.IsPostgres)
+        {
+            await using var lockItem = Command("""
+                SELECT 1 FROM work_items w JOIN runs r ON r.tenant_id = w.tenant_id AND r.work_item_id = w.id
+                WHERE r.tenant_id = @tenant AND r.id = @run FOR UPDATE OF w
+                """);
+            Add(lockItem, "tenant", context.RequireTenant());
+            Add(lockItem, "run", runId);
+            await lockItem.ExecuteScalarAsync(ct);
+        }
+
+        var found = await (from r in db.Runs.AsNoTracking()
+                           join w in db.WorkItems.AsNoTracking() on r.WorkItemId equals w.Id
+                           join a in db.Agents.AsNoTracking() on r.AgentId equals a.Id into agents
+                           from a in agents.DefaultIfEmpty()
+                           where r.Id == runId
+                           select new { Run = r, Item = w, Timeout = (int?)a!.RunTimeoutSeconds, Seen = a!.LastHeartbeatAt })
+                          .FirstOrDefaultAsync(ct) ?? throw ProblemException.NotFound("Run");
+        CheckHolder(found.Run, leaseToken);
+        return (found.Run, found.Item, found.Timeout is { } timeout ? new AgentTiming(timeout, found.Seen) : null);
+    }
+
+    private sealed record AgentTiming(int RunTimeoutSeconds, DateTime? LastHeartbeatAt);
+
+    private DbCommand Command(string sql)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        return command;
+    }
+
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        command.Parameters.Add(p);
+    }
+
     private async Task<(Run Run, WorkItem Item)> LoadLockedAsync(string runId, string? leaseToken, CancellationToken ct)
     {
         var itemId = await db.Runs.Where(r => r.Id == runId).Select(r => r.WorkItemId).FirstOrDefaultAsync(ct)
@@ -323,6 +437,12 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         await RowLock.LockAsync(db, "work_items", itemId, ct);
         var run = await db.Runs.FirstAsync(r => r.Id == runId, ct);
         var item = await db.WorkItems.FirstAsync(w => w.Id == itemId, ct);
+        CheckHolder(run, leaseToken);
+        return (run, item);
+    }
+
+    private void CheckHolder(Run run, string? leaseToken)
+    {
         var mine = context.Actor.Type switch
         {
             ActorType.Agent => run.AgentId == context.Actor.Id,
@@ -348,8 +468,6 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
                 throw StaleLease(run);
             }
         }
-
-        return (run, item);
     }
 
     private static void EnsureActive(Run run)

@@ -17,7 +17,12 @@ public sealed record RunView(
 }
 
 /// The lease a worker holds: every later call about the run must carry <see cref="LeaseToken"/>.
-public sealed record Lease(string RunId, int Attempt, string LeaseToken, DateTime? LeaseExpiresAt);
+public sealed record Lease(string RunId, int Attempt, string LeaseToken, DateTime? LeaseExpiresAt)
+{
+    /// Known to the claim that made the lease; not part of what the worker is sent.
+    [System.Text.Json.Serialization.JsonIgnore]
+    internal string? WorkItemId { get; init; }
+}
 
 public sealed record RelatedItem(string Id, string Key, string Title, string? Description, WorkStatus Status, JsonElement? Output);
 

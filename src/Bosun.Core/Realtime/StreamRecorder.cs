@@ -89,12 +89,14 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
 
     public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
+        TakeDirect(eventData.Context);
         FlushAsync(transaction, sync: true, CancellationToken.None).GetAwaiter().GetResult();
         return result;
     }
 
     public async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
+        TakeDirect(eventData.Context);
         await FlushAsync(transaction, sync: false, cancellationToken);
         return result;
     }
@@ -107,19 +109,19 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         return Task.CompletedTask;
     }
 
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget();
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget(eventData.Context);
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Forget();
+        Forget(eventData.Context);
         return Task.CompletedTask;
     }
 
-    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Forget();
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Forget(eventData.Context);
 
     public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        Forget();
+        Forget(eventData.Context);
         return Task.CompletedTask;
     }
 
@@ -146,14 +148,38 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         }
     }
 
+    /// Audit rows written with plain SQL carry what the stream needs, so they need no lookups at commit.
+    private void TakeDirect(DbContext? context)
+    {
+        if (context is not BosunDb db || db.DirectAudits.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var written in db.DirectAudits)
+        {
+            if (StreamEvents.TypeOf(written.Audit) is { } type)
+            {
+                var e = StreamEvents.From(written.Audit, type, db);
+                e.WorkItemId ??= written.WorkItemId;
+                e.ProjectId ??= written.ProjectId;
+                e.WorkItemKey ??= written.WorkItemKey;
+                _pending.Add(e);
+            }
+        }
+
+        db.DirectAudits.Clear();
+    }
+
     private void Promote()
     {
         _pending.AddRange(_staged);
         _staged.Clear();
     }
 
-    private void Forget()
+    private void Forget(DbContext? context)
     {
+        (context as BosunDb)?.DirectAudits.Clear();
         _staged.Clear();
         _pending.Clear();
         _committedTenants.Clear();

@@ -25,8 +25,10 @@ public static class DispatchEndpoints
             s.ListAsync(new RunFilter(workItem, agent, Check.OneOf<RunStatus>("status", status)), PageRequest.From(limit, cursor), ct)).WithSummary("List runs");
         runs.MapGet("/{id}", (string id, RunService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a run");
         runs.MapPost("/{id}/heartbeat", (string id, HeartbeatRequest body, RunService s, CancellationToken ct) => s.HeartbeatAsync(id, body, ct))
+            .WithMetadata(new OwnsTransactionAttribute { UnlessIdempotencyKey = true })
             .WithSummary("Extend the lease, report progress, save a checkpoint; answers stop=true when the work must stop");
         runs.MapPost("/{id}/complete", (string id, CompleteRequest body, RunService s, CancellationToken ct) => s.CompleteAsync(id, body, ct))
+            .WithMetadata(new OwnsTransactionAttribute { UnlessIdempotencyKey = true })
             .WithSummary("Finish the run with its output; a gated item waits for approval");
         runs.MapPost("/{id}/fail", (string id, FailRequest body, RunService s, CancellationToken ct) => s.FailAsync(id, body, ct))
             .WithSummary("Report a failure; retryable failures go back to the queue until attempts run out");

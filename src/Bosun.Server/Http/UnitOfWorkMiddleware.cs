@@ -10,8 +10,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Server.Http;
 
-/// Endpoints that open their own short transactions (long polls, streams) carry this marker.
-public sealed class OwnsTransactionAttribute : Attribute;
+/// Endpoints that open their own short transactions (long polls, streams, the agent loop's hot calls) carry this
+/// marker. With <see cref="UnlessIdempotencyKey"/>, a request that sends an Idempotency-Key still runs in the
+/// request's transaction, so its first response is stored and replayed like any other.
+public sealed class OwnsTransactionAttribute : Attribute
+{
+    public bool UnlessIdempotencyKey { get; init; }
+}
 
 /// Response fields holding a secret that is shown once. The stored copy for idempotent replay leaves
 /// them out, so the database never holds a usable secret; a replay answers them as null.
@@ -30,7 +35,7 @@ public sealed class UnitOfWorkMiddleware(RequestDelegate next, TimeProvider cloc
     public async Task InvokeAsync(HttpContext context, BosunDb db)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint is null || !context.Request.Path.StartsWithSegments("/api") || endpoint.Metadata.GetMetadata<OwnsTransactionAttribute>() is not null)
+        if (endpoint is null || !context.Request.Path.StartsWithSegments("/api") || OwnsTransaction(endpoint, context.Request))
         {
             await next(context);
             return;
@@ -111,6 +116,10 @@ public sealed class UnitOfWorkMiddleware(RequestDelegate next, TimeProvider cloc
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
     }
+
+    private static bool OwnsTransaction(Endpoint endpoint, HttpRequest request) =>
+        endpoint.Metadata.GetMetadata<OwnsTransactionAttribute>() is { } owns
+        && !(owns.UnlessIdempotencyKey && request.Headers.ContainsKey(KeyHeader));
 
     private static byte[] WithoutSecrets(byte[] body, ShownOnceAttribute? secrets)
     {
