@@ -25,6 +25,9 @@ public sealed class BosunDb : DbContext
     /// Audit rows that hot paths wrote with plain SQL in the open transaction; the stream picks them up at commit.
     internal List<Governance.DirectAudit.Written> DirectAudits { get; } = [];
 
+    /// Stream events recorded in this unit of work and not yet committed.
+    internal Realtime.StreamRecorder.Buffer Stream { get; } = new();
+
     // Read by the global query filters; EF re-evaluates it per query, so each request sees only its tenant.
     private string? CurrentTenantId => Context.TenantId;
 

@@ -7,37 +7,37 @@ namespace Bosun.Core.Data;
 /// On PostgreSQL every tenant unit of work runs as the non-owner role bosun_app with app.tenant_id set
 /// for its transaction only, so row-level security hides other tenants even if a query forgot its filter,
 /// and a pooled connection never carries one tenant's id into the next request.
-public sealed class PostgresTenantInterceptor(RequestContext context) : DbTransactionInterceptor
+public sealed class PostgresTenantInterceptor : DbTransactionInterceptor
 {
     public const string AppRole = "bosun_app";
 
     public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
-        Enter(connection, result);
+        Enter(eventData.Context, connection, result);
         return result;
     }
 
     public override async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        await EnterAsync(connection, result, cancellationToken);
+        await EnterAsync(eventData.Context, connection, result, cancellationToken);
         return result;
     }
 
     public override DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
     {
-        Enter(connection, result);
+        Enter(eventData.Context, connection, result);
         return result;
     }
 
     public override async ValueTask<DbTransaction> TransactionUsedAsync(DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        await EnterAsync(connection, result, cancellationToken);
+        await EnterAsync(eventData.Context, connection, result, cancellationToken);
         return result;
     }
 
-    private DbCommand? Command(DbConnection connection, DbTransaction transaction)
+    private static DbCommand? Command(Microsoft.EntityFrameworkCore.DbContext? context, DbConnection connection, DbTransaction transaction)
     {
-        if (context.TenantId is not { } tenant)
+        if ((context as BosunDb)?.Context.TenantId is not { } tenant)
         {
             return null;
         }
@@ -52,15 +52,15 @@ public sealed class PostgresTenantInterceptor(RequestContext context) : DbTransa
         return command;
     }
 
-    private void Enter(DbConnection connection, DbTransaction transaction)
+    private static void Enter(Microsoft.EntityFrameworkCore.DbContext? context, DbConnection connection, DbTransaction transaction)
     {
-        using var command = Command(connection, transaction);
+        using var command = Command(context, connection, transaction);
         command?.ExecuteNonQuery();
     }
 
-    private async Task EnterAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct)
+    private static async Task EnterAsync(Microsoft.EntityFrameworkCore.DbContext? context, DbConnection connection, DbTransaction transaction, CancellationToken ct)
     {
-        await using var command = Command(connection, transaction);
+        await using var command = Command(context, connection, transaction);
         if (command is not null)
         {
             await command.ExecuteNonQueryAsync(ct);
@@ -70,47 +70,47 @@ public sealed class PostgresTenantInterceptor(RequestContext context) : DbTransa
 
 /// Outside a transaction PostgreSQL would run a tenant's query as the owner, with no row-level security.
 /// Refusing it turns a forgotten transaction into a loud error in tests instead of a silent gap.
-public sealed class PostgresTransactionGuard(RequestContext context) : DbCommandInterceptor
+public sealed class PostgresTransactionGuard : DbCommandInterceptor
 {
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        Check(command);
+        Check(eventData.Context, command);
         return result;
     }
 
     public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        Check(command);
+        Check(eventData.Context, command);
         return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        Check(command);
+        Check(eventData.Context, command);
         return result;
     }
 
     public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        Check(command);
+        Check(eventData.Context, command);
         return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
-        Check(command);
+        Check(eventData.Context, command);
         return result;
     }
 
     public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
-        Check(command);
+        Check(eventData.Context, command);
         return ValueTask.FromResult(result);
     }
 
-    private void Check(DbCommand command)
+    private static void Check(Microsoft.EntityFrameworkCore.DbContext? context, DbCommand command)
     {
-        if (context.TenantId is not null && command.Transaction is null)
+        if ((context as BosunDb)?.Context.TenantId is not null && command.Transaction is null)
         {
             throw new InvalidOperationException("A tenant's PostgreSQL command must run inside a transaction (see BosunDb.InTransactionAsync).");
         }

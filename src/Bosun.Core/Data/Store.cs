@@ -48,8 +48,8 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<Identity.PrincipalCache>();
         services.AddSingleton<Identity.PrincipalCacheInvalidator>();
         services.AddSingleton<SqlitePragmaInterceptor>();
-        services.AddScoped<PostgresTenantInterceptor>();
-        services.AddScoped<PostgresTransactionGuard>();
+        services.AddSingleton<PostgresTenantInterceptor>();
+        services.AddSingleton<PostgresTransactionGuard>();
         services.AddDbContext<BosunDb>((sp, options) =>
         {
             store.Configure(options);
@@ -62,7 +62,7 @@ public static class StoreServiceCollectionExtensions
             {
                 options.AddInterceptors(sp.GetRequiredService<PostgresTenantInterceptor>(), sp.GetRequiredService<PostgresTransactionGuard>());
             }
-        });
+        }, ServiceLifetime.Scoped, ServiceLifetime.Singleton); // options built once: every interceptor keeps its per-unit-of-work state on the BosunDb
         return services;
     }
 }

@@ -58,14 +58,26 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return [];
         }
 
-        var leases = await RetryTransientAsync(() => db.InTransactionAsync(async c =>
+        // SQLite has one writer at a time, so there the claim holds the write lock only for what must be exact (the
+        // agent's run count, the pick and the lease): the project and the spent budgets are read just before, and
+        // the context after the commit. PostgreSQL does it all in one transaction, which saves rounds of BEGIN and COMMIT.
+        var inside = db.IsPostgres;
+        (string? ProjectId, Ledger.BlockedScopes? Blocked)? before = inside ? null : await db.InTransactionAsync(async c =>
+        {
+            var (agent, _) = await AgentAsync(agentId, c);
+            var projectId = await ProjectAsync(projectRef, c);
+            return (projectId, await BlockedAsync(agent, projectId, c));
+        }, write: false, ct);
+        var (leases, claimed) = await RetryTransientAsync(() => db.InTransactionAsync(async c =>
         {
             var (fresh, active) = await AgentAsync(agentId, c);
             CheckAgent(fresh, active);
-            var projectId = await ProjectAsync(projectRef, c);
+            var projectId = before is { } known ? known.ProjectId : await ProjectAsync(projectRef, c);
+            var blocked = before is { } read ? read.Blocked : await BlockedAsync(fresh, projectId, c);
             var room = Math.Min(max, fresh.MaxConcurrentRuns - active);
-            var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, await BlockedAsync(fresh, projectId, c), c);
-            return await LeaseAsync(fresh, ids, c);
+            var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, blocked, c);
+            var made = await LeaseAsync(fresh, ids, c);
+            return (made, inside && made.Count > 0 ? await contextBuilder.BuildAsync(made, c) : null);
         }, write: true, ct));
 
         if (leases.Count == 0)
@@ -73,7 +85,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return [];
         }
 
-        return await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
+        return claimed ?? await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
     }
 
     private async Task<string?> ProjectAsync(string? projectRef, CancellationToken ct) =>
@@ -83,7 +95,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
     private async Task<(Agent Agent, int ActiveRuns)> AgentAsync(string agentId, CancellationToken ct)
     {
         await using var command = Command("""
-            SELECT a.name, a.role, a.enabled, a.max_concurrent_runs, a.run_timeout_seconds,
+            SELECT a.name, a.role, a.enabled, a.max_concurrent_runs, a.run_timeout_seconds, a.max_cost_per_work_item_micros,
                    (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = a.tenant_id AND r.agent_id = a.id AND r.status = 'active')
             FROM agents a WHERE a.tenant_id = @tenant AND a.id = @agent
             """);
@@ -104,8 +116,9 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             Enabled = reader.GetBoolean(2),
             MaxConcurrentRuns = reader.GetInt32(3),
             RunTimeoutSeconds = reader.GetInt32(4),
+            MaxCostPerWorkItemMicros = reader.IsDBNull(5) ? null : reader.GetInt64(5),
         };
-        return (agent, Convert.ToInt32(reader.GetValue(5)));
+        return (agent, Convert.ToInt32(reader.GetValue(6)));
     }
 
     /// Many claimers lock rows at once; when PostgreSQL aborts one of them to break a deadlock or a serialization
@@ -158,7 +171,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
     /// refused with a problem naming the budget rather than answered with an empty queue.
     private async Task<Ledger.BlockedScopes?> BlockedAsync(Agent agent, string? projectId, CancellationToken ct)
     {
-        var blocked = await budgets.BlockedScopesAsync(agent.Id, ct);
+        var blocked = await budgets.BlockedScopesAsync(agent.Id, agent.MaxCostPerWorkItemMicros, ct);
         var any = blocked.Tenant || blocked.ProjectIds.Count > 0 || blocked.AgentIds.Count > 0 || blocked.WorkItemIds.Count > 0 || blocked.AgentWorkItems.Count > 0;
         if (!any)
         {

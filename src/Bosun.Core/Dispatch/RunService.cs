@@ -71,9 +71,13 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         var progress = Check.Text(problem, "progress", request.Progress, 4000);
         problem.ThrowIfAny();
         var checkpoint = Check.Json(request.Checkpoint);
+
+        // A heartbeat only proves liveness, so on PostgreSQL its own transaction does not wait for the WAL flush: a
+        // crash can lose the last beats (the lease then ends a little sooner), never half of one.
+        var relaxed = db.IsPostgres && db.Database.CurrentTransaction is null;
         return await db.InTransactionAsync(async c =>
         {
-            var (run, item, agent) = await HoldAsync(runId, request.LeaseToken, c);
+            var (run, item, agent) = await HoldForBeatAsync(runId, request.LeaseToken, c);
             if (run.Status != RunStatus.Active)
             {
                 // Ended by someone else (cancelled, stopped by a budget): tell the worker to stop rather than fail it.
@@ -100,6 +104,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
 
             var status = item.Status == WorkStatus.Claimed ? WorkStatus.InProgress : item.Status;
             await using (var update = Command($"""
+                {(relaxed ? "SET LOCAL synchronous_commit = off;" : "")}
                 UPDATE runs SET heartbeat_at = @now, progress = COALESCE(@progress, progress),
                     checkpoint_json = COALESCE(@checkpoint, checkpoint_json), lease_expires_at = @lease
                 WHERE tenant_id = @tenant AND id = @run;
@@ -144,7 +149,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         var artifacts = Check.Json(request.Artifacts);
         var outcome = await db.InTransactionAsync(async c =>
         {
-            var (run, item, _) = await HoldAsync(runId, request.LeaseToken, c);
+            var (run, item) = await HoldAsync(runId, request.LeaseToken, c);
             EnsureActive(run);
             EnsureHoldsLease(run, item);
             if (item.ApprovalRequired)
@@ -386,9 +391,9 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         return escalation.Id;
     }
 
-    /// The run, its item and the agent's timing, read untracked in one query after the item row is locked, with
-    /// the same ownership and lease checks as <see cref="LoadLockedAsync"/>.
-    private async Task<(Run Run, WorkItem Item, AgentTiming? Agent)> HoldAsync(string runId, string? leaseToken, CancellationToken ct)
+    /// The run and its item, read untracked in one query after the item row is locked, with the same ownership
+    /// and lease checks as <see cref="LoadLockedAsync"/>.
+    private async Task<(Run Run, WorkItem Item)> HoldAsync(string runId, string? leaseToken, CancellationToken ct)
     {
         if (db.IsPostgres)
         {
@@ -403,16 +408,63 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
 
         var found = await (from r in db.Runs.AsNoTracking()
                            join w in db.WorkItems.AsNoTracking() on r.WorkItemId equals w.Id
-                           join a in db.Agents.AsNoTracking() on r.AgentId equals a.Id into agents
-                           from a in agents.DefaultIfEmpty()
                            where r.Id == runId
-                           select new { Run = r, Item = w, Timeout = (int?)a!.RunTimeoutSeconds, Seen = a!.LastHeartbeatAt })
+                           select new { Run = r, Item = w })
                           .FirstOrDefaultAsync(ct) ?? throw ProblemException.NotFound("Run");
         CheckHolder(found.Run, leaseToken);
-        return (found.Run, found.Item, found.Timeout is { } timeout ? new AgentTiming(timeout, found.Seen) : null);
+        return (found.Run, found.Item);
     }
 
     private sealed record AgentTiming(int RunTimeoutSeconds, DateTime? LastHeartbeatAt);
+
+    /// What a heartbeat needs, read and locked in one plain statement: the run's lease and timing, the item's
+    /// status and the agent's timeout. The entities come back with only these fields set.
+    private async Task<(Run Run, WorkItem Item, AgentTiming? Agent)> HoldForBeatAsync(string runId, string? leaseToken, CancellationToken ct)
+    {
+        await using var command = Command($"""
+            SELECT r.status, r.agent_id, r.user_id, r.lease_token, r.stop_reason, r.started_at, r.lease_expires_at, r.work_item_id,
+                   w.status, w.active_run_id, w.project_id, w.key, a.run_timeout_seconds, a.last_heartbeat_at
+            FROM runs r
+            JOIN work_items w ON w.tenant_id = r.tenant_id AND w.id = r.work_item_id
+            LEFT JOIN agents a ON a.tenant_id = r.tenant_id AND a.id = r.agent_id
+            WHERE r.tenant_id = @tenant AND r.id = @run
+            {(db.IsPostgres ? "FOR UPDATE OF w" : "")}
+            """);
+        Add(command, "tenant", context.RequireTenant());
+        Add(command, "run", runId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            throw ProblemException.NotFound("Run");
+        }
+
+        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        DateTime? Time(int i) => reader.IsDBNull(i) ? null : DateTime.SpecifyKind(reader.GetDateTime(i), DateTimeKind.Utc);
+        var run = new Run
+        {
+            Id = runId,
+            Status = EnumNames<RunStatus>.Parse(reader.GetString(0)),
+            AgentId = Text(1),
+            UserId = Text(2),
+            LeaseToken = reader.GetString(3),
+            StopReason = Text(4),
+            StartedAt = Time(5)!.Value,
+            LeaseExpiresAt = Time(6),
+            WorkItemId = reader.GetString(7),
+        };
+        var item = new WorkItem
+        {
+            Id = run.WorkItemId,
+            Status = EnumNames<WorkStatus>.Parse(reader.GetString(8)),
+            ActiveRunId = Text(9),
+            ProjectId = reader.GetString(10),
+            Key = reader.GetString(11),
+            Title = "",
+        };
+        var agent = reader.IsDBNull(12) ? null : new AgentTiming(reader.GetInt32(12), Time(13));
+        CheckHolder(run, leaseToken);
+        return (run, item, agent);
+    }
 
     private DbCommand Command(string sql)
     {

@@ -178,13 +178,17 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
 
     /// Every scope blocked right now (agent caps only for the given agent), so a claim can skip blocked
     /// items in one pass instead of asking per item.
-    public async Task<BlockedScopes> BlockedScopesAsync(string? agentId, CancellationToken ct)
+    public async Task<BlockedScopes> BlockedScopesAsync(string? agentId, CancellationToken ct) =>
+        await BlockedScopesAsync(agentId, agentId is null ? null : await AgentCapAsync(agentId, ct), ct);
+
+    /// The same, for a caller that already read the agent's cap on spend per work item.
+    public async Task<BlockedScopes> BlockedScopesAsync(string? agentId, long? agentCap, CancellationToken ct)
     {
         var budgets = await db.Set<Budget>().AsNoTracking().Where(b => b.Action == BudgetAction.Stop).ToListAsync(ct);
         var spend = await SpendAsync(budgets, ct);
         var blocked = budgets.Where(b => spend.GetValueOrDefault(b.Id) >= b.AmountMicros).ToList();
         var pairs = new HashSet<(string, string)>();
-        if (agentId is not null && await AgentCapAsync(agentId, ct) is { } cap)
+        if (agentId is not null && agentCap is { } cap)
         {
             var items = await db.Set<RunCost>().AsNoTracking()
                 .Where(c => c.AgentId == agentId && c.WorkItemId != null)

@@ -18,9 +18,15 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
 {
     private const int RowsPerStatement = 50;
 
-    private readonly List<StreamEvent> _staged = [];
-    private readonly List<StreamEvent> _pending = [];
-    private readonly HashSet<string> _committedTenants = new(StringComparer.Ordinal);
+    /// What one unit of work has recorded so far; it lives on the BosunDb, so the recorder itself holds no state.
+    internal sealed class Buffer
+    {
+        public List<StreamEvent> Staged { get; } = [];
+        public List<StreamEvent> Pending { get; } = [];
+        public HashSet<string> CommittedTenants { get; } = new(StringComparer.Ordinal);
+    }
+
+    private static Buffer? Of(DbContext? context) => (context as BosunDb)?.Stream;
 
     public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
@@ -36,76 +42,76 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
 
     public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
-        Promote();
+        Promote(eventData.Context);
         return result;
     }
 
     public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        Promote();
+        Promote(eventData.Context);
         return ValueTask.FromResult(result);
     }
 
-    public void SaveChangesFailed(DbContextErrorEventData eventData) => _staged.Clear();
+    public void SaveChangesFailed(DbContextErrorEventData eventData) => Of(eventData.Context)?.Staged.Clear();
 
     public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        _staged.Clear();
+        Of(eventData.Context)?.Staged.Clear();
         return Task.CompletedTask;
     }
 
-    public void SaveChangesCanceled(DbContextEventData eventData) => _staged.Clear();
+    public void SaveChangesCanceled(DbContextEventData eventData) => Of(eventData.Context)?.Staged.Clear();
 
     public Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default)
     {
-        _staged.Clear();
+        Of(eventData.Context)?.Staged.Clear();
         return Task.CompletedTask;
     }
 
     // A new transaction means any earlier one ended; if it ended without a commit, its events died with it.
     public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
-        _pending.Clear();
+        Of(eventData.Context)?.Pending.Clear();
         return result;
     }
 
     public ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        _pending.Clear();
+        Of(eventData.Context)?.Pending.Clear();
         return ValueTask.FromResult(result);
     }
 
     public DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
     {
-        _pending.Clear();
+        Of(eventData.Context)?.Pending.Clear();
         return result;
     }
 
     public ValueTask<DbTransaction> TransactionUsedAsync(DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        _pending.Clear();
+        Of(eventData.Context)?.Pending.Clear();
         return ValueTask.FromResult(result);
     }
 
     public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
         TakeDirect(eventData.Context);
-        FlushAsync(transaction, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        FlushAsync(Of(eventData.Context), transaction, sync: true, CancellationToken.None).GetAwaiter().GetResult();
         return result;
     }
 
     public async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
         TakeDirect(eventData.Context);
-        await FlushAsync(transaction, sync: false, cancellationToken);
+        await FlushAsync(Of(eventData.Context), transaction, sync: false, cancellationToken);
         return result;
     }
 
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Announce();
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Announce(Of(eventData.Context));
 
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Announce();
+        Announce(Of(eventData.Context));
         return Task.CompletedTask;
     }
 
@@ -125,31 +131,32 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         return Task.CompletedTask;
     }
 
-    private void Stage(DbContext? context)
+    private static void Stage(DbContext? context)
     {
         if (context is not BosunDb db)
         {
             return;
         }
 
-        var before = _staged.Count;
+        var staged = db.Stream.Staged;
+        var before = staged.Count;
         foreach (var entry in db.ChangeTracker.Entries<AuditEntry>())
         {
             if (entry.State == EntityState.Added && StreamEvents.TypeOf(entry.Entity) is { } type)
             {
-                _staged.Add(StreamEvents.From(entry.Entity, type, db));
+                staged.Add(StreamEvents.From(entry.Entity, type, db));
             }
         }
 
         // A save outside any transaction would commit without a commit hook; make EF open one around it.
-        if (_staged.Count > before && db.Database.CurrentTransaction is null)
+        if (staged.Count > before && db.Database.CurrentTransaction is null)
         {
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
         }
     }
 
     /// Audit rows written with plain SQL carry what the stream needs, so they need no lookups at commit.
-    private void TakeDirect(DbContext? context)
+    private static void TakeDirect(DbContext? context)
     {
         if (context is not BosunDb db || db.DirectAudits.Count == 0)
         {
@@ -164,48 +171,64 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
                 e.WorkItemId ??= written.WorkItemId;
                 e.ProjectId ??= written.ProjectId;
                 e.WorkItemKey ??= written.WorkItemKey;
-                _pending.Add(e);
+                db.Stream.Pending.Add(e);
             }
         }
 
         db.DirectAudits.Clear();
     }
 
-    private void Promote()
+    private static void Promote(DbContext? context)
     {
-        _pending.AddRange(_staged);
-        _staged.Clear();
+        if (Of(context) is { } buffer)
+        {
+            buffer.Pending.AddRange(buffer.Staged);
+            buffer.Staged.Clear();
+        }
     }
 
-    private void Forget(DbContext? context)
+    private static void Forget(DbContext? context)
     {
         (context as BosunDb)?.DirectAudits.Clear();
-        _staged.Clear();
-        _pending.Clear();
-        _committedTenants.Clear();
-    }
-
-    private void Announce()
-    {
-        foreach (var tenant in _committedTenants)
+        if (Of(context) is { } buffer)
         {
-            signal.Pulse(tenant);
+            buffer.Staged.Clear();
+            buffer.Pending.Clear();
+            buffer.CommittedTenants.Clear();
         }
-
-        _committedTenants.Clear();
     }
 
-    private async Task FlushAsync(DbTransaction transaction, bool sync, CancellationToken ct)
+    private void Announce(Buffer? buffer)
     {
-        _committedTenants.Clear();
-        if (_pending.Count == 0 && _staged.Count == 0)
+        if (buffer is null)
         {
             return;
         }
 
-        var events = _pending.Concat(_staged).ToList();
-        _pending.Clear();
-        _staged.Clear();
+        foreach (var tenant in buffer.CommittedTenants)
+        {
+            signal.Pulse(tenant);
+        }
+
+        buffer.CommittedTenants.Clear();
+    }
+
+    private static async Task FlushAsync(Buffer? buffer, DbTransaction transaction, bool sync, CancellationToken ct)
+    {
+        if (buffer is null)
+        {
+            return;
+        }
+
+        buffer.CommittedTenants.Clear();
+        if (buffer.Pending.Count == 0 && buffer.Staged.Count == 0)
+        {
+            return;
+        }
+
+        var events = buffer.Pending.Concat(buffer.Staged).ToList();
+        buffer.Pending.Clear();
+        buffer.Staged.Clear();
         var sql = new SqlRunner(transaction, sync);
         foreach (var tenant in events.GroupBy(e => e.TenantId))
         {
@@ -227,7 +250,7 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
                 await InsertAsync(sql, chunk, ct);
             }
 
-            _committedTenants.Add(tenant.Key);
+            buffer.CommittedTenants.Add(tenant.Key);
         }
     }
 

@@ -20,11 +20,11 @@ public static class RealtimeEndpoints
     {
         services.AddSingleton<StreamSignal>();
         services.AddSingleton<RealtimeOptions>();
-        services.AddScoped<StreamRecorder>();
+        services.AddSingleton<StreamRecorder>();
         services.AddScoped<StreamService>();
 
         // Runs after the store's own configuration, so the recorder sees the audit rows the audit interceptor adds.
-        services.ConfigureDbContext<BosunDb>((sp, options) => options.AddInterceptors(sp.GetRequiredService<StreamRecorder>()));
+        services.ConfigureDbContext<BosunDb>((sp, options) => options.AddInterceptors(sp.GetRequiredService<StreamRecorder>()), ServiceLifetime.Singleton);
         return services;
     }
 
