@@ -4,6 +4,7 @@ using System.Text.Json;
 using Bosun.Core.Data;
 using Bosun.Core.Dispatch;
 using Bosun.Server.Http;
+using Bosun.Tests.Agents;
 using Bosun.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,79 @@ public sealed class DispatchTests
         var again = await RunCallAsync(agent, claimed, "complete", new { lease_token = Lease(claimed) });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Empty((await ClaimAsync(agent)).EnumerateArray());
+    }
+
+    [Theory, BothStores]
+    public async Task The_agent_loop_leaves_its_audit_trail_and_stream_events(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var item = await acme.CreateWorkAsync("WEB", "Audited task", new { status = "ready" });
+        var (agentRow, agent, _) = await acme.CreateAgentAsync("builder");
+
+        await using var stream = await SseClient.OpenAsync(acme.Owner, "/api/v1/stream");
+        var claimed = (await ClaimAsync(agent)).EnumerateArray().Single();
+        var runId = claimed.GetProperty("run").Str("run_id");
+        await (await RunCallAsync(agent, claimed, "heartbeat", new { lease_token = Lease(claimed) })).ReadSuccessAsync();
+        await (await RunCallAsync(agent, claimed, "heartbeat", new { lease_token = Lease(claimed) })).ReadSuccessAsync();
+        await (await RunCallAsync(agent, claimed, "complete", new { lease_token = Lease(claimed), summary = "done" })).ReadSuccessAsync();
+
+        var itemTrail = (await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={item.Str("id")}")).AsEnumerable().Reverse().ToList();
+        Assert.Equal(["work_item.created", "work_item.claimed", "work_item.updated", "work_item.updated"], itemTrail.Select(a => a.Str("action")));
+        Assert.All(itemTrail.Skip(1), a => Assert.Equal($"agent:{agentRow.Str("id")}", a.Str("actor")));
+        string StatusChange(JsonElement a) => $"{a.GetProperty("changes").GetProperty("status").Str("before")}->{a.GetProperty("changes").GetProperty("status").Str("after")}";
+        Assert.Equal(["ready->claimed", "claimed->in_progress", "in_progress->done"], itemTrail.Skip(1).Select(StatusChange));
+
+        var runTrail = (await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={runId}")).AsEnumerable().Reverse().ToList();
+        Assert.Equal(["run.created", "run.updated"], runTrail.Select(a => a.Str("action")));
+        Assert.Equal("active", runTrail[0].GetProperty("changes").GetProperty("status").Str("after"));
+        Assert.Equal("done", runTrail[1].GetProperty("changes").GetProperty("summary").Str("after"));
+
+        var events = await stream.UntilAsync(e => e.Type == "run.ended");
+        events.AddRange(await stream.UntilAsync(e => e.Type == "work_item.changed"));
+        var loop = events.Where(e => e.Type != "work_item.created" && e.Data.TryGetProperty("work_item_key", out var key) && key.GetString() == "WEB-1").ToList();
+        Assert.Equal(["work_item.changed", "run.started", "work_item.changed", "run.ended", "work_item.changed"], loop.Select(e => e.Type));
+        Assert.Equal("done", loop[^1].Data.GetProperty("changes").GetProperty("status").Str("after"));
+    }
+
+    [Theory, BothStores]
+    public async Task A_completion_retried_with_its_idempotency_key_is_answered_from_the_first_response(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Retried completion", new { status = "ready" });
+        var (_, agent, _) = await acme.CreateAgentAsync("builder");
+        var claimed = (await ClaimAsync(agent)).EnumerateArray().Single();
+        var path = $"/api/v1/runs/{claimed.GetProperty("run").Str("run_id")}/complete";
+        var body = JsonSerializer.Serialize(new { lease_token = Lease(claimed), output = new { n = 1 } });
+
+        var first = await (await agent.PostRawAsync(path, body, idempotencyKey: "complete-1")).ReadSuccessAsync();
+        var retry = await agent.PostRawAsync(path, body, idempotencyKey: "complete-1");
+        Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(first.GetRawText(), (await retry.ReadSuccessAsync()).GetRawText());
+
+        // Without the key a second completion is a conflict: the run has ended.
+        await (await agent.PostRawAsync(path, body)).ProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Theory, BothStores]
+    public async Task A_heartbeat_with_overlong_progress_is_refused_and_changes_nothing(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var item = await acme.CreateWorkAsync("WEB", "Chatty task", new { status = "ready" });
+        var (_, agent, _) = await acme.CreateAgentAsync("builder");
+        var claimed = (await ClaimAsync(agent)).EnumerateArray().Single();
+
+        var problem = await (await RunCallAsync(agent, claimed, "heartbeat", new { lease_token = Lease(claimed), progress = new string('x', 4001) }))
+            .ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.NotEmpty(problem.FieldErrors("progress"));
+        Assert.Equal("claimed", (await acme.Owner.GetJsonAsync($"/api/v1/work/{item.Str("id")}")).Str("status"));
+        var run = await acme.Owner.GetJsonAsync($"/api/v1/runs/{claimed.GetProperty("run").Str("run_id")}");
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("heartbeat_at").ValueKind);
     }
 
     [Theory, BothStores]
