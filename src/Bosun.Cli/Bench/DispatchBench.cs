@@ -80,6 +80,8 @@ public static class DispatchBench
                 "UPDATE work_items SET status = 'cancelled' WHERE status = 'ready'", ct);
         }
 
+        phases.Add(await HttpFloorAsync(agents, limit < TimeSpan.FromSeconds(5) ? limit : TimeSpan.FromSeconds(5)) with { Name = "http floor" });
+
         var table = new Table().AddColumns("phase", "operations", "items", "seconds", "items/s", "p50 ms", "p99 ms");
         foreach (var p in phases)
         {
@@ -95,6 +97,8 @@ public static class DispatchBench
         AnsiConsole.MarkupLineInterpolated($"cycle: claim → heartbeat → complete over HTTP; raw: minimal SQL claim + complete on the same database");
         AnsiConsole.MarkupLineInterpolated($"Bosun cycles / raw SQL baseline: [bold]{cycle.ItemsPerSecond / raw.ItemsPerSecond:F2}[/] (goal ≥ 0.6)");
         AnsiConsole.MarkupLineInterpolated($"batched claims (max {batch}) / single claims: [bold]{batched.ItemsPerSecond / single.ItemsPerSecond:F1}×[/] (goal ≥ 10×)");
+        var floor = phases.Single(p => p.Name == "http floor");
+        AnsiConsole.MarkupLineInterpolated($"http floor (three empty requests per cycle, no auth, no database) / raw SQL baseline: [bold]{floor.ItemsPerSecond / raw.ItemsPerSecond:F2}[/]; Bosun cycles reach [bold]{cycle.ItemsPerSecond / floor.ItemsPerSecond:F2}[/] of it");
     }
 
     private static async Task<Phase> CyclesAsync(List<(string Id, HttpClient Client)> agents, string project, TimeSpan limit, CancellationToken ct)
@@ -119,6 +123,38 @@ public static class DispatchBench
                 var lease = run.GetProperty("lease_token").GetString();
                 await PostAsync(agent.Client, $"{path}/heartbeat", new { lease_token = lease, progress = "working" });
                 await PostAsync(agent.Client, $"{path}/complete", new { lease_token = lease, output = new { ok = true } });
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Interlocked.Increment(ref done);
+            }
+
+            lock (latencies)
+            {
+                latencies.AddRange(mine);
+            }
+        }));
+        return new Phase("", done, done, clock.Elapsed, latencies);
+    }
+
+    /// The same agents making three requests per cycle to an endpoint that does nothing: what HTTP alone costs on
+    /// this machine, the ceiling for any API cycle of three calls.
+    private static async Task<Phase> HttpFloorAsync(List<(string Id, HttpClient Client)> agents, TimeSpan limit)
+    {
+        var latencies = new List<double>();
+        long done = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(agents.Select(async agent =>
+        {
+            var mine = new List<double>();
+            while (clock.Elapsed < limit)
+            {
+                var started = Stopwatch.GetTimestamp();
+                for (var call = 0; call < 3; call++)
+                {
+                    using var response = await agent.Client.GetAsync("/healthz");
+                    response.EnsureSuccessStatusCode();
+                    await response.Content.ReadAsByteArrayAsync();
+                }
+
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Interlocked.Increment(ref done);
             }

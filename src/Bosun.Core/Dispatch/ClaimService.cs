@@ -256,46 +256,53 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return ids;
     }
 
-    /// Leases the picked items: one UPDATE per item (it re-checks the status, so an item taken meanwhile is
-    /// skipped), then the runs and the audit rows for the whole batch in one statement each.
+    /// Leases the picked items in one UPDATE that re-checks their status (an item taken meanwhile is skipped), then
+    /// writes the runs and the audit rows for the whole batch in one statement each.
     private async Task<List<Lease>> LeaseAsync(Agent agent, List<string> ids, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = RunService.LeaseUntil(now, agent, now);
         var tenant = context.RequireTenant();
         var leases = new List<Lease>(ids.Count);
-        var audit = new Governance.DirectAudit.Batch(db, now);
-        foreach (var id in ids)
+        if (ids.Count == 0)
         {
-            var runId = Ids.New();
-            var token = Secrets.NewToken("lease");
-            await using var command = Command("""
-                UPDATE work_items
-                SET status = 'claimed', attempts = attempts + 1, active_run_id = @run, lease_token = @token,
-                    lease_expires_at = @expires, updated_at = @now
-                WHERE tenant_id = @tenant AND id = @id AND status = 'ready'
-                RETURNING attempts, project_id, key
-                """);
+            return leases;
+        }
+
+        var runs = ids.ToDictionary(id => id, _ => (RunId: Ids.New(), Token: Secrets.NewToken("lease")));
+        var claimedNow = new Dictionary<string, (int Attempt, string ProjectId, string Key)>();
+        await using (var command = Command($"""
+            UPDATE work_items
+            SET status = 'claimed', attempts = attempts + 1, active_run_id = v.column2, lease_token = v.column3,
+                lease_expires_at = @expires, updated_at = @now
+            FROM (VALUES {string.Join(", ", ids.Select((_, i) => $"(@i{i}, @r{i}, @l{i})"))}) AS v
+            WHERE work_items.tenant_id = @tenant AND work_items.id = v.column1 AND work_items.status = 'ready'
+            RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
+            """))
+        {
             Add(command, "tenant", tenant);
-            Add(command, "id", id);
-            Add(command, "run", runId);
-            Add(command, "token", token);
             Add(command, "expires", expires);
             Add(command, "now", now);
-            int attempt;
-            string projectId, key;
-            await using (var reader = await command.ExecuteReaderAsync(ct))
+            for (var i = 0; i < ids.Count; i++)
             {
-                if (!await reader.ReadAsync(ct))
-                {
-                    continue;
-                }
-
-                attempt = Convert.ToInt32(reader.GetValue(0));
-                projectId = reader.GetString(1);
-                key = reader.GetString(2);
+                Add(command, $"i{i}", ids[i]);
+                Add(command, $"r{i}", runs[ids[i]].RunId);
+                Add(command, $"l{i}", runs[ids[i]].Token);
             }
 
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                claimedNow[reader.GetString(0)] = (Convert.ToInt32(reader.GetValue(1)), reader.GetString(2), reader.GetString(3));
+            }
+        }
+
+        // In the order picked: the best item first.
+        var audit = new Governance.DirectAudit.Batch(db, now);
+        foreach (var id in ids.Where(claimedNow.ContainsKey))
+        {
+            var (attempt, projectId, key) = claimedNow[id];
+            var (runId, token) = runs[id];
             audit.Add("work_item", "claimed", id, new Governance.DirectAudit.Changes()
                     .Set("status", WorkStatus.Ready, WorkStatus.Claimed).Added("run", runId).Added("attempt", attempt), id, projectId, key)
                 .Add("run", "created", runId, new Governance.DirectAudit.Changes()
