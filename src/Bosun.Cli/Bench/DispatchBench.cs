@@ -67,7 +67,7 @@ public static class DispatchBench
             await SeedAsync(server, tenantId, project.GetProperty("id").GetString()!, key, items, ct);
             var phase = name switch
             {
-                "cycle" => await CyclesAsync(agents, key, limit, ct),
+                "cycle" => await CyclesAsync(agents, key, limit),
                 "single" => await ClaimsAsync(agents, key, 1, limit, ct),
                 "batched" => await ClaimsAsync(agents, key, batch, limit, ct),
                 _ => await RawBaselineAsync(server, tenantId, project.GetProperty("id").GetString()!, agentCount, limit, ct),
@@ -101,7 +101,9 @@ public static class DispatchBench
         AnsiConsole.MarkupLineInterpolated($"http floor (three empty requests per cycle, no auth, no database) / raw SQL baseline: [bold]{floor.ItemsPerSecond / raw.ItemsPerSecond:F2}[/]; Bosun cycles reach [bold]{cycle.ItemsPerSecond / floor.ItemsPerSecond:F2}[/] of it");
     }
 
-    private static async Task<Phase> CyclesAsync(List<(string Id, HttpClient Client)> agents, string project, TimeSpan limit, CancellationToken ct)
+    /// Runs every agent's loop until the time limit or until a step reports no more work; each completed step is
+    /// one timed cycle.
+    private static async Task<Phase> TimedCyclesAsync(List<(string Id, HttpClient Client)> agents, TimeSpan limit, Func<HttpClient, Task<bool>> step)
     {
         var latencies = new List<double>();
         long done = 0;
@@ -112,17 +114,11 @@ public static class DispatchBench
             while (clock.Elapsed < limit)
             {
                 var started = Stopwatch.GetTimestamp();
-                var claimed = (await PostAsync(agent.Client, "api/v1/work/claim", new { project })).GetProperty("items");
-                if (claimed.GetArrayLength() == 0)
+                if (!await step(agent.Client))
                 {
                     break;
                 }
 
-                var run = claimed[0].GetProperty("run");
-                var path = $"api/v1/runs/{run.GetProperty("run_id").GetString()}";
-                var lease = run.GetProperty("lease_token").GetString();
-                await PostAsync(agent.Client, $"{path}/heartbeat", new { lease_token = lease, progress = "working" });
-                await PostAsync(agent.Client, $"{path}/complete", new { lease_token = lease, output = new { ok = true } });
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Interlocked.Increment(ref done);
             }
@@ -134,38 +130,38 @@ public static class DispatchBench
         }));
         return new Phase("", done, done, clock.Elapsed, latencies);
     }
+
+    private static Task<Phase> CyclesAsync(List<(string Id, HttpClient Client)> agents, string project, TimeSpan limit) =>
+        TimedCyclesAsync(agents, limit, async client =>
+        {
+            var claimed = (await PostAsync(client, "api/v1/work/claim", new { project })).GetProperty("items");
+            if (claimed.GetArrayLength() == 0)
+            {
+                return false;
+            }
+
+            var run = claimed[0].GetProperty("run");
+            var path = $"api/v1/runs/{run.GetProperty("run_id").GetString()}";
+            var lease = run.GetProperty("lease_token").GetString();
+            await PostAsync(client, $"{path}/heartbeat", new { lease_token = lease, progress = "working" });
+            await PostAsync(client, $"{path}/complete", new { lease_token = lease, output = new { ok = true } });
+            return true;
+        });
 
     /// The same agents making three requests per cycle to an endpoint that does nothing: what HTTP alone costs on
     /// this machine, the ceiling for any API cycle of three calls.
-    private static async Task<Phase> HttpFloorAsync(List<(string Id, HttpClient Client)> agents, TimeSpan limit)
-    {
-        var latencies = new List<double>();
-        long done = 0;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(agents.Select(async agent =>
+    private static Task<Phase> HttpFloorAsync(List<(string Id, HttpClient Client)> agents, TimeSpan limit) =>
+        TimedCyclesAsync(agents, limit, async client =>
         {
-            var mine = new List<double>();
-            while (clock.Elapsed < limit)
+            for (var call = 0; call < 3; call++)
             {
-                var started = Stopwatch.GetTimestamp();
-                for (var call = 0; call < 3; call++)
-                {
-                    using var response = await agent.Client.GetAsync("/healthz");
-                    response.EnsureSuccessStatusCode();
-                    await response.Content.ReadAsByteArrayAsync();
-                }
-
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                Interlocked.Increment(ref done);
+                using var response = await client.GetAsync("/healthz");
+                response.EnsureSuccessStatusCode();
+                await response.Content.ReadAsByteArrayAsync();
             }
 
-            lock (latencies)
-            {
-                latencies.AddRange(mine);
-            }
-        }));
-        return new Phase("", done, done, clock.Elapsed, latencies);
-    }
+            return true;
+        });
 
     private static async Task<Phase> ClaimsAsync(List<(string Id, HttpClient Client)> agents, string project, int max, TimeSpan limit, CancellationToken ct)
     {
