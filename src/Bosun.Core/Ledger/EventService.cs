@@ -254,9 +254,17 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
                 continue;
             }
 
+            // Remembered only once seen committed: a partition this transaction creates stays invisible to concurrent
+            // requests until the commit, and one that skipped the check would then write to a table it cannot see.
+            await using var check = Sql.Command(db, "SELECT to_regclass(@name) IS NOT NULL").With("name", $"agent_events_{day:yyyyMMdd}");
+            if (await check.ExecuteScalarAsync(ct) is true)
+            {
+                KnownPartitions[(database, day)] = true;
+                continue;
+            }
+
             await using var command = Sql.Command(db, "SELECT bosun_ensure_event_partition(@day)").With("day", DateOnly.FromDateTime(day));
             await command.ExecuteNonQueryAsync(ct);
-            KnownPartitions[(database, day)] = true;
         }
     }
 
