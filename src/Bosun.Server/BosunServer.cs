@@ -52,6 +52,7 @@ public static class BosunServer
         if (options.RunBackgroundJobs)
         {
             builder.Services.AddHostedService<LeaseReaperService>();
+            builder.Services.AddHostedService<IdempotencyPruningService>();
         }
 
         configure?.Invoke(builder);
@@ -90,6 +91,7 @@ public static class BosunServer
         services.AddScoped<GoalService>();
         services.AddScoped<WorkItemService>();
         services.AddScoped<AuditService>();
+        services.AddSingleton<IdempotencyJanitor>();
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<LeaseReaper>();
         services.AddScoped<DispatchContext>();

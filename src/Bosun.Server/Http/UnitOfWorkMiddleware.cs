@@ -57,6 +57,13 @@ public sealed class UnitOfWorkMiddleware(RequestDelegate next, TimeProvider cloc
         {
             requestHash = await HashRequestAsync(context, db.Context);
             var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Key == key, context.RequestAborted);
+            if (previous is not null && IdempotencyJanitor.Expired(previous, clock.GetUtcNow().UtcDateTime))
+            {
+                // Past its retention and not yet pruned: the key starts over.
+                await db.IdempotencyRecords.Where(r => r.Key == key).ExecuteDeleteAsync(context.RequestAborted);
+                previous = null;
+            }
+
             if (previous is not null)
             {
                 if (previous.RequestHash != requestHash)

@@ -2,8 +2,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Bosun.Core.Data;
+using Bosun.Core.Governance;
 using Bosun.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Tests.Api;
 
@@ -30,6 +32,32 @@ public sealed class IdempotencyTests
         Assert.Equal(["WEB-1"], (await acme.Owner.ListAllAsync("/api/v1/work")).Select(w => w.Str("key")));
         Assert.Single(await acme.Owner.ListAllAsync("/api/v1/audit?action=work_item.created"));
         Assert.Equal("WEB-2", (await acme.CreateWorkAsync("WEB", "Next")).Str("key"));
+    }
+
+    [Theory, BothStores]
+    public async Task A_key_is_remembered_for_a_day_and_then_pruned(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store, fakeClock: true);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        const string body = """{"project_id":"WEB","title":"Daily"}""";
+
+        await (await acme.Owner.PostRawAsync("/api/v1/work", body, "daily-1")).ReadSuccessAsync();
+        app.Clock!.Advance(TimeSpan.FromHours(23));
+        Assert.True((await acme.Owner.PostRawAsync("/api/v1/work", body, "daily-1")).Headers.Contains("Idempotent-Replayed"));
+
+        // Past the retention the key starts over: the request is carried out again.
+        app.Clock.Advance(TimeSpan.FromHours(2));
+        var late = await acme.Owner.PostRawAsync("/api/v1/work", body, "daily-1");
+        Assert.False(late.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal("WEB-2", (await late.ReadSuccessAsync()).Str("key"));
+
+        await (await acme.Owner.PostRawAsync("/api/v1/work", body, "daily-2")).ReadSuccessAsync();
+        app.Clock.Advance(IdempotencyJanitor.Retention + TimeSpan.FromMinutes(1));
+        await (await acme.Owner.PostRawAsync("/api/v1/work", body, "daily-3")).ReadSuccessAsync();
+        Assert.Equal(2, await app.Services.GetRequiredService<IdempotencyJanitor>().PruneAsync(CancellationToken.None));
+        Assert.True((await acme.Owner.PostRawAsync("/api/v1/work", body, "daily-3")).Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(4, (await acme.Owner.ListAllAsync("/api/v1/work")).Count);
     }
 
     [Theory, BothStores]
