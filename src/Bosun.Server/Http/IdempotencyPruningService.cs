@@ -1,32 +1,19 @@
 using Bosun.Core.Governance;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.Server.Http;
 
-/// Prunes expired idempotency records every few minutes; several processes may prune at once.
-public sealed class IdempotencyPruningService(IdempotencyJanitor janitor, ILogger<IdempotencyPruningService> logger) : BackgroundService
+/// Prunes expired idempotency records every ten minutes; several processes may prune at once.
+public sealed class IdempotencyPruningService(IdempotencyJanitor janitor, ILogger<IdempotencyPruningService> logger) : PeriodicJob(TimeSpan.FromMinutes(10), logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
+    protected override string Name => "Idempotency pruning";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(Interval);
-        do
+        var pruned = await janitor.PruneAsync(ct);
+        if (pruned > 0)
         {
-            try
-            {
-                var pruned = await janitor.PruneAsync(stoppingToken);
-                if (pruned > 0)
-                {
-                    logger.LogInformation("Pruned {Count} expired idempotency records", pruned);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Pruning idempotency records failed; retrying on the next tick");
-            }
+            logger.LogInformation("Pruned {Count} expired idempotency records", pruned);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

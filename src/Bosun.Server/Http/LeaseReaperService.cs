@@ -1,31 +1,19 @@
 using Bosun.Core.Dispatch;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.Server.Http;
 
 /// Sweeps expired leases every few seconds in every Bosun process; the sweep itself is safe to run concurrently.
-public sealed class LeaseReaperService(LeaseReaper reaper, ILogger<LeaseReaperService> logger) : BackgroundService
+public sealed class LeaseReaperService(LeaseReaper reaper, ILogger<LeaseReaperService> logger) : PeriodicJob(TimeSpan.FromSeconds(5), logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    protected override string Name => "Lease sweep";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var reaped = await reaper.SweepAsync(ct);
+        if (reaped > 0)
         {
-            try
-            {
-                var reaped = await reaper.SweepAsync(stoppingToken);
-                if (reaped > 0)
-                {
-                    logger.LogInformation("Returned {Count} work items with expired leases to the queue", reaped);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Lease sweep failed; retrying on the next tick");
-            }
+            logger.LogInformation("Returned {Count} work items with expired leases to the queue", reaped);
         }
     }
 }
