@@ -64,6 +64,12 @@ internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
             .IsDescending(false, true, false)
             .HasDatabaseName("ix_work_items_ready")
             .HasFilter("status = 'ready'");
+
+        // Agents usually claim from one project; without this the planners walk all of the project's items and sort them.
+        b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Priority, x.Id })
+            .IsDescending(false, false, true, false)
+            .HasDatabaseName("ix_work_items_ready_by_project")
+            .HasFilter("status = 'ready'");
         b.HasIndex(x => x.LeaseExpiresAt)
             .HasDatabaseName("ix_work_items_leases")
             .HasFilter("lease_expires_at IS NOT NULL");

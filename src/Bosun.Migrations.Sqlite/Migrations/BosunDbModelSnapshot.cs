@@ -2270,6 +2270,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_work_items_tenant_id_project_id_number");
 
+                    b.HasIndex("TenantId", "ProjectId", "Priority", "Id")
+                        .IsDescending(false, false, true, false)
+                        .HasDatabaseName("ix_work_items_ready_by_project")
+                        .HasFilter("status = 'ready'");
+
                     b.HasIndex("TenantId", "ProjectId", "Status", "Id")
                         .HasDatabaseName("ix_work_items_board");
 
