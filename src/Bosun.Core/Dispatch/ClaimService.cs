@@ -14,6 +14,12 @@ namespace Bosun.Core.Dispatch;
 public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, Ledger.BudgetService budgets)
 {
     public const int MaxBatch = 100;
+
+    private static readonly Ledger.Col[] RunColumns =
+    [
+        new("tenant_id"), new("id"), new("work_item_id"), new("attempt", "integer"), new("agent_id"), new("status"), new("lease_token"),
+        new("lease_expires_at", "timestamptz"), new("started_at", "timestamptz"), new("cost_micros", "bigint"),
+    ];
     public const int MaxWaitSeconds = 60;
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
 
@@ -213,8 +219,11 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         // dependency rows; as a join, SQLite without statistics scanned every work item of the tenant per candidate.
         // Directly assigned items always; role-assigned and unassigned ones only in projects the agent serves
         // (an agent linked to no project serves all). Dependencies must all be done.
+        // SQLite's planner prefers the board's (project, status) index and then sorts every ready item of the project;
+        // the claim-ordered partial indexes give the best item first, so SQLite is told to use them.
+        var index = db.IsPostgres ? "" : projectId is null ? "INDEXED BY ix_work_items_ready" : "INDEXED BY ix_work_items_ready_by_project";
         var sql = $"""
-            SELECT w.id FROM work_items w
+            SELECT w.id FROM work_items w {index}
             JOIN projects p ON p.tenant_id = w.tenant_id AND p.id = w.project_id
             WHERE w.tenant_id = @tenant AND w.status = 'ready' AND p.status = 'active'
               {(projectId is null ? "" : "AND w.project_id = @project")}
@@ -271,23 +280,26 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
 
         var runs = ids.ToDictionary(id => id, _ => (RunId: Ids.New(), Token: Secrets.NewToken("lease")));
         var claimedNow = new Dictionary<string, (int Attempt, string ProjectId, string Key)>();
-        await using (var command = Command($"""
-            UPDATE work_items
-            SET status = 'claimed', attempts = attempts + 1, active_run_id = v.column2, lease_token = v.column3,
-                lease_expires_at = @expires, updated_at = @now
-            FROM (VALUES {string.Join(", ", ids.Select((_, i) => $"(@i{i}, @r{i}, @l{i})"))}) AS v
-            WHERE work_items.tenant_id = @tenant AND work_items.id = v.column1 AND work_items.status = 'ready'
-            RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
-            """))
+
+        // In chunks: SQLite binds parameters by name in linear time, so one very wide statement costs the square of its width.
+        foreach (var chunk in ids.Chunk(16))
         {
+            await using var command = Command($"""
+                UPDATE work_items
+                SET status = 'claimed', attempts = attempts + 1, active_run_id = v.column2, lease_token = v.column3,
+                    lease_expires_at = @expires, updated_at = @now
+                FROM (VALUES {string.Join(", ", chunk.Select((_, i) => $"(@i{i}, @r{i}, @l{i})"))}) AS v
+                WHERE work_items.tenant_id = @tenant AND work_items.id = v.column1 AND work_items.status = 'ready'
+                RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
+                """);
             Add(command, "tenant", tenant);
             Add(command, "expires", expires);
             Add(command, "now", now);
-            for (var i = 0; i < ids.Count; i++)
+            for (var i = 0; i < chunk.Length; i++)
             {
-                Add(command, $"i{i}", ids[i]);
-                Add(command, $"r{i}", runs[ids[i]].RunId);
-                Add(command, $"l{i}", runs[ids[i]].Token);
+                Add(command, $"i{i}", chunk[i]);
+                Add(command, $"r{i}", runs[chunk[i]].RunId);
+                Add(command, $"l{i}", runs[chunk[i]].Token);
             }
 
             await using var reader = await command.ExecuteReaderAsync(ct);
@@ -316,26 +328,9 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return leases;
         }
 
-        await using (var insert = Command($"""
-            INSERT INTO runs (tenant_id, id, work_item_id, attempt, agent_id, status, lease_token, lease_expires_at, started_at, cost_micros)
-            VALUES {string.Join(", ", leases.Select((_, i) => $"(@tenant, @r{i}, @w{i}, @a{i}, @agent, 'active', @l{i}, @expires, @now, 0)"))}
-            """))
-        {
-            Add(insert, "tenant", tenant);
-            Add(insert, "agent", agent.Id);
-            Add(insert, "expires", expires);
-            Add(insert, "now", now);
-            for (var i = 0; i < leases.Count; i++)
-            {
-                Add(insert, $"r{i}", leases[i].RunId);
-                Add(insert, $"w{i}", leases[i].WorkItemId!);
-                Add(insert, $"a{i}", leases[i].Attempt);
-                Add(insert, $"l{i}", leases[i].LeaseToken);
-            }
-
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-
+        await Ledger.Sql.InsertRowsAsync(db, "runs", RunColumns, leases, l => [
+            tenant, l.RunId, l.WorkItemId, l.Attempt, agent.Id, "active", l.LeaseToken, expires, now, 0L,
+        ], "", null, ct);
         await audit.WriteAsync(ct);
         return leases;
     }

@@ -1,15 +1,11 @@
-using System.Data.Common;
-using System.Text;
 using System.Text.Json;
 using Bosun.Core.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bosun.Core.Governance;
 
 /// Audit rows for the hot paths that change rows with plain SQL (claims, heartbeats, completions). They are the
-/// rows the audit interceptor would write for the same change, inserted in one statement in the caller's
-/// transaction; the stream learns of them at commit without looking anything up.
+/// rows the audit interceptor would write for the same change, inserted together in the caller's transaction;
+/// the stream learns of them at commit without looking anything up.
 public static class DirectAudit
 {
     /// One audited change and the work item it belongs to.
@@ -45,6 +41,12 @@ public static class DirectAudit
         internal string Json() => JsonSerializer.Serialize(_fields);
     }
 
+    private static readonly Ledger.Col[] Columns =
+    [
+        new("tenant_id"), new("id"), new("actor_ref"), new("actor_name"), new("action"), new("entity_type"), new("entity_id"),
+        new("changes_json"), new("request_id"), new("created_at", "timestamptz"),
+    ];
+
     public sealed class Batch(BosunDb db, DateTime now)
     {
         private readonly List<Written> _rows = [];
@@ -78,39 +80,12 @@ public static class DirectAudit
                 return;
             }
 
-            var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-                              ?? throw new InvalidOperationException("Audit rows are written inside the change's transaction.");
-            await using var command = transaction.Connection!.CreateCommand();
-            command.Transaction = transaction;
-            var sql = new StringBuilder("INSERT INTO audit_entries (tenant_id, id, actor_ref, actor_name, action, entity_type, entity_id, changes_json, request_id, created_at) VALUES ");
-            for (var i = 0; i < _rows.Count; i++)
-            {
-                var a = _rows[i].Audit;
-                sql.Append(i == 0 ? "" : ", ").Append($"(@t{i}, @i{i}, @ar{i}, @an{i}, @ac{i}, @et{i}, @ei{i}, @c{i}, @r{i}, @at{i})");
-                Add(command, $"t{i}", a.TenantId);
-                Add(command, $"i{i}", a.Id);
-                Add(command, $"ar{i}", a.ActorRef);
-                Add(command, $"an{i}", a.ActorName);
-                Add(command, $"ac{i}", a.Action);
-                Add(command, $"et{i}", a.EntityType);
-                Add(command, $"ei{i}", a.EntityId);
-                Add(command, $"c{i}", a.ChangesJson);
-                Add(command, $"r{i}", a.RequestId);
-                Add(command, $"at{i}", a.CreatedAt);
-            }
-
-            command.CommandText = sql.ToString();
-            await command.ExecuteNonQueryAsync(ct);
+            await Ledger.Sql.InsertRowsAsync(db, "audit_entries", Columns, _rows, w => [
+                w.Audit.TenantId, w.Audit.Id, w.Audit.ActorRef, w.Audit.ActorName, w.Audit.Action, w.Audit.EntityType,
+                w.Audit.EntityId, w.Audit.ChangesJson, w.Audit.RequestId, w.Audit.CreatedAt,
+            ], "", null, ct);
             db.DirectAudits.AddRange(_rows);
             _rows.Clear();
-        }
-
-        private static void Add(DbCommand command, string name, object? value)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
         }
     }
 }

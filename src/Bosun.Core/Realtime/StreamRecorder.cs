@@ -245,14 +245,32 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
                 e.Seq = ++seq;
             }
 
-            foreach (var chunk in batch.Chunk(RowsPerStatement))
+            if (transaction is Microsoft.Data.Sqlite.SqliteTransaction)
             {
-                await InsertAsync(sql, chunk, ct);
+                // SQLite binds parameters by name in linear time, so a wide multi-row INSERT would cost the square of its
+                // width; one prepared single-row statement runs in-process for each event instead.
+                await sql.ExecuteEachAsync(InsertOne, [.. batch.Select(Values)], ct);
+            }
+            else
+            {
+                foreach (var chunk in batch.Chunk(RowsPerStatement))
+                {
+                    await InsertAsync(sql, chunk, ct);
+                }
             }
 
             buffer.CommittedTenants.Add(tenant.Key);
         }
     }
+
+    private const string InsertOne = """
+        INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, project_id, work_item_id, work_item_key,
+            actor_ref, actor_name, changes_json, created_at)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11)
+        """;
+
+    private static object?[] Values(StreamEvent e) =>
+        [e.TenantId, e.Seq, e.Type, e.EntityType, e.EntityId, e.ProjectId, e.WorkItemId, e.WorkItemKey, e.ActorRef, e.ActorName, e.ChangesJson, e.CreatedAt];
 
     private static Task InsertAsync(SqlRunner sql, IReadOnlyList<StreamEvent> rows, CancellationToken ct)
     {
@@ -297,6 +315,36 @@ internal sealed class SqlRunner(DbTransaction transaction, bool sync)
         else
         {
             await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// One statement with parameters @p0, @p1, ... prepared once and executed for each row of values.
+    public async Task ExecuteEachAsync(string text, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = Create(text, [.. rows[0].Select((v, i) => ($"p{i}", v))]);
+        if (sync)
+        {
+            command.Prepare();
+        }
+        else
+        {
+            await command.PrepareAsync(ct);
+        }
+
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++)
+            {
+                command.Parameters[i].Value = row[i] ?? DBNull.Value;
+            }
+
+            // SQLite runs in-process: the synchronous call saves a task per row.
+            command.ExecuteNonQuery();
         }
     }
 
