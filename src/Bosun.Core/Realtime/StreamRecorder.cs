@@ -68,28 +68,29 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         return Task.CompletedTask;
     }
 
-    // A new transaction means any earlier one ended; if it ended without a commit, its events died with it.
+    // A new transaction means any earlier one ended; if it ended without a commit (a disposed transaction rolls back
+    // without a rollback event), its events and its directly written audit rows died with it.
     public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
-        Of(eventData.Context)?.Pending.Clear();
+        ForgetUncommitted(eventData.Context);
         return result;
     }
 
     public ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        Of(eventData.Context)?.Pending.Clear();
+        ForgetUncommitted(eventData.Context);
         return ValueTask.FromResult(result);
     }
 
     public DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
     {
-        Of(eventData.Context)?.Pending.Clear();
+        ForgetUncommitted(eventData.Context);
         return result;
     }
 
     public ValueTask<DbTransaction> TransactionUsedAsync(DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        Of(eventData.Context)?.Pending.Clear();
+        ForgetUncommitted(eventData.Context);
         return ValueTask.FromResult(result);
     }
 
@@ -185,6 +186,12 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
             buffer.Pending.AddRange(buffer.Staged);
             buffer.Staged.Clear();
         }
+    }
+
+    private static void ForgetUncommitted(DbContext? context)
+    {
+        (context as BosunDb)?.DirectAudits.Clear();
+        Of(context)?.Pending.Clear();
     }
 
     private static void Forget(DbContext? context)

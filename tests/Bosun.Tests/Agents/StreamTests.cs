@@ -1,4 +1,6 @@
+using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Governance;
 using Bosun.Core.Realtime;
 using Bosun.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -101,5 +103,33 @@ public sealed class StreamTests
         var badId = await acme.Owner.GetAsync("/api/v1/stream?last_event_id=abc");
         Assert.Equal(400, (int)badId.StatusCode);
         Assert.Equal(401, (int)(await app.Anonymous().GetAsync("/api/v1/stream")).StatusCode);
+    }
+
+    [Theory, BothStores]
+    public async Task Audit_rows_written_in_a_transaction_that_never_committed_never_reach_the_stream(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var itemId = (await acme.CreateWorkAsync("WEB", "Streamed")).Str("id");
+        await using var scope = app.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(acme.Id, Actor.System);
+        var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+        Task Change(string title, CancellationToken c) => new DirectAudit.Batch(db, DateTime.UtcNow)
+            .Add("work_item", "updated", itemId, new DirectAudit.Changes().Set("title", "Streamed", title), itemId, null, "WEB-1").WriteAsync(c);
+
+        // The first transaction is abandoned (disposed without a commit), as a claim retried after a deadlock is.
+        await Assert.ThrowsAsync<TimeoutException>(() => db.InTransactionAsync(async c =>
+        {
+            await Change("phantom", c);
+            throw new TimeoutException();
+        }, write: true, CancellationToken.None));
+        await db.InTransactionAsync(c => Change("kept", c), write: true, CancellationToken.None);
+
+        var stream = scope.ServiceProvider.GetRequiredService<StreamService>();
+        var titles = (await stream.ReadAfterAsync(0, null, CancellationToken.None))
+            .Where(e => e.Type == "work_item.changed").Select(e => e.ChangesJson).ToList();
+        Assert.Single(titles);
+        Assert.Contains("kept", titles[0]);
     }
 }
