@@ -14,14 +14,14 @@ namespace Bosun.Core.Dispatch;
 public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, Ledger.BudgetService budgets)
 {
     public const int MaxBatch = 100;
+    public const int MaxWaitSeconds = 60;
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
 
     private static readonly Ledger.Col[] RunColumns =
     [
         new("tenant_id"), new("id"), new("work_item_id"), new("attempt", "integer"), new("agent_id"), new("status"), new("lease_token"),
         new("lease_expires_at", "timestamptz"), new("started_at", "timestamptz"), new("cost_micros", "bigint"),
     ];
-    public const int MaxWaitSeconds = 60;
-    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
 
     public async Task<ClaimResponse> ClaimAsync(ClaimRequest request, CancellationToken ct)
     {
@@ -265,8 +265,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return ids;
     }
 
-    /// Leases the picked items in one UPDATE that re-checks their status (an item taken meanwhile is skipped), then
-    /// writes the runs and the audit rows for the whole batch in one statement each.
+    /// Leases the picked items with an UPDATE per 16 items that re-checks their status (an item taken meanwhile is
+    /// skipped), then writes the runs and the audit rows of the whole batch.
     private async Task<List<Lease>> LeaseAsync(Agent agent, List<string> ids, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;

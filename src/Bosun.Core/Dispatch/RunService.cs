@@ -1,10 +1,10 @@
+using System.Data.Common;
 using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
 using Bosun.Core.Planning;
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 

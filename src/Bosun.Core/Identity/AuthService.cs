@@ -30,6 +30,7 @@ public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache c
             return known.Principal;
         }
 
+        var generation = cache.Generation;
         var token = await db.ApiTokens.IgnoreQueryFilters().AsNoTracking()
             .Where(t => t.TokenHash == hash && t.RevokedAt == null)
             .FirstOrDefaultAsync(ct);
@@ -63,7 +64,7 @@ public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache c
             return null;
         }
 
-        var entry = cache.Remember(hash, principal, token.ExpiresAt, token.LastUsedAt);
+        var entry = cache.Remember(hash, principal, token.ExpiresAt, token.LastUsedAt, generation);
         if (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution)
         {
             entry.LastUsedAt = now;
