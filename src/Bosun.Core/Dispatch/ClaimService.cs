@@ -2,22 +2,22 @@ using System.Data.Common;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Identity;
+using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bosun.Core.Dispatch;
 
 /// Hands ready work to agents. The pick and the lease happen in one short transaction: on PostgreSQL the
 /// candidates are locked with FOR UPDATE SKIP LOCKED so concurrent claimers never get the same item; on
 /// SQLite the transaction starts with BEGIN IMMEDIATE, so claims are serialised by the single writer.
-public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, Ledger.BudgetService budgets)
+public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, BudgetService budgets)
 {
     public const int MaxBatch = 100;
     public const int MaxWaitSeconds = 60;
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
 
-    private static readonly Ledger.Col[] RunColumns =
+    private static readonly Col[] RunColumns =
     [
         new("tenant_id"), new("id"), new("work_item_id"), new("attempt", "integer"), new("agent_id"), new("status"), new("lease_token"),
         new("lease_expires_at", "timestamptz"), new("started_at", "timestamptz"), new("cost_micros", "bigint"),
@@ -52,28 +52,34 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
     {
         var agentId = context.Actor.Id!;
 
-        // While long-polling, a read-only look comes first, so idle pollers never queue for SQLite's writer lock.
-        if (lookFirst && !await db.InTransactionAsync(async c =>
-            {
-                var (found, active) = await AgentAsync(agentId, c);
-                CheckAgent(found, active);
-                var projectId = await ProjectAsync(projectRef, c);
-                return await AnyCandidateAsync(found, projectId, await BlockedAsync(found, projectId, c), c);
-            }, write: false, ct))
-        {
-            return [];
-        }
-
         // SQLite has one writer at a time, so there the claim holds the write lock only for what must be exact (the
         // agent's run count, the pick and the lease): the project and the spent budgets are read just before, and
         // the context after the commit. PostgreSQL does it all in one transaction, which saves rounds of BEGIN and COMMIT.
+        // While long-polling, that read also looks for work first, so idle pollers never queue for SQLite's writer lock.
         var inside = db.IsPostgres;
-        (string? ProjectId, Ledger.BlockedScopes? Blocked)? before = inside ? null : await db.InTransactionAsync(async c =>
+        (string? ProjectId, BlockedScopes? Blocked)? before = null;
+        if (lookFirst || !inside)
         {
-            var (agent, _) = await AgentAsync(agentId, c);
-            var projectId = await ProjectAsync(projectRef, c);
-            return (projectId, await BlockedAsync(agent, projectId, c));
-        }, write: false, ct);
+            var look = await db.InTransactionAsync(async c =>
+            {
+                var (found, active) = await AgentAsync(agentId, c);
+                if (lookFirst)
+                {
+                    CheckAgent(found, active);
+                }
+
+                var projectId = await ProjectAsync(projectRef, c);
+                var blocked = await BlockedAsync(found, projectId, c);
+                return (projectId, blocked, Ready: !lookFirst || await AnyCandidateAsync(found, projectId, blocked, c));
+            }, write: false, ct);
+            if (!look.Ready)
+            {
+                return [];
+            }
+
+            before = inside ? null : (look.projectId, look.blocked);
+        }
+
         var (leases, claimed) = await RetryTransientAsync(() => db.InTransactionAsync(async c =>
         {
             var (fresh, active) = await AgentAsync(agentId, c);
@@ -100,13 +106,13 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
     /// The agent's settings and how many runs it holds, in one statement.
     private async Task<(Agent Agent, int ActiveRuns)> AgentAsync(string agentId, CancellationToken ct)
     {
-        await using var command = Command("""
+        await using var command = Sql.Command(db, """
             SELECT a.name, a.role, a.enabled, a.max_concurrent_runs, a.run_timeout_seconds, a.max_cost_per_work_item_micros,
                    (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = a.tenant_id AND r.agent_id = a.id AND r.status = 'active')
             FROM agents a WHERE a.tenant_id = @tenant AND a.id = @agent
             """);
-        Add(command, "tenant", context.RequireTenant());
-        Add(command, "agent", agentId);
+        command.With("tenant", context.RequireTenant());
+        command.With("agent", agentId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
         {
@@ -170,12 +176,12 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
     }
 
-    private async Task<bool> AnyCandidateAsync(Agent agent, string? projectId, Ledger.BlockedScopes? blocked, CancellationToken ct) =>
+    private async Task<bool> AnyCandidateAsync(Agent agent, string? projectId, BlockedScopes? blocked, CancellationToken ct) =>
         (await SelectCandidatesAsync(agent, projectId, 1, lockRows: false, blocked, ct)).Count > 0;
 
     /// Scopes whose `stop` budget is spent. When they hold all the work this agent could take, the claim is
     /// refused with a problem naming the budget rather than answered with an empty queue.
-    private async Task<Ledger.BlockedScopes?> BlockedAsync(Agent agent, string? projectId, CancellationToken ct)
+    private async Task<BlockedScopes?> BlockedAsync(Agent agent, string? projectId, CancellationToken ct)
     {
         var blocked = await budgets.BlockedScopesAsync(agent.Id, agent.MaxCostPerWorkItemMicros, ct);
         var any = blocked.Tenant || blocked.ProjectIds.Count > 0 || blocked.AgentIds.Count > 0 || blocked.WorkItemIds.Count > 0 || blocked.AgentWorkItems.Count > 0;
@@ -208,7 +214,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return blocked;
     }
 
-    private async Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, Ledger.BlockedScopes? blocked, CancellationToken ct)
+    private async Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, BlockedScopes? blocked, CancellationToken ct)
     {
         if (limit <= 0)
         {
@@ -242,14 +248,14 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             LIMIT @limit
             {(lockRows && db.IsPostgres ? "FOR UPDATE OF w SKIP LOCKED" : "")}
             """;
-        await using var command = Command(sql);
-        Add(command, "tenant", context.RequireTenant());
-        Add(command, "agent", agent.Id);
-        Add(command, "role", agent.Role);
-        Add(command, "limit", limit);
+        await using var command = Sql.Command(db, sql);
+        command.With("tenant", context.RequireTenant());
+        command.With("agent", agent.Id);
+        command.With("role", agent.Role);
+        command.With("limit", limit);
         if (projectId is not null)
         {
-            Add(command, "project", projectId);
+            command.With("project", projectId);
         }
 
         AddList(command, "bp", blocked?.ProjectIds);
@@ -284,7 +290,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         // In chunks: SQLite binds parameters by name in linear time, so one very wide statement costs the square of its width.
         foreach (var chunk in ids.Chunk(16))
         {
-            await using var command = Command($"""
+            await using var command = Sql.Command(db, $"""
                 UPDATE work_items
                 SET status = 'claimed', attempts = attempts + 1, active_run_id = v.column2, lease_token = v.column3,
                     lease_expires_at = @expires, updated_at = @now
@@ -292,14 +298,14 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
                 WHERE work_items.tenant_id = @tenant AND work_items.id = v.column1 AND work_items.status = 'ready'
                 RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
                 """);
-            Add(command, "tenant", tenant);
-            Add(command, "expires", expires);
-            Add(command, "now", now);
+            command.With("tenant", tenant);
+            command.With("expires", expires);
+            command.With("now", now);
             for (var i = 0; i < chunk.Length; i++)
             {
-                Add(command, $"i{i}", chunk[i]);
-                Add(command, $"r{i}", runs[chunk[i]].RunId);
-                Add(command, $"l{i}", runs[chunk[i]].Token);
+                command.With($"i{i}", chunk[i]);
+                command.With($"r{i}", runs[chunk[i]].RunId);
+                command.With($"l{i}", runs[chunk[i]].Token);
             }
 
             await using var reader = await command.ExecuteReaderAsync(ct);
@@ -328,20 +334,13 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return leases;
         }
 
-        await Ledger.Sql.InsertRowsAsync(db, "runs", RunColumns, leases, l => [
+        await Sql.InsertRowsAsync(db, "runs", RunColumns, leases, l => [
             tenant, l.RunId, l.WorkItemId, l.Attempt, agent.Id, "active", l.LeaseToken, expires, now, 0L,
         ], "", null, ct);
         await audit.WriteAsync(ct);
         return leases;
     }
 
-    private DbCommand Command(string sql)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        return command;
-    }
 
     private static string Exclude(string column, string prefix, IReadOnlyCollection<string>? values) =>
         values is { Count: > 0 } ? $"AND {column} NOT IN ({string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"))})" : "";
@@ -351,15 +350,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         var i = 0;
         foreach (var value in values ?? [])
         {
-            Add(command, $"{prefix}{i++}", value);
+            command.With($"{prefix}{i++}", value);
         }
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        command.Parameters.Add(p);
     }
 }

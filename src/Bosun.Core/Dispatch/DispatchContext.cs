@@ -12,15 +12,8 @@ public sealed class DispatchContext(BosunDb db)
     /// One query per kind of data for the whole batch, so claiming 50 items costs the round trips of claiming one.
     public async Task<IReadOnlyList<ClaimedWork>> BuildAsync(IReadOnlyList<Lease> leases, CancellationToken ct)
     {
-        var ids = new List<string>(leases.Count);
-        foreach (var lease in leases)
-        {
-            ids.Add(lease.WorkItemId ?? await db.Runs.AsNoTracking().Where(r => r.Id == lease.RunId).Select(r => r.WorkItemId).SingleAsync(ct));
-        }
-
-        var items = ids.Count == 1
-            ? await db.WorkItems.AsNoTracking().Where(w => w.Id == ids[0]).ToListAsync(ct)
-            : await db.WorkItems.AsNoTracking().Where(w => ids.Contains(w.Id)).ToListAsync(ct);
+        var ids = leases.Select(l => l.WorkItemId ?? throw new InvalidOperationException("A lease made by a claim knows its work item.")).ToList();
+        var items = await db.WorkItems.AsNoTracking().WhereIn(w => w.Id, ids).ToListAsync(ct);
         var contexts = await ContextsOfAsync(items, ct);
         var byId = items.ToDictionary(i => i.Id);
         return leases.Select((lease, i) =>
@@ -36,7 +29,6 @@ public sealed class DispatchContext(BosunDb db)
     private async Task<Dictionary<string, (WorkContext Work, List<string> Labels)>> ContextsOfAsync(IReadOnlyList<WorkItem> items, CancellationToken ct)
     {
         var ids = items.Select(i => i.Id).ToList();
-        var one = ids.Count == 1 ? ids[0] : null;
         var parentIds = items.Where(i => i.ParentId is not null).Select(i => i.ParentId!).Distinct().ToList();
         var goalIds = items.Where(i => i.GoalId is not null).Select(i => i.GoalId!).Distinct().ToList();
         var parents = parentIds.Count == 0
@@ -49,19 +41,13 @@ public sealed class DispatchContext(BosunDb db)
             : (await db.Goals.AsNoTracking().Where(g => goalIds.Contains(g.Id)).ToListAsync(ct))
                 .ToDictionary(g => g.Id, g => new GoalSummary(g.Id, g.Title, g.MetricName, g.Baseline, g.Target, g.CurrentValue, g.ProgressPercent));
 
-        // A single item (the usual claim) is matched by equality, which EF caches as one statement; a list parameter
-        // makes it generate SQL for each call.
-        var dependencyRows = from d in db.WorkItemDependencies
-                             join w in db.WorkItems on d.DependsOnId equals w.Id
-                             select new { d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson };
-        var dependencies = (await (one is null ? dependencyRows.Where(d => ids.Contains(d.WorkItemId)) : dependencyRows.Where(d => d.WorkItemId == one)).ToListAsync(ct))
+        var dependencies = (await (from d in db.WorkItemDependencies
+                                   join w in db.WorkItems on d.DependsOnId equals w.Id
+                                   select new { d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson })
+                .WhereIn(d => d.WorkItemId, ids).ToListAsync(ct))
             .ToLookup(d => d.WorkItemId, d => new RelatedItem(d.Id, d.Key, d.Title, d.Description, d.Status, WorkItemView.ParseJson(d.OutputJson)));
-        var commentRows = db.Comments.AsNoTracking();
-        var comments = (await (one is null ? commentRows.Where(c => ids.Contains(c.WorkItemId)) : commentRows.Where(c => c.WorkItemId == one)).ToListAsync(ct))
-            .ToLookup(c => c.WorkItemId);
-        var labelRows = db.WorkItemLabels.AsNoTracking();
-        var labels = (await (one is null ? labelRows.Where(l => ids.Contains(l.WorkItemId)) : labelRows.Where(l => l.WorkItemId == one)).ToListAsync(ct))
-            .ToLookup(l => l.WorkItemId, l => l.Label);
+        var comments = (await db.Comments.AsNoTracking().WhereIn(c => c.WorkItemId, ids).ToListAsync(ct)).ToLookup(c => c.WorkItemId);
+        var labels = (await db.WorkItemLabels.AsNoTracking().WhereIn(l => l.WorkItemId, ids).ToListAsync(ct)).ToLookup(l => l.WorkItemId, l => l.Label);
         return items.ToDictionary(item => item.Id, item => (new WorkContext(
             item.ParentId is { } parent ? parents.GetValueOrDefault(parent) : null,
             item.GoalId is { } goal ? goals.GetValueOrDefault(goal) : null,

@@ -1,12 +1,11 @@
-using System.Data.Common;
 using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
+using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bosun.Core.Dispatch;
 
@@ -103,7 +102,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
             }
 
             var status = item.Status == WorkStatus.Claimed ? WorkStatus.InProgress : item.Status;
-            await using (var update = Command($"""
+            await using (var update = Sql.Command(db, $"""
                 {(relaxed ? "SET LOCAL synchronous_commit = off;" : "")}
                 UPDATE runs SET heartbeat_at = @now, progress = COALESCE(@progress, progress),
                     checkpoint_json = COALESCE(@checkpoint, checkpoint_json), lease_expires_at = @lease
@@ -114,15 +113,15 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
                 {(seen ? "UPDATE agents SET last_heartbeat_at = @now WHERE tenant_id = @tenant AND id = @agent;" : "")}
                 """))
             {
-                Add(update, "now", now);
-                Add(update, "progress", progress);
-                Add(update, "checkpoint", checkpoint);
-                Add(update, "lease", lease);
-                Add(update, "tenant", context.RequireTenant());
-                Add(update, "run", run.Id);
-                Add(update, "status", status.Snake());
-                Add(update, "item", item.Id);
-                Add(update, "agent", run.AgentId);
+                update.With("now", now);
+                update.With("progress", progress);
+                update.With("checkpoint", checkpoint);
+                update.With("lease", lease);
+                update.With("tenant", context.RequireTenant());
+                update.With("run", run.Id);
+                update.With("status", status.Snake());
+                update.With("item", item.Id);
+                update.With("agent", run.AgentId);
                 await update.ExecuteNonQueryAsync(c);
             }
 
@@ -154,7 +153,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
             EnsureHoldsLease(run, item);
             if (item.ApprovalRequired)
             {
-                return await CompleteGatedAsync(runId, request.LeaseToken, output, summary, artifacts, c);
+                return await CompleteGatedAsync(run, item, output, summary, artifacts, c);
             }
 
             var now = Now;
@@ -173,7 +172,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
                     .Set("status", item.Status, WorkStatus.Done).Set("active_run_id", item.ActiveRunId, null)
                     .Set("output_json", item.OutputJson, output ?? item.OutputJson).Set("completed_at", item.CompletedAt, now)
                     .Set("revision_notes", item.RevisionNotes, null), item.Id, item.ProjectId, item.Key);
-            await using (var update = Command("""
+            await using (var update = Sql.Command(db, """
                 UPDATE runs SET status = 'completed', ended_at = @now, output_json = @output, summary = @summary, artifacts_json = @artifacts
                 WHERE tenant_id = @tenant AND id = @run;
                 UPDATE work_items SET status = 'done', active_run_id = NULL, lease_token = NULL, lease_expires_at = NULL,
@@ -181,13 +180,13 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
                 WHERE tenant_id = @tenant AND id = @item;
                 """))
             {
-                Add(update, "now", now);
-                Add(update, "output", output);
-                Add(update, "summary", summary);
-                Add(update, "artifacts", artifacts);
-                Add(update, "tenant", context.RequireTenant());
-                Add(update, "run", run.Id);
-                Add(update, "item", item.Id);
+                update.With("now", now);
+                update.With("output", output);
+                update.With("summary", summary);
+                update.With("artifacts", artifacts);
+                update.With("tenant", context.RequireTenant());
+                update.With("run", run.Id);
+                update.With("item", item.Id);
                 await update.ExecuteNonQueryAsync(c);
             }
 
@@ -210,9 +209,11 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         return outcome;
     }
 
-    private async Task<RunOutcome> CompleteGatedAsync(string runId, string? leaseToken, string? output, string? summary, string? artifacts, CancellationToken ct)
+    private async Task<RunOutcome> CompleteGatedAsync(Run run, WorkItem item, string? output, string? summary, string? artifacts, CancellationToken ct)
     {
-        var (run, item) = await LoadLockedAsync(runId, leaseToken, ct);
+        // Already read, locked and checked: tracked from here, so the changes below are saved and audited.
+        db.Runs.Attach(run);
+        db.WorkItems.Attach(item);
         var now = Now;
         run.Status = RunStatus.Completed;
         run.EndedAt = now;
@@ -397,12 +398,12 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
     {
         if (db.IsPostgres)
         {
-            await using var lockItem = Command("""
+            await using var lockItem = Sql.Command(db, """
                 SELECT 1 FROM work_items w JOIN runs r ON r.tenant_id = w.tenant_id AND r.work_item_id = w.id
                 WHERE r.tenant_id = @tenant AND r.id = @run FOR UPDATE OF w
                 """);
-            Add(lockItem, "tenant", context.RequireTenant());
-            Add(lockItem, "run", runId);
+            lockItem.With("tenant", context.RequireTenant());
+            lockItem.With("run", runId);
             await lockItem.ExecuteScalarAsync(ct);
         }
 
@@ -421,7 +422,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
     /// status and the agent's timeout. The entities come back with only these fields set.
     private async Task<(Run Run, WorkItem Item, AgentTiming? Agent)> HoldForBeatAsync(string runId, string? leaseToken, CancellationToken ct)
     {
-        await using var command = Command($"""
+        await using var command = Sql.Command(db, $"""
             SELECT r.status, r.agent_id, r.user_id, r.lease_token, r.stop_reason, r.started_at, r.lease_expires_at, r.work_item_id,
                    w.status, w.active_run_id, w.project_id, w.key, a.run_timeout_seconds, a.last_heartbeat_at
             FROM runs r
@@ -430,8 +431,8 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
             WHERE r.tenant_id = @tenant AND r.id = @run
             {(db.IsPostgres ? "FOR UPDATE OF w" : "")}
             """);
-        Add(command, "tenant", context.RequireTenant());
-        Add(command, "run", runId);
+        command.With("tenant", context.RequireTenant());
+        command.With("run", runId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
         {
@@ -466,21 +467,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         return (run, item, agent);
     }
 
-    private DbCommand Command(string sql)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        return command;
-    }
 
-    private static void Add(DbCommand command, string name, object? value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value ?? DBNull.Value;
-        command.Parameters.Add(p);
-    }
 
     private async Task<(Run Run, WorkItem Item)> LoadLockedAsync(string runId, string? leaseToken, CancellationToken ct)
     {

@@ -493,16 +493,11 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
     public async Task<IReadOnlyList<WorkItemView>> ViewsAsync(IReadOnlyList<WorkItem> items, CancellationToken ct)
     {
         var ids = items.Select(i => i.Id).ToList();
-
-        // One item (the common case) is matched by equality, which EF caches as one statement; a list parameter
-        // makes it generate SQL for each call.
-        var one = ids.Count == 1 ? ids[0] : null;
-        var labelRows = db.WorkItemLabels.AsNoTracking();
-        var labels = await (one is null ? labelRows.Where(l => ids.Contains(l.WorkItemId)) : labelRows.Where(l => l.WorkItemId == one)).ToListAsync(ct);
-        var dependencyRows = from d in db.WorkItemDependencies
-                             join w in db.WorkItems on d.DependsOnId equals w.Id
-                             select new { d.WorkItemId, View = new DependencyView(w.Id, w.Key, w.Title, w.Status) };
-        var dependencies = await (one is null ? dependencyRows.Where(d => ids.Contains(d.WorkItemId)) : dependencyRows.Where(d => d.WorkItemId == one)).ToListAsync(ct);
+        var labels = await db.WorkItemLabels.AsNoTracking().WhereIn(l => l.WorkItemId, ids).ToListAsync(ct);
+        var dependencies = await (from d in db.WorkItemDependencies
+                                  join w in db.WorkItems on d.DependsOnId equals w.Id
+                                  select new { d.WorkItemId, View = new DependencyView(w.Id, w.Key, w.Title, w.Status) })
+            .WhereIn(d => d.WorkItemId, ids).ToListAsync(ct);
         return items.Select(i => WorkItemView.From(
             i,
             labels.Where(l => l.WorkItemId == i.Id).Select(l => l.Label).Order().ToList(),
