@@ -43,6 +43,8 @@ public static class DispatchBench
 
     private sealed record Phase(string Name, long Operations, long Items, TimeSpan Elapsed, List<double> LatenciesMs)
     {
+        public double CpuMs { get; init; }
+
         public double ItemsPerSecond => Items / Elapsed.TotalSeconds;
         public double Percentile(double p) => LatenciesMs.Count == 0 ? 0 : LatenciesMs.Order().ElementAt(Math.Min(LatenciesMs.Count - 1, (int)Math.Ceiling(p * LatenciesMs.Count) - 1));
     }
@@ -64,18 +66,29 @@ public static class DispatchBench
         }
 
         var phases = new List<Phase>();
-        foreach (var (name, key) in new[] { ("cycle", "CYC"), ("single", "ONE"), ("batched", "BAT"), ("raw", "RAW") })
+        var cpuOfMachine = true;
+
+        // The first requests of a process run code that is still being compiled; a short unmeasured run of every kind
+        // of call lets the measured phases see the server as it runs for the rest of its life.
+        foreach (var (name, key) in new[] { ("warm-up", "WRM"), ("cycle", "CYC"), ("single", "ONE"), ("batched", "BAT"), ("raw", "RAW") })
         {
             var project = await PostAsync(owner, "api/v1/projects", new { key, name });
-            await SeedAsync(server, tenantId, project.GetProperty("id").GetString()!, key, items, ct);
+            await SeedAsync(server, tenantId, project.GetProperty("id").GetString()!, key, name == "warm-up" ? Math.Min(items, 3000) : items, ct);
+            var cpu = CpuMeter.Start();
             var phase = name switch
             {
+                "warm-up" => await WarmUpAsync(agents, key, batch),
                 "cycle" => await CyclesAsync(agents, key, limit),
                 "single" => await ClaimsAsync(agents, key, 1, limit),
                 "batched" => await ClaimsAsync(agents, key, batch, limit),
                 _ => await RawBaselineAsync(server, tenantId, project.GetProperty("id").GetString()!, agentCount, limit, ct),
             };
-            phases.Add(phase with { Name = name });
+            var (cpuMs, machine) = cpu.Elapsed();
+            cpuOfMachine = machine;
+            if (name != "warm-up")
+            {
+                phases.Add(phase with { Name = name, CpuMs = cpuMs });
+            }
 
             // What a phase left unclaimed must not sit ahead of the next phase's items in the queue, and the runs the
             // claim phases hold must not count against the agents' limits in the next phase.
@@ -86,16 +99,19 @@ public static class DispatchBench
                 "UPDATE work_items SET status = 'cancelled', active_run_id = NULL, lease_token = NULL, lease_expires_at = NULL WHERE status IN ('ready', 'claimed', 'in_progress')", ct);
         }
 
-        phases.Add(await HttpFloorAsync(agents, limit < TimeSpan.FromSeconds(5) ? limit : TimeSpan.FromSeconds(5)) with { Name = "http floor" });
+        var floorCpu = CpuMeter.Start();
+        var floorPhase = await HttpFloorAsync(agents, limit < TimeSpan.FromSeconds(5) ? limit : TimeSpan.FromSeconds(5));
+        phases.Add(floorPhase with { Name = "http floor", CpuMs = floorCpu.Elapsed().Ms });
 
-        var table = new Table().AddColumns("phase", "operations", "items", "seconds", "items/s", "p50 ms", "p99 ms");
+        var table = new Table().AddColumns("phase", "operations", "items", "seconds", "items/s", "p50 ms", "p99 ms", "cpu ms/item");
         foreach (var p in phases)
         {
             table.AddRow(p.Name, p.Operations.ToString(), p.Items.ToString(), p.Elapsed.TotalSeconds.ToString("F1"), p.ItemsPerSecond.ToString("F0"),
-                p.Percentile(0.5).ToString("F2"), p.Percentile(0.99).ToString("F2"));
+                p.Percentile(0.5).ToString("F2"), p.Percentile(0.99).ToString("F2"), (p.CpuMs / Math.Max(1, p.Items)).ToString("F3"));
         }
 
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"cpu ms/item: CPU time {(cpuOfMachine ? $"the whole machine ({Environment.ProcessorCount} cores: server, client and database)" : "of this process")} spent per item during the phase");
         var cycle = phases.Single(p => p.Name == "cycle");
         var raw = phases.Single(p => p.Name == "raw");
         var single = phases.Single(p => p.Name == "single");
@@ -153,6 +169,27 @@ public static class DispatchBench
             await PostAsync(client, $"{path}/complete", new { lease_token = lease, output = new { ok = true } });
             return true;
         });
+
+    /// Every agent claims, beats, completes, fails, releases and claims a batch a few times; nothing is measured.
+    private static async Task<Phase> WarmUpAsync(List<(string Id, HttpClient Client)> agents, string project, int batch)
+    {
+        await TimedCyclesAsync(agents, TimeSpan.FromSeconds(3), async client =>
+        {
+            var claimed = (await PostAsync(client, "api/v1/work/claim", new { project, max = 3 })).GetProperty("items");
+            if (claimed.GetArrayLength() < 3)
+            {
+                return false;
+            }
+
+            var runs = claimed.EnumerateArray().Select(c => c.GetProperty("run")).Select(r => ($"api/v1/runs/{r.GetProperty("run_id").GetString()}", r.GetProperty("lease_token").GetString())).ToList();
+            await PostAsync(client, $"{runs[0].Item1}/heartbeat", new { lease_token = runs[0].Item2, progress = "warming up" });
+            await PostAsync(client, $"{runs[0].Item1}/complete", new { lease_token = runs[0].Item2, output = new { ok = true } });
+            await PostAsync(client, $"{runs[1].Item1}/fail", new { lease_token = runs[1].Item2, error = "warm-up", retryable = true });
+            await PostAsync(client, $"{runs[2].Item1}/release", new { lease_token = runs[2].Item2 });
+            return true;
+        });
+        return await ClaimsAsync(agents, project, batch, TimeSpan.FromSeconds(1));
+    }
 
     /// The same agents making three requests per cycle to an endpoint that does nothing: what HTTP alone costs on
     /// this machine, the ceiling for any API cycle of three calls.
