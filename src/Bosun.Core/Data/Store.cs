@@ -17,7 +17,22 @@ public sealed record StoreOptions(StoreKind Kind, string ConnectionString)
     public static StoreOptions Sqlite(string file) =>
         new(StoreKind.Sqlite, new SqliteConnectionStringBuilder { DataSource = file, Pooling = true }.ToString());
 
-    public static StoreOptions Postgres(string connectionString) => new(StoreKind.Postgres, connectionString);
+    public static StoreOptions Postgres(string connectionString) => new(StoreKind.Postgres, WithPreparedStatements(connectionString));
+
+    /// PostgreSQL parses and plans every statement it is sent unless it is prepared. Bosun sends the same few statements
+    /// over and over, so unless the connection string says otherwise, Npgsql prepares the most used ones on each
+    /// pooled connection and PostgreSQL plans them once.
+    private static string WithPreparedStatements(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 3;
+        }
+
+        return builder.ConnectionString;
+    }
 
     public string Describe() => Kind == StoreKind.Sqlite
         ? $"SQLite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}"
