@@ -14,6 +14,7 @@ public sealed class BosunDb : DbContext
         : base(options)
     {
         Context = context;
+        IsPostgres = (bool)Providers.GetValue(options, o => o.Extensions.Any(e => e.GetType().Assembly == typeof(NpgsqlDbContextOptionsBuilderExtensions).Assembly));
 
         // Every unit of work runs in one transaction that commits or rolls back as a whole, so the
         // savepoint EF would set around each SaveChanges only costs two round trips.
@@ -48,7 +49,11 @@ public sealed class BosunDb : DbContext
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<Approval> Approvals => Set<Approval>();
 
-    public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+    // Asking EF for the provider's name initialises the context's services and reads assembly metadata; hot paths ask
+    // often, so the answer is kept per options instance (built once per process).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContextOptions, object> Providers = new();
+
+    public bool IsPostgres { get; }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

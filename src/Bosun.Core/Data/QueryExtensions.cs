@@ -26,3 +26,12 @@ public static class QueryExtensions
         return rows.Where(Expression.Lambda<Func<T, bool>>(body, key.Parameters));
     }
 }
+
+/// A compiled query (EF translates it once instead of on every call) for each model it runs against: EF binds a
+/// compiled query to the first model it meets, and one process can hold a model per store (the tests run both).
+public sealed class Compiled<TQuery>(Func<TQuery> compile) where TQuery : class
+{
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel, TQuery> _byModel = new();
+
+    public TQuery For(Microsoft.EntityFrameworkCore.DbContext db) => _byModel.GetValue(db.Model, _ => compile());
+}

@@ -9,11 +9,32 @@ public sealed class DispatchContext(BosunDb db)
 {
     private const int RecentComments = 50;
 
+    private sealed record RelatedOf(string WorkItemId, string Id, string Key, string Title, string? Description, WorkStatus Status, string? OutputJson);
+
+    // A single-item claim is the most frequent call there is, so its queries are compiled once: EF then neither
+    // translates them nor looks them up in its query cache per call. Batches use the list queries below.
+    private static readonly Compiled<Func<BosunDb, string, Task<WorkItem?>>> ItemById = new(() => EF.CompileAsyncQuery(
+        (BosunDb db, string id) => db.WorkItems.AsNoTracking().FirstOrDefault(w => w.Id == id)));
+
+    private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<RelatedOf>>> DependenciesOfOne = new(() => EF.CompileAsyncQuery(
+        (BosunDb db, string id) => from d in db.WorkItemDependencies
+                                   join w in db.WorkItems on d.DependsOnId equals w.Id
+                                   where d.WorkItemId == id
+                                   select new RelatedOf(d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson)));
+
+    private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<Comment>>> CommentsOfOne = new(() => EF.CompileAsyncQuery(
+        (BosunDb db, string id) => db.Comments.AsNoTracking().Where(c => c.WorkItemId == id)));
+
+    private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<WorkItemLabel>>> LabelsOfOne = new(() => EF.CompileAsyncQuery(
+        (BosunDb db, string id) => db.WorkItemLabels.AsNoTracking().Where(l => l.WorkItemId == id)));
+
     /// One query per kind of data for the whole batch, so claiming 50 items costs the round trips of claiming one.
     public async Task<IReadOnlyList<ClaimedWork>> BuildAsync(IReadOnlyList<Lease> leases, CancellationToken ct)
     {
         var ids = leases.Select(l => l.WorkItemId ?? throw new InvalidOperationException("A lease made by a claim knows its work item.")).ToList();
-        var items = await db.WorkItems.AsNoTracking().WhereIn(w => w.Id, ids).ToListAsync(ct);
+        var items = ids.Count == 1
+            ? [await ItemById.For(db)(db, ids[0]) ?? throw new InvalidOperationException("A claimed item disappeared.")]
+            : await db.WorkItems.AsNoTracking().WhereIn(w => w.Id, ids).ToListAsync(ct);
         var contexts = await ContextsOfAsync(items, ct);
         var byId = items.ToDictionary(i => i.Id);
         return leases.Select((lease, i) =>
@@ -41,13 +62,21 @@ public sealed class DispatchContext(BosunDb db)
             : (await db.Goals.AsNoTracking().Where(g => goalIds.Contains(g.Id)).ToListAsync(ct))
                 .ToDictionary(g => g.Id, g => new GoalSummary(g.Id, g.Title, g.MetricName, g.Baseline, g.Target, g.CurrentValue, g.ProgressPercent));
 
-        var dependencies = (await (from d in db.WorkItemDependencies
-                                   join w in db.WorkItems on d.DependsOnId equals w.Id
-                                   select new { d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson })
-                .WhereIn(d => d.WorkItemId, ids).ToListAsync(ct))
+        var one = ids.Count == 1 ? ids[0] : null;
+        var dependencies = (one is not null
+                ? await ListAsync(DependenciesOfOne.For(db)(db, one), ct)
+                : await (from d in db.WorkItemDependencies.WhereIn(d => d.WorkItemId, ids)
+                         join w in db.WorkItems on d.DependsOnId equals w.Id
+                         select new RelatedOf(d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson)).ToListAsync(ct))
             .ToLookup(d => d.WorkItemId, d => new RelatedItem(d.Id, d.Key, d.Title, d.Description, d.Status, WorkItemView.ParseJson(d.OutputJson)));
-        var comments = (await db.Comments.AsNoTracking().WhereIn(c => c.WorkItemId, ids).ToListAsync(ct)).ToLookup(c => c.WorkItemId);
-        var labels = (await db.WorkItemLabels.AsNoTracking().WhereIn(l => l.WorkItemId, ids).ToListAsync(ct)).ToLookup(l => l.WorkItemId, l => l.Label);
+        var comments = (one is not null
+                ? await ListAsync(CommentsOfOne.For(db)(db, one), ct)
+                : await db.Comments.AsNoTracking().WhereIn(c => c.WorkItemId, ids).ToListAsync(ct))
+            .ToLookup(c => c.WorkItemId);
+        var labels = (one is not null
+                ? await ListAsync(LabelsOfOne.For(db)(db, one), ct)
+                : await db.WorkItemLabels.AsNoTracking().WhereIn(l => l.WorkItemId, ids).ToListAsync(ct))
+            .ToLookup(l => l.WorkItemId, l => l.Label);
         return items.ToDictionary(item => item.Id, item => (new WorkContext(
             item.ParentId is { } parent ? parents.GetValueOrDefault(parent) : null,
             item.GoalId is { } goal ? goals.GetValueOrDefault(goal) : null,
@@ -56,5 +85,16 @@ public sealed class DispatchContext(BosunDb db)
             item.RevisionNotes,
             WorkItemView.ParseJson(item.CheckpointJson),
             WorkItemView.ParseJson(item.OutputJson)), labels[item.Id].Order().ToList()));
+    }
+
+    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken ct)
+    {
+        var list = new List<T>();
+        await foreach (var row in rows.WithCancellation(ct))
+        {
+            list.Add(row);
+        }
+
+        return list;
     }
 }

@@ -407,14 +407,19 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
             await lockItem.ExecuteScalarAsync(ct);
         }
 
-        var found = await (from r in db.Runs.AsNoTracking()
-                           join w in db.WorkItems.AsNoTracking() on r.WorkItemId equals w.Id
-                           where r.Id == runId
-                           select new { Run = r, Item = w })
-                          .FirstOrDefaultAsync(ct) ?? throw ProblemException.NotFound("Run");
+        var found = await RunWithItem.For(db)(db, runId) ?? throw ProblemException.NotFound("Run");
         CheckHolder(found.Run, leaseToken);
         return (found.Run, found.Item);
     }
+
+    private sealed record RunAndItem(Run Run, WorkItem Item);
+
+    // Every completion starts here, so the query is compiled once rather than translated and looked up per call.
+    private static readonly Compiled<Func<BosunDb, string, Task<RunAndItem?>>> RunWithItem = new(() => EF.CompileAsyncQuery(
+        (BosunDb db, string runId) => (from r in db.Runs.AsNoTracking()
+                                       join w in db.WorkItems.AsNoTracking() on r.WorkItemId equals w.Id
+                                       where r.Id == runId
+                                       select new RunAndItem(r, w)).FirstOrDefault()));
 
     private sealed record AgentTiming(int RunTimeoutSeconds, DateTime? LastHeartbeatAt);
 
