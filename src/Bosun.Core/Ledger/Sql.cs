@@ -44,6 +44,29 @@ internal static class Sql
         }
 
         var names = string.Join(", ", columns.Select(c => c.Name));
+        if (!db.IsPostgres && rows.Count > 1 && SqliteRows.Json(rows.Select(values).ToList()) is { } json)
+        {
+            // Many rows: one statement reading them from a JSON array, so SQLite binds one parameter in all.
+            var returned = keyColumns is null ? "" : " RETURNING " + string.Join(", ", keyColumns.Select(k => columns[k].Name));
+            await using var many = Command(db, $"INSERT INTO {table} ({names}) {SqliteRows.Select(columns.Count)} {onConflict}{returned}");
+            many.With("rows", json);
+            if (keyColumns is null)
+            {
+                var count = await many.ExecuteNonQueryAsync(ct);
+                if (count == rows.Count || onConflict.Length == 0)
+                {
+                    Array.Fill(inserted, true);
+                    return inserted;
+                }
+
+                throw new InvalidOperationException("Rows skipped on conflict without key columns to tell which.");
+            }
+
+            var keyed = rows.Select(values).ToList();
+            await MarkInsertedAsync(many, keyed, keyColumns, inserted, ct);
+            return inserted;
+        }
+
         if (!db.IsPostgres)
         {
             await using var command = Command(db, $"INSERT INTO {table} ({names}) VALUES ({string.Join(", ", columns.Select((_, i) => $"@c{i}"))}) {onConflict}");
@@ -82,13 +105,20 @@ internal static class Sql
             return inserted;
         }
 
+        await MarkInsertedAsync(pg, all, keyColumns, inserted, ct);
+        return inserted;
+    }
+
+    /// Runs an INSERT … RETURNING of the key columns and marks the rows whose keys came back.
+    private static async Task MarkInsertedAsync(DbCommand insert, IReadOnlyList<object?[]> all, int[] keyColumns, bool[] inserted, CancellationToken ct)
+    {
         var byKey = new Dictionary<string, int>();
         for (var r = all.Count - 1; r >= 0; r--)
         {
             byKey[Key(keyColumns.Select(k => all[r][k]))] = r;
         }
 
-        await using var reader = await pg.ExecuteReaderAsync(ct);
+        await using var reader = await insert.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             var key = Key(keyColumns.Select((_, i) => reader.GetValue(i)));
@@ -97,8 +127,6 @@ internal static class Sql
                 inserted[index] = true;
             }
         }
-
-        return inserted;
     }
 
     /// PostgreSQL: unnest(@c0::type[], ...) over one array parameter per column.
@@ -120,9 +148,55 @@ internal static class Sql
         }
     }
 
+    // Times are compared in SQLite's text form: that is how SQLite returns them, and PostgreSQL's come back as DateTime.
     private static string Key(IEnumerable<object?> parts) =>
-        string.Join("\u001f", parts.Select(p => p is DateTime d ? d.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture)));
+        string.Join("\u001f", parts.Select(p => p is DateTime d ? SqliteRows.Text(d) : Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture)));
 
     public static async Task<long> ScalarLongAsync(this DbCommand command, CancellationToken ct) =>
         Convert.ToInt64(await command.ExecuteScalarAsync(ct) ?? 0L);
+}
+
+/// Many rows for one SQLite statement as a single JSON parameter. SQLite binds parameters by name in linear time, so a
+/// multi-row VALUES list costs the square of its width, and a prepared row-at-a-time INSERT pays a call per row; reading
+/// the rows from a JSON array with json_each costs one bind. Values are written as SQLite would store the parameters.
+internal static class SqliteRows
+{
+    public static string Text(DateTime d) => d.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// `SELECT value->>0, value->>1, … FROM json_each(@rows) WHERE true` (the WHERE lets an ON CONFLICT clause follow).
+    public static string Select(int columns) =>
+        $"SELECT {string.Join(", ", Enumerable.Range(0, columns).Select(i => $"value->>{i}"))} FROM json_each(@rows) WHERE true";
+
+    /// The rows as a JSON array of arrays, or null when a value is of a type this does not write.
+    public static string? Json(IReadOnlyList<object?[]> rows)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 256);
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var row in rows)
+            {
+                json.WriteStartArray();
+                foreach (var value in row)
+                {
+                    switch (value)
+                    {
+                        case null or DBNull: json.WriteNullValue(); break;
+                        case string text: json.WriteStringValue(text); break;
+                        case DateTime time: json.WriteStringValue(Text(time)); break;
+                        case bool flag: json.WriteNumberValue(flag ? 1 : 0); break;
+                        case int number: json.WriteNumberValue(number); break;
+                        case long number: json.WriteNumberValue(number); break;
+                        default: return null;
+                    }
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }

@@ -256,7 +256,15 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
             {
                 // SQLite binds parameters by name in linear time, so a wide multi-row INSERT would cost the square of its
                 // width; one prepared single-row statement runs in-process for each event instead.
-                await sql.ExecuteEachAsync(InsertOne, [.. batch.Select(Values)], ct);
+                var rows = batch.Select(Values).ToList();
+                if (rows.Count > 1 && Ledger.SqliteRows.Json(rows) is { } json)
+                {
+                    await sql.ExecuteAsync($"{InsertColumns} {Ledger.SqliteRows.Select(12)}", ct, ("rows", json));
+                }
+                else
+                {
+                    await sql.ExecuteEachAsync($"{InsertColumns} VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11)", rows, ct);
+                }
             }
             else
             {
@@ -270,10 +278,9 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         }
     }
 
-    private const string InsertOne = """
+    private const string InsertColumns = """
         INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, project_id, work_item_id, work_item_key,
             actor_ref, actor_name, changes_json, created_at)
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11)
         """;
 
     private static object?[] Values(StreamEvent e) =>
