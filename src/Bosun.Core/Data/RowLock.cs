@@ -1,6 +1,4 @@
 using Bosun.Core.Common;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bosun.Core.Data;
 
@@ -16,22 +14,9 @@ public static class RowLock
             return true;
         }
 
-        if (db.Database.CurrentTransaction is null)
-        {
-            throw new InvalidOperationException("Row locks need a transaction.");
-        }
-
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction.GetDbTransaction();
-        command.CommandText = $"SELECT 1 FROM {table} WHERE tenant_id = @tenant AND id = @id FOR UPDATE{(skipLocked ? " SKIP LOCKED" : "")}";
-        var tenant = command.CreateParameter();
-        tenant.ParameterName = "tenant";
-        tenant.Value = db.Context.RequireTenant();
-        command.Parameters.Add(tenant);
-        var key = command.CreateParameter();
-        key.ParameterName = "id";
-        key.Value = id;
-        command.Parameters.Add(key);
+        await using var command = Sql.Command(db, $"SELECT 1 FROM {table} WHERE tenant_id = @tenant AND id = @id FOR UPDATE{(skipLocked ? " SKIP LOCKED" : "")}")
+            .With("tenant", db.Context.RequireTenant())
+            .With("id", id);
         return await command.ExecuteScalarAsync(ct) is not null;
     }
 }

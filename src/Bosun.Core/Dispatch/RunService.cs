@@ -3,7 +3,6 @@ using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
-using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
 using Microsoft.EntityFrameworkCore;
 

@@ -41,7 +41,7 @@ public static class DirectAudit
         internal string Json() => JsonSerializer.Serialize(_fields);
     }
 
-    private static readonly Ledger.Col[] Columns =
+    private static readonly Col[] Columns =
     [
         new("tenant_id"), new("id"), new("actor_ref"), new("actor_name"), new("action"), new("entity_type"), new("entity_id"),
         new("changes_json"), new("request_id"), new("created_at", "timestamptz"),
@@ -80,7 +80,7 @@ public static class DirectAudit
                 return;
             }
 
-            await Ledger.Sql.InsertRowsAsync(db, "audit_entries", Columns, _rows, w => [
+            await Sql.InsertRowsAsync(db, "audit_entries", Columns, _rows, w => [
                 w.Audit.TenantId, w.Audit.Id, w.Audit.ActorRef, w.Audit.ActorName, w.Audit.Action, w.Audit.EntityType,
                 w.Audit.EntityId, w.Audit.ChangesJson, w.Audit.RequestId, w.Audit.CreatedAt,
             ], "", null, ct);

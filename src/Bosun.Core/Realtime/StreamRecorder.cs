@@ -257,9 +257,9 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
                 // SQLite binds parameters by name in linear time, so a wide multi-row INSERT would cost the square of its
                 // width; one prepared single-row statement runs in-process for each event instead.
                 var rows = batch.Select(Values).ToList();
-                if (rows.Count > 1 && Ledger.SqliteRows.Json(rows) is { } json)
+                if (rows.Count > 1 && SqliteRows.Json(rows) is { } json)
                 {
-                    await sql.ExecuteAsync($"{InsertColumns} {Ledger.SqliteRows.Select(12)}", ct, ("rows", json));
+                    await sql.ExecuteAsync($"{InsertColumns} {SqliteRows.Select(12)}", ct, ("rows", json));
                 }
                 else
                 {

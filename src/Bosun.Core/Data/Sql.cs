@@ -1,20 +1,20 @@
 using System.Data.Common;
-using Bosun.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
-namespace Bosun.Core.Ledger;
+namespace Bosun.Core.Data;
 
-/// Hand-written SQL for the ledger's hot paths, on the request's own connection and transaction (so the
-/// tenant role and RLS setting of PostgreSQL apply). The statements are written to run on both stores.
+/// A column of a hand-written multi-row INSERT, with the type PostgreSQL's unnest() reads it as.
 internal readonly record struct Col(string Name, string PgType = "text");
 
+/// Hand-written SQL for hot paths (claims, heartbeats, the ledger, audit rows), on the unit of work's own connection and
+/// transaction, so PostgreSQL's tenant role and row-level security apply. The statements are written to run on both stores.
 internal static class Sql
 {
     public static DbCommand Command(BosunDb db, string text)
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("Ledger writes run inside the request's transaction.");
+            ?? throw new InvalidOperationException("Hand-written statements run inside the unit of work's transaction.");
         var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = text;
