@@ -30,10 +30,11 @@ internal static class Sql
         return command;
     }
 
-    /// Inserts many rows and tells which were inserted (an ON CONFLICT DO NOTHING skips the others).
-    /// SQLite: one prepared single-row statement executed per row (binding by name is linear in the number of
-    /// parameters, so a wide multi-row VALUES would be quadratic). PostgreSQL: one statement over unnest()ed
-    /// arrays, one parameter per column, the inserted rows recognised by the key columns they return.
+    /// Inserts many rows and tells which were inserted (an ON CONFLICT DO NOTHING skips the others; the inserted rows
+    /// are recognised by the key columns they return). SQLite: one statement over the rows as a JSON array, or one
+    /// prepared single-row statement per row when a value is of a type the JSON form does not write (binding by
+    /// name is linear in the number of parameters, so a wide multi-row VALUES would be quadratic). PostgreSQL: one
+    /// statement over unnest()ed arrays, one parameter per column.
     public static async Task<bool[]> InsertRowsAsync<T>(BosunDb db, string table, IReadOnlyList<Col> columns, IReadOnlyList<T> rows,
         Func<T, object?[]> values, string onConflict, int[]? keyColumns, CancellationToken ct)
     {
@@ -44,26 +45,22 @@ internal static class Sql
         }
 
         var names = string.Join(", ", columns.Select(c => c.Name));
-        if (!db.IsPostgres && rows.Count > 1 && SqliteRows.Json(rows.Select(values).ToList()) is { } json)
+        var all = rows.Select(values).ToList();
+        if (!db.IsPostgres && all.Count > 1 && SqliteRows.Json(all) is { } json)
         {
-            // Many rows: one statement reading them from a JSON array, so SQLite binds one parameter in all.
+            // Many rows: one statement reading them from a JSON array, so SQLite binds one parameter in all. As on
+            // PostgreSQL, without key columns every row counts as inserted.
             var returned = keyColumns is null ? "" : " RETURNING " + string.Join(", ", keyColumns.Select(k => columns[k].Name));
             await using var many = Command(db, $"INSERT INTO {table} ({names}) {SqliteRows.Select(columns.Count)} {onConflict}{returned}");
             many.With("rows", json);
             if (keyColumns is null)
             {
-                var count = await many.ExecuteNonQueryAsync(ct);
-                if (count == rows.Count || onConflict.Length == 0)
-                {
-                    Array.Fill(inserted, true);
-                    return inserted;
-                }
-
-                throw new InvalidOperationException("Rows skipped on conflict without key columns to tell which.");
+                await many.ExecuteNonQueryAsync(ct);
+                Array.Fill(inserted, true);
+                return inserted;
             }
 
-            var keyed = rows.Select(values).ToList();
-            await MarkInsertedAsync(many, keyed, keyColumns, inserted, ct);
+            await MarkInsertedAsync(many, all, keyColumns, inserted, ct);
             return inserted;
         }
 
@@ -80,7 +77,7 @@ internal static class Sql
             await command.PrepareAsync(ct);
             for (var r = 0; r < rows.Count; r++)
             {
-                var row = values(rows[r]);
+                var row = all[r];
                 for (var c = 0; c < row.Length; c++)
                 {
                     parameters[c].Value = row[c] ?? DBNull.Value;
@@ -93,7 +90,6 @@ internal static class Sql
             return inserted;
         }
 
-        var all = rows.Select(values).ToList();
         var returning = keyColumns is null ? "" : " RETURNING " + string.Join(", ", keyColumns.Select(k => columns[k].Name));
         await using var pg = Command(db, $"INSERT INTO {table} ({names}) SELECT * FROM {Unnest(columns)} {onConflict}{returning}");
         WithArrays(pg, columns, all);
