@@ -16,8 +16,6 @@ namespace Bosun.Core.Realtime;
 /// deadlock against row locks taken earlier), and numbers follow commit order.
 public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
-    private const int RowsPerStatement = 50;
-
     /// What one unit of work has recorded so far; it lives on the BosunDb, so the recorder itself holds no state.
     internal sealed class Buffer
     {
@@ -241,21 +239,9 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         {
             var batch = tenant.ToList();
             await StreamEvents.ResolveAsync(sql, tenant.Key, batch, ct);
-            var last = await sql.ScalarLongAsync("""
-                INSERT INTO stream_heads (tenant_id, last_seq) VALUES (@t, @n)
-                ON CONFLICT (tenant_id) DO UPDATE SET last_seq = stream_heads.last_seq + excluded.last_seq
-                RETURNING last_seq
-                """, ct, ("t", tenant.Key), ("n", (long)batch.Count));
-            var seq = last - batch.Count;
-            foreach (var e in batch)
-            {
-                e.Seq = ++seq;
-            }
-
             if (transaction is Microsoft.Data.Sqlite.SqliteTransaction)
             {
-                // SQLite binds parameters by name in linear time, so a wide multi-row INSERT would cost the square of its
-                // width; one prepared single-row statement runs in-process for each event instead.
+                await NumberAsync(sql, tenant.Key, batch, ct);
                 var rows = batch.Select(Values).ToList();
                 if (rows.Count > 1 && SqliteRows.Json(rows) is { } json)
                 {
@@ -268,10 +254,7 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
             }
             else
             {
-                foreach (var chunk in batch.Chunk(RowsPerStatement))
-                {
-                    await InsertAsync(sql, chunk, ct);
-                }
+                await NumberAndInsertAsync(sql, tenant.Key, batch, ct);
             }
 
             buffer.CommittedTenants.Add(tenant.Key);
@@ -286,26 +269,47 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
     private static object?[] Values(StreamEvent e) =>
         [e.TenantId, e.Seq, e.Type, e.EntityType, e.EntityId, e.ProjectId, e.WorkItemId, e.WorkItemKey, e.ActorRef, e.ActorName, e.ChangesJson, e.CreatedAt];
 
-    private static Task InsertAsync(SqlRunner sql, IReadOnlyList<StreamEvent> rows, CancellationToken ct)
-    {
-        var values = new List<string>(rows.Count);
-        var parameters = new List<(string, object?)>(rows.Count * 12);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var e = rows[i];
-            values.Add($"(@t{i}, @s{i}, @ty{i}, @et{i}, @ei{i}, @p{i}, @w{i}, @wk{i}, @ar{i}, @an{i}, @c{i}, @at{i})");
-            parameters.AddRange([
-                ($"t{i}", e.TenantId), ($"s{i}", e.Seq), ($"ty{i}", e.Type), ($"et{i}", e.EntityType), ($"ei{i}", e.EntityId),
-                ($"p{i}", e.ProjectId), ($"w{i}", e.WorkItemId), ($"wk{i}", e.WorkItemKey), ($"ar{i}", e.ActorRef),
-                ($"an{i}", e.ActorName), ($"c{i}", e.ChangesJson), ($"at{i}", e.CreatedAt),
-            ]);
-        }
+    private const string AdvanceHead = """
+        INSERT INTO stream_heads (tenant_id, last_seq) VALUES (@t, @n)
+        ON CONFLICT (tenant_id) DO UPDATE SET last_seq = stream_heads.last_seq + excluded.last_seq
+        RETURNING last_seq
+        """;
 
-        return sql.ExecuteAsync($"""
-            INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, project_id, work_item_id, work_item_key,
-                actor_ref, actor_name, changes_json, created_at)
-            VALUES {string.Join(", ", values)}
-            """, ct, [.. parameters]);
+    private static async Task NumberAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
+    {
+        var seq = await sql.ScalarLongAsync(AdvanceHead, ct, ("t", tenantId), ("n", (long)batch.Count)) - batch.Count;
+        foreach (var e in batch)
+        {
+            e.Seq = ++seq;
+        }
+    }
+
+    /// PostgreSQL: the head advances and the events are numbered and inserted in one statement (one round trip in
+    /// every writing transaction instead of two), the events read from one array per column.
+    private static async Task NumberAndInsertAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
+    {
+        var seqs = await sql.RowsAsync($"""
+            WITH head AS ({AdvanceHead})
+            {InsertColumns}
+            SELECT @t, head.last_seq - @n + e.ord, e.type, e.entity_type, e.entity_id, e.project_id, e.work_item_id, e.work_item_key,
+                   e.actor_ref, e.actor_name, e.changes_json, e.created_at
+            FROM head, unnest(@ty::text[], @et::text[], @ei::text[], @p::text[], @w::text[], @wk::text[], @ar::text[], @an::text[],
+                              @c::text[], @at::timestamptz[])
+                       WITH ORDINALITY AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name,
+                                            changes_json, created_at, ord)
+            RETURNING seq
+            """, ct,
+            ("t", tenantId), ("n", (long)batch.Count),
+            ("ty", batch.Select(e => e.Type).ToArray()), ("et", batch.Select(e => e.EntityType).ToArray()),
+            ("ei", batch.Select(e => e.EntityId).ToArray()), ("p", batch.Select(e => e.ProjectId).ToArray()),
+            ("w", batch.Select(e => e.WorkItemId).ToArray()), ("wk", batch.Select(e => e.WorkItemKey).ToArray()),
+            ("ar", batch.Select(e => e.ActorRef).ToArray()), ("an", batch.Select(e => e.ActorName).ToArray()),
+            ("c", batch.Select(e => e.ChangesJson).ToArray()), ("at", batch.Select(e => e.CreatedAt).ToArray()));
+        var seq = seqs.Max(r => Convert.ToInt64(r[0])) - batch.Count;
+        foreach (var e in batch)
+        {
+            e.Seq = ++seq;
+        }
     }
 }
 
