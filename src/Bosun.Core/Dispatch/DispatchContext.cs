@@ -64,17 +64,17 @@ public sealed class DispatchContext(BosunDb db)
 
         var one = ids.Count == 1 ? ids[0] : null;
         var dependencies = (one is not null
-                ? await ListAsync(DependenciesOfOne.For(db)(db, one), ct)
+                ? await DependenciesOfOne.For(db)(db, one).ToListAsync(ct)
                 : await (from d in db.WorkItemDependencies.WhereIn(d => d.WorkItemId, ids)
                          join w in db.WorkItems on d.DependsOnId equals w.Id
                          select new RelatedOf(d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson)).ToListAsync(ct))
             .ToLookup(d => d.WorkItemId, d => new RelatedItem(d.Id, d.Key, d.Title, d.Description, d.Status, WorkItemView.ParseJson(d.OutputJson)));
         var comments = (one is not null
-                ? await ListAsync(CommentsOfOne.For(db)(db, one), ct)
+                ? await CommentsOfOne.For(db)(db, one).ToListAsync(ct)
                 : await db.Comments.AsNoTracking().WhereIn(c => c.WorkItemId, ids).ToListAsync(ct))
             .ToLookup(c => c.WorkItemId);
         var labels = (one is not null
-                ? await ListAsync(LabelsOfOne.For(db)(db, one), ct)
+                ? await LabelsOfOne.For(db)(db, one).ToListAsync(ct)
                 : await db.WorkItemLabels.AsNoTracking().WhereIn(l => l.WorkItemId, ids).ToListAsync(ct))
             .ToLookup(l => l.WorkItemId, l => l.Label);
         return items.ToDictionary(item => item.Id, item => (new WorkContext(
@@ -85,16 +85,5 @@ public sealed class DispatchContext(BosunDb db)
             item.RevisionNotes,
             WorkItemView.ParseJson(item.CheckpointJson),
             WorkItemView.ParseJson(item.OutputJson)), labels[item.Id].Order().ToList()));
-    }
-
-    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken ct)
-    {
-        var list = new List<T>();
-        await foreach (var row in rows.WithCancellation(ct))
-        {
-            list.Add(row);
-        }
-
-        return list;
     }
 }

@@ -506,18 +506,8 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
         if (items.Count == 1)
         {
             var one = items[0];
-            var itsLabels = new List<string>();
-            await foreach (var label in LabelsOfOne.For(db)(db, one.Id).WithCancellation(ct))
-            {
-                itsLabels.Add(label);
-            }
-
-            var itsDependencies = new List<DependencyView>();
-            await foreach (var dependency in DependenciesOfOne.For(db)(db, one.Id).WithCancellation(ct))
-            {
-                itsDependencies.Add(dependency);
-            }
-
+            var itsLabels = await LabelsOfOne.For(db)(db, one.Id).ToListAsync(ct);
+            var itsDependencies = await DependenciesOfOne.For(db)(db, one.Id).ToListAsync(ct);
             return [WorkItemView.From(one, itsLabels.Order().ToList(), itsDependencies)];
         }
 
