@@ -287,25 +287,35 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         var runs = ids.ToDictionary(id => id, _ => (RunId: Ids.New(), Token: Secrets.NewToken("lease")));
         var claimedNow = new Dictionary<string, (int Attempt, string ProjectId, string Key)>();
 
-        // In chunks: SQLite binds parameters by name in linear time, so one very wide statement costs the square of its width.
-        foreach (var chunk in ids.Chunk(16))
+        // One statement for the whole batch, its rows read from one parameter (a JSON array on SQLite, arrays on
+        // PostgreSQL), so the statement's text is the same for any batch size and is prepared once. SQLite's planner
+        // would rather walk the tenant's ready items and look each up in the JSON; it is told to go the other way,
+        // through the primary key (the index SQLite made for it is named after the table).
+        var picked = ids.Select(id => new object?[] { id, runs[id].RunId, runs[id].Token }).ToList();
+        var source = db.IsPostgres
+            ? "unnest(@ids::text[], @runs::text[], @leases::text[]) AS v(id, run, lease)"
+            : "(SELECT value->>0 AS id, value->>1 AS run, value->>2 AS lease FROM json_each(@rows)) AS v";
+        await using (var command = Sql.Command(db, $"""
+            UPDATE work_items {(db.IsPostgres ? "" : "INDEXED BY sqlite_autoindex_work_items_1")}
+            SET status = 'claimed', attempts = attempts + 1, active_run_id = v.run, lease_token = v.lease,
+                lease_expires_at = @expires, updated_at = @now
+            FROM {source}
+            WHERE work_items.tenant_id = @tenant AND work_items.id = v.id AND work_items.status = 'ready'
+            RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
+            """))
         {
-            await using var command = Sql.Command(db, $"""
-                UPDATE work_items
-                SET status = 'claimed', attempts = attempts + 1, active_run_id = v.column2, lease_token = v.column3,
-                    lease_expires_at = @expires, updated_at = @now
-                FROM (VALUES {string.Join(", ", chunk.Select((_, i) => $"(@i{i}, @r{i}, @l{i})"))}) AS v
-                WHERE work_items.tenant_id = @tenant AND work_items.id = v.column1 AND work_items.status = 'ready'
-                RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
-                """);
             command.With("tenant", tenant);
             command.With("expires", expires);
             command.With("now", now);
-            for (var i = 0; i < chunk.Length; i++)
+            if (db.IsPostgres)
             {
-                command.With($"i{i}", chunk[i]);
-                command.With($"r{i}", runs[chunk[i]].RunId);
-                command.With($"l{i}", runs[chunk[i]].Token);
+                command.With("ids", ids.ToArray());
+                command.With("runs", ids.Select(id => runs[id].RunId).ToArray());
+                command.With("leases", ids.Select(id => runs[id].Token).ToArray());
+            }
+            else
+            {
+                command.With("rows", SqliteRows.Json(picked));
             }
 
             await using var reader = await command.ExecuteReaderAsync(ct);
