@@ -10,7 +10,7 @@ namespace Bosun.Core.Data;
 
 public sealed class BosunDb : DbContext
 {
-    public BosunDb(DbContextOptions<BosunDb> options, RequestContext context)
+    public BosunDb(DbContextOptions<BosunDb> options, RequestContext context, SqliteConnections? connections = null)
         : base(options)
     {
         Context = context;
@@ -19,6 +19,36 @@ public sealed class BosunDb : DbContext
         // Every unit of work runs in one transaction that commits or rolls back as a whole, so the
         // savepoint EF would set around each SaveChanges only costs two round trips.
         Database.AutoSavepointsEnabled = false;
+
+        if (!IsPostgres && connections?.Rent() is { } connection)
+        {
+            Database.SetDbConnection(connection, contextOwnsConnection: false);
+            _connections = connections;
+            _borrowed = connection;
+        }
+    }
+
+    private readonly SqliteConnections? _connections;
+    private Microsoft.Data.Sqlite.SqliteConnection? _borrowed;
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        GiveBack();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GiveBack();
+    }
+
+    private void GiveBack()
+    {
+        if (Interlocked.Exchange(ref _borrowed, null) is { } connection)
+        {
+            _connections!.Return(connection);
+        }
     }
 
     public RequestContext Context { get; }

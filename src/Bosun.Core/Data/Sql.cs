@@ -15,6 +15,19 @@ internal static class Sql
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Hand-written statements run inside the unit of work's transaction.");
+        return Sql.On(transaction, text);
+    }
+
+    /// A command for the transaction's connection: on a kept-open SQLite connection, the one already prepared for this text.
+    public static DbCommand On(DbTransaction transaction, string text)
+    {
+        if (transaction.Connection is PreparingConnection preparing)
+        {
+            var prepared = preparing.Command(text);
+            prepared.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)transaction;
+            return prepared;
+        }
+
         var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = text;

@@ -58,6 +58,10 @@ public static class StoreServiceCollectionExtensions
     public static IServiceCollection AddBosunStore(this IServiceCollection services, StoreOptions store)
     {
         services.AddSingleton(store);
+        if (store.Kind == StoreKind.Sqlite)
+        {
+            services.AddSingleton<SqliteConnections>();
+        }
         services.AddScoped<RequestContext>();
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<Identity.PrincipalCache>();

@@ -387,9 +387,7 @@ internal sealed class SqlRunner(DbTransaction transaction, bool sync)
 
     private DbCommand Create(string text, (string Name, object? Value)[] parameters)
     {
-        var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = text;
+        var command = Sql.On(transaction, text);
         foreach (var (name, value) in parameters)
         {
             var p = command.CreateParameter();
