@@ -389,7 +389,9 @@ public static class DispatchBench
 
         await Exec(connection, tx, "UPDATE projects SET next_item_number = @n WHERE tenant_id = @t AND id = @p", ("n", count + 1), ("t", tenantId), ("p", projectId));
         await tx.CommitAsync(ct);
-        await Exec(connection, null, server.Store.Kind == StoreKind.Postgres ? "ANALYZE work_items" : "ANALYZE");
+        // On PostgreSQL the earlier phases left dead row versions behind; vacuuming them now keeps autovacuum from
+        // cleaning up after those phases while this one is measured.
+        await Exec(connection, null, server.Store.Kind == StoreKind.Postgres ? "VACUUM ANALYZE" : "ANALYZE");
     }
 
     private static async Task<JsonElement> PostAsync(HttpClient client, string path, object body)
