@@ -34,6 +34,13 @@ public sealed class SqliteConnections : IDisposable
         }
     }
 
+    private PreparingConnection? _writer;
+
+    /// The connection every write transaction of this process runs on, taken only while holding the write gate.
+    /// No other connection of the process writes, so its page cache stays valid from one write to the next (SQLite
+    /// drops a connection's cache whenever another connection changed the file), and its statements stay compiled.
+    internal SqliteConnection? Writer => _disposed ? null : _writer ??= Open();
+
     /// An open connection, or null once the store is shutting down (the unit of work then opens its own).
     internal SqliteConnection? Rent()
     {
@@ -52,6 +59,11 @@ public sealed class SqliteConnections : IDisposable
             connection.Dispose();
         }
 
+        return Open();
+    }
+
+    private PreparingConnection Open()
+    {
         var opened = new PreparingConnection(_connectionString);
         opened.Open();
         using var pragmas = opened.CreateCommand();
@@ -82,6 +94,7 @@ public sealed class SqliteConnections : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        _writer?.Dispose();
         while (_idle.TryTake(out var connection))
         {
             connection.Dispose();

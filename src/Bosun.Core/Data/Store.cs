@@ -120,9 +120,52 @@ public static class TransactionExtensions
         if (db.Database.IsSqlite())
         {
             var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-            return await SqliteWriteGate.BeginAsync(file, () => db.Database.BeginTransactionAsync(ct), ct);
+            return await SqliteWriteGate.BeginAsync(file, async () =>
+            {
+                if (db.Writer is not { } writer)
+                {
+                    return await db.Database.BeginTransactionAsync(ct);
+                }
+
+                db.UseConnection(writer);
+                try
+                {
+                    return new OnWriter(await db.Database.BeginTransactionAsync(ct), db);
+                }
+                catch
+                {
+                    db.UseConnection(null);
+                    throw;
+                }
+            }, ct);
         }
 
         return await db.Database.BeginTransactionAsync(ct);
+    }
+}
+
+/// A write transaction on the writer connection; when it ends, the unit of work goes back to its own connection.
+internal sealed class OnWriter(IDbContextTransaction inner, BosunDb db) : IDbContextTransaction
+{
+    public Guid TransactionId => inner.TransactionId;
+
+    public void Commit() => inner.Commit();
+
+    public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+    public void Rollback() => inner.Rollback();
+
+    public Task RollbackAsync(CancellationToken cancellationToken = default) => inner.RollbackAsync(cancellationToken);
+
+    public void Dispose()
+    {
+        inner.Dispose();
+        db.UseConnection(null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync();
+        db.UseConnection(null);
     }
 }
