@@ -16,7 +16,7 @@ internal static class SqliteWriteGate
         await gate.WaitAsync(ct);
         try
         {
-            return new GatedTransaction(await begin(), gate);
+            return new EndingTransaction(await begin(), () => gate.Release());
         }
         catch
         {
@@ -24,51 +24,52 @@ internal static class SqliteWriteGate
             throw;
         }
     }
+}
 
-    private sealed class GatedTransaction(IDbContextTransaction inner, SemaphoreSlim gate) : IDbContextTransaction
+/// A transaction that runs a clean-up once when it is disposed (committed or not), after the transaction itself.
+internal sealed class EndingTransaction(IDbContextTransaction inner, Action ended) : IDbContextTransaction
+{
+    private int _ended;
+
+    public Guid TransactionId => inner.TransactionId;
+
+    public void Commit() => inner.Commit();
+
+    public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+    public void Rollback() => inner.Rollback();
+
+    public Task RollbackAsync(CancellationToken cancellationToken = default) => inner.RollbackAsync(cancellationToken);
+
+    public void Dispose()
     {
-        private int _released;
-
-        public Guid TransactionId => inner.TransactionId;
-
-        public void Commit() => inner.Commit();
-
-        public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-        public void Rollback() => inner.Rollback();
-
-        public Task RollbackAsync(CancellationToken cancellationToken = default) => inner.RollbackAsync(cancellationToken);
-
-        public void Dispose()
+        try
         {
-            try
-            {
-                inner.Dispose();
-            }
-            finally
-            {
-                Release();
-            }
+            inner.Dispose();
         }
-
-        public async ValueTask DisposeAsync()
+        finally
         {
-            try
-            {
-                await inner.DisposeAsync();
-            }
-            finally
-            {
-                Release();
-            }
+            End();
         }
+    }
 
-        private void Release()
+    public async ValueTask DisposeAsync()
+    {
+        try
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                gate.Release();
-            }
+            await inner.DisposeAsync();
+        }
+        finally
+        {
+            End();
+        }
+    }
+
+    private void End()
+    {
+        if (Interlocked.Exchange(ref _ended, 1) == 0)
+        {
+            ended();
         }
     }
 }

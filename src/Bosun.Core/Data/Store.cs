@@ -130,7 +130,7 @@ public static class TransactionExtensions
                 db.UseConnection(writer);
                 try
                 {
-                    return new OnWriter(await db.Database.BeginTransactionAsync(ct), db);
+                    return new EndingTransaction(await db.Database.BeginTransactionAsync(ct), () => db.UseConnection(null));
                 }
                 catch
                 {
@@ -141,31 +141,5 @@ public static class TransactionExtensions
         }
 
         return await db.Database.BeginTransactionAsync(ct);
-    }
-}
-
-/// A write transaction on the writer connection; when it ends, the unit of work goes back to its own connection.
-internal sealed class OnWriter(IDbContextTransaction inner, BosunDb db) : IDbContextTransaction
-{
-    public Guid TransactionId => inner.TransactionId;
-
-    public void Commit() => inner.Commit();
-
-    public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-    public void Rollback() => inner.Rollback();
-
-    public Task RollbackAsync(CancellationToken cancellationToken = default) => inner.RollbackAsync(cancellationToken);
-
-    public void Dispose()
-    {
-        inner.Dispose();
-        db.UseConnection(null);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync();
-        db.UseConnection(null);
     }
 }
