@@ -30,8 +30,27 @@ for provider in Sqlite Postgres; do
 done
 
 results="$(mktemp -d)"
+
+# Everything the tests create in the temp directory (SQLite files, the throwaway PostgreSQL cluster) goes into one
+# directory of this run, removed at the end; a cluster the test host did not get to stop is stopped here.
+scratch="$(mktemp -d)"
+chmod 755 "$scratch"  # the cluster runs as the postgres user, which must reach its data directory
+cleanup() {
+  for data in "$scratch"/bosun-pg-*/data; do
+    [ -f "$data/postmaster.pid" ] || continue
+    pg_ctl="$(compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" | sort -V | tail -1)"
+    if [ "$(id -u)" = 0 ]; then
+      runuser -u postgres -- "$pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+    else
+      "$pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+  done
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
 status=0
-dotnet test Bosun.sln -c Release --no-build --logger "trx;LogFileName=bosun.trx" --results-directory "$results" "$@" || status=$?
+TMPDIR="$scratch" dotnet test Bosun.sln -c Release --no-build --logger "trx;LogFileName=bosun.trx" --results-directory "$results" "$@" || status=$?
 
 # One plain summary line, whatever the runner printed above.
 if compgen -G "$results/*.trx" >/dev/null; then
