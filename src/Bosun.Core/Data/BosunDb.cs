@@ -29,6 +29,7 @@ public sealed class BosunDb : DbContext
     }
 
     private readonly SqliteConnections? _connections;
+    private Microsoft.Data.Sqlite.SqliteConnection? _borrowed;
 
     /// SQLite: the process's writer connection, for a write transaction that holds the write gate.
     internal Microsoft.Data.Sqlite.SqliteConnection? Writer => _borrowed is null ? null : _connections?.Writer;
@@ -36,7 +37,6 @@ public sealed class BosunDb : DbContext
     /// Moves the unit of work onto the writer connection for its write transaction, and back to its own after it.
     internal void UseConnection(Microsoft.Data.Sqlite.SqliteConnection? connection) =>
         Database.SetDbConnection(connection ?? _borrowed, contextOwnsConnection: false);
-    private Microsoft.Data.Sqlite.SqliteConnection? _borrowed;
 
     public override void Dispose()
     {

@@ -15,7 +15,7 @@ internal static class Sql
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Hand-written statements run inside the unit of work's transaction.");
-        return Sql.On(transaction, text);
+        return On(transaction, text);
     }
 
     /// A command for the transaction's connection: on a kept-open SQLite connection, the one already prepared for this text.

@@ -39,7 +39,25 @@ public sealed class SqliteConnections : IDisposable
     /// The connection every write transaction of this process runs on, taken only while holding the write gate.
     /// No other connection of the process writes, so its page cache stays valid from one write to the next (SQLite
     /// drops a connection's cache whenever another connection changed the file), and its statements stay compiled.
-    internal SqliteConnection? Writer => _disposed ? null : _writer ??= Open();
+    /// A writer left inside a transaction (which a unit of work ending normally never does) is replaced, not reused.
+    internal SqliteConnection? Writer
+    {
+        get
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            if (_writer is { } writer && (writer.State != System.Data.ConnectionState.Open || SQLitePCL.raw.sqlite3_get_autocommit(writer.Handle) == 0))
+            {
+                writer.Dispose();
+                _writer = null;
+            }
+
+            return _writer ??= Open();
+        }
+    }
 
     /// An open connection, or null once the store is shutting down (the unit of work then opens its own).
     internal SqliteConnection? Rent()

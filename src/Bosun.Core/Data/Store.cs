@@ -62,6 +62,7 @@ public static class StoreServiceCollectionExtensions
         {
             services.AddSingleton<SqliteConnections>();
         }
+
         services.AddScoped<RequestContext>();
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<Identity.PrincipalCache>();

@@ -291,7 +291,6 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         // PostgreSQL), so the statement's text is the same for any batch size and is prepared once. SQLite's planner
         // would rather walk the tenant's ready items and look each up in the JSON; it is told to go the other way,
         // through the primary key (the index SQLite made for it is named after the table).
-        var picked = ids.Select(id => new object?[] { id, runs[id].RunId, runs[id].Token }).ToList();
         var source = db.IsPostgres
             ? "unnest(@ids::text[], @runs::text[], @leases::text[]) AS v(id, run, lease)"
             : "(SELECT value->>0 AS id, value->>1 AS run, value->>2 AS lease FROM json_each(@rows)) AS v";
@@ -315,7 +314,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             }
             else
             {
-                command.With("rows", SqliteRows.Json(picked));
+                command.With("rows", SqliteRows.Json(ids.Select(id => new object?[] { id, runs[id].RunId, runs[id].Token }).ToList()));
             }
 
             await using var reader = await command.ExecuteReaderAsync(ct);
