@@ -49,7 +49,7 @@ public sealed class SqliteConnections : IDisposable
                 return null;
             }
 
-            if (_writer is { } writer && (writer.State != System.Data.ConnectionState.Open || SQLitePCL.raw.sqlite3_get_autocommit(writer.Handle) == 0))
+            if (_writer is { } writer && !IsIdle(writer))
             {
                 writer.Dispose();
                 _writer = null;
@@ -94,8 +94,7 @@ public sealed class SqliteConnections : IDisposable
     /// idle allowance is closed instead, so no borrower ever inherits someone else's open transaction.
     internal void Return(SqliteConnection connection)
     {
-        if (connection is PreparingConnection { State: System.Data.ConnectionState.Open, InUse: false } preparing && !_disposed
-            && SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0 && _idle.Count < KeepIdle)
+        if (connection is PreparingConnection { InUse: false } preparing && !_disposed && IsIdle(preparing) && _idle.Count < KeepIdle)
         {
             _idle.Add(preparing);
             if (_disposed && _idle.TryTake(out var late))
@@ -108,6 +107,10 @@ public sealed class SqliteConnections : IDisposable
 
         connection.Dispose();
     }
+
+    /// Open and outside any transaction: safe to hand to the next unit of work.
+    private static bool IsIdle(SqliteConnection connection) =>
+        connection.State == System.Data.ConnectionState.Open && SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0;
 
     public void Dispose()
     {

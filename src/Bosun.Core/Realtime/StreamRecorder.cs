@@ -277,7 +277,13 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
 
     private static async Task NumberAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
     {
-        var seq = await sql.ScalarLongAsync(AdvanceHead, ct, ("t", tenantId), ("n", (long)batch.Count)) - batch.Count;
+        Number(batch, await sql.ScalarLongAsync(AdvanceHead, ct, ("t", tenantId), ("n", (long)batch.Count)));
+    }
+
+    /// The batch takes the numbers up to and including the head's new last number, in order.
+    private static void Number(List<StreamEvent> batch, long last)
+    {
+        var seq = last - batch.Count;
         foreach (var e in batch)
         {
             e.Seq = ++seq;
@@ -305,11 +311,7 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
             ("w", batch.Select(e => e.WorkItemId).ToArray()), ("wk", batch.Select(e => e.WorkItemKey).ToArray()),
             ("ar", batch.Select(e => e.ActorRef).ToArray()), ("an", batch.Select(e => e.ActorName).ToArray()),
             ("c", batch.Select(e => e.ChangesJson).ToArray()), ("at", batch.Select(e => e.CreatedAt).ToArray()));
-        var seq = seqs.Max(r => Convert.ToInt64(r[0])) - batch.Count;
-        foreach (var e in batch)
-        {
-            e.Seq = ++seq;
-        }
+        Number(batch, seqs.Max(r => Convert.ToInt64(r[0])));
     }
 }
 
@@ -390,10 +392,7 @@ internal sealed class SqlRunner(DbTransaction transaction, bool sync)
         var command = Sql.On(transaction, text);
         foreach (var (name, value) in parameters)
         {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
+            command.With(name, value);
         }
 
         return command;
