@@ -30,7 +30,7 @@ public sealed class WebhookTransport(HttpMessageHandler handler)
 /// nothing), then posts the due ones, signed, and reschedules failures with exponential backoff for 24 hours.
 /// Safe with several Bosun processes: fan-out locks the webhook row, and each delivery attempt is claimed by a
 /// conditional update before it is sent.
-public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider clock, WebhookTransport transport, ILogger<WebhookDispatcher> logger)
+public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider clock, WebhookTransport transport, StreamSequencer sequencer, ILogger<WebhookDispatcher> logger)
 {
     public const string SignatureHeader = "Bosun-Signature";
     public const string TimestampHeader = "Bosun-Timestamp";
@@ -71,6 +71,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider 
 
     public async Task FanOutAsync(CancellationToken ct)
     {
+        await sequencer.CatchUpAllAsync(ct);
         List<(string TenantId, string Id)> behind;
         await using (var scope = scopes.CreateAsyncScope())
         {
@@ -274,7 +275,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider 
         var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
         var cutoff = Now - eventRetention;
         var events = await db.Set<StreamEvent>().IgnoreQueryFilters()
-            .Where(e => e.CreatedAt < cutoff
+            .Where(e => e.CreatedAt < cutoff && e.Seq > 0
                         && !db.Set<Webhook>().IgnoreQueryFilters().Any(w => w.TenantId == e.TenantId && w.Enabled && w.CursorSeq < e.Seq))
             .ExecuteDeleteAsync(ct);
         var finished = Now - TimeSpan.FromDays(30);

@@ -4,9 +4,11 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Bosun.Core.Realtime;
 
-/// One change in a tenant, as live streams and webhooks see it. <see cref="Seq"/> counts per tenant and is
-/// assigned at commit under the tenant's stream head lock, so it follows commit order with no gaps: a
-/// reader that resumes after seq N never misses a row that committed late.
+/// One change in a tenant, as live streams and webhooks see it. <see cref="Seq"/> counts per tenant with no
+/// gaps and is given under the tenant's stream head lock once the writing transaction has committed (on
+/// SQLite, at its commit), so a reader that resumes after seq N never misses a row that committed late.
+/// On PostgreSQL an event is briefly stored with a negative provisional number (see <see cref="StreamSequencer"/>),
+/// which no reader asking for events after N ≥ 0 sees.
 public sealed class StreamEvent : ITenantScoped
 {
     public string TenantId { get; set; } = "";

@@ -11,10 +11,10 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Bosun.Core.Realtime;
 
 /// Turns the audit rows of each transaction into stream events. Rows are collected as SaveChanges writes
-/// them and inserted just before the transaction commits, numbered from the tenant's stream head: the head
-/// row stays locked only for the commit itself, so it is always the last lock a transaction takes (no
-/// deadlock against row locks taken earlier), and numbers follow commit order.
-public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
+/// them and inserted just before the transaction commits. On SQLite they are numbered there from the tenant's
+/// stream head (the writer lock is held anyway); on PostgreSQL they get provisional numbers and the
+/// <see cref="StreamSequencer"/> numbers them after the commit.
+public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequencer) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     /// What one unit of work has recorded so far; it lives on the BosunDb, so the recorder itself holds no state.
     internal sealed class Buffer
@@ -22,6 +22,9 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         public List<StreamEvent> Staged { get; } = [];
         public List<StreamEvent> Pending { get; } = [];
         public HashSet<string> CommittedTenants { get; } = new(StringComparer.Ordinal);
+
+        /// The committed events still need their numbers from the sequencer.
+        public bool Provisional { get; set; }
     }
 
     private static Buffer? Of(DbContext? context) => (context as BosunDb)?.Stream;
@@ -200,6 +203,7 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
             buffer.Staged.Clear();
             buffer.Pending.Clear();
             buffer.CommittedTenants.Clear();
+            buffer.Provisional = false;
         }
     }
 
@@ -212,10 +216,18 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
 
         foreach (var tenant in buffer.CommittedTenants)
         {
-            signal.Pulse(tenant);
+            if (buffer.Provisional)
+            {
+                sequencer.Nudge(tenant);
+            }
+            else
+            {
+                signal.Pulse(tenant);
+            }
         }
 
         buffer.CommittedTenants.Clear();
+        buffer.Provisional = false;
     }
 
     private static async Task FlushAsync(Buffer? buffer, DbTransaction transaction, bool sync, CancellationToken ct)
@@ -226,6 +238,7 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         }
 
         buffer.CommittedTenants.Clear();
+        buffer.Provisional = false;
         if (buffer.Pending.Count == 0 && buffer.Staged.Count == 0)
         {
             return;
@@ -254,7 +267,8 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
             }
             else
             {
-                await NumberAndInsertAsync(sql, tenant.Key, batch, ct);
+                await InsertProvisionalAsync(sql, tenant.Key, batch, ct);
+                buffer.Provisional = true;
             }
 
             buffer.CommittedTenants.Add(tenant.Key);
@@ -275,14 +289,10 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         RETURNING last_seq
         """;
 
+    /// The batch takes the numbers up to and including the head's new last number, in order.
     private static async Task NumberAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
     {
-        Number(batch, await sql.ScalarLongAsync(AdvanceHead, ct, ("t", tenantId), ("n", (long)batch.Count)));
-    }
-
-    /// The batch takes the numbers up to and including the head's new last number, in order.
-    private static void Number(List<StreamEvent> batch, long last)
-    {
+        var last = await sql.ScalarLongAsync(AdvanceHead, ct, ("t", tenantId), ("n", (long)batch.Count));
         var seq = last - batch.Count;
         foreach (var e in batch)
         {
@@ -290,28 +300,26 @@ public sealed class StreamRecorder(StreamSignal signal) : ISaveChangesIntercepto
         }
     }
 
-    /// PostgreSQL: the head advances and the events are numbered and inserted in one statement (one round trip in
-    /// every writing transaction instead of two), the events read from one array per column.
-    private static async Task NumberAndInsertAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
+    /// PostgreSQL: the events are inserted with provisional numbers, taken in order from one sequence for all tenants,
+    /// and the <see cref="StreamSequencer"/> numbers them once this transaction has committed. Nothing here waits for
+    /// another transaction of the tenant, so the tenant's writes commit side by side.
+    private static async Task InsertProvisionalAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
     {
-        var seqs = await sql.RowsAsync($"""
-            WITH head AS ({AdvanceHead})
+        await sql.ExecuteAsync($"""
             {InsertColumns}
-            SELECT @t, head.last_seq - @n + e.ord, e.type, e.entity_type, e.entity_id, e.project_id, e.work_item_id, e.work_item_key,
-                   e.actor_ref, e.actor_name, e.changes_json, e.created_at
-            FROM head, unnest(@ty::text[], @et::text[], @ei::text[], @p::text[], @w::text[], @wk::text[], @ar::text[], @an::text[],
-                              @c::text[], @at::timestamptz[])
-                       WITH ORDINALITY AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name,
-                                            changes_json, created_at, ord)
-            RETURNING seq
+            SELECT @t, nextval('stream_event_order') - {StreamSequencer.ProvisionalBase}, e.type, e.entity_type, e.entity_id, e.project_id,
+                   e.work_item_id, e.work_item_key, e.actor_ref, e.actor_name, e.changes_json, e.created_at
+            FROM unnest(@ty::text[], @et::text[], @ei::text[], @p::text[], @w::text[], @wk::text[], @ar::text[], @an::text[],
+                        @c::text[], @at::timestamptz[])
+                 WITH ORDINALITY AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name,
+                                      changes_json, created_at, ord)
             """, ct,
-            ("t", tenantId), ("n", (long)batch.Count),
+            ("t", tenantId),
             ("ty", batch.Select(e => e.Type).ToArray()), ("et", batch.Select(e => e.EntityType).ToArray()),
             ("ei", batch.Select(e => e.EntityId).ToArray()), ("p", batch.Select(e => e.ProjectId).ToArray()),
             ("w", batch.Select(e => e.WorkItemId).ToArray()), ("wk", batch.Select(e => e.WorkItemKey).ToArray()),
             ("ar", batch.Select(e => e.ActorRef).ToArray()), ("an", batch.Select(e => e.ActorName).ToArray()),
             ("c", batch.Select(e => e.ChangesJson).ToArray()), ("at", batch.Select(e => e.CreatedAt).ToArray()));
-        Number(batch, seqs.Max(r => Convert.ToInt64(r[0])));
     }
 }
 

@@ -29,7 +29,7 @@ public sealed class RealtimeOptions
 
 /// What a stream subscriber may read: the tenant's events after a sequence number, each read in its own
 /// short transaction so a long-lived stream never holds one open.
-public sealed class StreamService(BosunDb db)
+public sealed class StreamService(BosunDb db, RequestContext context, StreamSequencer sequencer)
 {
     public const int BatchSize = 500;
 
@@ -56,16 +56,22 @@ public sealed class StreamService(BosunDb db)
             ?? throw ProblemException.Invalid("project", "no such project"), write: false, ct);
 
     /// The newest sequence number; every event up to it has committed.
-    public async Task<long> HeadAsync(CancellationToken ct) =>
-        await db.InTransactionAsync(c => db.Set<StreamHead>().AsNoTracking().Select(h => (long?)h.LastSeq).FirstOrDefaultAsync(c), write: false, ct) ?? 0;
+    public async Task<long> HeadAsync(CancellationToken ct)
+    {
+        await sequencer.CatchUpAsync(context.RequireTenant(), ct);
+        return await db.InTransactionAsync(c => db.Set<StreamHead>().AsNoTracking().Select(h => (long?)h.LastSeq).FirstOrDefaultAsync(c), write: false, ct) ?? 0;
+    }
 
-    /// The oldest event still kept, or null when none is.
+    /// The oldest event still kept, or null when none is. (Events still waiting for their number have negative ones.)
     public Task<long?> OldestAsync(CancellationToken ct) =>
-        db.InTransactionAsync(c => db.Set<StreamEvent>().AsNoTracking().OrderBy(e => e.Seq).Select(e => (long?)e.Seq).FirstOrDefaultAsync(c), write: false, ct);
+        db.InTransactionAsync(c => db.Set<StreamEvent>().AsNoTracking().Where(e => e.Seq > 0).OrderBy(e => e.Seq).Select(e => (long?)e.Seq).FirstOrDefaultAsync(c), write: false, ct);
 
     /// Up to <see cref="BatchSize"/> events after <paramref name="after"/>, in order, optionally of one project.
-    public Task<List<StreamEvent>> ReadAfterAsync(long after, string? projectId, CancellationToken ct) =>
-        db.InTransactionAsync(c =>
+    /// Writes that finished before the call are numbered first, so a reader sees its own.
+    public async Task<List<StreamEvent>> ReadAfterAsync(long after, string? projectId, CancellationToken ct)
+    {
+        await sequencer.CatchUpAsync(context.RequireTenant(), ct);
+        return await db.InTransactionAsync(c =>
         {
             var query = db.Set<StreamEvent>().AsNoTracking().Where(e => e.Seq > after);
             if (projectId is not null)
@@ -75,4 +81,5 @@ public sealed class StreamService(BosunDb db)
 
             return query.OrderBy(e => e.Seq).Take(BatchSize).ToListAsync(c);
         }, write: false, ct);
+    }
 }

@@ -20,6 +20,8 @@ public static class RealtimeEndpoints
     {
         services.AddSingleton<StreamSignal>();
         services.AddSingleton<RealtimeOptions>();
+        services.AddSingleton<StreamSequencer>();
+        services.AddHostedService<StreamSequencingService>();
         services.AddSingleton<StreamRecorder>();
         services.AddScoped<StreamService>();
 

@@ -3,6 +3,7 @@ using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Realtime;
 using Bosun.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Tests.Agents;
@@ -83,6 +84,30 @@ public sealed class StreamTests
         var web = await webStream.UntilAsync(e => e.Type == "comment.created");
         Assert.Equal(["work_item.created", "comment.created"], web.Select(e => e.Type));
         Assert.All(web, e => Assert.Equal("WEB-1", e.Data.Str("work_item_key")));
+    }
+
+    [Fact]
+    public async Task On_PostgreSQL_events_a_stopped_process_committed_but_never_numbered_still_reach_the_stream_in_order()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Postgres);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Write the page");
+        await using var stream = await SseClient.OpenAsync(acme.Owner, "/api/v1/stream");
+
+        // Another Bosun process committed three comments' events with provisional numbers, then stopped before numbering them.
+        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync($$"""
+            INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
+            SELECT {0}, nextval('stream_event_order') - {{StreamSequencer.ProvisionalBase}}, 'comment.created', 'comment', 'c' || n, 'WEB-1',
+                   'system', 'Elsewhere', jsonb_build_object('body', jsonb_build_object('before', null, 'after', 'note ' || n))::text, now()
+            FROM generate_series(1, 3) AS n ORDER BY n
+            """, acme.Id));
+
+        var events = await stream.UntilAsync(e => e.Type == "comment.created" && e.Data.Str("entity_id") == "c3");
+        var comments = events.Where(e => e.Type == "comment.created").ToList();
+        Assert.Equal(["c1", "c2", "c3"], comments.Select(e => e.Data.Str("entity_id")));
+        Assert.Equal(Enumerable.Range((int)comments[0].Id!.Value, 3).Select(i => (long)i), comments.Select(e => e.Id!.Value));
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<StreamEvent>().IgnoreQueryFilters().CountAsync(e => e.Seq < 0)));
     }
 
     [Theory, BothStores]
