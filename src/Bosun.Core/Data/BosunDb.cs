@@ -63,6 +63,12 @@ public sealed class BosunDb : DbContext
     /// Audit rows that hot paths wrote with plain SQL in the open transaction; the stream picks them up at commit.
     internal List<Governance.DirectAudit.Written> DirectAudits { get; } = [];
 
+    /// PostgreSQL: this unit of work's transactions plan their prepared statements once (plan_cache_mode =
+    /// force_generic_plan). Otherwise PostgreSQL may plan a prepared statement afresh on every execution, which was
+    /// the largest single cost of a claim or heartbeat on the server. Set by the dispatch hot paths, whose statements
+    /// look rows up by key or walk an index in order, so one plan fits every execution; other queries keep the default.
+    public bool GenericPlans { get; set; }
+
     /// Stream events recorded in this unit of work and not yet committed.
     internal Realtime.StreamRecorder.Buffer Stream { get; } = new();
 

@@ -37,14 +37,16 @@ public sealed class PostgresTenantInterceptor : DbTransactionInterceptor
 
     private static DbCommand? Command(Microsoft.EntityFrameworkCore.DbContext? context, DbConnection connection, DbTransaction transaction)
     {
-        if ((context as BosunDb)?.Context.TenantId is not { } tenant)
+        if (context is not BosunDb { Context.TenantId: { } tenant } db)
         {
             return null;
         }
 
         var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"SET LOCAL ROLE {AppRole}; SELECT set_config('app.tenant_id', @tenant, true);";
+        command.CommandText = db.GenericPlans
+            ? $"SET LOCAL ROLE {AppRole}; SET LOCAL plan_cache_mode = force_generic_plan; SELECT set_config('app.tenant_id', @tenant, true);"
+            : $"SET LOCAL ROLE {AppRole}; SELECT set_config('app.tenant_id', @tenant, true);";
         var p = command.CreateParameter();
         p.ParameterName = "tenant";
         p.Value = tenant;

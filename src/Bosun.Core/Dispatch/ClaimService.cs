@@ -34,6 +34,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             throw ProblemException.Forbidden("Only agents claim from the queue; people start an item with POST /api/v1/work/{id}/start.");
         }
 
+        db.GenericPlans = true;
         var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait);
         for (var attempt = 0; ; attempt++)
         {

@@ -73,6 +73,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         // A heartbeat only proves liveness, so on PostgreSQL its own transaction does not wait for the WAL flush: a
         // crash can lose the last beats (the lease then ends a little sooner), never half of one.
         var relaxed = db.IsPostgres && db.Database.CurrentTransaction is null;
+        db.GenericPlans = true;
         return await db.InTransactionAsync(async c =>
         {
             var (run, item, agent) = await HoldForBeatAsync(runId, request.LeaseToken, c);
@@ -145,6 +146,7 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         problem.ThrowIfAny();
         var output = Check.Json(request.Output);
         var artifacts = Check.Json(request.Artifacts);
+        db.GenericPlans = true;
         var outcome = await db.InTransactionAsync(async c =>
         {
             var (run, item) = await HoldAsync(runId, request.LeaseToken, c);

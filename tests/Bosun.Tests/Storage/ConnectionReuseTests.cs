@@ -1,0 +1,56 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Bosun.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bosun.Tests.Storage;
+
+/// Units of work reuse connections: SQLite's stay open between them (so statements stay compiled), and PostgreSQL's
+/// go back to the pool without a session reset. Whatever one unit of work leaves unfinished must not reach the next.
+public sealed class ConnectionReuseTests
+{
+    [Theory, BothStores]
+    public async Task A_unit_of_work_abandoned_inside_its_transaction_leaves_nothing_to_the_next(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync("acme");
+
+        // Many abandoned units of work, so that a later borrower is sure to be handed a connection one of them used. On
+        // PostgreSQL each ran as the tenant (its role and id set for the transaction).
+        for (var i = 0; i < 40; i++)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(acme.Id, Actor.System);
+            var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+            await db.Database.BeginTransactionAsync();
+            await db.Database.ExecuteSqlRawAsync(
+                "INSERT INTO projects (tenant_id, id, key, name, default_branch, status, next_item_number, created_at, updated_at) VALUES ({0}, {1}, {2}, 'Lost', 'main', 'active', 1, '2026-01-01', '2026-01-01')",
+                acme.Id, $"01LOST{i:D20}", $"LOST{i}");
+
+            // Neither committed nor rolled back.
+        }
+
+        var projects = await app.WithDbAsync(db => db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM projects WHERE key LIKE 'LOST%'").SingleAsync());
+        Assert.Equal(0, projects);
+
+        if (store == StoreKind.Postgres)
+        {
+            // No connection kept the tenant's role or id: work outside a tenant runs as the owner, with no tenant set.
+            for (var i = 0; i < 40; i++)
+            {
+                var session = await app.WithDbAsync(db => db.Database
+                    .SqlQueryRaw<string>("SELECT current_user || '/' || coalesce(current_setting('app.tenant_id', true), '') AS \"Value\"").SingleAsync());
+                Assert.Equal("postgres/", session);
+            }
+        }
+
+        // Every connection can still write: none was left holding SQLite's write lock.
+        for (var i = 0; i < 40; i++)
+        {
+            await acme.CreateProjectAsync($"KEPT{i}");
+        }
+
+        Assert.Equal(40, (await acme.Owner.ListAllAsync("/api/v1/projects")).Count(p => p.Str("key").StartsWith("KEPT", StringComparison.Ordinal)));
+    }
+}
