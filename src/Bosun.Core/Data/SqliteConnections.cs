@@ -8,14 +8,30 @@ namespace Bosun.Core.Data;
 /// closes its connection after every unit of work) throws its compiled statements away; for the short statements
 /// of claims, heartbeats and completions, compiling cost as much as running. A unit of work borrows a connection
 /// here, and hand-written statements (<see cref="Sql.Command"/>) reuse what was compiled for the same text.
+///
+/// Checkpoints (copying the write-ahead log back into the database file) run beside the writer rather than inside
+/// its commits: left to SQLite, every thousandth page written makes one commit copy the whole log while the write lock
+/// is held, and that was half of what a commit cost. The writer turns its automatic checkpoints off, and a background
+/// loop checkpoints shortly after writes, beside the writer (see <see cref="CheckpointAsync"/>).
 public sealed class SqliteConnections : IDisposable
 {
     /// Connections kept open while idle; more are opened under load and closed when given back.
     private const int KeepIdle = 32;
 
+    /// How soon after a write the log is checkpointed.
+    private static readonly TimeSpan CheckpointDelay = TimeSpan.FromMilliseconds(50);
+
+    /// SQLite's own limit for its automatic checkpoints.
+    private const long TruncateAfterPages = 1000;
+
     private readonly string _connectionString;
+    private readonly string _file;
     private readonly ConcurrentBag<PreparingConnection> _idle = [];
+    private readonly CancellationTokenSource _stopping = new();
     private volatile bool _disposed;
+    private PreparingConnection? _writer;
+    private Task? _checkpoints;
+    private long _writes;
 
     public SqliteConnections(StoreOptions store)
     {
@@ -27,14 +43,12 @@ public sealed class SqliteConnections : IDisposable
         _connectionString = store.ConnectionString;
 
         // The first borrower may be the migration that creates the file.
-        var file = new SqliteConnectionStringBuilder(_connectionString).DataSource;
-        if (Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } directory)
+        _file = new SqliteConnectionStringBuilder(_connectionString).DataSource;
+        if (Path.GetDirectoryName(Path.GetFullPath(_file)) is { Length: > 0 } directory)
         {
             Directory.CreateDirectory(directory);
         }
     }
-
-    private PreparingConnection? _writer;
 
     /// The connection every write transaction of this process runs on, taken only while holding the write gate.
     /// No other connection of the process writes, so its page cache stays valid from one write to the next (SQLite
@@ -55,8 +69,68 @@ public sealed class SqliteConnections : IDisposable
                 _writer = null;
             }
 
-            return _writer ??= Open();
+            Interlocked.Increment(ref _writes);
+            if (_writer is null)
+            {
+                _writer = Open();
+                using var manual = _writer.CreateCommand();
+                manual.CommandText = "PRAGMA wal_autocheckpoint = 0";
+                manual.ExecuteNonQuery();
+                _checkpoints ??= Task.Run(CheckpointAsync);
+            }
+
+            return _writer;
         }
+    }
+
+    /// Checkpoints the log on a connection of its own a little after writes. PASSIVE copies what no reader still needs
+    /// and waits for no one. The log starts over only when a write begins with all of it copied, which under steady
+    /// writes may never happen by itself; so once the log is longer than SQLite would let it grow, the next checkpoint
+    /// holds the write gate (only the pages written since the last one are left to copy) and truncates it.
+    private async Task CheckpointAsync()
+    {
+        using var connection = Open();
+        using var passive = connection.CreateCommand();
+        passive.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        using var truncate = connection.CreateCommand();
+        truncate.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        long checkpointed = 0;
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(CheckpointDelay, _stopping.Token);
+                var writes = Interlocked.Read(ref _writes);
+                if (writes == checkpointed)
+                {
+                    continue;
+                }
+
+                checkpointed = writes;
+                if (LogPages(passive) > TruncateAfterPages)
+                {
+                    using (await SqliteWriteGate.HoldAsync(_file, _stopping.Token))
+                    {
+                        truncate.ExecuteNonQuery();
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SqliteException)
+            {
+                // Tried again after the next write; until then the log only grows.
+            }
+        }
+    }
+
+    /// Runs a checkpoint and returns how many pages the log holds (its second column).
+    private static long LogPages(SqliteCommand checkpoint)
+    {
+        using var reader = checkpoint.ExecuteReader();
+        return reader.Read() ? reader.GetInt64(1) : 0;
     }
 
     /// An open connection, or null once the store is shutting down (the unit of work then opens its own).
@@ -115,6 +189,8 @@ public sealed class SqliteConnections : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        _stopping.Cancel();
+        _checkpoints?.Wait(TimeSpan.FromSeconds(10));
         _writer?.Dispose();
         while (_idle.TryTake(out var connection))
         {

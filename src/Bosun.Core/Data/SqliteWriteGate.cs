@@ -12,7 +12,7 @@ internal static class SqliteWriteGate
 
     public static async Task<IDbContextTransaction> BeginAsync(string file, Func<Task<IDbContextTransaction>> begin, CancellationToken ct)
     {
-        var gate = Gates.GetOrAdd(Path.GetFullPath(file), _ => new SemaphoreSlim(1, 1));
+        var gate = Of(file);
         await gate.WaitAsync(ct);
         try
         {
@@ -22,6 +22,29 @@ internal static class SqliteWriteGate
         {
             gate.Release();
             throw;
+        }
+    }
+
+    /// Holds the gate with no transaction, so that none of this process's writers runs meanwhile.
+    public static async Task<IDisposable> HoldAsync(string file, CancellationToken ct)
+    {
+        var gate = Of(file);
+        await gate.WaitAsync(ct);
+        return new Held(gate);
+    }
+
+    private static SemaphoreSlim Of(string file) => Gates.GetOrAdd(Path.GetFullPath(file), _ => new SemaphoreSlim(1, 1));
+
+    private sealed class Held(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
         }
     }
 }
