@@ -21,8 +21,9 @@ public sealed class SqliteConnections : IDisposable
     /// How soon after a write the log is checkpointed.
     private static readonly TimeSpan CheckpointDelay = TimeSpan.FromMilliseconds(50);
 
-    /// SQLite's own limit for its automatic checkpoints.
-    private const long TruncateAfterPages = 1000;
+    /// How long the log may grow (16 MB in 4 KB pages) before a checkpoint holds the write gate to start it over.
+    /// SQLite's automatic checkpoints start over every 1,000 pages; each time costs the writers a few milliseconds here.
+    private const long TruncateAfterPages = 4000;
 
     private readonly string _connectionString;
     private readonly string _file;
@@ -90,6 +91,14 @@ public sealed class SqliteConnections : IDisposable
     private async Task CheckpointAsync()
     {
         using var connection = Open();
+        using (var noWaiting = connection.CreateCommand())
+        {
+            // While the gate is held, waiting for readers would hold up every writer: a checkpoint that finds a reader
+            // still on the log gives up at once and is tried again at the next round.
+            noWaiting.CommandText = "PRAGMA busy_timeout = 0";
+            noWaiting.ExecuteNonQuery();
+        }
+
         using var passive = connection.CreateCommand();
         passive.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         using var truncate = connection.CreateCommand();
