@@ -147,14 +147,23 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         var output = Check.Json(request.Output);
         var artifacts = Check.Json(request.Artifacts);
         db.GenericPlans = true;
-        var outcome = await db.InTransactionAsync(async c =>
+
+        // SQLite has one writer at a time, so there the run and its item are read before the write lock is taken, and
+        // under it only checked to be unchanged (as a claim reads the project first); the item's labels and
+        // dependencies are read for the answer after the commit. PostgreSQL does it all in one transaction.
+        var inside = db.IsPostgres;
+        var before = inside ? null : await db.InTransactionAsync(c => RunWithItem.For(db)(db, runId), write: false, ct);
+        var (finished, endedRun, doneItem) = await db.InTransactionAsync<(RunOutcome?, RunView?, WorkItem?)>(async c =>
         {
-            var (run, item) = await HoldAsync(runId, request.LeaseToken, c);
+            var (run, item) = before is not null && await UnchangedAsync(before, c)
+                ? (before.Run, before.Item)
+                : await HoldAsync(runId, c);
+            CheckHolder(run, request.LeaseToken);
             EnsureActive(run);
             EnsureHoldsLease(run, item);
             if (item.ApprovalRequired)
             {
-                return await CompleteGatedAsync(run, item, output, summary, artifacts, c);
+                return (await CompleteGatedAsync(run, item, output, summary, artifacts, c), null, null);
             }
 
             var now = Now;
@@ -200,14 +209,39 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
             item.CompletedAt = now;
             item.RevisionNotes = null;
             item.UpdatedAt = now;
-            return new RunOutcome(RunView.From(ended), await workItems.ViewAsync(item, c), null, null);
+            return inside
+                ? (new RunOutcome(RunView.From(ended), await workItems.ViewAsync(item, c), null, null), null, null)
+                : (null, RunView.From(ended), item);
         }, write: true, ct);
+        var outcome = finished
+                      ?? new RunOutcome(endedRun!, await db.InTransactionAsync(c => workItems.ViewAsync(doneItem!, c), write: false, ct), null, null);
+
         if (outcome.Item.Status == WorkStatus.Done)
         {
             signal.Pulse();
         }
 
         return outcome;
+    }
+
+    /// Whether the run and item read before the write lock are still as they were: the run's status and lease, and the
+    /// item's status, holder and last change (every change of an item sets it).
+    private async Task<bool> UnchangedAsync(RunAndItem read, CancellationToken ct)
+    {
+        await using var command = Sql.Command(db, """
+            SELECT r.status, r.lease_token, w.status, w.active_run_id, w.updated_at
+            FROM runs r JOIN work_items w ON w.tenant_id = r.tenant_id AND w.id = r.work_item_id
+            WHERE r.tenant_id = @tenant AND r.id = @run
+            """);
+        command.With("tenant", context.RequireTenant());
+        command.With("run", read.Run.Id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+               && reader.GetString(0) == read.Run.Status.Snake()
+               && reader.GetString(1) == read.Run.LeaseToken
+               && reader.GetString(2) == read.Item.Status.Snake()
+               && (reader.IsDBNull(3) ? null : reader.GetString(3)) == read.Item.ActiveRunId
+               && reader.GetDateTime(4).Ticks == read.Item.UpdatedAt.Ticks;
     }
 
     private async Task<RunOutcome> CompleteGatedAsync(Run run, WorkItem item, string? output, string? summary, string? artifacts, CancellationToken ct)
@@ -393,9 +427,9 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         return escalation.Id;
     }
 
-    /// The run and its item, read untracked in one query after the item row is locked, with the same ownership
-    /// and lease checks as <see cref="LoadLockedAsync"/>.
-    private async Task<(Run Run, WorkItem Item)> HoldAsync(string runId, string? leaseToken, CancellationToken ct)
+    /// The run and its item, read untracked in one query after the item row is locked (on PostgreSQL; on SQLite the
+    /// write lock is already held). The caller checks ownership and lease, as <see cref="LoadLockedAsync"/> does.
+    private async Task<(Run Run, WorkItem Item)> HoldAsync(string runId, CancellationToken ct)
     {
         if (db.IsPostgres)
         {
@@ -409,7 +443,6 @@ public sealed class RunService(BosunDb db, RequestContext context, TimeProvider 
         }
 
         var found = await RunWithItem.For(db)(db, runId) ?? throw ProblemException.NotFound("Run");
-        CheckHolder(found.Run, leaseToken);
         return (found.Run, found.Item);
     }
 
