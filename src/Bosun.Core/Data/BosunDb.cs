@@ -31,6 +31,9 @@ public sealed class BosunDb : DbContext
     private readonly SqliteConnections? _connections;
     private Microsoft.Data.Sqlite.SqliteConnection? _borrowed;
 
+    /// SQLite: the database file, known without reading the connection string again.
+    internal string? File => _connections?.File;
+
     /// SQLite: the process's writer connection, for a write transaction that holds the write gate.
     internal Microsoft.Data.Sqlite.SqliteConnection? Writer => _borrowed is null ? null : _connections?.Writer;
 

@@ -26,11 +26,13 @@ public sealed class SqliteConnections : IDisposable
     private const long TruncateAfterPages = 4000;
 
     private readonly string _connectionString;
-    private readonly string _file;
     private readonly ConcurrentBag<PreparingConnection> _idle = [];
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _disposed;
     private PreparingConnection? _writer;
+
+    /// The database file, as a full path.
+    internal string File { get; }
     private Task? _checkpoints;
     private long _writes;
 
@@ -44,8 +46,8 @@ public sealed class SqliteConnections : IDisposable
         _connectionString = store.ConnectionString;
 
         // The first borrower may be the migration that creates the file.
-        _file = new SqliteConnectionStringBuilder(_connectionString).DataSource;
-        if (Path.GetDirectoryName(Path.GetFullPath(_file)) is { Length: > 0 } directory)
+        File = Path.GetFullPath(new SqliteConnectionStringBuilder(_connectionString).DataSource);
+        if (Path.GetDirectoryName(File) is { Length: > 0 } directory)
         {
             Directory.CreateDirectory(directory);
         }
@@ -86,7 +88,7 @@ public sealed class SqliteConnections : IDisposable
 
     /// Checkpoints the log on a connection of its own a little after writes. PASSIVE copies what no reader still needs
     /// and waits for no one. The log starts over only when a write begins with all of it copied, which under steady
-    /// writes may never happen by itself; so once the log is longer than SQLite would let it grow, the next checkpoint
+    /// writes may never happen by itself; so once the log passes <see cref="TruncateAfterPages"/>, the next checkpoint
     /// holds the write gate (only the pages written since the last one are left to copy) and truncates it.
     private async Task CheckpointAsync()
     {
@@ -103,22 +105,28 @@ public sealed class SqliteConnections : IDisposable
         passive.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         using var truncate = connection.CreateCommand();
         truncate.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-        long checkpointed = 0;
+        long seen = 0;
+        var wroteBefore = false;
         while (!_stopping.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(CheckpointDelay, _stopping.Token);
+
+                // Writes are counted as they begin, so one more round follows the last one seen: a write still running
+                // at a round commits its pages after that round's checkpoint.
                 var writes = Interlocked.Read(ref _writes);
-                if (writes == checkpointed)
+                var wrote = writes != seen;
+                seen = writes;
+                if (!wrote && !wroteBefore)
                 {
                     continue;
                 }
 
-                checkpointed = writes;
+                wroteBefore = wrote;
                 if (LogPages(passive) > TruncateAfterPages)
                 {
-                    using (await SqliteWriteGate.HoldAsync(_file, _stopping.Token))
+                    using (await SqliteWriteGate.HoldAsync(File, _stopping.Token))
                     {
                         truncate.ExecuteNonQuery();
                     }

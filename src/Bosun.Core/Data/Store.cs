@@ -132,7 +132,7 @@ public static class TransactionExtensions
 
         if (db.Database.IsSqlite())
         {
-            var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+            var file = db.File ?? new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
             return await SqliteWriteGate.BeginAsync(file, async () =>
             {
                 if (db.Writer is not { } writer)

@@ -300,7 +300,7 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
         }
     }
 
-    /// PostgreSQL: the events are inserted with provisional numbers, taken in order from one sequence for all tenants,
+    /// PostgreSQL: the events are inserted with provisional numbers, taken in array order from one sequence for all tenants,
     /// and the <see cref="StreamSequencer"/> numbers them once this transaction has committed. Nothing here waits for
     /// another transaction of the tenant, so the tenant's writes commit side by side.
     private static async Task InsertProvisionalAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
@@ -311,8 +311,7 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
                    e.work_item_id, e.work_item_key, e.actor_ref, e.actor_name, e.changes_json, e.created_at
             FROM unnest(@ty::text[], @et::text[], @ei::text[], @p::text[], @w::text[], @wk::text[], @ar::text[], @an::text[],
                         @c::text[], @at::timestamptz[])
-                 WITH ORDINALITY AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name,
-                                      changes_json, created_at, ord)
+                 AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
             """, ct,
             ("t", tenantId),
             ("ty", batch.Select(e => e.Type).ToArray()), ("et", batch.Select(e => e.EntityType).ToArray()),
