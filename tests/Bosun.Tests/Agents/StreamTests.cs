@@ -110,6 +110,34 @@ public sealed class StreamTests
         Assert.Equal(0, await app.WithDbAsync(db => db.Set<StreamEvent>().IgnoreQueryFilters().CountAsync(e => e.Seq < 0)));
     }
 
+    [Fact]
+    public async Task On_PostgreSQL_two_Bosun_processes_writing_at_once_give_one_gapless_stream()
+    {
+        await using var first = await BosunTestApp.StartAsync(StoreKind.Postgres);
+        await using var second = await BosunTestApp.StartOnAsync(first.Store);
+        var acme = await first.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Write the page");
+        var clients = new[] { acme.Owner, second.ClientFor(acme.OwnerToken) };
+
+        // Each process numbers what it committed with its own sequencer; both continue the tenant's one sequence.
+        await Task.WhenAll(clients.SelectMany((client, p) => Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await client.PostJsonAsync("/api/v1/work/WEB-1/comments", new { body = $"process {p} writer {w} note {i}" });
+            }
+        }))));
+
+        await using var stream = await SseClient.OpenAsync(clients[1], "/api/v1/stream", lastEventId: 0);
+        var seen = 0;
+        var events = await stream.UntilAsync(e => e.Type == "comment.created" && ++seen == 60);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Id!.Value));
+        var notes = events.Where(e => e.Type == "comment.created")
+            .Select(e => e.Data.GetProperty("changes").GetProperty("body").GetProperty("after").GetString()).ToList();
+        Assert.Equal(60, notes.Distinct().Count());
+    }
+
     [Theory, BothStores]
     public async Task A_quiet_stream_sends_heartbeat_comments_and_bad_filters_are_refused(StoreKind store)
     {
