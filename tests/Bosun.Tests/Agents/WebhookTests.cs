@@ -66,6 +66,28 @@ public sealed class WebhookTests
         Assert.DoesNotContain(secret[6..], stored);
     }
 
+    [Fact]
+    public async Task On_PostgreSQL_a_new_webhook_skips_events_committed_before_it_even_if_not_yet_numbered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Postgres, fakeClock: true);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+
+        // An event committed just before the webhook is created, still waiting for its number.
+        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync($$"""
+            INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, actor_ref, actor_name, changes_json, created_at)
+            VALUES ({0}, nextval('stream_event_order') - {{Bosun.Core.Realtime.StreamSequencer.ProvisionalBase}}, 'comment.created',
+                    'comment', 'c-before', 'system', 'Elsewhere', jsonb_build_object()::text, now())
+            """, acme.Id));
+        await acme.Owner.PostJsonAsync("/api/v1/webhooks", new { url = receiver.Url });
+        var item = await acme.CreateWorkAsync("WEB", "Write the landing page");
+
+        Assert.Equal(1, await DeliverAsync(app));
+        var received = Assert.Single(receiver.Received);
+        Assert.Equal(item.Str("id"), JsonDocument.Parse(received.Body).RootElement.GetProperty("data").Str("entity_id"));
+    }
+
     [Theory, BothStores]
     public async Task A_failing_receiver_is_retried_with_backoff_until_it_succeeds(StoreKind store)
     {
