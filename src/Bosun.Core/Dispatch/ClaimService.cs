@@ -102,7 +102,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
     }
 
     private async Task<string?> ProjectAsync(string? projectRef, CancellationToken ct) =>
-        projectRef is null ? null : await db.Projects.IdOfAsync(projectRef, ct) ?? throw ProblemException.Invalid("project", "no such project");
+        projectRef is null ? null : await db.ProjectIdOfAsync(projectRef, ct) ?? throw ProblemException.Invalid("project", "no such project");
 
     /// The agent's settings and how many runs it holds, in one statement.
     private async Task<(Agent Agent, int ActiveRuns)> AgentAsync(string agentId, CancellationToken ct)

@@ -94,7 +94,7 @@ public sealed class ContextSearchService(BosunDb db, RequestContext context)
             return served;
         }
 
-        var id = await db.Projects.IdOfAsync(project, ct);
+        var id = await db.ProjectIdOfAsync(project, ct);
         if (id is null || (served is not null && !served.Contains(id)))
         {
             throw ProblemException.Invalid("project", served is null ? "no such project" : "no such project among those this agent serves");

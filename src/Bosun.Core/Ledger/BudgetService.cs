@@ -181,10 +181,14 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
     public async Task<BlockedScopes> BlockedScopesAsync(string? agentId, CancellationToken ct) =>
         await BlockedScopesAsync(agentId, agentId is null ? null : await AgentCapAsync(agentId, ct), ct);
 
+    // Every claim asks, so the query is compiled once rather than translated and looked up in EF's query cache each time.
+    private static readonly Compiled<Func<BosunDb, IAsyncEnumerable<Budget>>> StopBudgets = new(() => EF.CompileAsyncQuery(
+        (BosunDb db) => db.Set<Budget>().AsNoTracking().Where(b => b.Action == BudgetAction.Stop)));
+
     /// The same, for a caller that already read the agent's cap on spend per work item.
     public async Task<BlockedScopes> BlockedScopesAsync(string? agentId, long? agentCap, CancellationToken ct)
     {
-        var budgets = await db.Set<Budget>().AsNoTracking().Where(b => b.Action == BudgetAction.Stop).ToListAsync(ct);
+        var budgets = await StopBudgets.For(db)(db).ToListAsync(ct);
         var spend = await SpendAsync(budgets, ct);
         var blocked = budgets.Where(b => spend.GetValueOrDefault(b.Id) >= b.AmountMicros).ToList();
         var pairs = new HashSet<(string, string)>();
@@ -500,7 +504,7 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
         var key = reference.ToUpperInvariant();
         var id = scope switch
         {
-            BudgetScope.Project => await db.Projects.IdOfAsync(reference, ct),
+            BudgetScope.Project => await db.ProjectIdOfAsync(reference, ct),
             BudgetScope.Agent => await db.Agents.Where(a => a.Id == reference || a.Name == reference).Select(a => a.Id).FirstOrDefaultAsync(ct),
             _ => await db.WorkItems.Where(w => w.Id == reference || w.Key == key).Select(w => w.Id).FirstOrDefaultAsync(ct),
         };

@@ -17,7 +17,7 @@ public sealed class GoalService(BosunDb db, RequestContext context)
         if (projectRef is { Length: > 0 })
         {
             // Like the work list, a project is named by id or key.
-            var projectId = await db.Projects.IdOfAsync(projectRef, ct)
+            var projectId = await db.ProjectIdOfAsync(projectRef, ct)
                 ?? throw ProblemException.Invalid("project", "no such project");
             query = query.Where(g => g.ProjectId == projectId);
         }
@@ -65,7 +65,7 @@ public sealed class GoalService(BosunDb db, RequestContext context)
     {
         if (request.ProjectId is { Length: > 0 } projectRef)
         {
-            goal.ProjectId = await db.Projects.IdOfAsync(projectRef, ct);
+            goal.ProjectId = await db.ProjectIdOfAsync(projectRef, ct);
             if (goal.ProjectId is null)
             {
                 problem.Add("project_id", "no such project");

@@ -52,7 +52,7 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
 
         if (filter.Project is { Length: > 0 } projectRef)
         {
-            var projectId = await db.Projects.IdOfAsync(projectRef, ct) ?? throw ProblemException.Invalid("project", "no such project");
+            var projectId = await db.ProjectIdOfAsync(projectRef, ct) ?? throw ProblemException.Invalid("project", "no such project");
             query = query.Where(w => w.ProjectId == projectId);
         }
 
@@ -99,7 +99,7 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
     {
         Permissions.Require(context, Capability.EditWork);
         var problem = new ValidationProblem();
-        var projectId = request.ProjectId is { Length: > 0 } p ? await db.Projects.IdOfAsync(p, ct) : null;
+        var projectId = request.ProjectId is { Length: > 0 } p ? await db.ProjectIdOfAsync(p, ct) : null;
         if (projectId is null)
         {
             problem.Add("project_id", request.ProjectId is null ? "is required" : "no such project");

@@ -52,7 +52,7 @@ public sealed class StreamService(BosunDb db, RequestContext context, StreamSequ
     }
 
     public Task<string> ResolveProjectAsync(string reference, CancellationToken ct) =>
-        db.InTransactionAsync(async c => await db.Projects.IdOfAsync(reference, c)
+        db.InTransactionAsync(async c => await db.ProjectIdOfAsync(reference, c)
             ?? throw ProblemException.Invalid("project", "no such project"), write: false, ct);
 
     /// The newest sequence number; every event up to it has committed.
