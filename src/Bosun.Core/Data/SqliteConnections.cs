@@ -30,9 +30,6 @@ public sealed class SqliteConnections : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _disposed;
     private PreparingConnection? _writer;
-
-    /// The database file, as a full path.
-    internal string File { get; }
     private Task? _checkpoints;
     private long _writes;
 
@@ -52,6 +49,9 @@ public sealed class SqliteConnections : IDisposable
             Directory.CreateDirectory(directory);
         }
     }
+
+    /// The database file, as a full path.
+    internal string File { get; }
 
     /// The connection every write transaction of this process runs on, taken only while holding the write gate.
     /// No other connection of the process writes, so its page cache stays valid from one write to the next (SQLite
