@@ -10,17 +10,17 @@ internal static class SqliteWriteGate
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
+    /// A write transaction begun while holding the gate, which it releases when it ends.
     public static async Task<IDbContextTransaction> BeginAsync(string file, Func<Task<IDbContextTransaction>> begin, CancellationToken ct)
     {
-        var gate = Of(file);
-        await gate.WaitAsync(ct);
+        var held = await HoldAsync(file, ct);
         try
         {
-            return new EndingTransaction(await begin(), () => gate.Release());
+            return new EndingTransaction(await begin(), held.Dispose);
         }
         catch
         {
-            gate.Release();
+            held.Dispose();
             throw;
         }
     }
@@ -28,12 +28,10 @@ internal static class SqliteWriteGate
     /// Holds the gate with no transaction, so that none of this process's writers runs meanwhile.
     public static async Task<IDisposable> HoldAsync(string file, CancellationToken ct)
     {
-        var gate = Of(file);
+        var gate = Gates.GetOrAdd(Path.GetFullPath(file), _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         return new Held(gate);
     }
-
-    private static SemaphoreSlim Of(string file) => Gates.GetOrAdd(Path.GetFullPath(file), _ => new SemaphoreSlim(1, 1));
 
     private sealed class Held(SemaphoreSlim gate) : IDisposable
     {
