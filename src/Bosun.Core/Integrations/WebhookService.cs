@@ -38,17 +38,9 @@ public sealed record WebhookDeliveryView(
 
 /// Registering webhooks: owners and admins choose where the tenant's events go. A new webhook receives the
 /// events that happen after it is created.
-public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvider clock, SecretBox secrets, StreamSignal signal, StreamSequencer sequencer)
+public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvider clock, SecretBox secrets, StreamSignal signal, StreamService stream)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
-
-    /// The stream's newest event once everything committed so far has its number, so that a webhook starting from it
-    /// gets what happens from now on and nothing from before.
-    private async Task<long?> HeadAsync(CancellationToken ct)
-    {
-        await sequencer.CatchUpAsync(context.RequireTenant(), ct);
-        return await db.Set<StreamHead>().AsNoTracking().Select(h => (long?)h.LastSeq).FirstOrDefaultAsync(ct);
-    }
 
     public static IReadOnlyList<string> SplitTypes(string types) =>
         types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -89,7 +81,8 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
             Enabled = request.Enabled ?? true,
             SecretSealed = "",
             SecretPrefix = secret[..12],
-            CursorSeq = await HeadAsync(ct) ?? 0,
+            // The stream's head once everything committed so far has its number: from now on, nothing from before.
+            CursorSeq = await stream.HeadAsync(ct),
             CreatedBy = context.Actor.Ref,
         };
         webhook.SecretSealed = secrets.Seal(secret, Purpose(context.RequireTenant(), webhook.Id));
@@ -129,7 +122,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
         if (request.Enabled is { } enabled && enabled && !webhook.Enabled)
         {
             // Re-enabled: deliver what happens from now on, not everything that happened while it was off.
-            webhook.CursorSeq = await HeadAsync(ct) ?? webhook.CursorSeq;
+            webhook.CursorSeq = await stream.HeadAsync(ct);
         }
 
         webhook.Enabled = request.Enabled ?? webhook.Enabled;
