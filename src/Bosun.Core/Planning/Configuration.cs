@@ -53,9 +53,11 @@ internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
 
         // Hot paths: the agent queue by role and by agent, the human inbox, the board of a project,
         // children of an item, and the ready set the claim scans (kept small by the filter).
-        b.HasIndex(x => new { x.TenantId, x.AssigneeRole, x.Status }).HasDatabaseName("ix_work_items_agent_role_queue");
-        b.HasIndex(x => new { x.TenantId, x.AssigneeAgentId, x.Status }).HasDatabaseName("ix_work_items_agent_queue");
-        b.HasIndex(x => new { x.TenantId, x.AssigneeUserId, x.Status }).HasDatabaseName("ix_work_items_human_inbox");
+        // An item has at most one kind of assignee, and most have none: the assignee indexes hold only the items
+        // assigned that way, so a change of status (every claim and completion) does not rewrite three index entries.
+        b.HasIndex(x => new { x.TenantId, x.AssigneeRole, x.Status }).HasDatabaseName("ix_work_items_agent_role_queue").HasFilter("assignee_role IS NOT NULL");
+        b.HasIndex(x => new { x.TenantId, x.AssigneeAgentId, x.Status }).HasDatabaseName("ix_work_items_agent_queue").HasFilter("assignee_agent_id IS NOT NULL");
+        b.HasIndex(x => new { x.TenantId, x.AssigneeUserId, x.Status }).HasDatabaseName("ix_work_items_human_inbox").HasFilter("assignee_user_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Status, x.Id }).HasDatabaseName("ix_work_items_board");
         b.HasIndex(x => new { x.TenantId, x.ParentId });
         // Same order as the claim's ORDER BY (priority high first, then oldest), so a claim reads the first

@@ -2253,13 +2253,16 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_work_items_tenant_id_parent_id");
 
                     b.HasIndex("TenantId", "AssigneeAgentId", "Status")
-                        .HasDatabaseName("ix_work_items_agent_queue");
+                        .HasDatabaseName("ix_work_items_agent_queue")
+                        .HasFilter("assignee_agent_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "AssigneeRole", "Status")
-                        .HasDatabaseName("ix_work_items_agent_role_queue");
+                        .HasDatabaseName("ix_work_items_agent_role_queue")
+                        .HasFilter("assignee_role IS NOT NULL");
 
                     b.HasIndex("TenantId", "AssigneeUserId", "Status")
-                        .HasDatabaseName("ix_work_items_human_inbox");
+                        .HasDatabaseName("ix_work_items_human_inbox")
+                        .HasFilter("assignee_user_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "Priority", "Id")
                         .IsDescending(false, true, false)
