@@ -49,6 +49,7 @@ public static class BosunServer
             document.Info.Description = "Control plane for teams of AI agents and people. Authenticate with 'Authorization: Bearer <token>'.";
             return Task.CompletedTask;
         }));
+        builder.Services.AddSqliteSharedCommits(options.Store);
         if (options.RunBackgroundJobs)
         {
             builder.Services.AddHostedService<LeaseReaperService>();

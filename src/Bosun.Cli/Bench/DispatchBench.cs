@@ -50,6 +50,9 @@ public static class DispatchBench
 
         public double JitMs { get; init; }
 
+        /// SQLite: writes kept per commit, as writes queued behind one another share commits.
+        public double? WritesPerCommit { get; init; }
+
         public double ItemsPerSecond => Items / Elapsed.TotalSeconds;
         public double Percentile(double p) => LatenciesMs.Count == 0 ? 0 : LatenciesMs.Order().ElementAt(Math.Min(LatenciesMs.Count - 1, (int)Math.Ceiling(p * LatenciesMs.Count) - 1));
     }
@@ -97,6 +100,8 @@ public static class DispatchBench
         {
             var project = await PostAsync(owner, "api/v1/projects", new { key, name });
             await SeedAsync(server, tenantId, project.GetProperty("id").GetString()!, key, count, ct);
+            var queue = server.Store.Kind == StoreKind.Sqlite ? SqliteWriteGate.Of(new SqliteConnectionStringBuilder(server.Store.ConnectionString).DataSource) : null;
+            var shared = queue?.Counts;
             var cpu = CpuMeter.Start();
             var jit = JitInfo.GetCompilationTime();
             var phase = name switch
@@ -109,6 +114,9 @@ public static class DispatchBench
             };
             var (cpuMs, machine) = cpu.Elapsed();
             cpuOfMachine = machine;
+            double? writesPerCommit = queue?.Counts is { } now && shared is { } then && now.Commits > then.Commits
+                ? (double)(now.Writers - then.Writers) / (now.Commits - then.Commits)
+                : null;
 
             // What a phase left unclaimed must not sit ahead of the next phase's items in the queue, and the runs the
             // claim phases hold must not count against the agents' limits in the next phase.
@@ -117,7 +125,7 @@ public static class DispatchBench
             await db.Database.ExecuteSqlRawAsync("UPDATE runs SET status = 'cancelled', stop_reason = 'cancelled', ended_at = {0} WHERE status = 'active'", [DateTime.UtcNow], ct);
             await db.Database.ExecuteSqlRawAsync(
                 "UPDATE work_items SET status = 'cancelled', active_run_id = NULL, lease_token = NULL, lease_expires_at = NULL WHERE status IN ('ready', 'claimed', 'in_progress')", ct);
-            return phase with { Name = name, CpuMs = cpuMs, JitMs = (JitInfo.GetCompilationTime() - jit).TotalMilliseconds };
+            return phase with { Name = name, CpuMs = cpuMs, JitMs = (JitInfo.GetCompilationTime() - jit).TotalMilliseconds, WritesPerCommit = writesPerCommit };
         }
 
         var floorCpu = CpuMeter.Start();
@@ -141,6 +149,11 @@ public static class DispatchBench
         AnsiConsole.MarkupLineInterpolated($"cycle: claim → heartbeat → complete over HTTP; raw: minimal SQL claim + complete on the same database");
         AnsiConsole.MarkupLineInterpolated($"Bosun cycles / raw SQL baseline: [bold]{cycle.ItemsPerSecond / raw.ItemsPerSecond:F2}[/] (goal ≥ 0.6)");
         AnsiConsole.MarkupLineInterpolated($"batched claims (max {batch}) / single claims: [bold]{batched.ItemsPerSecond / single.ItemsPerSecond:F1}×[/] (goal ≥ 10×)");
+        if (phases.Any(p => p.WritesPerCommit is not null))
+        {
+            AnsiConsole.MarkupLineInterpolated($"SQLite writes per shared commit: {string.Join(", ", phases.Where(p => p.WritesPerCommit is not null).Select(p => $"{p.Name} {p.WritesPerCommit:F1}"))}");
+        }
+
         var floor = phases.Single(p => p.Name == "http floor");
         AnsiConsole.MarkupLineInterpolated($"http floor (three empty requests per cycle, no auth, no database) / raw SQL baseline: [bold]{floor.ItemsPerSecond / raw.ItemsPerSecond:F2}[/]; Bosun cycles reach [bold]{cycle.ItemsPerSecond / floor.ItemsPerSecond:F2}[/] of it");
     }

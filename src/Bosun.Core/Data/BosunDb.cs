@@ -20,6 +20,8 @@ public sealed class BosunDb : DbContext
         // savepoint EF would set around each SaveChanges only costs two round trips.
         Database.AutoSavepointsEnabled = false;
 
+        SharesCommits = !IsPostgres && (bool)SharedCommits.GetValue(options, o => SqliteSharedCommitInterceptor.IsIn(o));
+
         if (!IsPostgres && connections?.Rent() is { } connection)
         {
             Database.SetDbConnection(connection, contextOwnsConnection: false);
@@ -36,6 +38,17 @@ public sealed class BosunDb : DbContext
 
     /// SQLite: the process's writer connection, for a write transaction that holds the write gate.
     internal Microsoft.Data.Sqlite.SqliteConnection? Writer => _borrowed is null ? null : _connections?.Writer;
+
+    /// SQLite: the kept-open connections this unit of work borrowed from, if it did.
+    internal SqliteConnections? Connections => _borrowed is null ? null : _connections;
+
+    /// SQLite: write transactions may share a commit with others (see <see cref="SqliteWriteQueue"/>).
+    internal bool SharesCommits { get; }
+
+    /// SQLite: the write of this unit of work that runs inside a shared commit, while it runs.
+    internal SqliteWriteQueue.Writer? SharedCommitWriter { get; set; }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContextOptions, object> SharedCommits = new();
 
     /// Moves the unit of work onto the writer connection for its write transaction, and back to its own after it.
     internal void UseConnection(Microsoft.Data.Sqlite.SqliteConnection? connection) =>

@@ -72,7 +72,7 @@ public sealed class SqliteConnections : IDisposable
                 _writer = null;
             }
 
-            Interlocked.Increment(ref _writes);
+            CountWrite();
             if (_writer is null)
             {
                 _writer = Open();
@@ -85,6 +85,9 @@ public sealed class SqliteConnections : IDisposable
             return _writer;
         }
     }
+
+    /// Counts a write for the checkpoint loop; a write inside a shared commit takes the writer without asking for it.
+    internal void CountWrite() => Interlocked.Increment(ref _writes);
 
     /// Checkpoints the log on a connection of its own a little after writes. PASSIVE copies what no reader still needs
     /// and waits for no one. The log starts over only when a write begins with all of it copied, which under steady

@@ -97,6 +97,18 @@ public static class StoreServiceCollectionExtensions
         }, ServiceLifetime.Scoped, ServiceLifetime.Singleton); // options built once: every interceptor keeps its per-unit-of-work state on the BosunDb
         return services;
     }
+
+    /// SQLite: short write transactions share commits (see <see cref="SqliteWriteQueue"/>). Call it after everything
+    /// else that adds interceptors: the one that ends a shared write must come after those acting on the commit.
+    public static IServiceCollection AddSqliteSharedCommits(this IServiceCollection services, StoreOptions store)
+    {
+        if (store.Kind == StoreKind.Sqlite)
+        {
+            services.ConfigureDbContext<BosunDb>((_, options) => options.AddInterceptors(new SqliteSharedCommitInterceptor()), ServiceLifetime.Singleton);
+        }
+
+        return services;
+    }
 }
 
 public static class TransactionExtensions
@@ -111,7 +123,7 @@ public static class TransactionExtensions
             return await work(ct);
         }
 
-        await using var tx = await BeginAsync(db, write, ct);
+        await using var tx = await BeginAsync(db, write, ct, shareCommit: true);
         var result = await work(ct);
         await tx.CommitAsync(ct);
         return result;
@@ -120,7 +132,9 @@ public static class TransactionExtensions
     public static Task InTransactionAsync(this BosunDb db, Func<CancellationToken, Task> work, bool write, CancellationToken ct) =>
         db.InTransactionAsync(async c => { await work(c); return true; }, write, ct);
 
-    public static async Task<IDbContextTransaction> BeginAsync(BosunDb db, bool write, CancellationToken ct)
+    /// With <paramref name="shareCommit"/>, a SQLite write may commit together with the writes queued behind it; for
+    /// short units of work only, since the writes before it wait for its end (see <see cref="SqliteWriteQueue"/>).
+    public static async Task<IDbContextTransaction> BeginAsync(BosunDb db, bool write, CancellationToken ct, bool shareCommit = false)
     {
         if (!write && db.Database.IsSqlite())
         {
@@ -128,6 +142,11 @@ public static class TransactionExtensions
             var connection = (SqliteConnection)db.Database.GetDbConnection();
             var deferred = connection.BeginTransaction(deferred: true);
             return await db.Database.UseTransactionAsync(deferred, ct) ?? throw new InvalidOperationException("No transaction.");
+        }
+
+        if (shareCommit && db.SharesCommits && db.Connections is { } connections)
+        {
+            return await SqliteWriteGate.Of(connections.File).JoinAsync(db, connections, ct);
         }
 
         if (db.Database.IsSqlite())
