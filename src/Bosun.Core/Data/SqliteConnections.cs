@@ -230,28 +230,47 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
     /// Whether a cached command was not given back (a reader left open would hold a snapshot of the database).
     public bool InUse => _statements.Values.Any(c => c.InUse);
 
+    private long _uses;
+
     /// The command for this text, ready to take parameters; a fresh one when the cached one is still in use
-    /// (a statement run while a reader of the same text is open).
+    /// (a statement run while a reader of the same text is open). When the cache is full, the statement used least
+    /// recently makes room.
     public SqliteCommand Command(string text)
     {
+        _uses++;
         if (_statements.TryGetValue(text, out var cached))
         {
             if (!cached.InUse)
             {
                 cached.InUse = true;
+                cached.LastUse = _uses;
                 return cached;
             }
 
-            return CreateCommand();
+            return Fresh(text);
         }
 
         if (_statements.Count >= MaxStatements)
         {
-            return CreateCommand();
+            var oldest = _statements.Values.Where(c => !c.InUse).MinBy(c => c.LastUse);
+            if (oldest is null)
+            {
+                return Fresh(text);
+            }
+
+            _statements.Remove(oldest.CommandText);
+            oldest.Release();
         }
 
-        var command = new PreparedCommand { Connection = this, CommandText = text, InUse = true };
+        var command = new PreparedCommand { Connection = this, CommandText = text, InUse = true, LastUse = _uses };
         _statements[text] = command;
+        return command;
+    }
+
+    private SqliteCommand Fresh(string text)
+    {
+        var command = CreateCommand();
+        command.CommandText = text;
         return command;
     }
 
@@ -278,6 +297,9 @@ internal sealed class PreparedCommand : SqliteCommand
 
     public bool InUse { get; set; }
 
+    /// When it was last handed out, counted in uses of its connection's cache.
+    public long LastUse { get; set; }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing && !_released)
@@ -291,7 +313,7 @@ internal sealed class PreparedCommand : SqliteCommand
         base.Dispose(disposing);
     }
 
-    /// Really disposes it, with its connection.
+    /// Really disposes it: its compiled statement goes too.
     public void Release()
     {
         _released = true;

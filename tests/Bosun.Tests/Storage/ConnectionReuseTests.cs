@@ -55,6 +55,37 @@ public sealed class ConnectionReuseTests
     }
 
     [Fact]
+    public async Task A_kept_open_SQLite_connection_runs_a_statement_whose_compiled_copy_is_busy_and_more_statements_than_it_keeps()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var acme = await app.CreateTenantAsync("acme");
+        await using var scope = app.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(acme.Id, Actor.System);
+        var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+        await db.InTransactionAsync(async ct =>
+        {
+            const string text = "SELECT id FROM tenants WHERE id = @id";
+            await using var outer = Sql.Command(db, text).With("id", acme.Id);
+            await using var reader = await outer.ExecuteReaderAsync(ct);
+            Assert.True(await reader.ReadAsync(ct));
+
+            // The same text while the first one's reader is still open.
+            await using (var inner = Sql.Command(db, text).With("id", acme.Id))
+            {
+                Assert.Equal(acme.Id, await inner.ExecuteScalarAsync(ct));
+            }
+
+            // More distinct statements than a connection keeps compiled, and EF's queries among them.
+            for (var i = 0; i < 300; i++)
+            {
+                await using var command = Sql.Command(db, $"SELECT {i} + @x").With("x", 1);
+                Assert.Equal(i + 1L, await command.ExecuteScalarAsync(ct));
+                Assert.Equal(acme.Id, await db.Tenants.Where(t => t.Id == acme.Id && i >= 0).Select(t => t.Id).SingleAsync(ct));
+            }
+        }, write: false, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Under_sustained_writes_the_SQLite_log_is_copied_back_and_stays_small()
     {
         await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
