@@ -88,7 +88,7 @@ public static class StoreServiceCollectionExtensions
             options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<Identity.PrincipalCacheInvalidator>());
             if (store.Kind == StoreKind.Sqlite)
             {
-                options.AddInterceptors(sp.GetRequiredService<SqlitePragmaInterceptor>());
+                options.AddInterceptors(sp.GetRequiredService<SqlitePragmaInterceptor>(), new SqliteStatementReuseInterceptor());
             }
             else
             {
