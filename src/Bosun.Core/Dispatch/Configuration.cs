@@ -24,8 +24,8 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
             .HasDatabaseName("ux_runs_one_active_per_item")
             .HasFilter("status = 'active'");
         b.HasIndex(x => new { x.TenantId, x.AgentId, x.Status });
-        b.HasIndex(x => x.LeaseExpiresAt)
-            .HasDatabaseName("ix_runs_active_leases")
-            .HasFilter("status = 'active'");
+
+        // No index on the run's lease: the reaper finds expired leases through the work item's, and every heartbeat
+        // moves the lease. Unindexed, PostgreSQL can rewrite a run's row on a heartbeat without touching its indexes.
     }
 }

@@ -117,10 +117,6 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_runs");
 
-                    b.HasIndex("LeaseExpiresAt")
-                        .HasDatabaseName("ix_runs_active_leases")
-                        .HasFilter("status = 'active'");
-
                     b.HasIndex("TenantId", "UserId")
                         .HasDatabaseName("ix_runs_tenant_id_user_id");
 
