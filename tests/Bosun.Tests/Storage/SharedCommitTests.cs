@@ -85,4 +85,53 @@ public sealed class SharedCommitTests
         Assert.True(after.Writers - before.Writers >= kept.Count);
         Assert.True(after.Commits - before.Commits < kept.Count / 2, $"{after.Commits - before.Commits} commits for {kept.Count} writes");
     }
+    [Fact]
+    public async Task Writes_handed_on_to_a_writer_that_does_not_share_are_committed_before_it_runs()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var acme = await app.CreateTenantAsync("acme");
+        var file = new SqliteConnectionStringBuilder(app.Store.ConnectionString).DataSource;
+        var queue = SqliteWriteGate.Of(file);
+
+        var writes = new List<Task>();
+        Task<IDisposable> alone;
+        using (await SqliteWriteGate.HoldAsync(file, CancellationToken.None))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var n = i;
+                writes.Add(Task.Run(async () =>
+                {
+                    await using var scope = app.Services.CreateAsyncScope();
+                    scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(acme.Id, Actor.System);
+                    await scope.ServiceProvider.GetRequiredService<BosunDb>().InTransactionAsync(
+                        c => scope.ServiceProvider.GetRequiredService<ProjectService>().CreateAsync(new ProjectRequest($"Q{n}", $"Project {n}", null, null, null, null, null), c),
+                        write: true, CancellationToken.None);
+                }));
+                await WaitForAsync(() => queue.Waiting == n + 1);
+            }
+
+            // Last in the queue: a writer of its own (as the log's truncation is), which the last write hands the open transaction to.
+            alone = SqliteWriteGate.HoldAsync(file, CancellationToken.None);
+            await WaitForAsync(() => queue.Waiting == 6);
+        }
+
+        // The writes are done, and visible to everyone, while that writer still holds the gate: it committed them when it took over.
+        using (await alone)
+        {
+            await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(30));
+            var keys = (await acme.Owner.ListAllAsync("/api/v1/projects")).Select(p => p.Str("key")).ToHashSet();
+            Assert.Equal(Enumerable.Range(0, 5).Select(n => $"Q{n}").ToHashSet(), keys);
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "timed out");
+            await Task.Delay(5);
+        }
+    }
 }
