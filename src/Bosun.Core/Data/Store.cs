@@ -136,7 +136,7 @@ public static class TransactionExtensions
     /// short units of work only, since the writes before it wait for its end (see <see cref="SqliteWriteQueue"/>).
     public static async Task<IDbContextTransaction> BeginAsync(BosunDb db, bool write, CancellationToken ct, bool shareCommit = false)
     {
-        if (!write && db.Database.IsSqlite())
+        if (!write && !db.IsPostgres)
         {
             await db.Database.OpenConnectionAsync(ct);
             var connection = (SqliteConnection)db.Database.GetDbConnection();
@@ -149,7 +149,7 @@ public static class TransactionExtensions
             return await SqliteWriteGate.Of(connections.File).JoinAsync(db, connections, ct);
         }
 
-        if (db.Database.IsSqlite())
+        if (!db.IsPostgres)
         {
             var file = db.File ?? new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
             return await SqliteWriteGate.BeginAsync(file, async () =>
