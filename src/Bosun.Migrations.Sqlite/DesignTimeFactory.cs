@@ -12,6 +12,6 @@ public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<BosunDb>
     {
         var options = new DbContextOptionsBuilder<BosunDb>();
         StoreOptions.Sqlite("design-time.db").Configure(options);
-        return new BosunDb(options.Options, new RequestContext());
+        return new BosunDb(options.Options);
     }
 }

@@ -10,17 +10,30 @@ namespace Bosun.Core.Data;
 
 public sealed class BosunDb : DbContext
 {
-    public BosunDb(DbContextOptions<BosunDb> options, RequestContext context, SqliteConnections? connections = null)
+    /// Contexts are pooled: EF builds a context's services once and reuses the context for many units of work, each
+    /// of which starts with <see cref="Lease"/>. Setting up those services for every request was the largest single cost
+    /// of a request inside EF (about a twelfth of the server's CPU on the PostgreSQL agent loop).
+    public BosunDb(DbContextOptions<BosunDb> options)
         : base(options)
     {
-        Context = context;
         IsPostgres = (bool)Providers.GetValue(options, o => o.Extensions.Any(e => e.GetType().Assembly == typeof(NpgsqlDbContextOptionsBuilderExtensions).Assembly));
+        SharesCommits = !IsPostgres && (bool)SharedCommits.GetValue(options, o => SqliteSharedCommitInterceptor.IsIn(o));
+        Lease(new RequestContext(), null);
+    }
+
+    /// Starts a unit of work on this context: whom it runs for and, on SQLite, a kept-open connection to run on.
+    /// Nothing of the previous unit of work that used this context survives it.
+    public BosunDb Lease(RequestContext context, SqliteConnections? connections)
+    {
+        Context = context;
+        DirectAudits.Clear();
+        Stream.Clear();
+        GenericPlans = false;
+        SharedCommitWriter = null;
 
         // Every unit of work runs in one transaction that commits or rolls back as a whole, so the
         // savepoint EF would set around each SaveChanges only costs two round trips.
         Database.AutoSavepointsEnabled = false;
-
-        SharesCommits = !IsPostgres && (bool)SharedCommits.GetValue(options, o => SqliteSharedCommitInterceptor.IsIn(o));
 
         if (!IsPostgres && connections?.Rent() is { } connection)
         {
@@ -28,9 +41,17 @@ public sealed class BosunDb : DbContext
             _connections = connections;
             _borrowed = connection;
         }
+        else if (_connections is not null)
+        {
+            // The last unit of work ran on a kept-open connection, which went back with it.
+            Database.SetDbConnection(null, contextOwnsConnection: true);
+            _connections = null;
+        }
+
+        return this;
     }
 
-    private readonly SqliteConnections? _connections;
+    private SqliteConnections? _connections;
     private Microsoft.Data.Sqlite.SqliteConnection? _borrowed;
 
     /// SQLite: the database file, known without reading the connection string again.
@@ -74,7 +95,7 @@ public sealed class BosunDb : DbContext
         }
     }
 
-    public RequestContext Context { get; }
+    public RequestContext Context { get; private set; } = null!;
 
     /// Audit rows that hot paths wrote with plain SQL in the open transaction; the stream picks them up at commit.
     internal List<Governance.DirectAudit.Written> DirectAudits { get; } = [];

@@ -82,7 +82,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<SqlitePragmaInterceptor>();
         services.AddSingleton<PostgresTenantInterceptor>();
         services.AddSingleton<PostgresTransactionGuard>();
-        services.AddDbContext<BosunDb>((sp, options) =>
+        services.AddPooledDbContextFactory<BosunDb>((sp, options) =>
         {
             store.Configure(options);
             options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<Identity.PrincipalCacheInvalidator>());
@@ -94,7 +94,9 @@ public static class StoreServiceCollectionExtensions
             {
                 options.AddInterceptors(sp.GetRequiredService<PostgresTenantInterceptor>(), sp.GetRequiredService<PostgresTransactionGuard>());
             }
-        }, ServiceLifetime.Scoped, ServiceLifetime.Singleton); // options built once: every interceptor keeps its per-unit-of-work state on the BosunDb
+        }); // options built once: every interceptor keeps its per-unit-of-work state on the BosunDb
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<BosunDb>>().CreateDbContext()
+            .Lease(sp.GetRequiredService<RequestContext>(), sp.GetService<SqliteConnections>()));
         return services;
     }
 

@@ -25,6 +25,14 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
 
         /// The committed events still need their numbers from the sequencer.
         public bool Provisional { get; set; }
+
+        public void Clear()
+        {
+            Staged.Clear();
+            Pending.Clear();
+            CommittedTenants.Clear();
+            Provisional = false;
+        }
     }
 
     private static Buffer? Of(DbContext? context) => (context as BosunDb)?.Stream;

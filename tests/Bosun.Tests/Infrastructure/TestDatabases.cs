@@ -96,7 +96,7 @@ public static class TestDatabases
     {
         var options = new DbContextOptionsBuilder<BosunDb>();
         store.Configure(options);
-        await using var db = new BosunDb(options.Options, new RequestContext());
+        await using var db = new BosunDb(options.Options);
         await Migrator.MigrateAsync(db);
     }
 

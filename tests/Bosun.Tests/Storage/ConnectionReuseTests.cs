@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Governance;
 using Bosun.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,38 @@ public sealed class ConnectionReuseTests
         }
 
         Assert.Equal(40, (await acme.Owner.ListAllAsync("/api/v1/projects")).Count(p => p.Str("key").StartsWith("KEPT", StringComparison.Ordinal)));
+    }
+
+    [Theory, BothStores]
+    public async Task A_reused_context_serves_each_unit_of_work_only_its_own_tenant_and_nothing_left_by_the_last(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync("acme");
+        await acme.CreateProjectAsync("ACME");
+        var globex = await app.CreateTenantAsync("globex");
+        await globex.CreateProjectAsync("GLOBEX");
+
+        // Contexts are pooled: units of work one after another mostly get the same one back.
+        var contexts = new HashSet<BosunDb>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < 20; i++)
+        {
+            var (tenant, key) = i % 2 == 0 ? (acme.Id, "ACME") : (globex.Id, "GLOBEX");
+            await using var scope = app.Services.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(tenant, Actor.System);
+            var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+            contexts.Add(db);
+            Assert.False(db.GenericPlans);
+            Assert.Empty(db.DirectAudits);
+            Assert.Equal([key], await db.InTransactionAsync(c => db.Projects.Select(p => p.Key).ToListAsync(c), write: false, CancellationToken.None));
+
+            // Left behind on purpose, as an abandoned unit of work would leave it.
+            db.GenericPlans = true;
+            await db.Database.BeginTransactionAsync();
+            await new DirectAudit.Batch(db, DateTime.UtcNow).Add("project", "updated", "01LEFTOVER0000000000000000", new DirectAudit.Changes().Set("name", "a", "b"), null, null, null).WriteAsync(CancellationToken.None);
+        }
+
+        Assert.True(contexts.Count < 20, $"{contexts.Count} contexts for 20 units of work");
+        Assert.Equal(0, await app.WithDbAsync(db => db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM audit_entries WHERE entity_id = '01LEFTOVER0000000000000000'").SingleAsync()));
     }
 
     [Fact]

@@ -72,6 +72,6 @@ public sealed class MigrationTests
     {
         var options = new DbContextOptionsBuilder<BosunDb>();
         store.Configure(options);
-        return new BosunDb(options.Options, new RequestContext());
+        return new BosunDb(options.Options);
     }
 }

@@ -100,7 +100,7 @@ public sealed class TenantModelTests
             ? StoreOptions.Sqlite(Path.Combine(Path.GetTempPath(), "model-only.db"))
             : StoreOptions.Postgres("Host=127.0.0.1;Database=model_only");
         target.Configure(options);
-        return new BosunDb(options.Options, new RequestContext());
+        return new BosunDb(options.Options);
     }
 
     private sealed class Board : ITenantScoped
