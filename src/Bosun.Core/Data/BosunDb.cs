@@ -12,7 +12,7 @@ public sealed class BosunDb : DbContext
 {
     /// Contexts are pooled: EF builds a context's services once and reuses the context for many units of work, each
     /// of which starts with <see cref="Lease"/>. Setting up those services for every request was the largest single cost
-    /// of a request inside EF (about a twelfth of the server's CPU on the PostgreSQL agent loop).
+    /// of a request inside EF (about a twelfth of Bosun's own CPU in the PostgreSQL agent loop).
     public BosunDb(DbContextOptions<BosunDb> options)
         : base(options)
     {
