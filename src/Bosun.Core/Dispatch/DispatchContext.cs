@@ -22,8 +22,10 @@ public sealed class DispatchContext(BosunDb db)
                                    where d.WorkItemId == id
                                    select new RelatedOf(d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson)));
 
+    // Only the latest comments are sent, so only they are read: an agent posting progress as comments can leave an item
+    // with thousands. (A batch still reads all of its items' comments and keeps the latest of each.)
     private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<Comment>>> CommentsOfOne = new(() => EF.CompileAsyncQuery(
-        (BosunDb db, string id) => db.Comments.AsNoTracking().Where(c => c.WorkItemId == id)));
+        (BosunDb db, string id) => db.Comments.AsNoTracking().Where(c => c.WorkItemId == id).OrderByDescending(c => c.Id).Take(RecentComments)));
 
     private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<WorkItemLabel>>> LabelsOfOne = new(() => EF.CompileAsyncQuery(
         (BosunDb db, string id) => db.WorkItemLabels.AsNoTracking().Where(l => l.WorkItemId == id)));

@@ -175,6 +175,35 @@ public sealed class DispatchTests
     }
 
     [Theory, BothStores]
+    public async Task A_claim_brings_the_latest_fifty_comments_oldest_first_alone_and_in_a_batch(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var talkative = await acme.CreateWorkAsync("WEB", "Talkative", new { status = "ready", priority = "urgent" });
+        var quiet = await acme.CreateWorkAsync("WEB", "Quiet", new { status = "ready" });
+        var chatty = await acme.CreateWorkAsync("WEB", "Chatty", new { status = "ready" });
+        for (var i = 1; i <= 60; i++)
+        {
+            await acme.Owner.PostJsonAsync($"/api/v1/work/{talkative.Str("key")}/comments", new { body = $"note {i}" });
+            await acme.Owner.PostJsonAsync($"/api/v1/work/{chatty.Str("key")}/comments", new { body = $"chat {i}" });
+        }
+
+        await acme.Owner.PostJsonAsync($"/api/v1/work/{quiet.Str("key")}/comments", new { body = "only one" });
+        var (_, agent, _) = await acme.CreateAgentAsync("worker", extra: new { max_concurrent_runs = 5 });
+        static List<string> Comments(JsonElement claimed) =>
+            claimed.GetProperty("context").GetProperty("comments").EnumerateArray().Select(c => c.Str("body")).ToList();
+
+        var alone = (await ClaimAsync(agent)).EnumerateArray().Single();
+        Assert.Equal("Talkative", alone.GetProperty("item").Str("title"));
+        Assert.Equal(Enumerable.Range(11, 50).Select(i => $"note {i}"), Comments(alone));
+
+        var batch = (await ClaimAsync(agent, new { max = 5 })).EnumerateArray().ToDictionary(c => c.GetProperty("item").Str("title")!);
+        Assert.Equal(["only one"], Comments(batch["Quiet"]));
+        Assert.Equal(Enumerable.Range(11, 50).Select(i => $"chat {i}"), Comments(batch["Chatty"]));
+    }
+
+    [Theory, BothStores]
     public async Task Claims_follow_priority_then_age_and_batch_up_to_max(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
