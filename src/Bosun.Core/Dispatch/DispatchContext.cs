@@ -23,7 +23,7 @@ public sealed class DispatchContext(BosunDb db)
                                    select new RelatedOf(d.WorkItemId, w.Id, w.Key, w.Title, w.Description, w.Status, w.OutputJson)));
 
     // Only the latest comments are sent, so only they are read: an agent posting progress as comments can leave an item
-    // with thousands. (A batch still reads all of its items' comments and keeps the latest of each.)
+    // with thousands.
     private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<Comment>>> CommentsOfOne = new(() => EF.CompileAsyncQuery(
         (BosunDb db, string id) => db.Comments.AsNoTracking().Where(c => c.WorkItemId == id).OrderByDescending(c => c.Id).Take(RecentComments)));
 
@@ -45,6 +45,22 @@ public sealed class DispatchContext(BosunDb db)
             var context = contexts[item.Id];
             return new ClaimedWork(WorkItemView.From(item, context.Labels, context.Work.Dependencies.Select(d => new DependencyView(d.Id, d.Key, d.Title, d.Status)).ToList()), lease, context.Work);
         }).ToList();
+    }
+
+    /// The latest comments of each of several items, numbered per item newest first; EF does not translate a limit per group.
+    private Task<List<Comment>> LatestCommentsAsync(List<string> ids, CancellationToken ct)
+    {
+        var tenant = db.Context.RequireTenant();
+        var sql = $$"""
+            SELECT tenant_id, id, work_item_id, author_ref, author_name, body, created_at FROM (
+                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.work_item_id ORDER BY c.id DESC) AS recent
+                FROM comments c
+                WHERE c.tenant_id = {0} AND c.work_item_id {{(db.IsPostgres ? "= ANY({1})" : "IN (SELECT value FROM json_each({1}))")}}
+            ) latest
+            WHERE recent <= {{RecentComments}}
+            """;
+        object list = db.IsPostgres ? ids.ToArray() : System.Text.Json.JsonSerializer.Serialize(ids);
+        return db.Comments.FromSqlRaw(sql, tenant, list).AsNoTracking().ToListAsync(ct);
     }
 
     public async Task<WorkContext> ContextOfAsync(WorkItem item, CancellationToken ct) => (await ContextsOfAsync([item], ct))[item.Id].Work;
@@ -73,7 +89,7 @@ public sealed class DispatchContext(BosunDb db)
             .ToLookup(d => d.WorkItemId, d => new RelatedItem(d.Id, d.Key, d.Title, d.Description, d.Status, WorkItemView.ParseJson(d.OutputJson)));
         var comments = (one is not null
                 ? await CommentsOfOne.For(db)(db, one).ToListAsync(ct)
-                : await db.Comments.AsNoTracking().WhereIn(c => c.WorkItemId, ids).ToListAsync(ct))
+                : await LatestCommentsAsync(ids, ct))
             .ToLookup(c => c.WorkItemId);
         var labels = (one is not null
                 ? await LabelsOfOne.For(db)(db, one).ToListAsync(ct)
