@@ -100,6 +100,21 @@ internal sealed class SqliteWriteQueue
     {
         await EnterAsync(ct);
         Writer? writer = null;
+
+        // Ends the write (a no-op once it committed) and moves the unit of work back to its own connection.
+        void End()
+        {
+            try
+            {
+                writer?.Abandon();
+            }
+            finally
+            {
+                db.SharedCommitWriter = null;
+                db.UseConnection(null);
+            }
+        }
+
         try
         {
             if (_open is { } open && (open.Owner != connections || !open.InTransaction))
@@ -126,32 +141,13 @@ internal sealed class SqliteWriteQueue
             db.UseConnection(_open.Connection);
             var transaction = await db.Database.UseTransactionAsync(_open.Transaction, ct) ?? throw new InvalidOperationException("No transaction.");
             db.SharedCommitWriter = writer;
-            return new EndingTransaction(transaction, () =>
-            {
-                try
-                {
-                    writer.Abandon();
-                }
-                finally
-                {
-                    db.SharedCommitWriter = null;
-                    db.UseConnection(null);
-                }
-            });
+            return new EndingTransaction(transaction, End);
         }
         catch
         {
             if (writer is not null)
             {
-                try
-                {
-                    writer.Abandon();
-                }
-                finally
-                {
-                    db.SharedCommitWriter = null;
-                    db.UseConnection(null);
-                }
+                End();
             }
             else
             {

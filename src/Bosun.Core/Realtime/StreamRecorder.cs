@@ -206,13 +206,7 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
     private static void Forget(DbContext? context)
     {
         (context as BosunDb)?.DirectAudits.Clear();
-        if (Of(context) is { } buffer)
-        {
-            buffer.Staged.Clear();
-            buffer.Pending.Clear();
-            buffer.CommittedTenants.Clear();
-            buffer.Provisional = false;
-        }
+        Of(context)?.Clear();
     }
 
     private void Announce(Buffer? buffer)
