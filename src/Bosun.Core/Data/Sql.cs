@@ -172,9 +172,11 @@ internal static class SqliteRows
 {
     public static string Text(DateTime d) => d.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// `SELECT value->>0, value->>1, … FROM json_each(@rows) WHERE true` (the WHERE lets an ON CONFLICT clause follow).
+    /// `SELECT value->>0, value->>1, … FROM jsonb_each(@rows) WHERE true` (the WHERE lets an ON CONFLICT clause follow).
+    /// jsonb_each parses the text once and hands each row over in SQLite's binary form; with json_each every `->>`
+    /// turned its row back into text and parsed it again, which made a batch's audit rows cost twice what they do now.
     public static string Select(int columns) =>
-        $"SELECT {string.Join(", ", Enumerable.Range(0, columns).Select(i => $"value->>{i}"))} FROM json_each(@rows) WHERE true";
+        $"SELECT {string.Join(", ", Enumerable.Range(0, columns).Select(i => $"value->>{i}"))} FROM jsonb_each(@rows) WHERE true";
 
     /// The rows as a JSON array of arrays, or null when a value is of a type this does not write.
     public static string? Json(IReadOnlyList<object?[]> rows)
