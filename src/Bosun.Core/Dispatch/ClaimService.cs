@@ -294,7 +294,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         // through the primary key (the index SQLite made for it is named after the table).
         var source = db.IsPostgres
             ? "unnest(@ids::text[], @runs::text[], @leases::text[]) AS v(id, run, lease)"
-            : "(SELECT value->>0 AS id, value->>1 AS run, value->>2 AS lease FROM jsonb_each(@rows)) AS v";
+            : $"(SELECT value->>0 AS id, value->>1 AS run, value->>2 AS lease FROM {SqliteRows.Source}) AS v";
         await using (var command = Sql.Command(db, $"""
             UPDATE work_items {(db.IsPostgres ? "" : "INDEXED BY sqlite_autoindex_work_items_1")}
             SET status = 'claimed', attempts = attempts + 1, active_run_id = v.run, lease_token = v.lease,
