@@ -272,8 +272,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return ids;
     }
 
-    /// Leases the picked items with an UPDATE per 16 items that re-checks their status (an item taken meanwhile is
-    /// skipped), then writes the runs and the audit rows of the whole batch.
+    /// Leases the picked items with one UPDATE that re-checks their status (an item taken meanwhile is skipped), then
+    /// writes the runs and the audit rows of the whole batch.
     private async Task<List<Lease>> LeaseAsync(Agent agent, List<string> ids, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -288,34 +288,20 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         var runs = ids.ToDictionary(id => id, _ => (RunId: Ids.New(), Token: Secrets.NewToken("lease")));
         var claimedNow = new Dictionary<string, (int Attempt, string ProjectId, string Key)>();
 
-        // One statement for the whole batch, its rows read from one parameter (a JSON array on SQLite, arrays on
-        // PostgreSQL), so the statement's text is the same for any batch size and is prepared once. SQLite's planner
-        // would rather walk the tenant's ready items and look each up in the JSON; it is told to go the other way,
-        // through the primary key (the index SQLite made for it is named after the table).
-        var source = db.IsPostgres
-            ? "unnest(@ids::text[], @runs::text[], @leases::text[]) AS v(id, run, lease)"
-            : $"(SELECT value->>0 AS id, value->>1 AS run, value->>2 AS lease FROM {SqliteRows.Source}) AS v";
-        await using (var command = Sql.Command(db, $"""
-            UPDATE work_items {(db.IsPostgres ? "" : "INDEXED BY sqlite_autoindex_work_items_1")}
-            SET status = 'claimed', attempts = attempts + 1, active_run_id = v.run, lease_token = v.lease,
-                lease_expires_at = @expires, updated_at = @now
-            FROM {source}
-            WHERE work_items.tenant_id = @tenant AND work_items.id = v.id AND work_items.status = 'ready'
-            RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
-            """))
+        await using (var command = Sql.Command(db, LeaseStatement(db.IsPostgres)))
         {
-            command.With("tenant", tenant);
             command.With("expires", expires);
             command.With("now", now);
             if (db.IsPostgres)
             {
+                command.With("tenant", tenant);
                 command.With("ids", ids.ToArray());
                 command.With("runs", ids.Select(id => runs[id].RunId).ToArray());
                 command.With("leases", ids.Select(id => runs[id].Token).ToArray());
             }
             else
             {
-                command.With("rows", SqliteRows.Json(ids.Select(id => new object?[] { id, runs[id].RunId, runs[id].Token }).ToList()));
+                command.With("rows", SqliteRows.Json(ids.Select(id => new object?[] { id, runs[id].RunId, runs[id].Token, tenant }).ToList()));
             }
 
             await using var reader = await command.ExecuteReaderAsync(ct);
@@ -351,6 +337,27 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return leases;
     }
 
+    /// Leases a batch in one statement, its rows read from one parameter (a JSON array on SQLite, arrays on PostgreSQL),
+    /// so the statement's text is the same for any batch size and is prepared once.
+    /// On SQLite the tenant travels in each row rather than as a parameter of its own: given `tenant_id = @tenant`, a
+    /// database without statistics (SQLite gathers none by itself) guessed that a tenant has a handful of items, walked
+    /// all of them and looked each up in the JSON: 15 ms for a single claim among 60,000 items. Matched to the row's
+    /// tenant, an item can only be reached from its row, through the primary key (the index SQLite made for it is named
+    /// after the table).
+    internal static string LeaseStatement(bool postgres) => postgres ? PostgresLease : SqliteLease;
+
+    private static readonly string PostgresLease = BuildLease(postgres: true), SqliteLease = BuildLease(postgres: false);
+
+    private static string BuildLease(bool postgres) => $"""
+        UPDATE work_items {(postgres ? "" : "INDEXED BY sqlite_autoindex_work_items_1")}
+        SET status = 'claimed', attempts = attempts + 1, active_run_id = v.run, lease_token = v.lease,
+            lease_expires_at = @expires, updated_at = @now
+        FROM {(postgres
+            ? "unnest(@ids::text[], @runs::text[], @leases::text[]) AS v(id, run, lease)"
+            : $"(SELECT value->>0 AS id, value->>1 AS run, value->>2 AS lease, value->>3 AS tenant FROM {SqliteRows.Source}) AS v")}
+        WHERE work_items.tenant_id = {(postgres ? "@tenant" : "v.tenant")} AND work_items.id = v.id AND work_items.status = 'ready'
+        RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
+        """;
 
     private static string Exclude(string column, string prefix, IReadOnlyCollection<string>? values) =>
         values is { Count: > 0 } ? $"AND {column} NOT IN ({string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"))})" : "";
