@@ -43,8 +43,10 @@ public sealed class BosunDb : DbContext
         }
         else if (_connections is not null)
         {
-            // The last unit of work ran on a kept-open connection, which went back with it.
+            // The last unit of work ran on a kept-open connection, which went back with it; this one opens its own.
+            // Without a connection EF also forgets the connection string, and SQLite opens an empty database for none.
             Database.SetDbConnection(null, contextOwnsConnection: true);
+            Database.SetConnectionString(_connections.ConnectionString);
             _connections = null;
         }
 
@@ -75,23 +77,29 @@ public sealed class BosunDb : DbContext
     internal void UseConnection(Microsoft.Data.Sqlite.SqliteConnection? connection) =>
         Database.SetDbConnection(connection ?? _borrowed, contextOwnsConnection: false);
 
+    // The connection is taken off the context before the context goes back to the pool, and given back after. Taken
+    // after, it could be the connection of the next unit of work, which may lease this context the moment it is back:
+    // that unit of work lost its connection half-way (its next transaction opened a connection to no file at all, and
+    // failed with "no such table") while the connection went to yet another unit of work.
     public override void Dispose()
     {
+        var (connection, connections) = (Interlocked.Exchange(ref _borrowed, null), _connections);
         base.Dispose();
-        GiveBack();
+        GiveBack(connection, connections);
     }
 
     public override async ValueTask DisposeAsync()
     {
+        var (connection, connections) = (Interlocked.Exchange(ref _borrowed, null), _connections);
         await base.DisposeAsync();
-        GiveBack();
+        GiveBack(connection, connections);
     }
 
-    private void GiveBack()
+    private static void GiveBack(Microsoft.Data.Sqlite.SqliteConnection? connection, SqliteConnections? connections)
     {
-        if (Interlocked.Exchange(ref _borrowed, null) is { } connection)
+        if (connection is not null)
         {
-            _connections!.Return(connection);
+            connections!.Return(connection);
         }
     }
 

@@ -50,6 +50,9 @@ public sealed class SqliteConnections : IDisposable
         }
     }
 
+    /// What each connection opens, for a unit of work that opens its own once these are closed.
+    internal string ConnectionString => _connectionString;
+
     /// The database file, as a full path.
     internal string File { get; }
 

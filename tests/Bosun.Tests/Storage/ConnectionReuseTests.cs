@@ -118,6 +118,25 @@ public sealed class ConnectionReuseTests
         }, write: false, CancellationToken.None);
     }
 
+
+    [Fact]
+    public async Task Once_the_kept_open_SQLite_connections_are_closed_units_of_work_still_open_the_database()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var acme = await app.CreateTenantAsync("acme");
+        await acme.CreateProjectAsync("WEB");
+
+        // As when the server stops while requests are still running: contexts that ran on kept-open connections are
+        // reused for units of work that must open their own.
+        app.Services.GetRequiredService<SqliteConnections>().Dispose();
+        for (var i = 0; i < 20; i++)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(acme.Id, Actor.System);
+            var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+            Assert.Equal(["WEB"], await db.InTransactionAsync(c => db.Projects.Select(p => p.Key).ToListAsync(c), write: false, CancellationToken.None));
+        }
+    }
     [Fact]
     public async Task Under_sustained_writes_the_SQLite_log_is_copied_back_and_stays_small()
     {
