@@ -24,6 +24,13 @@ public static class Migrator
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
             await db.Database.CloseConnectionAsync();
         }
+        else
+        {
+            // On PostgreSQL, EF learns whether the history table exists by reading it, and logs the failed read on a
+            // fresh database as an error: a first start would show a failure that is not one. Migrating creates the
+            // table anyway; creating it first keeps the log honest.
+            await ExecuteAsync(db, db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
+        }
 
         await db.Database.MigrateAsync(ct);
     }
@@ -31,7 +38,44 @@ public static class Migrator
     public static async Task<MigrationState> StatusAsync(BosunDb db, CancellationToken ct = default)
     {
         var all = db.GetService<IMigrationsAssembly>().Migrations.Keys.ToList();
-        var applied = (await db.Database.GetAppliedMigrationsAsync(ct)).ToList();
+        var applied = db.Database.IsSqlite() || await HistoryExistsAsync(db, ct)
+            ? (await db.Database.GetAppliedMigrationsAsync(ct)).ToList()
+            : [];
         return new MigrationState(applied, all.Except(applied).ToList());
+    }
+
+    /// Whether PostgreSQL finds the history table where an unqualified name leads (the search path), as EF's read would.
+    private static async Task<bool> HistoryExistsAsync(BosunDb db, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "SELECT to_regclass(quote_ident(@table)) IS NOT NULL";
+            var name = command.CreateParameter();
+            name.ParameterName = "table";
+            name.Value = HistoryRepository.DefaultTableName;
+            command.Parameters.Add(name);
+            return (bool)(await command.ExecuteScalarAsync(ct))!;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task ExecuteAsync(BosunDb db, string sql, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 }

@@ -4,6 +4,7 @@ using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace Bosun.Tests.Storage;
 
@@ -60,6 +61,22 @@ public sealed class MigrationTests
         }
     }
 
+
+    [Theory, BothStores]
+    public async Task Migrating_a_fresh_database_logs_no_error(StoreKind store)
+    {
+        var empty = await TestDatabases.CreateEmptyAsync(store);
+        var errors = new ErrorLog();
+        await using (var db = Open(empty, errors))
+        {
+            Assert.NotEmpty((await Migrator.StatusAsync(db)).Pending);
+            await Migrator.MigrateAsync(db);
+            Assert.Empty((await Migrator.StatusAsync(db)).Pending);
+        }
+
+        Assert.Empty(errors.Messages);
+    }
+
     private static async Task<int> BosunAsync(string[] args)
     {
         var root = new RootCommand();
@@ -68,10 +85,39 @@ public sealed class MigrationTests
         return await root.Parse(args).InvokeAsync();
     }
 
-    private static BosunDb Open(StoreOptions store)
+    private static BosunDb Open(StoreOptions store, ILoggerProvider? log = null)
     {
         var options = new DbContextOptionsBuilder<BosunDb>();
         store.Configure(options);
+        if (log is not null)
+        {
+            options.UseLoggerFactory(LoggerFactory.Create(logging => logging.AddProvider(log)));
+        }
+
         return new BosunDb(options.Options);
+    }
+
+    /// What was logged as an error or worse.
+    private sealed class ErrorLog : ILoggerProvider, ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Messages.Enqueue(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }
