@@ -23,17 +23,38 @@ public static class Migrator
             await db.Database.OpenConnectionAsync(ct);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
             await db.Database.CloseConnectionAsync();
-        }
-        else
-        {
-            // On PostgreSQL, EF learns whether the history table exists by reading it, and logs the failed read on a
-            // fresh database as an error: a first start would show a failure that is not one. Migrating creates the
-            // table anyway; creating it first keeps the log honest.
-            await ExecuteAsync(db, db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
+            await db.Database.MigrateAsync(ct);
+            return;
         }
 
-        await db.Database.MigrateAsync(ct);
+        // Several servers may start at once on one database (replicas, or an upgrade rolled out to all of them).
+        // EF's own lock did not keep two of them from applying the same migration (the second failed on an object
+        // the first had just made), so they take turns: the one that waited finds nothing left to apply.
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await ExecuteAsync(db, $"SELECT pg_advisory_lock({MigrationLock})", ct);
+            try
+            {
+                // EF learns whether the history table exists by reading it, and logs the failed read on a fresh
+                // database as an error: a first start showed a failure that was not one. Migrating creates the
+                // table anyway; creating it first keeps the log honest.
+                await ExecuteAsync(db, db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
+                await db.Database.MigrateAsync(ct);
+            }
+            finally
+            {
+                await ExecuteAsync(db, $"SELECT pg_advisory_unlock({MigrationLock})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
+
+    /// The key of the PostgreSQL advisory lock that migrations hold: "bosun" in ASCII, then 1.
+    private const long MigrationLock = 0x626F73756E_01;
 
     public static async Task<MigrationState> StatusAsync(BosunDb db, CancellationToken ct = default)
     {

@@ -77,6 +77,23 @@ public sealed class MigrationTests
         Assert.Empty(errors.Messages);
     }
 
+
+    [Theory, BothStores]
+    public async Task Two_servers_starting_at_once_on_a_fresh_database_both_migrate_it(StoreKind store)
+    {
+        var empty = await TestDatabases.CreateEmptyAsync(store);
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            await using var db = Open(empty);
+            await Migrator.MigrateAsync(db);
+        })));
+
+        await using (var db = Open(empty))
+        {
+            Assert.Empty((await Migrator.StatusAsync(db)).Pending);
+        }
+    }
+
     private static async Task<int> BosunAsync(string[] args)
     {
         var root = new RootCommand();
