@@ -118,7 +118,6 @@ public sealed class ConnectionReuseTests
         }, write: false, CancellationToken.None);
     }
 
-
     [Fact]
     public async Task Once_the_kept_open_SQLite_connections_are_closed_units_of_work_still_open_the_database()
     {

@@ -61,7 +61,6 @@ public sealed class MigrationTests
         }
     }
 
-
     [Theory, BothStores]
     public async Task Migrating_a_fresh_database_logs_no_error(StoreKind store)
     {
@@ -76,7 +75,6 @@ public sealed class MigrationTests
 
         Assert.Empty(errors.Messages);
     }
-
 
     [Theory, BothStores]
     public async Task Two_servers_starting_at_once_on_a_fresh_database_both_migrate_it(StoreKind store)
