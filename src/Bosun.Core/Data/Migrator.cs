@@ -33,18 +33,18 @@ public static class Migrator
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await ExecuteAsync(db, $"SELECT pg_advisory_lock({MigrationLock})", ct);
+            await ScalarAsync(db, $"SELECT pg_advisory_lock({MigrationLock})", ct);
             try
             {
                 // EF learns whether the history table exists by reading it, and logs the failed read on a fresh
                 // database as an error: a first start showed a failure that was not one. Migrating creates the
                 // table anyway; creating it first keeps the log honest.
-                await ExecuteAsync(db, db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
+                await ScalarAsync(db, db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
                 await db.Database.MigrateAsync(ct);
             }
             finally
             {
-                await ExecuteAsync(db, $"SELECT pg_advisory_unlock({MigrationLock})", CancellationToken.None);
+                await ScalarAsync(db, $"SELECT pg_advisory_unlock({MigrationLock})", CancellationToken.None);
             }
         }
         finally
@@ -66,33 +66,23 @@ public static class Migrator
     }
 
     /// Whether PostgreSQL finds the history table where an unqualified name leads (the search path), as EF's read would.
-    private static async Task<bool> HistoryExistsAsync(BosunDb db, CancellationToken ct)
-    {
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.CommandText = "SELECT to_regclass(quote_ident(@table)) IS NOT NULL";
-            var name = command.CreateParameter();
-            name.ParameterName = "table";
-            name.Value = HistoryRepository.DefaultTableName;
-            command.Parameters.Add(name);
-            return (bool)(await command.ExecuteScalarAsync(ct))!;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
+    private static async Task<bool> HistoryExistsAsync(BosunDb db, CancellationToken ct) =>
+        (bool)(await ScalarAsync(db, "SELECT to_regclass(quote_ident(@table)) IS NOT NULL", ct, ("table", HistoryRepository.DefaultTableName)))!;
 
-    private static async Task ExecuteAsync(BosunDb db, string sql, CancellationToken ct)
+    /// Runs one statement on the context's connection, outside any transaction, and returns its first value.
+    private static async Task<object?> ScalarAsync(BosunDb db, string sql, CancellationToken ct, (string Name, object Value)? parameter = null)
     {
         await db.Database.OpenConnectionAsync(ct);
         try
         {
             await using var command = db.Database.GetDbConnection().CreateCommand();
             command.CommandText = sql;
-            await command.ExecuteNonQueryAsync(ct);
+            if (parameter is { } p)
+            {
+                command.With(p.Name, p.Value);
+            }
+
+            return await command.ExecuteScalarAsync(ct);
         }
         finally
         {
