@@ -23,8 +23,8 @@ public sealed class StreamSignal
     public Task WaitAsync(string tenantId, TimeSpan timeout, CancellationToken ct) =>
         WaitOnAsync(_tenants.GetOrAdd(tenantId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task, timeout, ct);
 
-    /// Waits for the next commit of any tenant's events, or the timeout.
-    public Task WaitAnyAsync(TimeSpan timeout, CancellationToken ct) => WaitOnAsync(Volatile.Read(ref _any).Task, timeout, ct);
+    /// Completes at the next commit of any tenant's events after this call.
+    public Task NextCommit() => Volatile.Read(ref _any).Task;
 
     private static async Task WaitOnAsync(Task next, TimeSpan timeout, CancellationToken ct)
     {

@@ -1,0 +1,31 @@
+namespace Bosun.Core.Realtime;
+
+/// Paces a loop that works through newly committed events: it wakes at the next commit, or after the interval when
+/// nothing commits, but never sooner than the minimum gap after its previous pass began. Under load events commit
+/// hundreds of times a second, and one pass then carries all that committed during the gap instead of one pass
+/// each.
+public sealed class CommitPacer(StreamSignal signal, TimeProvider clock, TimeSpan interval, TimeSpan minimumGap)
+{
+    private long _passStarted;
+    private Task? _nextCommit;
+
+    /// Called as a pass begins; a commit from here on, even one made during the pass, wakes the next wait.
+    public void PassStarting()
+    {
+        _passStarted = clock.GetTimestamp();
+        _nextCommit = signal.NextCommit();
+    }
+
+    /// Waits until the next pass is due.
+    public async Task WaitAsync(CancellationToken ct)
+    {
+        var committed = _nextCommit ?? signal.NextCommit();
+        await Task.WhenAny(committed, Task.Delay(interval, clock, ct));
+        ct.ThrowIfCancellationRequested();
+        var since = clock.GetElapsedTime(_passStarted);
+        if (since < minimumGap)
+        {
+            await Task.Delay(minimumGap - since, clock, ct);
+        }
+    }
+}
