@@ -38,6 +38,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait);
         for (var attempt = 0; ; attempt++)
         {
+            var workAppeared = signal.Next();
             var claimed = await TryClaimAsync(max, request.Project is { Length: > 0 } project ? project : null, lookFirst: attempt > 0, ct);
             if (claimed.Count > 0 || clock.GetUtcNow() >= deadline)
             {
@@ -45,7 +46,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             }
 
             var left = deadline - clock.GetUtcNow();
-            await signal.WaitAsync(left < RecheckInterval ? left : RecheckInterval, ct);
+            await WorkSignal.WaitAsync(workAppeared, left < RecheckInterval ? left : RecheckInterval, ct);
         }
     }
 

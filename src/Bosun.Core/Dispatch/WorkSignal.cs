@@ -8,9 +8,13 @@ public sealed class WorkSignal
 
     public void Pulse() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    /// Completes at the next pulse after this call. A claimer takes it before it looks for work, so work that appears
+    /// while it looks still wakes it.
+    public Task Next() => Volatile.Read(ref _next).Task;
+
+    /// Waits for the pulse (from <see cref="Next"/>) or the timeout, whichever comes first.
+    public static async Task WaitAsync(Task next, TimeSpan timeout, CancellationToken ct)
     {
-        var next = Volatile.Read(ref _next).Task;
         await Task.WhenAny(next, Task.Delay(timeout, ct));
         ct.ThrowIfCancellationRequested();
     }

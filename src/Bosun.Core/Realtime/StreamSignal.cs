@@ -19,14 +19,16 @@ public sealed class StreamSignal
         Interlocked.Exchange(ref _any, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    /// Waits for the next commit of the tenant's events, or the timeout, whichever comes first.
-    public Task WaitAsync(string tenantId, TimeSpan timeout, CancellationToken ct) =>
-        WaitOnAsync(_tenants.GetOrAdd(tenantId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task, timeout, ct);
+    /// Completes at the next commit of the tenant's events after this call. A reader takes it before it reads, so
+    /// events that commit while it reads still wake it.
+    public Task NextCommit(string tenantId) =>
+        _tenants.GetOrAdd(tenantId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     /// Completes at the next commit of any tenant's events after this call.
     public Task NextCommit() => Volatile.Read(ref _any).Task;
 
-    private static async Task WaitOnAsync(Task next, TimeSpan timeout, CancellationToken ct)
+    /// Waits for the commit (from <see cref="NextCommit(string)"/>) or the timeout, whichever comes first.
+    public static async Task WaitAsync(Task next, TimeSpan timeout, CancellationToken ct)
     {
         await Task.WhenAny(next, Task.Delay(timeout, ct));
         ct.ThrowIfCancellationRequested();

@@ -69,6 +69,7 @@ public static class RealtimeEndpoints
         {
             while (!ct.IsCancellationRequested)
             {
+                var committed = signal.NextCommit(tenant);
                 var batch = await stream.ReadAfterAsync(cursor, projectId, ct);
                 if (batch.Count > 0)
                 {
@@ -102,7 +103,7 @@ public static class RealtimeEndpoints
 
                 var untilHeartbeat = options.HeartbeatInterval - (DateTime.UtcNow - quietSince);
                 var wait = untilHeartbeat < options.PollInterval ? untilHeartbeat : options.PollInterval;
-                await signal.WaitAsync(tenant, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
+                await StreamSignal.WaitAsync(committed, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
