@@ -46,7 +46,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             }
 
             var left = deadline - clock.GetUtcNow();
-            await WorkSignal.WaitAsync(workAppeared, left < RecheckInterval ? left : RecheckInterval, ct);
+            await Wake.WaitAsync(workAppeared, left < RecheckInterval ? left : RecheckInterval, ct);
         }
     }
 

@@ -1,3 +1,5 @@
+using Bosun.Core.Common;
+
 namespace Bosun.Core.Realtime;
 
 /// Paces a loop that works through newly committed events: it wakes at the next commit, or after the interval when
@@ -19,9 +21,7 @@ public sealed class CommitPacer(StreamSignal signal, TimeProvider clock, TimeSpa
     /// Waits until the next pass is due.
     public async Task WaitAsync(CancellationToken ct)
     {
-        var committed = _nextCommit ?? signal.NextCommit();
-        await Task.WhenAny(committed, Task.Delay(interval, clock, ct));
-        ct.ThrowIfCancellationRequested();
+        await Wake.WaitAsync(_nextCommit ?? signal.NextCommit(), interval, clock, ct);
         var since = clock.GetElapsedTime(_passStarted);
         if (since < minimumGap)
         {

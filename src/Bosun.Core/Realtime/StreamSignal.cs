@@ -26,11 +26,4 @@ public sealed class StreamSignal
 
     /// Completes at the next commit of any tenant's events after this call.
     public Task NextCommit() => Volatile.Read(ref _any).Task;
-
-    /// Waits for the commit (from <see cref="NextCommit(string)"/>) or the timeout, whichever comes first.
-    public static async Task WaitAsync(Task next, TimeSpan timeout, CancellationToken ct)
-    {
-        await Task.WhenAny(next, Task.Delay(timeout, ct));
-        ct.ThrowIfCancellationRequested();
-    }
 }

@@ -103,7 +103,7 @@ public static class RealtimeEndpoints
 
                 var untilHeartbeat = options.HeartbeatInterval - (DateTime.UtcNow - quietSince);
                 var wait = untilHeartbeat < options.PollInterval ? untilHeartbeat : options.PollInterval;
-                await StreamSignal.WaitAsync(committed, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
+                await Wake.WaitAsync(committed, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -1,5 +1,7 @@
+using Bosun.Core.Common;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Realtime;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bosun.Tests.Dispatch;
 
@@ -16,7 +18,7 @@ public sealed class WakeUpTests
         var workAppeared = signal.Next();
         signal.Pulse();
 
-        await WorkSignal.WaitAsync(workAppeared, LongAfterTheTest, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await Wake.WaitAsync(workAppeared, LongAfterTheTest, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
@@ -27,7 +29,20 @@ public sealed class WakeUpTests
         var theirs = signal.NextCommit("tenant-b");
         signal.Pulse("tenant-a");
 
-        await StreamSignal.WaitAsync(mine, LongAfterTheTest, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await Wake.WaitAsync(mine, LongAfterTheTest, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.False(theirs.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_wait_that_runs_out_returns_without_an_error_and_a_spent_deadline_answers_at_once()
+    {
+        var clock = new FakeTimeProvider();
+        var never = new TaskCompletionSource().Task;
+        var wait = Wake.WaitAsync(never, TimeSpan.FromSeconds(1), clock, CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // A long poll whose deadline passed while it looked asks for a wait below zero.
+        Assert.False(await Wake.WaitAsync(never, TimeSpan.FromMilliseconds(-5), CancellationToken.None));
     }
 }
