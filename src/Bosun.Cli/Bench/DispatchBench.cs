@@ -161,8 +161,9 @@ public static class DispatchBench
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"cpu ms/item: CPU time {(cpuOfMachine ? $"the whole machine ({Environment.ProcessorCount} cores: server, client and database)" : "of this process")} spent per item during the phase");
         double Rate(string name, int round) => phases.Single(p => p.Name == name && p.Round == round).ItemsPerSecond;
-        var cycleToRaw = Enumerable.Range(1, rounds).Select(r => Rate("cycle", r) / Rate("raw", r)).ToList();
-        var batchedToSingle = Enumerable.Range(1, rounds).Select(r => Rate("batched", r) / Rate("single", r)).ToList();
+        List<double> ByRound(Func<int, double> figure) => [.. Enumerable.Range(1, rounds).Select(figure)];
+        var cycleToRaw = ByRound(r => Rate("cycle", r) / Rate("raw", r));
+        var batchedToSingle = ByRound(r => Rate("batched", r) / Rate("single", r));
         string EachRound(List<double> ratios, string format) =>
             rounds == 1 ? "" : $"; by round {string.Join(", ", ratios.Select(x => x.ToString(format)))}, the median shown";
         AnsiConsole.MarkupLineInterpolated($"cycle: claim → heartbeat → complete over HTTP; raw: minimal SQL claim + complete on the same database");
@@ -174,8 +175,8 @@ public static class DispatchBench
         }
 
         var floor = phases.Single(p => p.Name == "http floor");
-        var rawRate = Median(Enumerable.Range(1, rounds).Select(r => Rate("raw", r)).ToList());
-        var cycleRate = Median(Enumerable.Range(1, rounds).Select(r => Rate("cycle", r)).ToList());
+        var rawRate = Median(ByRound(r => Rate("raw", r)));
+        var cycleRate = Median(ByRound(r => Rate("cycle", r)));
         AnsiConsole.MarkupLineInterpolated($"http floor (three empty requests per cycle, no auth, no database) / raw SQL baseline: [bold]{floor.ItemsPerSecond / rawRate:F2}[/]; Bosun cycles reach [bold]{cycleRate / floor.ItemsPerSecond:F2}[/] of it");
     }
 
