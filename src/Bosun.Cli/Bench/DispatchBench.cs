@@ -27,10 +27,11 @@ public static class DispatchBench
         var items = new Option<int>("--items") { Description = "Work items per measured phase", DefaultValueFactory = _ => 20000 };
         var seconds = new Option<int>("--seconds") { Description = "Time limit per phase", DefaultValueFactory = _ => 30 };
         var batch = new Option<int>("--batch") { Description = "Items per batched claim", DefaultValueFactory = _ => 50 };
+        var streams = new Option<int>("--streams") { Description = "Live event streams held open by the tenant's owner while the phases run, as open dashboards would be", DefaultValueFactory = _ => 0 };
         var rounds = new Option<int>("--rounds") { Description = "Times the measured phases run, one after another; the ratios are also given as medians", DefaultValueFactory = _ => 1 };
         var command = new Command("dispatch", "Claim/heartbeat/complete cycles per second and latency, with a raw SQL baseline")
         {
-            store, agents, items, seconds, batch, rounds,
+            store, agents, items, seconds, batch, rounds, streams,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -40,8 +41,14 @@ public static class DispatchBench
                 return 2;
             }
 
+            if (result.GetValue(streams) is < 0 or > 200)
+            {
+                AnsiConsole.MarkupLine("[red]--streams must be between 0 and 200[/]");
+                return 2;
+            }
+
             await RunAsync(result.GetValue(store)!, result.GetValue(agents), result.GetValue(items), TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(batch),
-                result.GetValue(rounds), ct);
+                result.GetValue(rounds), result.GetValue(streams), ct);
             return 0;
         });
         return command;
@@ -68,7 +75,7 @@ public static class DispatchBench
         public double Percentile(double p) => LatenciesMs.Count == 0 ? 0 : LatenciesMs.Order().ElementAt(Math.Min(LatenciesMs.Count - 1, (int)Math.Ceiling(p * LatenciesMs.Count) - 1));
     }
 
-    private static async Task RunAsync(string storeName, int agentCount, int items, TimeSpan limit, int batch, int rounds, CancellationToken ct)
+    private static async Task RunAsync(string storeName, int agentCount, int items, TimeSpan limit, int batch, int rounds, int streamCount, CancellationToken ct)
     {
         await using var server = await BenchServer.StartAsync(storeName);
         var (tenantId, owner) = await server.CreateTenantAsync("bench");
@@ -84,6 +91,8 @@ public static class DispatchBench
             agents.Add((agent.GetProperty("id").GetString()!, client));
         }
 
+        using var watching = new CancellationTokenSource();
+        var watchers = Enumerable.Range(0, streamCount).Select(_ => WatchAsync(server.Url, owner.DefaultRequestHeaders.Authorization!, watching.Token)).ToList();
         var phases = new List<Phase>();
         var cpuOfMachine = true;
 
@@ -172,6 +181,13 @@ public static class DispatchBench
         if (phases.Any(p => p.WritesPerCommit is not null))
         {
             AnsiConsole.MarkupLineInterpolated($"SQLite writes per shared commit: {string.Join(", ", phases.Where(p => p.WritesPerCommit is not null).Select(p => $"{Label(p)} {p.WritesPerCommit:F1}"))}");
+        }
+
+        watching.Cancel();
+        if (streamCount > 0)
+        {
+            var received = (await Task.WhenAll(watchers)).Sum();
+            AnsiConsole.MarkupLineInterpolated($"{streamCount} live event streams were open throughout and received {received / 1e6:F1} MB of events");
         }
 
         var floor = phases.Single(p => p.Name == "http floor");
@@ -431,6 +447,31 @@ public static class DispatchBench
         {
             await Exec(connection, null, "VACUUM ANALYZE");
         }
+    }
+
+    /// One live event stream, as a dashboard holds it open: reads everything the server sends until told to stop.
+    private static async Task<long> WatchAsync(string url, AuthenticationHeaderValue auth, CancellationToken ct)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.Authorization = auth;
+        long received = 0;
+        try
+        {
+            using var response = await client.GetAsync("api/v1/stream", HttpCompletionOption.ResponseHeadersRead, ct);
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                received += read;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        return received;
     }
 
     private static double Median(List<double> values)
