@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -16,6 +17,11 @@ namespace Bosun.Server.Api;
 
 public static class RealtimeEndpoints
 {
+    /// A stream reads at most this often. Under load a tenant commits hundreds of times a second, and a read per commit
+    /// for every open stream cost a third of the server's throughput with eight streams open; each read now carries
+    /// everything committed since the last one.
+    private static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(50);
+
     public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
         services.AddSingleton<StreamSignal>();
@@ -69,6 +75,7 @@ public static class RealtimeEndpoints
         {
             while (!ct.IsCancellationRequested)
             {
+                var readStarted = Stopwatch.GetTimestamp();
                 var committed = signal.NextCommit(tenant);
                 var batch = await stream.ReadAfterAsync(cursor, projectId, ct);
                 if (batch.Count > 0)
@@ -104,6 +111,10 @@ public static class RealtimeEndpoints
                 var untilHeartbeat = options.HeartbeatInterval - (DateTime.UtcNow - quietSince);
                 var wait = untilHeartbeat < options.PollInterval ? untilHeartbeat : options.PollInterval;
                 await Wake.WaitAsync(committed, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
+                if (Stopwatch.GetElapsedTime(readStarted) is var since && since < MinimumGap)
+                {
+                    await Task.Delay(MinimumGap - since, ct);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
