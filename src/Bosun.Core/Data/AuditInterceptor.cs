@@ -93,7 +93,7 @@ public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesIntercepto
 
     private static AuditEntry? BuildAudit(BosunDb db, EntityEntry entry, IAudited audited, DateTime now)
     {
-        var changes = new Dictionary<string, object?>();
+        var changes = new Governance.DirectAudit.Changes();
         foreach (var property in entry.Properties)
         {
             var name = property.Metadata.Name;
@@ -104,19 +104,19 @@ public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesIntercepto
 
             switch (entry.State)
             {
-                case EntityState.Added when property.CurrentValue is not null:
-                    changes[ToSnake(name)] = new { after = Render(property.CurrentValue) };
+                case EntityState.Added:
+                    changes.Added(ToSnake(name), property.CurrentValue);
                     break;
-                case EntityState.Modified when property.IsModified && !Equals(property.OriginalValue, property.CurrentValue):
-                    changes[ToSnake(name)] = new { before = Render(property.OriginalValue), after = Render(property.CurrentValue) };
+                case EntityState.Modified when property.IsModified:
+                    changes.Set(ToSnake(name), property.OriginalValue, property.CurrentValue);
                     break;
-                case EntityState.Deleted when property.OriginalValue is not null:
-                    changes[ToSnake(name)] = new { before = Render(property.OriginalValue) };
+                case EntityState.Deleted:
+                    changes.Removed(ToSnake(name), property.OriginalValue);
                     break;
             }
         }
 
-        if (entry.State == EntityState.Modified && changes.Count == 0)
+        if (entry.State == EntityState.Modified && changes.IsEmpty)
         {
             return null;
         }
@@ -138,7 +138,7 @@ public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesIntercepto
             Action = $"{entityType}.{verb}",
             EntityType = entityType,
             EntityId = audited.Id,
-            ChangesJson = JsonSerializer.Serialize(changes),
+            ChangesJson = changes.Json(),
             RequestId = db.Context.RequestId,
             CreatedAt = now,
         };

@@ -11,34 +11,84 @@ public static class DirectAudit
     /// One audited change and the work item it belongs to.
     public sealed record Written(AuditEntry Audit, string? WorkItemId, string? ProjectId, string? WorkItemKey);
 
-    /// The change set of one entity, in the audit trail's shape: {"field": {"before": ..., "after": ...}}.
+    /// The change set of one entity, in the audit trail's shape: {"field": {"before": ..., "after": ...}}. The audit
+    /// interceptor builds its rows with it too, so both write the same JSON. It is written with a JSON writer rather
+    /// than serialised from objects: claims and completions write it while holding SQLite's single writer.
     public sealed class Changes
     {
-        private readonly Dictionary<string, object?> _fields = [];
+        private readonly List<(string Field, bool HasBefore, object? Before, bool HasAfter, object? After)> _fields = [];
 
-        public Changes Set(string field, object? before, object? after)
-        {
-            if (!Equals(before, after))
-            {
-                _fields[field] = new { before = AuditInterceptor.Render(before), after = AuditInterceptor.Render(after) };
-            }
+        public Changes Set(string field, object? before, object? after) =>
+            Equals(before, after) ? this : Put(field, true, before, true, after);
 
-            return this;
-        }
+        public Changes Added(string field, object? after) =>
+            after is null ? this : Put(field, false, null, true, after);
 
-        public Changes Added(string field, object? after)
-        {
-            if (after is not null)
-            {
-                _fields[field] = new { after = AuditInterceptor.Render(after) };
-            }
-
-            return this;
-        }
+        internal Changes Removed(string field, object? before) =>
+            before is null ? this : Put(field, true, before, false, null);
 
         internal bool IsEmpty => _fields.Count == 0;
 
-        internal string Json() => JsonSerializer.Serialize(_fields);
+        private Changes Put(string field, bool hasBefore, object? before, bool hasAfter, object? after)
+        {
+            var change = (field, hasBefore, AuditInterceptor.Render(before), hasAfter, AuditInterceptor.Render(after));
+            var at = _fields.FindIndex(f => f.Field == field);
+            if (at >= 0)
+            {
+                _fields[at] = change;
+            }
+            else
+            {
+                _fields.Add(change);
+            }
+
+            return this;
+        }
+
+        internal string Json()
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 + 64 * _fields.Count);
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                foreach (var (field, hasBefore, before, hasAfter, after) in _fields)
+                {
+                    json.WriteStartObject(field);
+                    if (hasBefore)
+                    {
+                        json.WritePropertyName("before");
+                        Write(json, before);
+                    }
+
+                    if (hasAfter)
+                    {
+                        json.WritePropertyName("after");
+                        Write(json, after);
+                    }
+
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndObject();
+            }
+
+            return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+
+        private static void Write(Utf8JsonWriter json, object? value)
+        {
+            switch (value)
+            {
+                case null: json.WriteNullValue(); break;
+                case string text: json.WriteStringValue(text); break;
+                case bool flag: json.WriteBooleanValue(flag); break;
+                case int number: json.WriteNumberValue(number); break;
+                case long number: json.WriteNumberValue(number); break;
+                case decimal number: json.WriteNumberValue(number); break;
+                case double number: json.WriteNumberValue(number); break;
+                default: JsonSerializer.Serialize(json, value, value.GetType()); break;
+            }
+        }
     }
 
     private static readonly Col[] Columns =
