@@ -71,6 +71,9 @@ public static class DispatchBench
         /// SQLite: writes kept per commit, as writes queued behind one another share commits.
         public double? WritesPerCommit { get; init; }
 
+        /// The share of the phase in which a write held SQLite's writer gate.
+        public double? WriterHeld { get; init; }
+
         public double ItemsPerSecond => Items / Elapsed.TotalSeconds;
         public double Percentile(double p) => LatenciesMs.Count == 0 ? 0 : LatenciesMs.Order().ElementAt(Math.Min(LatenciesMs.Count - 1, (int)Math.Ceiling(p * LatenciesMs.Count) - 1));
     }
@@ -128,6 +131,7 @@ public static class DispatchBench
             await SeedAsync(server, tenantId, project.GetProperty("id").GetString()!, key, count, ct);
             var queue = server.Store.Kind == StoreKind.Sqlite ? SqliteWriteGate.Of(new SqliteConnectionStringBuilder(server.Store.ConnectionString).DataSource) : null;
             var shared = queue?.Counts;
+            var held = queue?.HeldTime;
             var cpu = CpuMeter.Start();
             var jit = JitInfo.GetCompilationTime();
             var phase = name switch
@@ -151,7 +155,12 @@ public static class DispatchBench
             await db.Database.ExecuteSqlRawAsync("UPDATE runs SET status = 'cancelled', stop_reason = 'cancelled', ended_at = {0} WHERE status = 'active'", [DateTime.UtcNow], ct);
             await db.Database.ExecuteSqlRawAsync(
                 "UPDATE work_items SET status = 'cancelled', active_run_id = NULL, lease_token = NULL, lease_expires_at = NULL WHERE status IN ('ready', 'claimed', 'in_progress')", ct);
-            return phase with { Name = name, CpuMs = cpuMs, JitMs = (JitInfo.GetCompilationTime() - jit).TotalMilliseconds, WritesPerCommit = writesPerCommit };
+            var writerHeld = queue is not null && held is { } heldBefore ? (queue.HeldTime - heldBefore) / phase.Elapsed : (double?)null;
+            return phase with
+            {
+                Name = name, CpuMs = cpuMs, JitMs = (JitInfo.GetCompilationTime() - jit).TotalMilliseconds, WritesPerCommit = writesPerCommit,
+                WriterHeld = writerHeld,
+            };
         }
 
         var floorCpu = CpuMeter.Start();
@@ -181,6 +190,8 @@ public static class DispatchBench
         if (phases.Any(p => p.WritesPerCommit is not null))
         {
             AnsiConsole.MarkupLineInterpolated($"SQLite writes per shared commit: {string.Join(", ", phases.Where(p => p.WritesPerCommit is not null).Select(p => $"{Label(p)} {p.WritesPerCommit:F1}"))}");
+            var bosunPhases = phases.Where(p => p.WriterHeld is not null && p.Name != "raw").ToList();
+            AnsiConsole.MarkupLineInterpolated($"SQLite writer gate held (share of the phase; µs per item): {string.Join(", ", bosunPhases.Select(p => $"{Label(p)} {p.WriterHeld:P0}; {p.WriterHeld * p.Elapsed.TotalMicroseconds / Math.Max(1, p.Items):F0}"))}");
         }
 
         watching.Cancel();
