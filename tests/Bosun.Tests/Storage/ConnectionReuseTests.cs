@@ -3,6 +3,7 @@ using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Tests.Storage;
@@ -154,5 +155,26 @@ public sealed class ConnectionReuseTests
         }
 
         Assert.True(largest < 64 << 20, $"the log grew to {largest:N0} bytes");
+    }
+
+    /// What every SQLite connection of Bosun must carry, readers and the writer alike: a wait for the writer rather than
+    /// an immediate "database is locked", foreign keys enforced, WAL commits without a sync each, temporary files in memory.
+    [Fact]
+    public async Task Every_SQLite_connection_waits_for_the_writer_enforces_references_and_keeps_temporary_files_in_memory()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        const string read = "SELECT (SELECT timeout FROM pragma_busy_timeout) || '/' || (SELECT foreign_keys FROM pragma_foreign_keys) || '/' || "
+                            + "(SELECT synchronous FROM pragma_synchronous) || '/' || (SELECT temp_store FROM pragma_temp_store)";
+        async Task<string> SettingsAsync(BosunDb db, bool write) => await db.InTransactionAsync(async ct =>
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+            command.CommandText = read;
+            return (string)(await command.ExecuteScalarAsync(ct))!;
+        }, write, CancellationToken.None);
+
+        // busy_timeout 10 s, foreign_keys on, synchronous NORMAL (1), temp_store MEMORY (2).
+        Assert.Equal("10000/1/1/2", await app.WithDbAsync(db => SettingsAsync(db, write: false)));
+        Assert.Equal("10000/1/1/2", await app.WithDbAsync(db => SettingsAsync(db, write: true)));
     }
 }
