@@ -264,6 +264,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         {
             command.With("limit", limit);
         }
+
         if (projectId is not null)
         {
             command.With("project", projectId);
