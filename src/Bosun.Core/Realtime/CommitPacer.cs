@@ -2,11 +2,10 @@ using Bosun.Core.Common;
 
 namespace Bosun.Core.Realtime;
 
-/// Paces a loop that works through newly committed events: it wakes at the next commit, or after the interval when
-/// nothing commits, but never sooner than the minimum gap after its previous pass began. Under load events commit
-/// hundreds of times a second, and one pass then carries all that committed during the gap instead of one pass
-/// each.
-public sealed class CommitPacer(StreamSignal signal, TimeProvider clock, TimeSpan interval, TimeSpan minimumGap)
+/// Paces a loop that works through newly committed events: it wakes at the next commit, or when the caller's timeout
+/// runs out, but never sooner than the minimum gap after its previous pass began. Under load events commit hundreds of
+/// times a second, and one pass then carries all that committed during the gap instead of one pass each.
+public sealed class CommitPacer(Func<Task> nextCommit, TimeProvider clock, TimeSpan minimumGap)
 {
     private long _passStarted;
     private Task? _nextCommit;
@@ -15,13 +14,13 @@ public sealed class CommitPacer(StreamSignal signal, TimeProvider clock, TimeSpa
     public void PassStarting()
     {
         _passStarted = clock.GetTimestamp();
-        _nextCommit = signal.NextCommit();
+        _nextCommit = nextCommit();
     }
 
-    /// Waits until the next pass is due.
-    public async Task WaitAsync(CancellationToken ct)
+    /// Waits until the next pass is due: a commit since the pass began, or the timeout, and then the rest of the gap.
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
-        await Wake.WaitAsync(_nextCommit ?? signal.NextCommit(), interval, clock, ct);
+        await Wake.WaitAsync(_nextCommit ?? nextCommit(), timeout, clock, ct);
         var since = clock.GetElapsedTime(_passStarted);
         if (since < minimumGap)
         {

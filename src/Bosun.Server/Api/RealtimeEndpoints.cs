@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -71,12 +70,12 @@ public static class RealtimeEndpoints
         }
 
         var quietSince = DateTime.UtcNow;
+        var pacer = new CommitPacer(() => signal.NextCommit(tenant), TimeProvider.System, MinimumGap);
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                var readStarted = Stopwatch.GetTimestamp();
-                var committed = signal.NextCommit(tenant);
+                pacer.PassStarting();
                 var batch = await stream.ReadAfterAsync(cursor, projectId, ct);
                 if (batch.Count > 0)
                 {
@@ -110,11 +109,7 @@ public static class RealtimeEndpoints
 
                 var untilHeartbeat = options.HeartbeatInterval - (DateTime.UtcNow - quietSince);
                 var wait = untilHeartbeat < options.PollInterval ? untilHeartbeat : options.PollInterval;
-                await Wake.WaitAsync(committed, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
-                if (Stopwatch.GetElapsedTime(readStarted) is var since && since < MinimumGap)
-                {
-                    await Task.Delay(MinimumGap - since, ct);
-                }
+                await pacer.WaitAsync(wait, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

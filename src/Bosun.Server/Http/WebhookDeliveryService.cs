@@ -12,7 +12,7 @@ public sealed class WebhookDeliveryService(WebhookDispatcher dispatcher, StreamS
     : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-    private readonly CommitPacer _pacer = new(signal, clock, Interval, TimeSpan.FromMilliseconds(100));
+    private readonly CommitPacer _pacer = new(signal.NextCommit, clock, TimeSpan.FromMilliseconds(100));
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -34,7 +34,7 @@ public sealed class WebhookDeliveryService(WebhookDispatcher dispatcher, StreamS
                     }
                 }
 
-                await _pacer.WaitAsync(stoppingToken);
+                await _pacer.WaitAsync(Interval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -13,7 +13,7 @@ public sealed class CommitPacerTests
     private readonly FakeTimeProvider _clock = new();
     private readonly StreamSignal _signal = new();
 
-    private CommitPacer NewPacer() => new(_signal, _clock, Interval, Gap);
+    private CommitPacer NewPacer() => new(_signal.NextCommit, _clock, Gap);
 
     [Fact]
     public async Task A_burst_of_commits_during_a_pass_brings_one_more_pass_once_the_gap_has_passed()
@@ -25,7 +25,7 @@ public sealed class CommitPacerTests
             _signal.Pulse("tenant");
         }
 
-        var next = pacer.WaitAsync(CancellationToken.None);
+        var next = pacer.WaitAsync(Interval, CancellationToken.None);
         _clock.Advance(Gap - TimeSpan.FromMilliseconds(1));
         Assert.False(next.IsCompleted);
 
@@ -42,7 +42,7 @@ public sealed class CommitPacerTests
         _clock.Advance(TimeSpan.FromMilliseconds(250));
 
         // The pass took longer than the gap, so the commit it did not see is taken up at once, not a second later.
-        await pacer.WaitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await pacer.WaitAsync(Interval, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class CommitPacerTests
         var pacer = NewPacer();
         pacer.PassStarting();
         _clock.Advance(TimeSpan.FromMilliseconds(150));
-        var next = pacer.WaitAsync(CancellationToken.None);
+        var next = pacer.WaitAsync(Interval, CancellationToken.None);
         Assert.False(next.IsCompleted);
 
         _signal.Pulse("tenant");
@@ -63,7 +63,7 @@ public sealed class CommitPacerTests
     {
         var pacer = NewPacer();
         pacer.PassStarting();
-        var next = pacer.WaitAsync(CancellationToken.None);
+        var next = pacer.WaitAsync(Interval, CancellationToken.None);
         _clock.Advance(Interval - TimeSpan.FromMilliseconds(1));
         Assert.False(next.IsCompleted);
 
