@@ -25,6 +25,9 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
             .HasFilter("status = 'active'");
         b.HasIndex(x => new { x.TenantId, x.AgentId, x.Status });
 
+        // Only runs by people have a user; agents' runs, by far the most, stay out of the index.
+        b.HasIndex(x => new { x.TenantId, x.UserId }).HasFilter("user_id IS NOT NULL");
+
         // No index on the run's lease: the reaper finds expired leases through the work item's, and every heartbeat
         // moves the lease. Unindexed, PostgreSQL can rewrite a run's row on a heartbeat without touching its indexes.
     }

@@ -59,7 +59,10 @@ internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         b.HasIndex(x => new { x.TenantId, x.AssigneeAgentId, x.Status }).HasDatabaseName("ix_work_items_agent_queue").HasFilter("assignee_agent_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.AssigneeUserId, x.Status }).HasDatabaseName("ix_work_items_human_inbox").HasFilter("assignee_user_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Status, x.Id }).HasDatabaseName("ix_work_items_board");
-        b.HasIndex(x => new { x.TenantId, x.ParentId });
+        // Most items have no parent and no goal. A change of status moves an item in every index that holds it (on
+        // PostgreSQL each update writes a new entry in each one), so items without a parent or a goal stay out of these two.
+        b.HasIndex(x => new { x.TenantId, x.ParentId }).HasFilter("parent_id IS NOT NULL");
+        b.HasIndex(x => new { x.TenantId, x.GoalId }).HasFilter("goal_id IS NOT NULL");
         // Same order as the claim's ORDER BY (priority high first, then oldest), so a claim reads the first
         // matching rows of the index instead of sorting the whole ready set.
         b.HasIndex(x => new { x.TenantId, x.Priority, x.Id })

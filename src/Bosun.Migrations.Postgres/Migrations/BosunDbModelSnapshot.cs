@@ -123,7 +123,8 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasName("pk_runs");
 
                     b.HasIndex("TenantId", "UserId")
-                        .HasDatabaseName("ix_runs_tenant_id_user_id");
+                        .HasDatabaseName("ix_runs_tenant_id_user_id")
+                        .HasFilter("user_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "WorkItemId")
                         .IsUnique()
@@ -2244,14 +2245,16 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasFilter("lease_expires_at IS NOT NULL");
 
                     b.HasIndex("TenantId", "GoalId")
-                        .HasDatabaseName("ix_work_items_tenant_id_goal_id");
+                        .HasDatabaseName("ix_work_items_tenant_id_goal_id")
+                        .HasFilter("goal_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "Key")
                         .IsUnique()
                         .HasDatabaseName("ix_work_items_tenant_id_key");
 
                     b.HasIndex("TenantId", "ParentId")
-                        .HasDatabaseName("ix_work_items_tenant_id_parent_id");
+                        .HasDatabaseName("ix_work_items_tenant_id_parent_id")
+                        .HasFilter("parent_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "AssigneeAgentId", "Status")
                         .HasDatabaseName("ix_work_items_agent_queue")
