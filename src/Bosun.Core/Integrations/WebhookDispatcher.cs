@@ -151,9 +151,13 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider 
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+            // Tenants whose deliveries have waited longest go first, so a pass that reaches only a hundred of them
+            // never leaves the same ones behind every time.
             tenants = await db.Set<WebhookDelivery>().IgnoreQueryFilters().AsNoTracking()
                 .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
-                .Select(d => d.TenantId).Distinct().Take(100).ToListAsync(ct);
+                .GroupBy(d => d.TenantId)
+                .OrderBy(g => g.Min(d => d.NextAttemptAt))
+                .Select(g => g.Key).Take(100).ToListAsync(ct);
         }
 
         var attempts = 0;
