@@ -121,6 +121,34 @@ public sealed class WebhookTests
     }
 
     [Theory, BothStores]
+    public async Task Tenants_whose_deliveries_waited_longest_are_sent_to_first(StoreKind store)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = await BosunTestApp.StartAsync(store, fakeClock: true);
+        var first = await app.CreateTenantAsync();
+        var second = await app.CreateTenantAsync();
+        var waiting = await app.CreateTenantAsync();
+        foreach (var tenant in new[] { first, second, waiting })
+        {
+            await tenant.Owner.PostJsonAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "project.created" } });
+        }
+
+        // The tenant created last has the oldest delivery still due: refused once, and due again since long before
+        // the other two tenants' first deliveries.
+        receiver.Answer(503);
+        await waiting.CreateProjectAsync("OPS");
+        Assert.Equal(1, await DeliverAsync(app));
+        app.Clock!.Advance(WebhookDispatcher.Backoff(1) + TimeSpan.FromMinutes(5));
+        await first.CreateProjectAsync("WEB");
+        await second.CreateProjectAsync("APP");
+
+        Assert.Equal(3, await DeliverAsync(app));
+        var tenants = receiver.Received.Skip(1).Select(r => JsonDocument.Parse(r.Body).RootElement.Str("tenant_id")).ToList();
+        Assert.Equal(3, tenants.Count);
+        Assert.Equal(waiting.Id, tenants[0]);
+    }
+
+    [Theory, BothStores]
     public async Task A_restart_during_retries_loses_nothing(StoreKind store)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
