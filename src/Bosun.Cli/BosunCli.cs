@@ -26,6 +26,10 @@ public static class BosunCli
     public static async Task<int> RunAsync(IReadOnlyList<string> args, InvocationConfiguration? configuration = null, CancellationToken ct = default)
     {
         var result = Build().Parse(args);
+
+        // Ctrl+C or a TERM signal cancels the command's token; a benchmark then needs a few seconds to stop its server
+        // and remove its database (and its throwaway PostgreSQL), which the default two seconds cut short.
+        configuration ??= new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
         var code = await result.InvokeAsync(configuration, ct);
         return result.Errors.Count > 0 ? UsageError : code;
     }

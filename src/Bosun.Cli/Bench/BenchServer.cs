@@ -4,6 +4,7 @@ using Bosun.Core.Identity;
 using Bosun.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using Npgsql;
@@ -57,7 +58,15 @@ public sealed class BenchServer : IAsyncDisposable
         }
 
         var app = BosunServer.Build(new BosunServerOptions { Store = options, Urls = "http://127.0.0.1:0", MaxRequestBodyBytes = 1 << 20 },
-            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+            builder =>
+            {
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+                // A web host answers Ctrl+C by stopping itself and keeping the process alive; here the benchmark answers
+                // it, ending its phases and then stopping this server and removing its database (a throwaway PostgreSQL
+                // left running otherwise).
+                builder.Services.AddSingleton<IHostLifetime, BenchLifetime>();
+            });
         await BosunServer.MigrateAsync(app.Services);
         await app.StartAsync();
         return new BenchServer(app, options, app.Urls.First(), postgres, dir);
@@ -94,6 +103,29 @@ public sealed class BenchServer : IAsyncDisposable
             {
             }
         }
+    }
+
+    /// Runs a benchmark to its end, or until Ctrl+C: the benchmark then stops where it is, and leaving its
+    /// `await using` scope has already stopped the server and removed its database.
+    public static async Task<int> RunToEndAsync(Func<Task> benchmark, CancellationToken ct)
+    {
+        try
+        {
+            await benchmark();
+            return 0;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Spectre.Console.AnsiConsole.MarkupLine("[yellow]Stopped; the benchmark's server and database are gone.[/]");
+            return 130;
+        }
+    }
+
+    private sealed class BenchLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     public static Option<string> StoreOption() => new("--store")

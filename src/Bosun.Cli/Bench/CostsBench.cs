@@ -30,8 +30,7 @@ public static class CostsBench
         var command = new Command("costs", "Cost summary latency over a tenant with many LLM calls") { store, calls, items, queries };
         command.SetAction(async (result, ct) =>
         {
-            await RunAsync(result.GetValue(store)!, result.GetValue(calls), Math.Max(1, result.GetValue(items)), Math.Max(1, result.GetValue(queries)), ct);
-            return 0;
+            return await BenchServer.RunToEndAsync(() => RunAsync(result.GetValue(store)!, result.GetValue(calls), Math.Max(1, result.GetValue(items)), Math.Max(1, result.GetValue(queries)), ct), ct);
         });
         return command;
     }

@@ -47,9 +47,8 @@ public static class DispatchBench
                 return 2;
             }
 
-            await RunAsync(result.GetValue(store)!, result.GetValue(agents), result.GetValue(items), TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(batch),
-                result.GetValue(rounds), result.GetValue(streams), ct);
-            return 0;
+            return await BenchServer.RunToEndAsync(() => RunAsync(result.GetValue(store)!, result.GetValue(agents), result.GetValue(items),
+                TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(batch), result.GetValue(rounds), result.GetValue(streams), ct), ct);
         });
         return command;
     }
@@ -137,10 +136,10 @@ public static class DispatchBench
             var jit = JitInfo.GetCompilationTime();
             var phase = name switch
             {
-                "warm-up" => await WarmUpAsync(agents, key, batch),
-                "cycle" => await CyclesAsync(agents, key, limit),
-                "single" => await ClaimsAsync(agents, key, 1, limit),
-                "batched" => await ClaimsAsync(agents, key, batch, limit),
+                "warm-up" => await WarmUpAsync(agents, key, batch, ct),
+                "cycle" => await CyclesAsync(agents, key, limit, ct),
+                "single" => await ClaimsAsync(agents, key, 1, limit, ct),
+                "batched" => await ClaimsAsync(agents, key, batch, limit, ct),
                 _ => await RawBaselineAsync(server, tenantId, project.GetProperty("id").GetString()!, agentCount, limit, ct),
             };
             var (cpuMs, machine) = cpu.Elapsed();
@@ -166,7 +165,7 @@ public static class DispatchBench
 
         var floorCpu = CpuMeter.Start();
         var floorJit = JitInfo.GetCompilationTime();
-        var floorPhase = await HttpFloorAsync(agents, limit < TimeSpan.FromSeconds(5) ? limit : TimeSpan.FromSeconds(5));
+        var floorPhase = await HttpFloorAsync(agents, limit < TimeSpan.FromSeconds(5) ? limit : TimeSpan.FromSeconds(5), ct);
         phases.Add(floorPhase with { Name = "http floor", CpuMs = floorCpu.Elapsed().Ms, JitMs = (JitInfo.GetCompilationTime() - floorJit).TotalMilliseconds });
 
         string Label(Phase p) => rounds > 1 && p.Round > 0 ? $"{p.Name} {p.Round}" : p.Name;
@@ -233,7 +232,7 @@ public static class DispatchBench
 
     /// Runs every agent's loop until the time limit or until a step reports no more work; each completed step is
     /// one timed cycle.
-    private static async Task<Phase> TimedCyclesAsync(List<(string Id, HttpClient Client)> agents, TimeSpan limit, Func<HttpClient, Task<bool>> step)
+    private static async Task<Phase> TimedCyclesAsync(List<(string Id, HttpClient Client)> agents, TimeSpan limit, Func<HttpClient, Task<bool>> step, CancellationToken ct)
     {
         var latencies = new List<double>();
         long done = 0;
@@ -241,7 +240,7 @@ public static class DispatchBench
         await Task.WhenAll(agents.Select(async agent =>
         {
             var mine = new List<double>();
-            while (clock.Elapsed < limit)
+            while (clock.Elapsed < limit && !ct.IsCancellationRequested)
             {
                 var started = Stopwatch.GetTimestamp();
                 if (!await step(agent.Client))
@@ -261,7 +260,7 @@ public static class DispatchBench
         return new Phase("", done, done, clock.Elapsed, latencies);
     }
 
-    private static Task<Phase> CyclesAsync(List<(string Id, HttpClient Client)> agents, string project, TimeSpan limit) =>
+    private static Task<Phase> CyclesAsync(List<(string Id, HttpClient Client)> agents, string project, TimeSpan limit, CancellationToken ct) =>
         TimedCyclesAsync(agents, limit, async client =>
         {
             var claimed = (await PostAsync(client, "api/v1/work/claim", new { project })).GetProperty("items");
@@ -276,10 +275,10 @@ public static class DispatchBench
             await PostAsync(client, $"{path}/heartbeat", new { lease_token = lease, progress = "working" });
             await PostAsync(client, $"{path}/complete", new { lease_token = lease, output = new { ok = true } });
             return true;
-        });
+        }, ct);
 
     /// Every agent claims, beats, completes, fails, releases and claims a batch a few times; nothing is measured.
-    private static async Task<Phase> WarmUpAsync(List<(string Id, HttpClient Client)> agents, string project, int batch)
+    private static async Task<Phase> WarmUpAsync(List<(string Id, HttpClient Client)> agents, string project, int batch, CancellationToken ct)
     {
         // A claim of one item takes other code than a claim of several (compiled single-row queries), so both are warmed:
         // the measured cycles claim one at a time.
@@ -297,8 +296,8 @@ public static class DispatchBench
             await PostAsync(client, $"{two[0].Path}/fail", new { lease_token = two[0].Token, error = "warm-up", retryable = true });
             await PostAsync(client, $"{two[1].Path}/release", new { lease_token = two[1].Token });
             return true;
-        });
-        return await ClaimsAsync(agents, project, batch, TimeSpan.FromSeconds(1));
+        }, ct);
+        return await ClaimsAsync(agents, project, batch, TimeSpan.FromSeconds(1), ct);
     }
 
     private static async Task<List<(string Path, string? Token)>> ClaimRunsAsync(HttpClient client, string project, int max) =>
@@ -309,7 +308,7 @@ public static class DispatchBench
 
     /// The same agents making three requests per cycle to an endpoint that does nothing: what HTTP alone costs on
     /// this machine, the ceiling for any API cycle of three calls.
-    private static Task<Phase> HttpFloorAsync(List<(string Id, HttpClient Client)> agents, TimeSpan limit) =>
+    private static Task<Phase> HttpFloorAsync(List<(string Id, HttpClient Client)> agents, TimeSpan limit, CancellationToken ct) =>
         TimedCyclesAsync(agents, limit, async client =>
         {
             for (var call = 0; call < 3; call++)
@@ -320,11 +319,11 @@ public static class DispatchBench
             }
 
             return true;
-        });
+        }, ct);
 
     /// Claims only, as fast as the agents can make them: each agent keeps what it claims (up to its concurrency
     /// limit), so no completion competes with the claims being measured.
-    private static async Task<Phase> ClaimsAsync(List<(string Id, HttpClient Client)> agents, string project, int max, TimeSpan limit)
+    private static async Task<Phase> ClaimsAsync(List<(string Id, HttpClient Client)> agents, string project, int max, TimeSpan limit, CancellationToken ct)
     {
         var latencies = new List<double>();
         long calls = 0, claimed = 0;
@@ -333,7 +332,7 @@ public static class DispatchBench
         {
             var mine = new List<double>();
             var held = 0;
-            while (clock.Elapsed < limit && held < HeldPerAgent)
+            while (clock.Elapsed < limit && held < HeldPerAgent && !ct.IsCancellationRequested)
             {
                 var started = Stopwatch.GetTimestamp();
                 var batch = (await PostAsync(agent.Client, "api/v1/work/claim", new { project, max = Math.Min(max, HeldPerAgent - held) })).GetProperty("items");
@@ -375,7 +374,7 @@ public static class DispatchBench
             }
 
             var mine = new List<double>();
-            while (clock.Elapsed < limit)
+            while (clock.Elapsed < limit && !ct.IsCancellationRequested)
             {
                 var started = Stopwatch.GetTimestamp();
                 string? id;

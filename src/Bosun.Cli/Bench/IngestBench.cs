@@ -28,8 +28,7 @@ public static class IngestBench
         var command = new Command("ingest", "Agent event ingest over HTTP against a bulk load of the same rows") { store, count, batch, concurrency };
         command.SetAction(async (result, ct) =>
         {
-            await RunAsync(result.GetValue(store)!, result.GetValue(count), Math.Clamp(result.GetValue(batch), 1, 10_000), Math.Max(1, result.GetValue(concurrency)), ct);
-            return 0;
+            return await BenchServer.RunToEndAsync(() => RunAsync(result.GetValue(store)!, result.GetValue(count), Math.Clamp(result.GetValue(batch), 1, 10_000), Math.Max(1, result.GetValue(concurrency)), ct), ct);
         });
         return command;
     }

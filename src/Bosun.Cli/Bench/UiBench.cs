@@ -29,8 +29,7 @@ public static partial class UiBench
         };
         command.SetAction(async (result, ct) =>
         {
-            await RunAsync(result.GetValue(store)!, Math.Max(1, result.GetValue(items)), Math.Max(1, result.GetValue(requests)), ct);
-            return 0;
+            return await BenchServer.RunToEndAsync(() => RunAsync(result.GetValue(store)!, Math.Max(1, result.GetValue(items)), Math.Max(1, result.GetValue(requests)), ct), ct);
         });
         return command;
     }
