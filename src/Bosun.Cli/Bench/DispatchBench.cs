@@ -168,6 +168,9 @@ public static class DispatchBench
         var floorPhase = await HttpFloorAsync(agents, limit < TimeSpan.FromSeconds(5) ? limit : TimeSpan.FromSeconds(5), ct);
         phases.Add(floorPhase with { Name = "http floor", CpuMs = floorCpu.Elapsed().Ms, JitMs = (JitInfo.GetCompilationTime() - floorJit).TotalMilliseconds });
 
+        // Phases cut short by Ctrl+C would print figures that mean nothing.
+        ct.ThrowIfCancellationRequested();
+
         string Label(Phase p) => rounds > 1 && p.Round > 0 ? $"{p.Name} {p.Round}" : p.Name;
         var table = new Table().AddColumns("phase", "operations", "items", "seconds", "items/s", "p50 ms", "p99 ms", "cpu ms/item", "jit ms");
         foreach (var p in phases)
