@@ -146,14 +146,19 @@ public sealed class StreamSequencer(IServiceScopeFactory scopes, StoreOptions st
                 last = (long)(await head.With("t", tenantId).ExecuteScalarAsync(c))!;
             }
 
+            // The picked rows are updated by their physical address (ctid), so the only plans left to the planner are a
+            // lookup per picked row or one hash join, both linear. Joined on (tenant_id, seq) instead, a planner whose
+            // statistics predate the tenant's burst (a new tenant, or one autovacuum had not analysed yet) estimated one
+            // row on each side, walked the tenant's events and ran the pick again for every one of them: 7,000 waiting
+            // events took 16 s, under the head lock, and a larger burst ran past the command timeout on every retry.
             int count;
             await using (var number = Sql.Command(db, $"""
                 WITH picked AS (
-                    SELECT seq AS provisional, row_number() OVER (ORDER BY seq) AS ord
-                    FROM (SELECT seq FROM stream_events WHERE tenant_id = @t AND seq < 0 ORDER BY seq LIMIT {Batch}) pending),
+                    SELECT ctid AS row, row_number() OVER (ORDER BY seq) AS ord
+                    FROM stream_events WHERE tenant_id = @t AND seq < 0 ORDER BY seq LIMIT {Batch}),
                 moved AS (
                     UPDATE stream_events e SET seq = @last + picked.ord FROM picked
-                    WHERE e.tenant_id = @t AND e.seq = picked.provisional
+                    WHERE e.ctid = picked.row
                     RETURNING 1)
                 SELECT count(*) FROM moved
                 """))

@@ -111,6 +111,35 @@ public sealed class StreamTests
     }
 
     [Fact]
+    public async Task On_PostgreSQL_a_new_tenants_first_burst_is_numbered_although_the_planners_statistics_predate_it()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Postgres);
+        var established = await app.CreateTenantAsync();
+        await established.CreateProjectAsync("WEB");
+        await established.CreateWorkAsync("WEB", "Earlier work");
+
+        // The statistics are gathered before the new tenant exists, as autovacuum last left them; then the new tenant's
+        // agents commit a burst of events that wait for their numbers.
+        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync("ANALYZE stream_events"));
+        var acme = await app.CreateTenantAsync();
+        const int burst = 40_000;
+        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync($$"""
+            INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
+            SELECT {0}, nextval('stream_event_order') - {{StreamSequencer.ProvisionalBase}}, 'comment.created', 'comment', 'c' || n, 'WEB-1',
+                   'system', 'Burst', jsonb_build_object()::text, now()
+            FROM generate_series(1, {{burst}}) AS n ORDER BY n
+            """, acme.Id));
+
+        await app.Services.GetRequiredService<StreamSequencer>().CatchUpAsync(acme.Id, CancellationToken.None);
+
+        var numbered = await app.WithDbAsync(db => db.Set<StreamEvent>().IgnoreQueryFilters().AsNoTracking()
+            .Where(e => e.TenantId == acme.Id).OrderBy(e => e.Seq).Select(e => new { e.Seq, e.EntityType, e.EntityId }).ToListAsync());
+        Assert.Equal(Enumerable.Range(1, numbered.Count).Select(i => (long)i), numbered.Select(e => e.Seq));
+        var comments = numbered.Where(e => e.EntityType == "comment").Select(e => e.EntityId).ToList();
+        Assert.Equal(Enumerable.Range(1, burst).Select(n => $"c{n}"), comments);
+    }
+
+    [Fact]
     public async Task On_PostgreSQL_two_Bosun_processes_writing_at_once_give_one_gapless_stream()
     {
         await using var first = await BosunTestApp.StartAsync(StoreKind.Postgres);
