@@ -64,14 +64,15 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         {
             var look = await db.InTransactionAsync(async c =>
             {
-                var (found, active) = await AgentAsync(agentId, c);
+                var state = await AgentAsync(agentId, projectRef, c);
+                var found = state.Agent;
                 if (lookFirst)
                 {
-                    CheckAgent(found, active);
+                    CheckAgent(found, state.ActiveRuns);
                 }
 
-                var projectId = await ProjectAsync(projectRef, c);
-                var blocked = await BlockedAsync(found, projectId, c);
+                var projectId = state.Project();
+                var blocked = await BlockedAsync(state, projectId, c);
                 return (projectId, blocked, Ready: !lookFirst || await AnyCandidateAsync(found, projectId, blocked, c));
             }, write: false, ct);
             if (!look.Ready)
@@ -84,10 +85,11 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
 
         var (leases, claimed) = await RetryTransientAsync(() => db.InTransactionAsync(async c =>
         {
-            var (fresh, active) = await AgentAsync(agentId, c);
+            var state = await AgentAsync(agentId, before is null ? projectRef : null, c);
+            var (fresh, active) = (state.Agent, state.ActiveRuns);
             CheckAgent(fresh, active);
-            var projectId = before is { } known ? known.ProjectId : await ProjectAsync(projectRef, c);
-            var blocked = before is { } read ? read.Blocked : await BlockedAsync(fresh, projectId, c);
+            var projectId = before is { } known ? known.ProjectId : state.Project();
+            var blocked = before is { } read ? read.Blocked : await BlockedAsync(state, projectId, c);
             var room = Math.Min(max, fresh.MaxConcurrentRuns - active);
             var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, blocked, c);
             var made = await LeaseAsync(fresh, ids, c);
@@ -102,19 +104,35 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return claimed ?? await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
     }
 
-    private async Task<string?> ProjectAsync(string? projectRef, CancellationToken ct) =>
-        projectRef is null ? null : await db.ProjectIdOfAsync(projectRef, ct) ?? throw ProblemException.Invalid("project", "no such project");
-
-    /// The agent's settings and how many runs it holds, in one statement.
-    private async Task<(Agent Agent, int ActiveRuns)> AgentAsync(string agentId, CancellationToken ct)
+    /// What a claim needs to know before it picks, read in one statement: the agent's settings, how many runs it holds,
+    /// the project it named (by id or key), and whether the tenant has any budget that stops work. Each of these was a
+    /// round trip of its own, and on PostgreSQL a round trip costs more CPU than such small lookups do.
+    private sealed record AgentState(Agent Agent, int ActiveRuns, string? ProjectRef, string? ProjectId, bool AnyStopBudget)
     {
-        await using var command = Sql.Command(db, """
+        public string? Project() =>
+            ProjectRef is null ? null : ProjectId ?? throw ProblemException.Invalid("project", "no such project");
+    }
+
+    private async Task<AgentState> AgentAsync(string agentId, string? projectRef, CancellationToken ct)
+    {
+        var project = projectRef is null
+            ? "NULL"
+            : "(SELECT p.id FROM projects p WHERE p.tenant_id = a.tenant_id AND (p.id = @project OR p.key = @project_key) LIMIT 1)";
+        await using var command = Sql.Command(db, $"""
             SELECT a.name, a.role, a.enabled, a.max_concurrent_runs, a.run_timeout_seconds, a.max_cost_per_work_item_micros,
-                   (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = a.tenant_id AND r.agent_id = a.id AND r.status = 'active')
+                   (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = a.tenant_id AND r.agent_id = a.id AND r.status = 'active'),
+                   {project},
+                   EXISTS (SELECT 1 FROM budgets b WHERE b.tenant_id = a.tenant_id AND b.action = 'stop')
             FROM agents a WHERE a.tenant_id = @tenant AND a.id = @agent
             """);
         command.With("tenant", context.RequireTenant());
         command.With("agent", agentId);
+        if (projectRef is not null)
+        {
+            command.With("project", projectRef);
+            command.With("project_key", projectRef.ToUpperInvariant());
+        }
+
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
         {
@@ -132,7 +150,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             RunTimeoutSeconds = reader.GetInt32(4),
             MaxCostPerWorkItemMicros = reader.IsDBNull(5) ? null : reader.GetInt64(5),
         };
-        return (agent, Convert.ToInt32(reader.GetValue(6)));
+        return new AgentState(agent, Convert.ToInt32(reader.GetValue(6)), projectRef, reader.IsDBNull(7) ? null : reader.GetString(7),
+            Convert.ToBoolean(reader.GetValue(8)));
     }
 
     /// Many claimers lock rows at once; when PostgreSQL aborts one of them to break a deadlock or a serialization
@@ -183,8 +202,14 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
 
     /// Scopes whose `stop` budget is spent. When they hold all the work this agent could take, the claim is
     /// refused with a problem naming the budget rather than answered with an empty queue.
-    private async Task<BlockedScopes?> BlockedAsync(Agent agent, string? projectId, CancellationToken ct)
+    private async Task<BlockedScopes?> BlockedAsync(AgentState state, string? projectId, CancellationToken ct)
     {
+        var agent = state.Agent;
+        if (!state.AnyStopBudget && agent.MaxCostPerWorkItemMicros is null)
+        {
+            return null;
+        }
+
         var blocked = await budgets.BlockedScopesAsync(agent.Id, agent.MaxCostPerWorkItemMicros, ct);
         var any = blocked.Tenant || blocked.ProjectIds.Count > 0 || blocked.AgentIds.Count > 0 || blocked.WorkItemIds.Count > 0 || blocked.AgentWorkItems.Count > 0;
         if (!any)

@@ -108,6 +108,30 @@ public sealed class DispatchTests
     }
 
     [Theory, BothStores]
+    public async Task A_claim_naming_a_project_takes_only_its_work(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var api = await acme.CreateProjectAsync("API");
+        var web = await acme.CreateWorkAsync("WEB", "Style the page", new { status = "ready", priority = "low" });
+        var urgent = await acme.CreateWorkAsync("API", "Fix the endpoint", new { status = "ready", priority = "urgent" });
+        var (_, agent, _) = await acme.CreateAgentAsync("builder", "backend", new { max_concurrent_runs = 5 });
+
+        // By key in any case, and by id.
+        var fromWeb = (await ClaimAsync(agent, new { project = "web" })).EnumerateArray().Single();
+        Assert.Equal(web.Str("id"), fromWeb.GetProperty("item").Str("id"));
+        var fromApi = (await ClaimAsync(agent, new { project = api.Str("id") })).EnumerateArray().Single();
+        Assert.Equal(urgent.Str("id"), fromApi.GetProperty("item").Str("id"));
+
+        var other = await acme.CreateWorkAsync("API", "Another endpoint", new { status = "ready" });
+        Assert.Empty((await ClaimAsync(agent, new { project = "WEB" })).EnumerateArray());
+        var problem = await (await agent.PostRawAsync("/api/v1/work/claim", """{"project": "NOPE"}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.NotEmpty(problem.FieldErrors("project"));
+        Assert.Equal("ready", (await acme.Owner.GetJsonAsync($"/api/v1/work/{other.Str("id")}")).Str("status"));
+    }
+
+    [Theory, BothStores]
     public async Task A_heartbeat_with_overlong_progress_is_refused_and_changes_nothing(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
