@@ -5,8 +5,8 @@ namespace Bosun.Core.Planning;
 
 public static class ProjectLookup
 {
-    // Claims naming a project look it up on every call, so the query is compiled once rather than translated and looked
-    // up in EF's query cache each time.
+    // Creating work, and lists and streams filtered by project, look it up on each call, so the query is compiled once
+    // rather than translated and looked up in EF's query cache each time.
     private static readonly Compiled<Func<BosunDb, string, string, Task<string?>>> ByIdOrKey = new(() => EF.CompileAsyncQuery(
         (BosunDb db, string reference, string key) => db.Projects.Where(p => p.Id == reference || p.Key == key).Select(p => p.Id).FirstOrDefault()));
 
