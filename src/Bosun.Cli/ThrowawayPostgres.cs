@@ -95,10 +95,18 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private Task RunPgAsync(string tool, IReadOnlyList<string> args)
+    /// Stops the cluster in a data directory whose owner can no longer do it: a benchmark killed before it could stop
+    /// its server leaves that server running.
+    public static Task StopAsync(string dataDirectory) =>
+        RunPgAsync(FindBinaries() ?? throw new InvalidOperationException("PostgreSQL server binaries were not found."),
+            Environment.UserName == "root", "pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"]);
+
+    private Task RunPgAsync(string tool, IReadOnlyList<string> args) => RunPgAsync(_bin, _asPostgresUser, tool, args);
+
+    private static Task RunPgAsync(string bin, bool asPostgresUser, string tool, IReadOnlyList<string> args)
     {
-        var path = Path.Combine(_bin, tool);
-        return _asPostgresUser ? RunAsync("runuser", ["-u", "postgres", "--", path, .. args]) : RunAsync(path, args);
+        var path = Path.Combine(bin, tool);
+        return asPostgresUser ? RunAsync("runuser", ["-u", "postgres", "--", path, .. args]) : RunAsync(path, args);
     }
 
     private static async Task RunAsync(string file, IReadOnlyList<string> args)

@@ -105,8 +105,9 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
     }
 
     /// What a claim needs to know before it picks, read in one statement: the agent's settings, how many runs it holds,
-    /// the project it named (by id or key), and whether the tenant has any budget that stops work. Each of these was a
-    /// round trip of its own, and on PostgreSQL a round trip costs more CPU than such small lookups do.
+    /// the project it named (by id, or by key in any case, as ProjectLookup matches it), and whether the tenant has any
+    /// budget that stops work. Each of these was a round trip of its own, and on PostgreSQL a round trip costs more CPU
+    /// than such small lookups do.
     private sealed record AgentState(Agent Agent, int ActiveRuns, string? ProjectRef, string? ProjectId, bool AnyStopBudget)
     {
         public string? Project() =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Bosun.Cli;
 using Bosun.Core.Data;
 using Bosun.Tests.Infrastructure;
 
@@ -182,21 +183,6 @@ public sealed class BenchCommandTests
                 .Where(line => line.Contains("postgres", StringComparison.Ordinal) && line.Contains(path, StringComparison.Ordinal))
                 .ToList();
 
-        private static void StopServer(string data)
-        {
-            var pgCtl = Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin", "pg_ctl")).Where(File.Exists).Order().LastOrDefault();
-            if (pgCtl is null)
-            {
-                return;
-            }
-
-            string[] stop = [pgCtl, "-D", data, "-m", "immediate", "-w", "stop"];
-            using var process = Environment.UserName == "root"
-                ? Process.Start("runuser", ["-u", "postgres", "--", .. stop])
-                : Process.Start(stop[0], stop[1..]);
-            process?.WaitForExit();
-        }
-
         public async ValueTask DisposeAsync()
         {
             if (!_process.HasExited)
@@ -209,8 +195,15 @@ public sealed class BenchCommandTests
             foreach (var data in Directory.GetDirectories(TempDir, "bosun-pg-*").Select(dir => Path.Combine(dir, "data"))
                          .Where(data => File.Exists(Path.Combine(data, "postmaster.pid"))))
             {
-                // Only after a failed test: the server was started detached, so it outlives the killed benchmark.
-                StopServer(data);
+                // Only after a failed test: the server was started detached, so it outlives the killed benchmark. A
+                // server that will not stop must not hide the test's own failure.
+                try
+                {
+                    await ThrowawayPostgres.StopAsync(data);
+                }
+                catch (InvalidOperationException)
+                {
+                }
             }
 
             try
