@@ -86,6 +86,16 @@ public sealed class StreamTests
         Assert.All(web, e => Assert.Equal("WEB-1", e.Data.Str("work_item_key")));
     }
 
+    /// Commits, as a Bosun process on PostgreSQL does, the events of comments c1..cN on WEB-1 with provisional numbers
+    /// taken in that order, waiting for a sequencer to number them.
+    private static Task CommitWaitingCommentEventsAsync(BosunTestApp app, string tenantId, int count) =>
+        app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync($$"""
+            INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
+            SELECT {0}, nextval('stream_event_order') - {{StreamSequencer.ProvisionalBase}}, 'comment.created', 'comment', 'c' || n, 'WEB-1',
+                   'system', 'Elsewhere', jsonb_build_object('body', jsonb_build_object('before', null, 'after', 'note ' || n))::text, now()
+            FROM generate_series(1, {1}) AS n ORDER BY n
+            """, tenantId, count));
+
     [Fact]
     public async Task On_PostgreSQL_events_a_stopped_process_committed_but_never_numbered_still_reach_the_stream_in_order()
     {
@@ -96,12 +106,7 @@ public sealed class StreamTests
         await using var stream = await SseClient.OpenAsync(acme.Owner, "/api/v1/stream");
 
         // Another Bosun process committed three comments' events with provisional numbers, then stopped before numbering them.
-        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync($$"""
-            INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
-            SELECT {0}, nextval('stream_event_order') - {{StreamSequencer.ProvisionalBase}}, 'comment.created', 'comment', 'c' || n, 'WEB-1',
-                   'system', 'Elsewhere', jsonb_build_object('body', jsonb_build_object('before', null, 'after', 'note ' || n))::text, now()
-            FROM generate_series(1, 3) AS n ORDER BY n
-            """, acme.Id));
+        await CommitWaitingCommentEventsAsync(app, acme.Id, 3);
 
         var events = await stream.UntilAsync(e => e.Type == "comment.created" && e.Data.Str("entity_id") == "c3");
         var comments = events.Where(e => e.Type == "comment.created").ToList();
@@ -123,12 +128,7 @@ public sealed class StreamTests
         await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync("ANALYZE stream_events"));
         var acme = await app.CreateTenantAsync();
         const int burst = 40_000;
-        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync($$"""
-            INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
-            SELECT {0}, nextval('stream_event_order') - {{StreamSequencer.ProvisionalBase}}, 'comment.created', 'comment', 'c' || n, 'WEB-1',
-                   'system', 'Burst', jsonb_build_object()::text, now()
-            FROM generate_series(1, {{burst}}) AS n ORDER BY n
-            """, acme.Id));
+        await CommitWaitingCommentEventsAsync(app, acme.Id, burst);
 
         await app.Services.GetRequiredService<StreamSequencer>().CatchUpAsync(acme.Id, CancellationToken.None);
 
