@@ -27,13 +27,14 @@ public sealed record WorkItemView(
     Priority Priority, string? Assignee, string? ParentId, string? GoalId, DateTime? DueAt, bool ApprovalRequired,
     IReadOnlyList<string> Labels, IReadOnlyList<DependencyView> DependsOn, JsonElement? Input, JsonElement? Output,
     string? RevisionNotes, int Attempts, string? ActiveRunId, string? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt,
-    DateTime? CompletedAt, IReadOnlyList<string> AllowedTransitions)
+    DateTime? CompletedAt, IReadOnlyList<string> AllowedTransitions, IReadOnlyList<string> ManualTransitions)
 {
     public static WorkItemView From(WorkItem w, IReadOnlyList<string> labels, IReadOnlyList<DependencyView> dependsOn) => new(
         w.Id, w.Key, w.ProjectId, w.Type, w.Title, w.Description, w.Status, w.Priority, Assignment.Describe(w),
         w.ParentId, w.GoalId, w.DueAt, w.ApprovalRequired, labels, dependsOn, ParseJson(w.InputJson), ParseJson(w.OutputJson),
         w.RevisionNotes, w.Attempts, w.ActiveRunId, w.CreatedBy, w.CreatedAt, w.UpdatedAt, w.CompletedAt,
-        Workflow.AllowedFrom(w.Status).Select(s => s.Snake()).ToList());
+        Workflow.AllowedFrom(w.Status).Select(s => s.Snake()).ToList(),
+        WorkItemService.ManualMoves(w.Status, w.ApprovalRequired).Select(s => s.Snake()).ToList());
 
     public static JsonElement? ParseJson(string? json)
     {

@@ -102,22 +102,6 @@ internal static class WorkItemPage
     }
 
     /// Moves a person may make by hand; claims, starts and approvals have their own buttons and services.
-    private static IEnumerable<WorkStatus> ManualMoves(WorkItemView item)
-    {
-        foreach (var name in item.AllowedTransitions)
-        {
-            var to = EnumNames<WorkStatus>.Parse(name);
-            if (to is WorkStatus.Claimed or WorkStatus.InProgress
-                || (item.Status == WorkStatus.AwaitingApproval && to != WorkStatus.Cancelled)
-                || (to == WorkStatus.Done && item.ApprovalRequired))
-            {
-                continue;
-            }
-
-            yield return to;
-        }
-    }
-
     private static Html Render(HttpContext http, Model m, FormState form)
     {
         var item = m.Item;
@@ -172,7 +156,7 @@ internal static class WorkItemPage
             <h2 id="move-h">Status</h2>
             {form.Summary("move", "move-")}
             """);
-        var moves = ManualMoves(item).ToList();
+        var moves = item.ManualTransitions.Select(EnumNames<WorkStatus>.Parse).ToList();
         if (moves.Count == 0)
         {
             w.Add($"""<p class="muted">{(item.Status == WorkStatus.AwaitingApproval ? "Waiting for a reviewer: decide it in the inbox." : "No moves from here.")}</p>""");

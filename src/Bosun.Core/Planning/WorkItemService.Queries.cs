@@ -1,0 +1,143 @@
+using Bosun.Core.Common;
+using Bosun.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Core.Planning;
+
+/// Reading work items: lists with their filters, one item, its comments, and the views answers carry.
+public sealed partial class WorkItemService
+{
+    public async Task<Page<WorkItemView>> ListAsync(WorkItemFilter filter, PageRequest page, CancellationToken ct)
+    {
+        var query = db.WorkItems.AsNoTracking().AsQueryable();
+        if (filter.Status is { Length: > 0 } statusList)
+        {
+            var statuses = new List<WorkStatus>();
+            foreach (var name in statusList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!EnumNames<WorkStatus>.TryParse(name, out var status))
+                {
+                    throw ProblemException.Invalid("status", $"'{name}' is not one of: {string.Join(", ", EnumNames<WorkStatus>.All)}");
+                }
+
+                statuses.Add(status);
+            }
+
+            query = query.Where(w => statuses.Contains(w.Status));
+        }
+
+        if (filter.Assignee is { Length: > 0 } assignee)
+        {
+            query = Assignment.Filter(query, assignee);
+        }
+
+        if (filter.Project is { Length: > 0 } projectRef)
+        {
+            var projectId = await db.ProjectIdOfAsync(projectRef, ct) ?? throw ProblemException.Invalid("project", "no such project");
+            query = query.Where(w => w.ProjectId == projectId);
+        }
+
+        if (filter.Type is { Length: > 0 } type)
+        {
+            query = query.Where(w => w.Type == type);
+        }
+
+        if (filter.Label is { Length: > 0 } label)
+        {
+            query = query.Where(w => db.WorkItemLabels.Any(l => l.WorkItemId == w.Id && l.Label == label));
+        }
+
+        if (filter.Parent is { Length: > 0 } parent)
+        {
+            query = parent == "none" ? query.Where(w => w.ParentId == null) : query.Where(w => w.ParentId == parent);
+        }
+
+        if (filter.Goal is { Length: > 0 } goal)
+        {
+            query = query.Where(w => w.GoalId == goal);
+        }
+
+        if (filter.Search is { Length: > 0 } search)
+        {
+            var pattern = $"%{search.Replace("%", "").Replace("_", "")}%";
+            var matching = db.Database.SqlQueryRaw<string>(WorkItemStatements.TitleOrKeyMatches.For(db),
+                Parameter("tenant", context.RequireTenant()), Parameter("pattern", pattern));
+            query = query.Where(w => matching.Contains(w.Id));
+        }
+
+        if (page.Cursor is { } cursor)
+        {
+            query = query.Where(w => string.Compare(w.Id, cursor) > 0);
+        }
+
+        var rows = await query.OrderBy(w => w.Id).ToPageAsync(page, w => w.Id, w => w, ct);
+        return new Page<WorkItemView>(await ViewsAsync(rows.Items, ct), rows.NextCursor);
+    }
+
+    private System.Data.Common.DbParameter Parameter(string name, object value)
+    {
+        using var command = db.Database.GetDbConnection().CreateCommand();
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        return parameter;
+    }
+
+    public async Task<WorkItemView> GetAsync(string idOrKey, CancellationToken ct) => await ViewAsync(await FindAsync(idOrKey, ct), ct);
+
+    public async Task<Page<CommentView>> ListCommentsAsync(string idOrKey, PageRequest page, CancellationToken ct)
+    {
+        var item = await FindAsync(idOrKey, ct);
+        var query = db.Comments.AsNoTracking().Where(c => c.WorkItemId == item.Id);
+        if (page.Cursor is { } cursor)
+        {
+            query = query.Where(c => string.Compare(c.Id, cursor) > 0);
+        }
+
+        return await query.OrderBy(c => c.Id).ToPageAsync(page, c => c.Id, CommentView.From, ct);
+    }
+
+    public async Task<WorkItem?> FindOrNullAsync(string idOrKey, CancellationToken ct)
+    {
+        var key = idOrKey.ToUpperInvariant();
+        return await db.WorkItems.FirstOrDefaultAsync(w => w.Id == idOrKey || w.Key == key, ct);
+    }
+
+    public async Task<WorkItem> FindAsync(string idOrKey, CancellationToken ct) =>
+        await FindOrNullAsync(idOrKey, ct) ?? throw ProblemException.NotFound("Work item");
+
+    public async Task<WorkItemView> ViewAsync(WorkItem item, CancellationToken ct) => (await ViewsAsync([item], ct))[0];
+
+    // One item's view is part of the answer to every completion, so its two queries are compiled once: EF then skips
+    // translating them and looking them up in its query cache on every call.
+    private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<string>>> LabelsOfOne = new(() => EF.CompileAsyncQuery(
+        (BosunDb db, string id) => db.WorkItemLabels.AsNoTracking().Where(l => l.WorkItemId == id).Select(l => l.Label)));
+
+    private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<DependencyView>>> DependenciesOfOne = new(() => EF.CompileAsyncQuery(
+        (BosunDb db, string id) => from d in db.WorkItemDependencies
+                                   join w in db.WorkItems on d.DependsOnId equals w.Id
+                                   where d.WorkItemId == id
+                                   select new DependencyView(w.Id, w.Key, w.Title, w.Status)));
+
+    public async Task<IReadOnlyList<WorkItemView>> ViewsAsync(IReadOnlyList<WorkItem> items, CancellationToken ct)
+    {
+        if (items.Count == 1)
+        {
+            var one = items[0];
+            var itsLabels = await LabelsOfOne.For(db)(db, one.Id).ToListAsync(ct);
+            var itsDependencies = await DependenciesOfOne.For(db)(db, one.Id).ToListAsync(ct);
+            return [WorkItemView.From(one, itsLabels.Order().ToList(), itsDependencies)];
+        }
+
+        var ids = items.Select(i => i.Id).ToList();
+        var labels = await db.WorkItemLabels.AsNoTracking().WhereIn(l => l.WorkItemId, ids).ToListAsync(ct);
+        var dependencies = await (from d in db.WorkItemDependencies
+                                  join w in db.WorkItems on d.DependsOnId equals w.Id
+                                  select new { d.WorkItemId, View = new DependencyView(w.Id, w.Key, w.Title, w.Status) })
+            .WhereIn(d => d.WorkItemId, ids).ToListAsync(ct);
+        return items.Select(i => WorkItemView.From(
+            i,
+            labels.Where(l => l.WorkItemId == i.Id).Select(l => l.Label).Order().ToList(),
+            dependencies.Where(d => d.WorkItemId == i.Id).Select(d => d.View).ToList())).ToList();
+    }
+}
