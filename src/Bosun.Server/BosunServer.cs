@@ -101,6 +101,7 @@ public static class BosunServer
         services.AddScoped<DispatchContext>();
         services.AddScoped<ClaimService>();
         services.AddScoped<RunService>();
+        services.AddScoped<HeldWorkService>();
         services.AddScoped<ApprovalService>();
         services.AddScoped<SignInService>();
         services.AddLedger();

@@ -11,7 +11,7 @@ public static class WorkCommands
     private const string Assignees = "agent:NAME_OR_ID, user:EMAIL_OR_ID or role:NAME";
 
     public static Command Create() => ClientCommand.Group("work", "Work items for agents and people",
-        List(), Show(), New(), Update(), Move(), Assign(), Comment(), Comments(), Depend(), Undepend());
+        List(), Mine(), Show(), New(), Update(), Move(), Assign(), Comment(), Comments(), Depend(), Undepend());
 
     private static Command List()
     {
@@ -42,6 +42,23 @@ public static class WorkCommands
 
             return CliContext.Ok;
         }, [status, assignee, project, type, label, parent, goal, search, .. list.Symbols]);
+    }
+
+    private static Command Mine()
+    {
+        return ClientCommand.Create("mine", "Work you hold: your active runs and the unfinished items assigned to you", async (cli, ct) =>
+        {
+            var mine = await cli.Client.GetAsync("api/v1/work/mine", ct);
+            return cli.Print(mine, () =>
+            {
+                cli.Out.Table(mine.Items("holding"), "runs you hold",
+                    Column.Of("Run", "run_id"), Column.Of("Item", "work_item"), Column.Of("Title", w => Output.Truncate(w.Text("title"), 70)),
+                    new Column("Status", w => Output.Status(w.Text("status"))), Column.Of("Attempt", "attempt"), Column.Of("Lease until", w => w.Time("lease_expires_at")));
+                cli.Out.Table(mine.Items("assigned"), "unfinished items assigned to you",
+                    Column.Of("Key", "key"), Column.Of("Title", w => Output.Truncate(w.Text("title"), 70)),
+                    new Column("Status", w => Output.Status(w.Text("status"))), Column.Of("Priority", "priority"), Column.Of("Due", w => w.Time("due_at")));
+            });
+        });
     }
 
     private static Command Show()

@@ -13,9 +13,11 @@ public static class DispatchEndpoints
     public static void MapDispatch(this IEndpointRouteBuilder api)
     {
         api.MapPost("/work/claim", (ClaimRequest? body, ClaimService s, CancellationToken ct) => s.ClaimAsync(body ?? new ClaimRequest(null, null, null), ct))
-            .WithMetadata(new OwnsTransactionAttribute())
+            .WithMetadata(Transactions.Claim)
             .WithTags("Dispatch")
             .WithSummary("Claim the best ready work this agent may take (optionally wait up to 60 s, or take up to `max` items)");
+        api.MapGet("/work/mine", (HeldWorkService s, CancellationToken ct) => s.MineAsync(ct))
+            .WithTags("Dispatch").WithSummary("Work you hold: your active runs (with their items) and the unfinished items assigned to you");
         api.MapPost("/work/{id}/start", (string id, RunService s, CancellationToken ct) => s.StartAsync(id, ct))
             .WithTags("Dispatch").WithSummary("A person starts a ready item; a run is recorded");
 
@@ -25,10 +27,10 @@ public static class DispatchEndpoints
             s.ListAsync(new RunFilter(workItem, agent, Check.OneOf<RunStatus>("status", status)), PageRequest.From(limit, cursor), ct)).WithSummary("List runs");
         runs.MapGet("/{id}", (string id, RunService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a run");
         runs.MapPost("/{id}/heartbeat", (string id, HeartbeatRequest body, RunService s, CancellationToken ct) => s.HeartbeatAsync(id, body, ct))
-            .WithMetadata(new OwnsTransactionAttribute { UnlessIdempotencyKey = true })
+            .WithMetadata(Transactions.AgentLoop)
             .WithSummary("Extend the lease, report progress, save a checkpoint; answers stop=true when the work must stop");
         runs.MapPost("/{id}/complete", (string id, CompleteRequest body, RunService s, CancellationToken ct) => s.CompleteAsync(id, body, ct))
-            .WithMetadata(new OwnsTransactionAttribute { UnlessIdempotencyKey = true })
+            .WithMetadata(Transactions.AgentLoop)
             .WithSummary("Finish the run with its output; a gated item waits for approval");
         runs.MapPost("/{id}/fail", (string id, FailRequest body, RunService s, CancellationToken ct) => s.FailAsync(id, body, ct))
             .WithSummary("Report a failure; retryable failures go back to the queue until attempts run out");

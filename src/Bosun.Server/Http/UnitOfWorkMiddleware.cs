@@ -125,8 +125,7 @@ public sealed class UnitOfWorkMiddleware(RequestDelegate next, TimeProvider cloc
     }
 
     private static bool OwnsTransaction(Endpoint endpoint, HttpRequest request) =>
-        endpoint.Metadata.GetMetadata<OwnsTransactionAttribute>() is { } owns
-        && !(owns.UnlessIdempotencyKey && request.Headers.ContainsKey(KeyHeader));
+        Transactions.ServiceOwns(endpoint.Metadata.GetMetadata<OwnsTransactionAttribute>(), request.Headers.ContainsKey(KeyHeader));
 
     private static byte[] WithoutSecrets(byte[] body, ShownOnceAttribute? secrets)
     {

@@ -13,8 +13,8 @@ namespace Bosun.Server.Mcp;
 
 /// One MCP tool: its schema, and the work it does with the caller's request services.
 internal sealed record McpTool(
-    string Name, string Title, string Description, JsonElement InputSchema, bool ReadOnly, bool OwnsTransaction,
-    Func<McpArgs, IServiceProvider, CancellationToken, Task<object>> Run)
+    string Name, string Title, string Description, JsonElement InputSchema, bool ReadOnly,
+    Func<McpArgs, IServiceProvider, CancellationToken, Task<object>> Run, OwnsTransactionAttribute? Transaction = null)
 {
     public IReadOnlyList<string> Arguments { get; } =
         InputSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToList();
@@ -70,9 +70,7 @@ public static class BosunMcpServer
         {
             var args = new McpArgs(request.Params!.Arguments, tool);
             var db = services.GetRequiredService<BosunDb>();
-            var result = tool.OwnsTransaction
-                ? await tool.Run(args, services, ct)
-                : await db.InTransactionAsync(c => tool.Run(args, services, c), write: !tool.ReadOnly, ct);
+            var result = await Transactions.RunAsync(db, tool.Transaction, write: !tool.ReadOnly, c => tool.Run(args, services, c), ct);
             return Success(result);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)

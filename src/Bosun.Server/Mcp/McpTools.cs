@@ -8,6 +8,7 @@ using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Bosun.Server.Http;
 using static Bosun.Server.Mcp.Schema;
 
 namespace Bosun.Server.Mcp;
@@ -22,43 +23,43 @@ internal static class McpTools
     [
         new("whoami", "Who am I",
             "Who the token belongs to: the agent (name, role, concurrency limit, run timeout) or person, and the tenant.",
-            Of(), ReadOnly: true, OwnsTransaction: false, WhoamiAsync),
+            Of(), ReadOnly: true, WhoamiAsync),
         new("list_my_work", "List my work",
             "The runs you hold right now (with the item each is for) and the unfinished work items assigned to you.",
-            Of(), ReadOnly: true, OwnsTransaction: false, ListMyWorkAsync),
+            Of(), ReadOnly: true, ListMyWorkAsync),
         new("claim_work", "Claim work",
             "Take the best ready work item you may do. Waits up to wait_seconds for one to become ready. Returns the item, its context "
             + "(parent, goal, dependencies, comments, revision notes, the last checkpoint) and the run with run_id and lease_token, "
             + "or claimed: false when nothing is ready.",
             Of(Int("wait_seconds", "How long to wait for work, 0-60 seconds (default 0).", min: 0, max: ClaimService.MaxWaitSeconds),
                 Str("project", "Only claim from this project (key such as WEB, or id).")),
-            ReadOnly: false, OwnsTransaction: true, ClaimAsync),
+            ReadOnly: false, ClaimAsync, Transactions.Claim),
         new("get_work_item", "Get a work item",
             "A work item by key (WEB-42) or id, with its recent comments.",
-            Of(Str("work_item", "Key (WEB-42) or id.", required: true)), ReadOnly: true, OwnsTransaction: false, GetWorkItemAsync),
+            Of(Str("work_item", "Key (WEB-42) or id.", required: true)), ReadOnly: true, GetWorkItemAsync),
         new("heartbeat", "Heartbeat",
             "Keep your lease on the run alive and report progress; optionally save a checkpoint (any JSON) that a retry will receive. "
             + "If the answer has stop: true, stop working at once (reason: budget, cancelled or timeout).",
             Of(RunId, LeaseToken, Str("progress", "A short note on where you are.", maxLength: 4000),
                 Any("checkpoint", "State to resume from if this run is retried.")),
-            ReadOnly: false, OwnsTransaction: false, HeartbeatAsync),
+            ReadOnly: false, HeartbeatAsync, Transactions.AgentLoop),
         new("complete_work", "Complete work",
             "Finish the run with its output. An item that needs approval waits for a person's decision; otherwise it is done.",
             Of(RunId, LeaseToken, Any("output", "The result (any JSON)."), Str("summary", "What you did, for people.", maxLength: 20_000),
                 Object("artifacts", "{\"commits\": [...], \"pull_requests\": [...], \"checks\": [...]}")),
-            ReadOnly: false, OwnsTransaction: false, CompleteAsync),
+            ReadOnly: false, CompleteAsync, Transactions.AgentLoop),
         new("fail_work", "Fail work",
             "Report that the run failed. A retryable failure puts the item back in the queue until its attempts run out; then a person is asked to look.",
             Of(RunId, LeaseToken, Str("error", "What went wrong.", required: true, maxLength: 20_000),
                 Bool("retryable", "May another attempt succeed? (default true)")),
-            ReadOnly: false, OwnsTransaction: false, FailAsync),
+            ReadOnly: false, FailAsync),
         new("release_work", "Release work",
             "Give the item back to the queue without counting a failure (e.g. it is not for you).",
-            Of(RunId, LeaseToken, Str("reason", "Why.", maxLength: 4000)), ReadOnly: false, OwnsTransaction: false, ReleaseAsync),
+            Of(RunId, LeaseToken, Str("reason", "Why.", maxLength: 4000)), ReadOnly: false, ReleaseAsync),
         new("add_comment", "Add a comment",
             "Comment on a work item; people and other agents see it in the item's context.",
             Of(Str("work_item", "Key (WEB-42) or id.", required: true), Str("body", "The comment.", required: true, maxLength: 50_000)),
-            ReadOnly: false, OwnsTransaction: false, AddCommentAsync),
+            ReadOnly: false, AddCommentAsync),
         new("create_work_item", "Create a sub-item",
             "Split the item you hold: create a work item under it (in its project). Starts ready unless status says backlog.",
             Of(Str("parent", "The item you hold (key or id).", required: true), Str("title", "Title.", required: true, maxLength: 500),
@@ -68,12 +69,12 @@ internal static class McpTools
                 Str("assignee", "agent:NAME, user:EMAIL or role:NAME; default unassigned"),
                 Strings("labels", "Labels."), Any("input", "Input for whoever does it (any JSON)."),
                 Bool("approval_required", "Must a person approve its output?")),
-            ReadOnly: false, OwnsTransaction: false, CreateWorkItemAsync),
+            ReadOnly: false, CreateWorkItemAsync),
         new("request_approval", "Request approval",
             "Ask a person to look at something (a plan, a risky step, a spend); it does not change the item.",
             Of(Str("subject", "What to decide.", required: true, maxLength: 500), Str("work_item", "The item it is about (key or id)."),
                 Str("summary", "Details.", maxLength: 20_000), Any("output", "What to look at (any JSON).")),
-            ReadOnly: false, OwnsTransaction: false, RequestApprovalAsync),
+            ReadOnly: false, RequestApprovalAsync),
         new("record_llm_usage", "Record LLM usage",
             "Record one LLM call of the run: tokens as the provider reported them, priced by Bosun (or cost_usd if you know it). "
             + "Answers stop: true when a budget is spent; then stop working.",
@@ -83,19 +84,19 @@ internal static class McpTools
                 Int("reasoning_tokens", "Reasoning tokens.", min: 0), Number("cost_usd", "The cost, when you know it."),
                 Str("billing_type", "api (default) or subscription", oneOf: EnumNames<BillingType>.All),
                 Int("duration_ms", "How long the call took.", min: 0), Str("external_id", "The provider's id for the call; a retry with it is recorded once.")),
-            ReadOnly: false, OwnsTransaction: false, RecordLlmUsageAsync),
+            ReadOnly: false, RecordLlmUsageAsync),
         new("record_tool_call", "Record a tool call",
             "Record one tool the run used (shell command, file edit, search, ...) with short summaries.",
             Of(RunId, Str("tool_name", "The tool.", required: true, maxLength: 200), Str("method", "The operation.", maxLength: 200),
                 Str("input_summary", "What went in (capped at 2,000 characters)."), Str("output_summary", "What came out (capped at 2,000 characters)."),
                 Str("status", "ok (default), error or cancelled", oneOf: EnumNames<ToolCallStatus>.All), Str("error", "The error, if any."),
                 Int("duration_ms", "How long it took.", min: 0)),
-            ReadOnly: false, OwnsTransaction: false, RecordToolCallAsync),
+            ReadOnly: false, RecordToolCallAsync),
         new("search_context", "Search project context",
             "Full-text search of what your projects already know: work item titles, descriptions and outputs, and comments. Every word must match.",
             Of(Str("query", "Words to look for.", required: true, maxLength: 500), Str("project", "Only this project (key or id)."),
                 Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: ContextSearchService.MaxResults)),
-            ReadOnly: true, OwnsTransaction: false, SearchContextAsync),
+            ReadOnly: true, SearchContextAsync),
     ];
 
     private static async Task<object> WhoamiAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
@@ -122,26 +123,7 @@ internal static class McpTools
     private static async Task<object> ListMyWorkAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
     {
         args.ThrowIfAny();
-        var context = services.GetRequiredService<RequestContext>();
-        var db = services.GetRequiredService<BosunDb>();
-        var me = context.Actor.Id;
-        var runs = await db.Runs.AsNoTracking()
-            .Where(r => r.Status == RunStatus.Active && (context.Actor.Type == ActorType.Agent ? r.AgentId == me : r.UserId == me))
-            .OrderBy(r => r.Id).Take(100).ToListAsync(ct);
-        var itemIds = runs.Select(r => r.WorkItemId).ToList();
-        var items = await db.WorkItems.AsNoTracking().Where(w => itemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
-        var held = runs.Select(r => new
-        {
-            RunId = r.Id,
-            r.Attempt,
-            r.LeaseExpiresAt,
-            r.StopReason,
-            WorkItem = items[r.WorkItemId].Key,
-            items[r.WorkItemId].Title,
-            items[r.WorkItemId].Status,
-        }).ToList();
-        var inbox = await services.GetRequiredService<ApprovalService>().InboxAsync(ct);
-        return new { Holding = held, Assigned = inbox.Work };
+        return await services.GetRequiredService<HeldWorkService>().MineAsync(ct);
     }
 
     private static async Task<object> ClaimAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
@@ -237,21 +219,8 @@ internal static class McpTools
         var approval = args.Bool("approval_required");
         args.ThrowIfAny();
 
-        var workItems = services.GetRequiredService<WorkItemService>();
-        var parent = await workItems.FindAsync(parentRef!, ct);
-        var context = services.GetRequiredService<RequestContext>();
-        if (context.Actor.Type == ActorType.Agent)
-        {
-            var me = context.Actor.Id;
-            var db = services.GetRequiredService<BosunDb>();
-            if (!await db.Runs.AnyAsync(r => r.AgentId == me && r.WorkItemId == parent.Id && r.Status == RunStatus.Active, ct))
-            {
-                throw ProblemException.Invalid("parent", $"you hold no active run on {parent.Key}; agents create sub-items of the item they are working on");
-            }
-        }
-
-        return await workItems.CreateAsync(new CreateWorkItem(
-            parent.ProjectId, type, title, description, status, priority, assignee, parent.Id, parent.GoalId, null, labels, approval, input, null), ct);
+        return await services.GetRequiredService<WorkItemService>().CreateSubItemAsync(parentRef!, "parent", new CreateWorkItem(
+            null, type, title, description, status, priority, assignee, null, null, null, labels, approval, input, null), ct);
     }
 
     private static async Task<object> RequestApprovalAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

@@ -1,6 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Bosun.Core.Data;
+using Bosun.Server.Http;
+using Bosun.Server.Mcp;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Bosun.Tests.Infrastructure;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -151,5 +156,48 @@ public sealed class McpServerTests
         var items = await acme.Owner.GetJsonAsync("/api/v1/work?project=WEB");
         Assert.Single(items.GetProperty("items").EnumerateArray());
         Assert.Empty((await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1/comments")).GetProperty("items").EnumerateArray());
+    }
+
+    [Theory, BothStores]
+    public async Task List_my_work_answers_what_rest_work_mine_answers(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var (agent, coder, token) = await acme.CreateAgentAsync("coder");
+        await acme.CreateWorkAsync("WEB", "Take me", new { status = "ready" });
+        await acme.CreateWorkAsync("WEB", "Later", new { status = "backlog", assignee = $"agent:{agent.Str("id")}" });
+        await using var mcp = await ConnectAsync(app, token);
+        await CallAsync(mcp, "claim_work");
+
+        var overMcp = await CallAsync(mcp, "list_my_work");
+        var overRest = await coder.GetJsonAsync("/api/v1/work/mine");
+        Assert.Equal("WEB-1", overMcp.GetProperty("holding").EnumerateArray().Single().Str("work_item"));
+        Assert.Equal("WEB-2", overMcp.GetProperty("assigned").EnumerateArray().Single().Str("key"));
+        Assert.Equal(overRest.GetRawText(), overMcp.GetRawText());
+    }
+
+    [Fact]
+    public async Task Mcp_tools_run_their_unit_of_work_as_the_matching_rest_endpoints_do()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        OwnsTransactionAttribute? Rest(string method, string route) => endpoints
+            .Single(e => e.RoutePattern.RawText?.TrimEnd('/') == route && e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains(method) == true)
+            .Metadata.GetMetadata<OwnsTransactionAttribute>();
+        var pairs = new (string Tool, string Route)[]
+        {
+            ("claim_work", "/api/v1/work/claim"), ("heartbeat", "/api/v1/runs/{id}/heartbeat"), ("complete_work", "/api/v1/runs/{id}/complete"),
+            ("fail_work", "/api/v1/runs/{id}/fail"), ("release_work", "/api/v1/runs/{id}/release"), ("add_comment", "/api/v1/work/{id}/comments"),
+            ("request_approval", "/api/v1/approvals"), ("record_llm_usage", "/api/v1/runs/{id}/llm-calls"), ("record_tool_call", "/api/v1/runs/{id}/tool-calls"),
+        };
+        foreach (var (tool, route) in pairs)
+        {
+            var rest = Rest("POST", route);
+            var mcp = McpTools.All.Single(t => t.Name == tool).Transaction;
+            Assert.True(ReferenceEquals(rest, mcp), $"{tool} runs its unit of work differently from POST {route}");
+        }
+
+        Assert.NotNull(McpTools.All.Single(t => t.Name == "heartbeat").Transaction);
     }
 }
