@@ -95,6 +95,7 @@ public static class BosunServer
         services.AddScoped<GoalService>();
         services.AddScoped<WorkItemService>();
         services.AddScoped<AuditService>();
+        services.AddScoped<AuditSubjectService>();
         services.AddSingleton<IdempotencyJanitor>();
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<LeaseReaper>();

@@ -7,6 +7,8 @@ namespace Bosun.Core.Identity;
 
 public sealed record SignInRequest(string? Email, string? Password, string? Tenant);
 
+public sealed record PendingInvitation(string Email, PersonRole Role, string TenantName);
+
 /// A new web session: <see cref="Secret"/> goes into the cookie and is never stored.
 public sealed record StartedSession(string Secret, DateTime ExpiresAt, WebPrincipal Principal);
 
@@ -19,7 +21,7 @@ public sealed record WebPrincipal(
 
 /// Email and password sign-in for the web UI, with lockout after repeated failures. It opens its own
 /// transactions: the person is looked up across tenants first, and only then is their tenant entered.
-public sealed class SignInService(BosunDb db, RequestContext context, TimeProvider clock)
+public sealed class SignInService(BosunDb db, RequestContext context, TimeProvider clock, PeopleService people)
 {
     public const int MaxFailedSignIns = 5;
     public static readonly TimeSpan LockoutLength = TimeSpan.FromMinutes(15);
@@ -130,6 +132,37 @@ public sealed class SignInService(BosunDb db, RequestContext context, TimeProvid
         }, write: true, ct);
         return new StartedSession(secret, session.ExpiresAt,
             new WebPrincipal(tenant.Id, tenant.Slug, tenant.Name, session.Id, user.Id, user.Name, user.Email, user.Role));
+    }
+
+    /// The invitation behind a link, with the name of the tenant it is for; null when it is unknown, expired or used.
+    public async Task<PendingInvitation?> FindInvitationAsync(string token, CancellationToken ct) =>
+        await db.InTransactionAsync(async c =>
+        {
+            var invitation = await people.FindPendingInvitationAsync(token, c);
+            if (invitation is null)
+            {
+                return null;
+            }
+
+            var tenant = await db.Tenants.IgnoreQueryFilters().AsNoTracking().SingleAsync(t => t.Id == invitation.TenantId, c);
+            return new PendingInvitation(invitation.Email, invitation.Role, tenant.Name);
+        }, write: false, ct);
+
+    /// Accepts an invitation and opens a session for the person it made: the web UI's way in from an invitation link.
+    public async Task<StartedSession> AcceptInvitationAsync(AcceptInvitation request, CancellationToken ct)
+    {
+        try
+        {
+            var accepted = await db.InTransactionAsync(c => people.AcceptAsync(request, c), write: true, ct);
+            var user = await db.InTransactionAsync(c => db.Users.AsNoTracking().SingleAsync(u => u.Id == accepted.User.Id, c), write: false, ct);
+            return await StartAsync(user, "user.signed_in", ct);
+        }
+        catch
+        {
+            // A refused acceptance leaves nothing tracked for the form shown again with its problems.
+            db.ChangeTracker.Clear();
+            throw;
+        }
     }
 
     /// The signed-in person for a session cookie; null when the session is unknown, expired or the person deactivated.

@@ -6,7 +6,6 @@ using Bosun.Core.Identity;
 using Bosun.Core.Knowledge;
 using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Bosun.Server.Http;
 using static Bosun.Server.Mcp.Schema;

@@ -1,5 +1,4 @@
 using Bosun.Core.Common;
-using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
 using Microsoft.AspNetCore.Builder;
@@ -12,7 +11,7 @@ namespace Bosun.Server.Web;
 internal static class ActivityPage
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/activity", async (HttpContext http, AuditService audit, Bosun.Core.Realtime.StreamService stream, RequestContext request, BosunDb db) =>
+        app.MapGet("/activity", async (HttpContext http, AuditService audit, Bosun.Core.Realtime.StreamService stream, RequestContext request, AuditSubjectService subjects) =>
         {
             if (!Permissions.Has(request, Capability.ReadAudit))
             {
@@ -25,7 +24,7 @@ internal static class ActivityPage
                 // The stream position is read before the history, so nothing that happens in between is missed.
                 var position = await stream.HeadAsync(c);
                 var page = await audit.ListAsync(new AuditFilter(null, null, null, null), new PageRequest(50, null), c);
-                return (page, await ActivityStream.NamesAsync(db, page.Items.Select(a => (a.EntityType, a.EntityId)), c), position);
+                return (page, await subjects.NamesAsync(page.Items.Select(a => (a.EntityType, a.EntityId)), c), position);
             });
             var w = new HtmlWriter();
             w.Add($"""

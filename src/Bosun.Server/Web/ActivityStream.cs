@@ -8,7 +8,6 @@ using Bosun.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 
 namespace Bosun.Server.Web;
@@ -24,7 +23,7 @@ internal static class ActivityStream
     private static readonly TimeSpan KeepAliveEvery = TimeSpan.FromSeconds(15);
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/ui/stream", async (HttpContext http, BosunDb db, StreamService stream, RequestContext request, IHostApplicationLifetime lifetime, string? after) =>
+        app.MapGet("/ui/stream", async (HttpContext http, BosunDb db, StreamService stream, AuditSubjectService subjects, RequestContext request, IHostApplicationLifetime lifetime, string? after) =>
         {
             Permissions.Require(request, Capability.ReadAudit);
             var resume = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : after;
@@ -54,7 +53,7 @@ internal static class ActivityStream
                     var events = await db.InTransactionAsync(c => stream.ReadAfterAsync(from, null, c), write: false, ct);
                     var names = events.Count == 0
                         ? new Dictionary<string, string>()
-                        : await db.InTransactionAsync(c => NamesAsync(db, events.Select(e => (e.EntityType, e.EntityId)), c), write: false, ct);
+                        : await db.InTransactionAsync(c => subjects.NamesAsync(events.Select(e => (e.EntityType, e.EntityId)), c), write: false, ct);
                     foreach (var e in events)
                     {
                         var activity = Describe(e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), e.CreatedAt, e.ActorName, e.ActorRef, e.Type, e.EntityType, e.EntityId, names);
@@ -97,51 +96,6 @@ internal static class ActivityStream
         ["work_item.dependency_removed"] = "removed a dependency from",
         ["agent.projects_changed"] = "changed the projects of",
     };
-
-    /// Keys and names for the things audit rows point at, so the feed says "WEB-3" and "coder" instead of ids.
-    public static async Task<IReadOnlyDictionary<string, string>> NamesAsync(BosunDb db, IEnumerable<(string Type, string Id)> subjects, CancellationToken ct)
-    {
-        var byType = subjects.GroupBy(s => s.Type).ToDictionary(g => g.Key, g => g.Select(s => s.Id).Distinct().ToList());
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        var none = new List<string>();
-        var items = byType.GetValueOrDefault("work_item", none);
-        var agents = byType.GetValueOrDefault("agent", none);
-        var people = byType.GetValueOrDefault("user", none);
-        var projects = byType.GetValueOrDefault("project", none);
-        var goals = byType.GetValueOrDefault("goal", none);
-        var found = new List<KeyValuePair<string, string>>();
-        if (items.Count > 0)
-        {
-            found.AddRange((await db.WorkItems.AsNoTracking().Where(w => items.Contains(w.Id)).Select(w => new { w.Id, w.Key }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Key)));
-        }
-
-        if (agents.Count > 0)
-        {
-            found.AddRange((await db.Agents.AsNoTracking().Where(a => agents.Contains(a.Id)).Select(a => new { a.Id, a.Name }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Name)));
-        }
-
-        if (people.Count > 0)
-        {
-            found.AddRange((await db.Users.AsNoTracking().Where(u => people.Contains(u.Id)).Select(u => new { u.Id, u.Name }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Name)));
-        }
-
-        if (projects.Count > 0)
-        {
-            found.AddRange((await db.Projects.AsNoTracking().Where(p => projects.Contains(p.Id)).Select(p => new { p.Id, p.Key }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Key)));
-        }
-
-        if (goals.Count > 0)
-        {
-            found.AddRange((await db.Goals.AsNoTracking().Where(g => goals.Contains(g.Id)).Select(g => new { g.Id, g.Title }).ToListAsync(ct)).Select(x => KeyValuePair.Create(x.Id, x.Title)));
-        }
-
-        foreach (var (id, name) in found)
-        {
-            names[id] = name;
-        }
-
-        return names;
-    }
 
     /// An audit row in the words of the activity feed ("Ada · created work item · WEB-3").
     public static ActivityEvent Describe(AuditEntry entry, IReadOnlyDictionary<string, string> names) =>

@@ -4,8 +4,6 @@ using Bosun.Core.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Server.Web;
 
@@ -42,16 +40,16 @@ internal static class SignInPages
             return new SeeOther("/signin");
         });
 
-        app.MapGet("/invite/{token}", async (string token, HttpContext http, PeopleService people) =>
+        app.MapGet("/invite/{token}", async (string token, HttpContext http, SignInService signIn) =>
         {
-            var invitation = await FindInvitationAsync(http, people, token);
+            var invitation = await signIn.FindInvitationAsync(token, http.RequestAborted);
             return invitation is null ? InvitationGone(http) : InviteForm(http, token, invitation, FormState.Empty);
         });
 
-        app.MapPost("/invite/{token}", async (string token, HttpContext http, PeopleService people, SignInService signIn, BosunDb db) =>
+        app.MapPost("/invite/{token}", async (string token, HttpContext http, SignInService signIn) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            var invitation = await FindInvitationAsync(http, people, token);
+            var invitation = await signIn.FindInvitationAsync(token, http.RequestAborted);
             if (invitation is null)
             {
                 return InvitationGone(http);
@@ -71,15 +69,13 @@ internal static class SignInPages
                 }
 
                 problem.ThrowIfAny();
-                var accepted = await db.InTransactionAsync(c => people.AcceptAsync(new AcceptInvitation(token, form["name"], password), c), write: true, http.RequestAborted);
-                var user = await db.InTransactionAsync(c => db.Users.AsNoTracking().SingleAsync(u => u.Id == accepted.User.Id, c), write: false, http.RequestAborted);
-                WebAuth.StartSession(http, await signIn.StartAsync(user, "user.signed_in", http.RequestAborted));
-                Layout.SetFlash(http, $"Welcome to {invitation.TenantName}, {user.Name}.");
+                var session = await signIn.AcceptInvitationAsync(new AcceptInvitation(token, form["name"], password), http.RequestAborted);
+                WebAuth.StartSession(http, session);
+                Layout.SetFlash(http, $"Welcome to {invitation.TenantName}, {session.Principal.Name}.");
                 return (IResult)new SeeOther("/board");
             }
             catch (ProblemException problem)
             {
-                db.ChangeTracker.Clear();
                 return InviteForm(http, token, invitation, new FormState(form, problem), problem.Status);
             }
         });
@@ -102,24 +98,6 @@ internal static class SignInPages
             </section>
             """);
         return Layout.Page(http, "Sign in", Nav.None, body, status);
-    }
-
-    private sealed record PendingInvitation(string Email, PersonRole Role, string TenantName);
-
-    private static async Task<PendingInvitation?> FindInvitationAsync(HttpContext http, PeopleService people, string token)
-    {
-        var db = http.RequestServices.GetRequiredService<BosunDb>();
-        return await db.InTransactionAsync(async c =>
-        {
-            var invitation = await people.FindPendingInvitationAsync(token, c);
-            if (invitation is null)
-            {
-                return null;
-            }
-
-            var tenant = await db.Tenants.IgnoreQueryFilters().AsNoTracking().SingleAsync(t => t.Id == invitation.TenantId, c);
-            return new PendingInvitation(invitation.Email, invitation.Role, tenant.Name);
-        }, write: false, http.RequestAborted);
     }
 
     private static HtmlResult InviteForm(HttpContext http, string token, PendingInvitation invitation, FormState form, int status = 200)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Dispatch;
@@ -267,7 +268,7 @@ internal static class WorkItemPage
                 <td class="num" data-testid="run-cost">{Format.Usd(cost.CostUsd)}{(cost.UnpricedCalls > 0 ? Html.Of($" <small title=\"calls of models without a price\">+{cost.UnpricedCalls} unpriced</small>") : Html.Empty)}</td>
                 <td class="num">{Format.Count(cost.InputTokens + cost.CacheReadTokens + cost.CacheWriteTokens)} / {Format.Count(cost.OutputTokens)}</td></tr>
                 """);
-            if (run.Summary is { Length: > 0 } || run.Error is { Length: > 0 } || calls.Count > 0)
+            if (run.Summary is { Length: > 0 } || run.Error is { Length: > 0 } || calls.Count > 0 || run.Artifacts is { ValueKind: JsonValueKind.Object })
             {
                 w.Add($"""<tr class="detail"><td colspan="7">""");
                 if (run.Summary is { Length: > 0 } summary)
@@ -280,6 +281,7 @@ internal static class WorkItemPage
                     w.Add($"""<p class="error">{error}</p>""");
                 }
 
+                RenderArtifacts(w, run.Artifacts);
                 if (calls.Count > 0)
                 {
                     w.Add($"""
@@ -300,6 +302,43 @@ internal static class WorkItemPage
 
         w.Add($"</tbody></table></div></section>");
     }
+
+    private static readonly (string Field, string Label)[] ArtifactKinds = [("commits", "Commits"), ("pull_requests", "Pull requests"), ("checks", "Checks")];
+
+    /// What a run left behind, as the worker reported it: each entry a URL or text, or an object with a url and a
+    /// title, name or sha. Only safe URLs become links.
+    private static void RenderArtifacts(HtmlWriter w, JsonElement? artifacts)
+    {
+        if (artifacts is not { ValueKind: JsonValueKind.Object } reported)
+        {
+            return;
+        }
+
+        foreach (var (field, label) in ArtifactKinds)
+        {
+            if (!reported.TryGetProperty(field, out var entries) || entries.ValueKind != JsonValueKind.Array || entries.GetArrayLength() == 0)
+            {
+                continue;
+            }
+
+            w.Add($"""<p class="artifacts">{label}:""");
+            foreach (var entry in entries.EnumerateArray().Take(50))
+            {
+                var (url, text, status) = entry.ValueKind switch
+                {
+                    JsonValueKind.String => (entry.GetString(), entry.GetString() ?? "", null),
+                    JsonValueKind.Object => (Text(entry, "url"), Text(entry, "title") ?? Text(entry, "name") ?? Text(entry, "sha") ?? Text(entry, "url") ?? "", Text(entry, "status")),
+                    _ => (null, entry.GetRawText(), (string?)null),
+                };
+                w.Add($""" {SafeUrl.Link(url, text.Length > 80 ? text[..79] + "…" : text)}{(status is null ? Html.Empty : Html.Of($" <small>({status})</small>"))}""");
+            }
+
+            w.Add($"</p>");
+        }
+    }
+
+    private static string? Text(JsonElement entry, string name) =>
+        entry.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static void RenderApprovals(HtmlWriter w, Model m)
     {
