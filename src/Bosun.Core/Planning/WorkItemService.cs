@@ -29,7 +29,14 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public async Task<WorkItemView> CreateAsync(CreateWorkItem request, CancellationToken ct)
+    /// A work item the caller asks for, over REST, MCP or the web UI: an agent's must be a sub-item of the item it holds.
+    public Task<WorkItemView> CreateRequestedAsync(CreateWorkItem request, CancellationToken ct) => CreateAsync(request, byCaller: true, ct);
+
+    /// A work item Bosun creates on its own account while serving a call, such as the escalation after an agent's
+    /// last failed attempt: the caller's rules on what it may create do not apply.
+    public Task<WorkItemView> CreateAsync(CreateWorkItem request, CancellationToken ct) => CreateAsync(request, byCaller: false, ct);
+
+    private async Task<WorkItemView> CreateAsync(CreateWorkItem request, bool byCaller, CancellationToken ct)
     {
         Permissions.Require(context, Capability.EditWork);
         var problem = new ValidationProblem();
@@ -64,7 +71,7 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
 
         await Assignment.ApplyAsync(db, item, request.Assignee, problem, "assignee", ct);
         await ApplyParentAsync(item, request.ParentId, problem, ct);
-        if (context.Actor.Type == ActorType.Agent)
+        if (byCaller && context.Actor.Type == ActorType.Agent)
         {
             await RequireHeldParentAsync(item, request.ParentId, projectId, problem, ct);
         }
@@ -123,7 +130,7 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
             throw ProblemException.Invalid(parentField, NotHeld(parent.Key));
         }
 
-        return await CreateAsync(request with { ProjectId = parent.ProjectId, ParentId = parent.Id, GoalId = parent.GoalId }, ct);
+        return await CreateRequestedAsync(request with { ProjectId = parent.ProjectId, ParentId = parent.Id, GoalId = parent.GoalId }, ct);
     }
 
     private async Task RequireHeldParentAsync(WorkItem item, string? parentRef, string? projectId, ValidationProblem problem, CancellationToken ct)

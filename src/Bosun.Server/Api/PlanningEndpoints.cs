@@ -46,7 +46,7 @@ public static class PlanningEndpoints
             .WithSummary("List work items; filter by status (comma-separated), assignee, project, type, label, parent, goal, q");
         work.MapPost("", async Task<Created<WorkItemView>> (CreateWorkItem body, WorkItemService s, CancellationToken ct) =>
         {
-            var item = await s.CreateAsync(body, ct);
+            var item = await s.CreateRequestedAsync(body, ct);
             return TypedResults.Created($"/api/v1/work/{item.Id}", item);
         }).WithSummary("Create a work item");
         work.MapGet("/{id}", (string id, WorkItemService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a work item (by id or key, e.g. WEB-42)");

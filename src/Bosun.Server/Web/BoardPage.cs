@@ -41,7 +41,7 @@ internal static class BoardPage
             var project = form["project_id"].ToString();
             try
             {
-                var created = await http.WriteAsync(c => items.CreateAsync(new CreateWorkItem(
+                var created = await http.WriteAsync(c => items.CreateRequestedAsync(new CreateWorkItem(
                     project, Optional(form["type"]), form["title"], Optional(form["description"]),
                     Check.OneOf<WorkStatus>("status", form["status"]), Check.OneOf<Priority>("priority", form["priority"]),
                     Optional(form["assignee"]), null, Optional(form["goal_id"]), null,
