@@ -125,6 +125,28 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Work_mine_shows_the_runs_an_agent_holds_and_the_items_assigned_to_it()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var (agent, coder, token) = await acme.CreateAgentAsync("coder");
+        await acme.CreateWorkAsync("WEB", "Write the landing page", new { status = "ready" });
+        await acme.CreateWorkAsync("WEB", "Fix the footer later", new { status = "backlog", assignee = $"agent:{agent.Str("id")}" });
+        var run = (await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run").Str("run_id");
+        using var cli = new CliRunner(app);
+        await cli.LoginAsync(token);
+
+        var mine = (await cli.OkAsync("work", "mine", "--json")).Json();
+        Assert.Equal(run, mine.GetProperty("holding")[0].Str("run_id"));
+        Assert.Equal("WEB-2", mine.GetProperty("assigned")[0].Str("key"));
+        var table = await cli.OkAsync("work", "mine");
+        Assert.Contains(run, table.Output);
+        Assert.Contains("Write the landing page", table.Output);
+        Assert.Contains("Fix the footer later", table.Output);
+    }
+
+    [Fact]
     public async Task Agent_token_is_printed_once_and_authenticates_as_the_agent()
     {
         await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
