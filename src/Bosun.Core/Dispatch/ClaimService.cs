@@ -11,7 +11,7 @@ namespace Bosun.Core.Dispatch;
 /// Hands ready work to agents. The pick and the lease happen in one short transaction: on PostgreSQL the
 /// candidates are locked with FOR UPDATE SKIP LOCKED so concurrent claimers never get the same item; on
 /// SQLite the transaction starts with BEGIN IMMEDIATE, so claims are serialised by the single writer.
-public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, BudgetService budgets)
+public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, BudgetEnforcement budgets)
 {
     public const int MaxBatch = 100;
     public const int MaxWaitSeconds = 60;

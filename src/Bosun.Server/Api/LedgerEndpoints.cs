@@ -20,6 +20,7 @@ public static class LedgerEndpoints
     {
         services.AddSingleton<LedgerOptions>();
         services.AddScoped<PriceService>();
+        services.AddScoped<BudgetEnforcement>();
         services.AddScoped<BudgetService>();
         services.AddScoped<LedgerService>();
         services.AddScoped<EventService>();
