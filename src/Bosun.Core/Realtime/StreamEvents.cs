@@ -103,7 +103,7 @@ public static class StreamEvents
         if (budgetIds.Count > 0)
         {
             var budgets = (await sql.RowsAsync(
-                    $"SELECT id, scope, scope_id, action FROM budgets WHERE tenant_id = @t AND id IN ({List("b", budgetIds.Count)})",
+                    StreamStatements.BudgetsIn(budgetIds.Count),
                     ct, [("t", tenantId), .. Params("b", budgetIds)]))
                 .ToDictionary(r => (string)r[0]!, r => (Scope: (string)r[1]!, ScopeId: r[2] as string, Action: (string)r[3]!));
             foreach (var e in events.Where(e => e.EntityType == "budget" && budgets.ContainsKey(e.EntityId)))
@@ -129,7 +129,7 @@ public static class StreamEvents
         if (itemIds.Count > 0)
         {
             var items = (await sql.RowsAsync(
-                    $"SELECT id, project_id, key FROM work_items WHERE tenant_id = @t AND id IN ({List("w", itemIds.Count)})",
+                    StreamStatements.WorkItemsIn(itemIds.Count),
                     ct, [("t", tenantId), .. Params("w", itemIds)]))
                 .ToDictionary(r => (string)r[0]!, r => (ProjectId: (string)r[1]!, Key: (string)r[2]!));
             foreach (var e in events.Where(e => e.WorkItemId is not null && items.ContainsKey(e.WorkItemId)))
@@ -139,8 +139,6 @@ public static class StreamEvents
             }
         }
     }
-
-    private static string List(string prefix, int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@{prefix}{i}"));
 
     private static IEnumerable<(string, object?)> Params(string prefix, IReadOnlyList<string> values) =>
         values.Select((v, i) => ($"{prefix}{i}", (object?)v));

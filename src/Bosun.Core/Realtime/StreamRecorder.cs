@@ -260,11 +260,11 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
                 var rows = batch.Select(Values).ToList();
                 if (rows.Count > 1 && SqliteRows.Json(rows) is { } json)
                 {
-                    await sql.ExecuteAsync($"{InsertColumns} {SqliteRows.Select(12)}", ct, ("rows", json));
+                    await sql.ExecuteAsync(StreamStatements.InsertMany.Sqlite, ct, ("rows", json));
                 }
                 else
                 {
-                    await sql.ExecuteEachAsync($"{InsertColumns} VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11)", rows, ct);
+                    await sql.ExecuteEachAsync(StreamStatements.InsertOne.Sqlite, rows, ct);
                 }
             }
             else
@@ -277,24 +277,13 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
         }
     }
 
-    private const string InsertColumns = """
-        INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, project_id, work_item_id, work_item_key,
-            actor_ref, actor_name, changes_json, created_at)
-        """;
-
     private static object?[] Values(StreamEvent e) =>
         [e.TenantId, e.Seq, e.Type, e.EntityType, e.EntityId, e.ProjectId, e.WorkItemId, e.WorkItemKey, e.ActorRef, e.ActorName, e.ChangesJson, e.CreatedAt];
-
-    private const string AdvanceHead = """
-        INSERT INTO stream_heads (tenant_id, last_seq) VALUES (@t, @n)
-        ON CONFLICT (tenant_id) DO UPDATE SET last_seq = stream_heads.last_seq + excluded.last_seq
-        RETURNING last_seq
-        """;
 
     /// The batch takes the numbers up to and including the head's new last number, in order.
     private static async Task NumberAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
     {
-        var last = await sql.ScalarLongAsync(AdvanceHead, ct, ("t", tenantId), ("n", (long)batch.Count));
+        var last = await sql.ScalarLongAsync(StreamStatements.AdvanceHead.Sqlite, ct, ("t", tenantId), ("n", (long)batch.Count));
         var seq = last - batch.Count;
         foreach (var e in batch)
         {
@@ -307,14 +296,7 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
     /// another transaction of the tenant, so the tenant's writes commit side by side.
     private static async Task InsertProvisionalAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
     {
-        await sql.ExecuteAsync($"""
-            {InsertColumns}
-            SELECT @t, nextval('stream_event_order') - {StreamSequencer.ProvisionalBase}, e.type, e.entity_type, e.entity_id, e.project_id,
-                   e.work_item_id, e.work_item_key, e.actor_ref, e.actor_name, e.changes_json, e.created_at
-            FROM unnest(@ty::text[], @et::text[], @ei::text[], @p::text[], @w::text[], @wk::text[], @ar::text[], @an::text[],
-                        @c::text[], @at::timestamptz[])
-                 AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
-            """, ct,
+        await sql.ExecuteAsync(StreamStatements.InsertProvisional.Postgres, ct,
             ("t", tenantId),
             ("ty", batch.Select(e => e.Type).ToArray()), ("et", batch.Select(e => e.EntityType).ToArray()),
             ("ei", batch.Select(e => e.EntityId).ToArray()), ("p", batch.Select(e => e.ProjectId).ToArray()),
