@@ -3,7 +3,11 @@ using Bosun.Core.Data;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
+using Bosun.Core.Integrations;
+using Bosun.Core.Knowledge;
+using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
+using Bosun.Core.Realtime;
 using Bosun.Server.Api;
 using Bosun.Server.Http;
 using Bosun.Server.Mcp;
@@ -41,8 +45,7 @@ public static class BosunServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TimeProvider>(new MicrosecondClock(options.Clock));
         builder.Services.AddBosunStore(options.Store);
-        AddFeatures(builder.Services);
-        builder.Services.AddIntegrations(options.RunBackgroundJobs);
+        AddFeatures(builder.Services, options.RunBackgroundJobs);
         builder.Services.AddBosunMcp();
         builder.Services.ConfigureHttpJsonOptions(json => BosunJson.Configure(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -53,11 +56,6 @@ public static class BosunServer
             return Task.CompletedTask;
         }));
         builder.Services.AddSqliteSharedCommits(options.Store);
-        if (options.RunBackgroundJobs)
-        {
-            builder.Services.AddHostedService<LeaseReaperService>();
-            builder.Services.AddHostedService<IdempotencyPruningService>();
-        }
 
         configure?.Invoke(builder);
 
@@ -84,28 +82,17 @@ public static class BosunServer
         return app;
     }
 
-    public static void AddFeatures(IServiceCollection services)
+    /// Every module's services; <paramref name="backgroundJobs"/> adds the sweeps that run in the background.
+    public static void AddFeatures(IServiceCollection services, bool backgroundJobs = false)
     {
-        services.AddScoped<AuthService>();
-        services.AddScoped<TenantService>();
-        services.AddScoped<PeopleService>();
-        services.AddScoped<AgentService>();
-        services.AddScoped<TokenService>();
-        services.AddScoped<ProjectService>();
-        services.AddScoped<GoalService>();
-        services.AddScoped<WorkItemService>();
-        services.AddScoped<AuditService>();
-        services.AddSingleton<IdempotencyJanitor>();
-        services.AddSingleton<WorkSignal>();
-        services.AddSingleton<LeaseReaper>();
-        services.AddScoped<DispatchContext>();
-        services.AddScoped<ClaimService>();
-        services.AddScoped<RunService>();
-        services.AddScoped<ApprovalService>();
-        services.AddScoped<SignInService>();
-        services.AddLedger();
+        services.AddIdentity();
+        services.AddPlanning();
+        services.AddDispatch(backgroundJobs);
+        services.AddGovernance(backgroundJobs);
+        services.AddLedger(backgroundJobs);
+        services.AddKnowledge();
         services.AddRealtime();
-        services.AddScoped<Bosun.Core.Knowledge.ContextSearchService>();
+        services.AddIntegrations(backgroundJobs);
     }
 
     /// Applies pending migrations; Bosun refuses to serve on a schema older than its code.

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Bosun.Server.Http;
+namespace Bosun.Core.Common;
 
 /// A background job run on a fixed interval in every Bosun process; a failed run is logged and tried again on the next tick.
 public abstract class PeriodicJob(TimeSpan interval, ILogger logger) : BackgroundService

@@ -1,7 +1,7 @@
-using Bosun.Core.Dispatch;
+using Bosun.Core.Common;
 using Microsoft.Extensions.Logging;
 
-namespace Bosun.Server.Http;
+namespace Bosun.Core.Dispatch;
 
 /// Sweeps expired leases every few seconds in every Bosun process; the sweep itself is safe to run concurrently.
 public sealed class LeaseReaperService(LeaseReaper reaper, ILogger<LeaseReaperService> logger) : PeriodicJob(TimeSpan.FromSeconds(5), logger)

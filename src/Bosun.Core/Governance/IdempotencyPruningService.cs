@@ -1,7 +1,7 @@
-using Bosun.Core.Governance;
+using Bosun.Core.Common;
 using Microsoft.Extensions.Logging;
 
-namespace Bosun.Server.Http;
+namespace Bosun.Core.Governance;
 
 /// Prunes expired idempotency records every ten minutes; several processes may prune at once.
 public sealed class IdempotencyPruningService(IdempotencyJanitor janitor, ILogger<IdempotencyPruningService> logger) : PeriodicJob(TimeSpan.FromMinutes(10), logger)

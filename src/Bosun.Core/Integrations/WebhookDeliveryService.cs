@@ -1,9 +1,8 @@
-using Bosun.Core.Integrations;
 using Bosun.Core.Realtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Bosun.Server.Http;
+namespace Bosun.Core.Integrations;
 
 /// Sends webhook deliveries soon after events commit in this process, and every second for the rest (retries
 /// coming due, events written by other processes); prunes old events and deliveries hourly. Passes woken by commits

@@ -1,7 +1,6 @@
-using Bosun.Core.Realtime;
 using Microsoft.Extensions.Hosting;
 
-namespace Bosun.Server.Http;
+namespace Bosun.Core.Realtime;
 
 /// Gives committed stream events their numbers on PostgreSQL (see <see cref="StreamSequencer"/>). It runs even when
 /// the other background jobs are turned off: streams and webhooks see nothing without it.

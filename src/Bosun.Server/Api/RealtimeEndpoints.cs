@@ -21,20 +21,6 @@ public static class RealtimeEndpoints
     /// everything committed since the last one.
     private static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(50);
 
-    public static IServiceCollection AddRealtime(this IServiceCollection services)
-    {
-        services.AddSingleton<StreamSignal>();
-        services.AddSingleton<RealtimeOptions>();
-        services.AddSingleton<StreamSequencer>();
-        services.AddHostedService<StreamSequencingService>();
-        services.AddSingleton<StreamRecorder>();
-        services.AddScoped<StreamService>();
-
-        // Runs after the store's own configuration, so the recorder sees the audit rows the audit interceptor adds.
-        services.ConfigureDbContext<BosunDb>((sp, options) => options.AddInterceptors(sp.GetRequiredService<StreamRecorder>()), ServiceLifetime.Singleton);
-        return services;
-    }
-
     public static void MapRealtime(this IEndpointRouteBuilder api)
     {
         api.MapGet("/stream", StreamAsync)
