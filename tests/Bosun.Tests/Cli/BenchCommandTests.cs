@@ -9,6 +9,7 @@ namespace Bosun.Tests.Cli;
 /// `bosun bench` run as a user runs it: the real executable in a process of its own, with a temporary directory of its
 /// own, so what the benchmark leaves behind (its SQLite file, its throwaway PostgreSQL) can be looked for afterwards.
 /// Figures are printed, never checked: a test does not time things.
+[Trait(TestCategory.Key, TestCategory.Bench)]
 public sealed class BenchCommandTests
 {
     [Theory, BothStores]
