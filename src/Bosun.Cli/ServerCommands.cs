@@ -7,6 +7,7 @@ using Bosun.Server;
 using Bosun.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
 namespace Bosun.Cli;
@@ -29,15 +30,35 @@ public static class ServerCommands
             Description = "Addresses to listen on (or BOSUN_URLS)",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BOSUN_URLS") ?? "http://127.0.0.1:5080",
         };
-        var command = new Command("serve", "Start the Bosun server (API, MCP and web UI); applies pending migrations first") { urls };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "trace, debug, information (adds one line per request), warning or error (or BOSUN_LOG_LEVEL)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BOSUN_LOG_LEVEL") ?? "warning",
+        };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "text, or json for one JSON object per line (or BOSUN_LOG_FORMAT)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BOSUN_LOG_FORMAT") ?? "text",
+        };
+        var command = new Command("serve", "Start the Bosun server (API, MCP and web UI); applies pending migrations first") { urls, logLevel, logFormat };
         command.SetAction(async (result, ct) =>
         {
-            var store = StoreSelection.Resolve(result);
-            var app = BosunServer.Build(new BosunServerOptions { Store = store, Urls = result.GetValue(urls)! });
-            await BosunServer.MigrateAsync(app.Services, ct);
-            Console.WriteLine($"Bosun is using {store.Describe()}");
-            Console.WriteLine($"Listening on {result.GetValue(urls)} (web UI at /, API at /api/v1)");
-            await app.RunAsync();
+            if (!ServerLogging.Levels.TryGetValue(result.GetValue(logLevel)!, out var level))
+            {
+                result.InvocationConfiguration.Error.WriteLine($"--log-level (or BOSUN_LOG_LEVEL) must be one of {string.Join(", ", ServerLogging.Levels.Keys)}.");
+                return BosunCli.UsageError;
+            }
+
+            if (!Enum.TryParse<LogFormat>(result.GetValue(logFormat), ignoreCase: true, out var format) || !Enum.IsDefined(format))
+            {
+                result.InvocationConfiguration.Error.WriteLine("--log-format (or BOSUN_LOG_FORMAT) must be text or json.");
+                return BosunCli.UsageError;
+            }
+
+            var options = new BosunServerOptions { Store = StoreSelection.Resolve(result), Urls = result.GetValue(urls)!, LogLevel = level, LogFormat = format };
+            await using var app = await BosunServer.StartAsync(options, ct: ct);
+            await app.WaitForShutdownAsync();
+            return 0;
         });
         return command;
     }
