@@ -276,6 +276,10 @@ public static class LedgerCommands
                 }
 
                 cli.Out.MarkupLineInterpolated($"Imported {t.Sessions} sessions ({t.Messages:N0} messages) from {t.Files} files: {t.CallsRecorded:N0} LLM calls recorded, {t.CallsAlreadyKnown:N0} already known.");
+                if (t.Orphans > 0)
+                {
+                    cli.Out.MarkupLineInterpolated($"{t.Orphans} of them sub-agents whose session file is gone.");
+                }
 
                 cli.Out.MarkupLineInterpolated($"Tokens: input {t.InputTokens:N0}, output {t.OutputTokens:N0}, cache read {t.CacheReadTokens:N0}, cache write {t.CacheWriteTokens:N0}.");
                 foreach (var problem in t.Problems)
