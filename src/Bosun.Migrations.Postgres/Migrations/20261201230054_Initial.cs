@@ -12,6 +12,170 @@ namespace Bosun.Migrations.Postgres.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "agent_event_rollup_sessions",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    hour = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    project_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    agent_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    session_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_agent_event_rollup_sessions", x => new { x.tenant_id, x.hour, x.project_id, x.agent_id, x.type, x.session_id });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "agent_event_rollups",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    hour = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    project_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    agent_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    events = table.Column<long>(type: "bigint", nullable: false),
+                    sessions = table.Column<long>(type: "bigint", nullable: false),
+                    tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cost_micros = table.Column<long>(type: "bigint", nullable: false),
+                    duration_sum_ms = table.Column<long>(type: "bigint", nullable: false),
+                    duration_count = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_agent_event_rollups", x => new { x.tenant_id, x.hour, x.project_id, x.agent_id, x.type });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "agent_events",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    occurred_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    agent_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    session_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    project_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    run_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    severity = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    tags_json = table.Column<string>(type: "text", nullable: true),
+                    context_json = table.Column<string>(type: "text", nullable: true),
+                    data_json = table.Column<string>(type: "text", nullable: true),
+                    metrics_json = table.Column<string>(type: "text", nullable: true),
+                    tokens = table.Column<long>(type: "bigint", nullable: true),
+                    cost_micros = table.Column<long>(type: "bigint", nullable: true),
+                    duration_ms = table.Column<long>(type: "bigint", nullable: true),
+                    received_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_agent_events", x => new { x.tenant_id, x.occurred_at, x.id });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "agent_sessions",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    source = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    external_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    parent_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    machine = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    workspace_path = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    git_branch = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    started_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    ended_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    message_count = table.Column<int>(type: "integer", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_agent_sessions", x => new { x.tenant_id, x.id });
+                    table.ForeignKey(
+                        name: "fk_agent_sessions_agent_sessions_tenant_id_parent_id",
+                        columns: x => new { x.tenant_id, x.parent_id },
+                        principalTable: "agent_sessions",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "budget_alerts",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    dedupe_key = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    budget_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    agent_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    work_item_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    level = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    window_start = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    amount_micros = table.Column<long>(type: "bigint", nullable: false),
+                    spent_micros = table.Column<long>(type: "bigint", nullable: false),
+                    approval_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_budget_alerts", x => new { x.tenant_id, x.id });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "budgets",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    scope = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    scope_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    window = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    amount_micros = table.Column<long>(type: "bigint", nullable: false),
+                    warn_percent = table.Column<int>(type: "integer", nullable: false),
+                    action = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_budgets", x => new { x.tenant_id, x.id });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "cost_daily",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    day = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    project_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    agent_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    work_item_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    billing_type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    calls = table.Column<long>(type: "bigint", nullable: false),
+                    input_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    output_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cache_read_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cache_write_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    reasoning_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cost_micros = table.Column<long>(type: "bigint", nullable: false),
+                    list_cost_micros = table.Column<long>(type: "bigint", nullable: false),
+                    unpriced_calls = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_cost_daily", x => new { x.tenant_id, x.day, x.project_id, x.agent_id, x.work_item_id, x.model, x.billing_type });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "idempotency_records",
                 columns: table => new
                 {
@@ -30,6 +194,55 @@ namespace Bosun.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "model_prices",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    provider = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    match_patterns = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    effective_from = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    input_micros_per_mtok = table.Column<long>(type: "bigint", nullable: false),
+                    output_micros_per_mtok = table.Column<long>(type: "bigint", nullable: false),
+                    cache_read_micros_per_mtok = table.Column<long>(type: "bigint", nullable: true),
+                    cache_write_micros_per_mtok = table.Column<long>(type: "bigint", nullable: true),
+                    long_context_threshold = table.Column<long>(type: "bigint", nullable: true),
+                    long_input_micros_per_mtok = table.Column<long>(type: "bigint", nullable: true),
+                    long_output_micros_per_mtok = table.Column<long>(type: "bigint", nullable: true),
+                    long_cache_read_micros_per_mtok = table.Column<long>(type: "bigint", nullable: true),
+                    long_cache_write_micros_per_mtok = table.Column<long>(type: "bigint", nullable: true),
+                    source = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_model_prices", x => new { x.tenant_id, x.id });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "stream_events",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    seq = table.Column<long>(type: "bigint", nullable: false),
+                    type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    entity_type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    entity_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    project_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    work_item_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    work_item_key = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    actor_ref = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    actor_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    changes_json = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_stream_events", x => new { x.tenant_id, x.seq });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "tenants",
                 columns: table => new
                 {
@@ -45,6 +258,53 @@ namespace Bosun.Migrations.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_tenants", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "session_messages",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    session_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    seq = table.Column<int>(type: "integer", nullable: false),
+                    external_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    role = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    text = table.Column<string>(type: "text", nullable: true),
+                    text_length = table.Column<int>(type: "integer", nullable: false),
+                    tool_uses_json = table.Column<string>(type: "text", nullable: true),
+                    model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_session_messages", x => new { x.tenant_id, x.session_id, x.seq });
+                    table.ForeignKey(
+                        name: "fk_session_messages_agent_sessions_tenant_id_session_id",
+                        columns: x => new { x.tenant_id, x.session_id },
+                        principalTable: "agent_sessions",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "budget_spend",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    budget_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    window_start = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    spent_micros = table.Column<long>(type: "bigint", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_budget_spend", x => new { x.tenant_id, x.budget_id, x.window_start });
+                    table.ForeignKey(
+                        name: "fk_budget_spend_budgets_tenant_id_budget_id",
+                        columns: x => new { x.tenant_id, x.budget_id },
+                        principalTable: "budgets",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -105,6 +365,24 @@ namespace Bosun.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "stream_heads",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    last_seq = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_stream_heads", x => x.tenant_id);
+                    table.ForeignKey(
+                        name: "fk_stream_heads_tenants_tenant_id",
+                        column: x => x.tenant_id,
+                        principalTable: "tenants",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "users",
                 columns: table => new
                 {
@@ -126,6 +404,34 @@ namespace Bosun.Migrations.Postgres.Migrations
                     table.PrimaryKey("pk_users", x => new { x.tenant_id, x.id });
                     table.ForeignKey(
                         name: "fk_users_tenants_tenant_id",
+                        column: x => x.tenant_id,
+                        principalTable: "tenants",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "webhooks",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    description = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    event_types = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    secret_sealed = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    secret_prefix = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    cursor_seq = table.Column<long>(type: "bigint", nullable: false),
+                    created_by = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_webhooks", x => new { x.tenant_id, x.id });
+                    table.ForeignKey(
+                        name: "fk_webhooks_tenants_tenant_id",
                         column: x => x.tenant_id,
                         principalTable: "tenants",
                         principalColumn: "id",
@@ -244,6 +550,58 @@ namespace Bosun.Migrations.Postgres.Migrations
                         principalTable: "users",
                         principalColumns: new[] { "tenant_id", "id" },
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "web_sessions",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    user_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    token_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_web_sessions", x => new { x.tenant_id, x.id });
+                    table.ForeignKey(
+                        name: "fk_web_sessions_users_tenant_id_user_id",
+                        columns: x => new { x.tenant_id, x.user_id },
+                        principalTable: "users",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "webhook_deliveries",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    webhook_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    event_seq = table.Column<long>(type: "bigint", nullable: false),
+                    event_type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    payload_json = table.Column<string>(type: "text", nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    attempts = table.Column<int>(type: "integer", nullable: false),
+                    next_attempt_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    last_attempt_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    last_status_code = table.Column<int>(type: "integer", nullable: true),
+                    last_error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    delivered_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_webhook_deliveries", x => new { x.tenant_id, x.id });
+                    table.ForeignKey(
+                        name: "fk_webhook_deliveries_webhooks_tenant_id_webhook_id",
+                        columns: x => new { x.tenant_id, x.webhook_id },
+                        principalTable: "webhooks",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -536,10 +894,135 @@ namespace Bosun.Migrations.Postgres.Migrations
                         onDelete: ReferentialAction.Restrict);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "llm_calls",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    external_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    run_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    session_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    agent_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    project_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    work_item_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    provider = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    input_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    output_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cache_read_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cache_write_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    reasoning_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    duration_ms = table.Column<long>(type: "bigint", nullable: true),
+                    prompt_sha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    response_sha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    prompt_text = table.Column<string>(type: "text", nullable: true),
+                    response_text = table.Column<string>(type: "text", nullable: true),
+                    billing_type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    cost_basis = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    cost_micros = table.Column<long>(type: "bigint", nullable: true),
+                    list_cost_micros = table.Column<long>(type: "bigint", nullable: true),
+                    price_ref = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
+                    called_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_llm_calls", x => new { x.tenant_id, x.id });
+                    table.ForeignKey(
+                        name: "fk_llm_calls_agent_sessions_tenant_id_session_id",
+                        columns: x => new { x.tenant_id, x.session_id },
+                        principalTable: "agent_sessions",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "fk_llm_calls_runs_tenant_id_run_id",
+                        columns: x => new { x.tenant_id, x.run_id },
+                        principalTable: "runs",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "run_costs",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    run_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    agent_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    work_item_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    calls = table.Column<long>(type: "bigint", nullable: false),
+                    input_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    output_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cache_read_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cache_write_tokens = table.Column<long>(type: "bigint", nullable: false),
+                    cost_micros = table.Column<long>(type: "bigint", nullable: false),
+                    list_cost_micros = table.Column<long>(type: "bigint", nullable: false),
+                    unpriced_calls = table.Column<long>(type: "bigint", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_run_costs", x => new { x.tenant_id, x.run_id });
+                    table.ForeignKey(
+                        name: "fk_run_costs_runs_tenant_id_run_id",
+                        columns: x => new { x.tenant_id, x.run_id },
+                        principalTable: "runs",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "tool_calls",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    external_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    run_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    agent_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    work_item_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    tool_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    method = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    input_summary = table.Column<string>(type: "text", nullable: true),
+                    output_summary = table.Column<string>(type: "text", nullable: true),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    error = table.Column<string>(type: "text", nullable: true),
+                    duration_ms = table.Column<long>(type: "bigint", nullable: true),
+                    called_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_tool_calls", x => new { x.tenant_id, x.id });
+                    table.ForeignKey(
+                        name: "fk_tool_calls_runs_tenant_id_run_id",
+                        columns: x => new { x.tenant_id, x.run_id },
+                        principalTable: "runs",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Restrict);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "ix_agent_projects_tenant_id_project_id",
                 table: "agent_projects",
                 columns: new[] { "tenant_id", "project_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_agent_sessions_tenant_id_parent_id",
+                table: "agent_sessions",
+                columns: new[] { "tenant_id", "parent_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_agent_sessions_tenant_id_source_external_id",
+                table: "agent_sessions",
+                columns: new[] { "tenant_id", "source", "external_id" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_agent_sessions_tenant_id_started_at",
+                table: "agent_sessions",
+                columns: new[] { "tenant_id", "started_at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_agents_tenant_id_name",
@@ -599,6 +1082,22 @@ namespace Bosun.Migrations.Postgres.Migrations
                 columns: new[] { "tenant_id", "entity_type", "entity_id" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_budget_alerts_tenant_id_budget_id",
+                table: "budget_alerts",
+                columns: new[] { "tenant_id", "budget_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_budget_alerts_tenant_id_dedupe_key",
+                table: "budget_alerts",
+                columns: new[] { "tenant_id", "dedupe_key" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_budgets_tenant_id_scope_scope_id",
+                table: "budgets",
+                columns: new[] { "tenant_id", "scope", "scope_id" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_comments_tenant_id_work_item_id_id",
                 table: "comments",
                 columns: new[] { "tenant_id", "work_item_id", "id" });
@@ -629,6 +1128,39 @@ namespace Bosun.Migrations.Postgres.Migrations
                 column: "token_hash");
 
             migrationBuilder.CreateIndex(
+                name: "ix_llm_calls_tenant_id_called_at",
+                table: "llm_calls",
+                columns: new[] { "tenant_id", "called_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_llm_calls_tenant_id_external_id",
+                table: "llm_calls",
+                columns: new[] { "tenant_id", "external_id" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_llm_calls_tenant_id_run_id",
+                table: "llm_calls",
+                columns: new[] { "tenant_id", "run_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_llm_calls_tenant_id_session_id",
+                table: "llm_calls",
+                columns: new[] { "tenant_id", "session_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_llm_calls_unpriced",
+                table: "llm_calls",
+                columns: new[] { "tenant_id", "model" },
+                filter: "list_cost_micros IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_model_prices_tenant_id_model_effective_from",
+                table: "model_prices",
+                columns: new[] { "tenant_id", "model", "effective_from" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_projects_tenant_id_key",
                 table: "projects",
                 columns: new[] { "tenant_id", "key" },
@@ -640,10 +1172,9 @@ namespace Bosun.Migrations.Postgres.Migrations
                 columns: new[] { "tenant_id", "lead_user_id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_runs_active_leases",
-                table: "runs",
-                column: "lease_expires_at",
-                filter: "status = 'active'");
+                name: "ix_run_costs_tenant_id_work_item_id_agent_id",
+                table: "run_costs",
+                columns: new[] { "tenant_id", "work_item_id", "agent_id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_runs_tenant_id_agent_id_status",
@@ -653,7 +1184,8 @@ namespace Bosun.Migrations.Postgres.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_runs_tenant_id_user_id",
                 table: "runs",
-                columns: new[] { "tenant_id", "user_id" });
+                columns: new[] { "tenant_id", "user_id" },
+                filter: "user_id IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_runs_tenant_id_work_item_id_attempt",
@@ -661,10 +1193,38 @@ namespace Bosun.Migrations.Postgres.Migrations
                 columns: new[] { "tenant_id", "work_item_id", "attempt" });
 
             migrationBuilder.CreateIndex(
+                name: "ux_runs_one_active_per_item",
+                table: "runs",
+                columns: new[] { "tenant_id", "work_item_id" },
+                unique: true,
+                filter: "status = 'active'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_stream_events_created_at",
+                table: "stream_events",
+                column: "created_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_stream_events_tenant_id_project_id_seq",
+                table: "stream_events",
+                columns: new[] { "tenant_id", "project_id", "seq" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_tenants_slug",
                 table: "tenants",
                 column: "slug",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_tool_calls_tenant_id_external_id",
+                table: "tool_calls",
+                columns: new[] { "tenant_id", "external_id" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_tool_calls_tenant_id_run_id_called_at",
+                table: "tool_calls",
+                columns: new[] { "tenant_id", "run_id", "called_at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_users_email",
@@ -676,6 +1236,33 @@ namespace Bosun.Migrations.Postgres.Migrations
                 table: "users",
                 columns: new[] { "tenant_id", "email" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_web_sessions_tenant_id_user_id",
+                table: "web_sessions",
+                columns: new[] { "tenant_id", "user_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_web_sessions_token_hash",
+                table: "web_sessions",
+                column: "token_hash");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_due",
+                table: "webhook_deliveries",
+                column: "next_attempt_at",
+                filter: "status = 'pending'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_tenant_id_webhook_id_event_seq",
+                table: "webhook_deliveries",
+                columns: new[] { "tenant_id", "webhook_id", "event_seq" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_tenant_id_webhook_id_id",
+                table: "webhook_deliveries",
+                columns: new[] { "tenant_id", "webhook_id", "id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_item_dependencies_tenant_id_depends_on_id",
@@ -690,12 +1277,14 @@ namespace Bosun.Migrations.Postgres.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_agent_queue",
                 table: "work_items",
-                columns: new[] { "tenant_id", "assignee_agent_id", "status" });
+                columns: new[] { "tenant_id", "assignee_agent_id", "status" },
+                filter: "assignee_agent_id IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_agent_role_queue",
                 table: "work_items",
-                columns: new[] { "tenant_id", "assignee_role", "status" });
+                columns: new[] { "tenant_id", "assignee_role", "status" },
+                filter: "assignee_role IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_board",
@@ -705,7 +1294,8 @@ namespace Bosun.Migrations.Postgres.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_human_inbox",
                 table: "work_items",
-                columns: new[] { "tenant_id", "assignee_user_id", "status" });
+                columns: new[] { "tenant_id", "assignee_user_id", "status" },
+                filter: "assignee_user_id IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_leases",
@@ -717,12 +1307,21 @@ namespace Bosun.Migrations.Postgres.Migrations
                 name: "ix_work_items_ready",
                 table: "work_items",
                 columns: new[] { "tenant_id", "priority", "id" },
+                descending: new[] { false, true, false },
+                filter: "status = 'ready'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_work_items_ready_by_project",
+                table: "work_items",
+                columns: new[] { "tenant_id", "project_id", "priority", "id" },
+                descending: new[] { false, false, true, false },
                 filter: "status = 'ready'");
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_tenant_id_goal_id",
                 table: "work_items",
-                columns: new[] { "tenant_id", "goal_id" });
+                columns: new[] { "tenant_id", "goal_id" },
+                filter: "goal_id IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_tenant_id_key",
@@ -733,7 +1332,8 @@ namespace Bosun.Migrations.Postgres.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_tenant_id_parent_id",
                 table: "work_items",
-                columns: new[] { "tenant_id", "parent_id" });
+                columns: new[] { "tenant_id", "parent_id" },
+                filter: "parent_id IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_tenant_id_project_id_number",
@@ -745,6 +1345,15 @@ namespace Bosun.Migrations.Postgres.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "agent_event_rollup_sessions");
+
+            migrationBuilder.DropTable(
+                name: "agent_event_rollups");
+
+            migrationBuilder.DropTable(
+                name: "agent_events");
+
             migrationBuilder.DropTable(
                 name: "agent_projects");
 
@@ -758,7 +1367,16 @@ namespace Bosun.Migrations.Postgres.Migrations
                 name: "audit_entries");
 
             migrationBuilder.DropTable(
+                name: "budget_alerts");
+
+            migrationBuilder.DropTable(
+                name: "budget_spend");
+
+            migrationBuilder.DropTable(
                 name: "comments");
+
+            migrationBuilder.DropTable(
+                name: "cost_daily");
 
             migrationBuilder.DropTable(
                 name: "idempotency_records");
@@ -767,13 +1385,49 @@ namespace Bosun.Migrations.Postgres.Migrations
                 name: "invitations");
 
             migrationBuilder.DropTable(
+                name: "llm_calls");
+
+            migrationBuilder.DropTable(
+                name: "model_prices");
+
+            migrationBuilder.DropTable(
+                name: "run_costs");
+
+            migrationBuilder.DropTable(
+                name: "session_messages");
+
+            migrationBuilder.DropTable(
+                name: "stream_events");
+
+            migrationBuilder.DropTable(
+                name: "stream_heads");
+
+            migrationBuilder.DropTable(
+                name: "tool_calls");
+
+            migrationBuilder.DropTable(
+                name: "web_sessions");
+
+            migrationBuilder.DropTable(
+                name: "webhook_deliveries");
+
+            migrationBuilder.DropTable(
                 name: "work_item_dependencies");
 
             migrationBuilder.DropTable(
                 name: "work_item_labels");
 
             migrationBuilder.DropTable(
+                name: "budgets");
+
+            migrationBuilder.DropTable(
+                name: "agent_sessions");
+
+            migrationBuilder.DropTable(
                 name: "runs");
+
+            migrationBuilder.DropTable(
+                name: "webhooks");
 
             migrationBuilder.DropTable(
                 name: "work_items");
