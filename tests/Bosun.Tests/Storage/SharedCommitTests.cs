@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Sqlite;
 using Bosun.Core.Planning;
 using Bosun.Core.Realtime;
 using Bosun.Tests.Infrastructure;

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
-namespace Bosun.Core.Data;
+namespace Bosun.Core.Data.Sqlite;
 
 /// Open SQLite connections that outlive a unit of work, each keeping the statements run on it prepared.
 /// SQLite compiles a statement's text on every execution of a new command, and a connection that closes (as EF
@@ -189,7 +190,7 @@ public sealed class SqliteConnections : IDisposable
 
     /// Takes a connection back. One still inside a transaction (a unit of work that ended abnormally) or beyond the
     /// idle allowance is closed instead, so no borrower ever inherits someone else's open transaction.
-    internal void Return(SqliteConnection connection)
+    internal void Return(DbConnection connection)
     {
         if (connection is PreparingConnection { InUse: false } preparing && !_disposed && IsIdle(preparing) && _idle.Count < KeepIdle)
         {
@@ -219,107 +220,5 @@ public sealed class SqliteConnections : IDisposable
         {
             connection.Dispose();
         }
-    }
-}
-
-/// A connection that keeps one prepared command per statement text.
-internal sealed class PreparingConnection(string connectionString) : SqliteConnection(connectionString)
-{
-    /// Statements beyond this many distinct texts are compiled per use, as before; only the few hot ones repeat.
-    private const int MaxStatements = 128;
-
-    private readonly Dictionary<string, PreparedCommand> _statements = new(StringComparer.Ordinal);
-
-    /// Whether a cached command was not given back (a reader left open would hold a snapshot of the database).
-    public bool InUse => _statements.Values.Any(c => c.InUse);
-
-    private long _uses;
-
-    /// The command for this text, ready to take parameters; a fresh one when the cached one is still in use
-    /// (a statement run while a reader of the same text is open). When the cache is full, the statement used least
-    /// recently makes room.
-    public SqliteCommand Command(string text)
-    {
-        _uses++;
-        if (_statements.TryGetValue(text, out var cached))
-        {
-            if (!cached.InUse)
-            {
-                cached.InUse = true;
-                cached.LastUse = _uses;
-                return cached;
-            }
-
-            return Fresh(text);
-        }
-
-        if (_statements.Count >= MaxStatements)
-        {
-            var oldest = _statements.Values.Where(c => !c.InUse).MinBy(c => c.LastUse);
-            if (oldest is null)
-            {
-                return Fresh(text);
-            }
-
-            _statements.Remove(oldest.CommandText);
-            oldest.Release();
-        }
-
-        var command = new PreparedCommand { Connection = this, CommandText = text, InUse = true, LastUse = _uses };
-        _statements[text] = command;
-        return command;
-    }
-
-    private SqliteCommand Fresh(string text)
-    {
-        var command = CreateCommand();
-        command.CommandText = text;
-        return command;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            foreach (var command in _statements.Values)
-            {
-                command.Release();
-            }
-
-            _statements.Clear();
-        }
-
-        base.Dispose(disposing);
-    }
-}
-
-/// A cached command: disposing it after use keeps its compiled statement and only forgets the parameters.
-internal sealed class PreparedCommand : SqliteCommand
-{
-    private bool _released;
-
-    public bool InUse { get; set; }
-
-    /// When it was last handed out, counted in uses of its connection's cache.
-    public long LastUse { get; set; }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing && !_released)
-        {
-            Parameters.Clear();
-            Transaction = null;
-            InUse = false;
-            return;
-        }
-
-        base.Dispose(disposing);
-    }
-
-    /// Really disposes it: its compiled statement goes too.
-    public void Release()
-    {
-        _released = true;
-        Dispose();
     }
 }
