@@ -19,8 +19,6 @@ internal sealed class SqliteWriteQueue
     /// A group stops taking writers at this size or age, which bounds how long its first writer waits for the commit.
     private const int MaxWriters = 64;
 
-    private static readonly TimeSpan MaxAge = TimeSpan.FromMilliseconds(10);
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _waiting;
     private SharedCommit? _open;
@@ -38,6 +36,10 @@ internal sealed class SqliteWriteQueue
 
     /// Writers waiting for the gate.
     internal int Waiting => Volatile.Read(ref _waiting);
+
+    /// The age at which a group stops taking writers. Tests that count on writes sharing one group lengthen it, since on a
+    /// loaded machine a group may reach its age between two writes.
+    internal TimeSpan MaxAge { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// Waits for the gate. The wait itself is not cancelled: a writer that hands on the open transaction counts on
     /// every waiter arriving, to join the group or commit it; a cancelled request commits what it was handed and leaves.
