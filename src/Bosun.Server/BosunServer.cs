@@ -30,6 +30,10 @@ public sealed class BosunServerOptions
 
     /// Background sweeps (lease reaper, webhook delivery). Tests that drive time by hand turn them off.
     public bool RunBackgroundJobs { get; init; } = true;
+
+    /// Warnings and errors unless asked for more; `Information` adds one line per request.
+    public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
 }
 
 public static class BosunServer
@@ -41,7 +45,7 @@ public static class BosunServer
         // made to its database and log, about 6 % of the server's CPU under the dispatch benchmark.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Bosun", Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(options.Urls);
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddBosunLogging(options);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TimeProvider>(new MicrosecondClock(options.Clock));
         builder.Services.AddBosunStore(options.Store);
@@ -60,6 +64,7 @@ public static class BosunServer
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseMiddleware<RequestLogMiddleware>();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseRouting();
         app.UseMiddleware<BodyLimitMiddleware>();
@@ -93,6 +98,27 @@ public static class BosunServer
         services.AddKnowledge();
         services.AddRealtime();
         services.AddIntegrations(backgroundJobs);
+    }
+
+    /// Starts a server the way `bosun serve` does, so the benchmarks measure what people run: builds it, brings the
+    /// schema up to date and starts listening, saying where, on which store and which migrations it applied.
+    public static async Task<WebApplication> StartAsync(BosunServerOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
+    {
+        var app = Build(options, configure);
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ServerLogging.StartupCategory);
+        log.LogInformation("Bosun is using {Store}", options.Store.Describe());
+        IReadOnlyList<string> pending;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+            pending = (await Migrator.StatusAsync(db, ct)).Pending;
+            await Migrator.MigrateAsync(db, ct);
+        }
+
+        log.LogInformation("Migrations applied: {Applied}", pending.Count == 0 ? "none pending" : string.Join(", ", pending));
+        await app.StartAsync(ct);
+        log.LogInformation("Listening on {Urls} (web UI at /, API at /api/v1)", string.Join(", ", app.Urls));
+        return app;
     }
 
     /// Applies pending migrations; Bosun refuses to serve on a schema older than its code.

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Sqlite;
 using Bosun.Core.Identity;
 using Bosun.Core.Planning;
 

@@ -1,4 +1,5 @@
 using Bosun.Core.Data;
+using Bosun.Core.Data.Sqlite;
 
 namespace Bosun.Core.Realtime;
 
