@@ -19,7 +19,7 @@ public sealed record UpdateWorkItem(
 public sealed record WorkItemFilter(
     string? Status, string? Assignee, string? Project, string? Type, string? Label, string? Parent, string? Goal, string? Search);
 
-public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProvider clock, Dispatch.WorkSignal signal)
+public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProvider clock, IWorkQueue queue)
 {
     public static readonly IReadOnlyList<string> DefaultTypes = ["task", "ticket", "card", "activity", "question", "review", "escalation"];
     private const int MaxLabels = 20;
@@ -168,7 +168,7 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
         await db.SaveChangesAsync(ct);
         if (item.Status == WorkStatus.Ready)
         {
-            signal.Pulse();
+            queue.Changed();
         }
 
         return await ViewAsync(item, ct);
@@ -216,7 +216,7 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
         await db.SaveChangesAsync(ct);
         if (_pulseAfterSave)
         {
-            signal.Pulse();
+            queue.Changed();
         }
 
         return await ViewAsync(item, ct);
@@ -259,7 +259,7 @@ public sealed class WorkItemService(BosunDb db, RequestContext context, TimeProv
         if (Workflow.IsActive(item.Status) && !Workflow.IsActive(to))
         {
             // The worker holding it learns on its next heartbeat ("stop": true).
-            await Dispatch.RunService.EndActiveRunAsync(db, item, to == WorkStatus.Cancelled ? "cancelled" : "moved", Now, ct);
+            await queue.ItemLeftRunAsync(db, item, to == WorkStatus.Cancelled ? "cancelled" : "moved", Now, ct);
         }
 
         if (item.Status == WorkStatus.Failed && to == WorkStatus.Ready)
