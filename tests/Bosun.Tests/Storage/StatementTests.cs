@@ -85,7 +85,8 @@ public sealed partial class StatementTests
     }
 
     /// PREPARE plans each statement of the text without running it, with Bosun's @names as $1..$n. A parameter whose type
-    /// the statement does not tell (Bosun's commands send typed values) is declared as text and the text prepared again.
+    /// the statement does not tell, or whose uses suggest two types (text and varchar), is declared as text and the text
+    /// prepared again: Bosun's commands send typed values.
     private static async Task PreparePostgresAsync(DbConnection connection, string text)
     {
         foreach (var part in text.Split(';').Select(p => p.Trim()).Where(p => p.Length > 0))
@@ -123,7 +124,7 @@ public sealed partial class StatementTests
                     await deallocate.ExecuteNonQueryAsync();
                     break;
                 }
-                catch (Npgsql.PostgresException ex) when (ex.SqlState == "42P18" && attempt < types.Length
+                catch (Npgsql.PostgresException ex) when (ex.SqlState is "42P18" or "42P08" && attempt < types.Length
                                                           && Untyped().Match(ex.MessageText) is { Success: true } untyped)
                 {
                     types[int.Parse(untyped.Groups[1].Value) - 1] = "text";
