@@ -1,12 +1,38 @@
 #!/usr/bin/env bash
 # Runs Bosun's whole test suite: unit, API integration (SQLite and a throwaway PostgreSQL) and browser tests.
 # Installs what the tests need on Debian when it is missing: PostgreSQL server binaries and Chromium.
+#
+#   ./test.sh --fast   everything but the browser and benchmark tests, on SQLite only: no PostgreSQL, no Chromium
+#
+# Any other argument goes to `dotnet test`; a --filter given with --fast narrows the fast run further.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+fast=false
+filter=""
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fast) fast=true ;;
+    --filter) filter="${2:?--filter needs an expression}"; shift ;;
+    --filter=*) filter="${1#--filter=}" ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+if $fast; then
+  # The trait names are the constants of tests/Bosun.Tests/Infrastructure/TestCategory.cs.
+  excluded="Category!=Browser&Category!=Bench&Category!=Postgres"
+  filter="${filter:+($filter)&}$excluded"
+  export BOSUN_TEST_STORES=sqlite  # [BothStores] theories then yield only their SQLite row
+fi
+if [ -n "$filter" ]; then args+=(--filter "$filter"); fi
+
 missing=()
-compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+if ! $fast; then
+  compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${missing[*]} ..."
@@ -50,7 +76,7 @@ cleanup() {
 trap cleanup EXIT
 
 status=0
-TMPDIR="$scratch" dotnet test Bosun.sln -c Release --no-build --logger "trx;LogFileName=bosun.trx" --results-directory "$results" "$@" || status=$?
+TMPDIR="$scratch" dotnet test Bosun.sln -c Release --no-build --logger "trx;LogFileName=bosun.trx" --results-directory "$results" "${args[@]}" || status=$?
 
 # One plain summary line, whatever the runner printed above.
 if compgen -G "$results/*.trx" >/dev/null; then

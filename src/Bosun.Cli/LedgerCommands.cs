@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Bosun.Cli.Bench;
 using Bosun.Cli.Client;
+using Bosun.Cli.Commands;
 using Bosun.Cli.Import;
 using Bosun.Core.Ledger;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,36 +38,36 @@ public static class LedgerCommands
     private static Command Prices()
     {
         var search = new Option<string?>("--search") { Description = "Only models whose name contains this" };
-        var list = new Command("list", "The price catalog in force: Bosun's defaults and your tenant's own (USD per million tokens)") { search };
-        list.SetAction((result, ct) => WithClientAsync(result, async client =>
+        var list = ClientCommand.Create("list", "The price catalog in force: Bosun's defaults and your tenant's own (USD per million tokens)", async (cli, ct) =>
         {
-            var q = result.GetValue(search) is { } s ? $"?q={Uri.EscapeDataString(s)}" : "";
-            var prices = await client.GetAsync($"/api/v1/prices{q}", ct);
-            var table = new Table().AddColumns("Model", "Provider", "Input", "Output", "Cache read", "Cache write", "Long context", "From", "Source");
-            foreach (var p in prices.EnumerateArray())
+            var q = cli.Get(search) is { } s ? $"?q={Uri.EscapeDataString(s)}" : "";
+            var prices = await cli.Client.GetAsync($"/api/v1/prices{q}", ct);
+            return cli.Print(prices, () =>
             {
-                table.AddRow(Esc(p.Str("model")), Esc(p.Str("provider")), Usd(p, "input_usd_per_mtok"), Usd(p, "output_usd_per_mtok"),
-                    Usd(p, "cache_read_usd_per_mtok"), Usd(p, "cache_write_usd_per_mtok"),
-                    p.GetProperty("long_context_threshold").ValueKind == JsonValueKind.Number ? $"> {p.GetProperty("long_context_threshold").GetInt64():N0}" : "",
-                    p.GetProperty("effective_from").GetDateTime().ToString("yyyy-MM-dd"), Esc(p.Str("source")));
-            }
+                var table = new Table().AddColumns("Model", "Provider", "Input", "Output", "Cache read", "Cache write", "Long context", "From", "Source");
+                foreach (var p in prices.EnumerateArray())
+                {
+                    table.AddRow(Esc(p.Str("model")), Esc(p.Str("provider")), Usd(p, "input_usd_per_mtok"), Usd(p, "output_usd_per_mtok"),
+                        Usd(p, "cache_read_usd_per_mtok"), Usd(p, "cache_write_usd_per_mtok"),
+                        p.GetProperty("long_context_threshold").ValueKind == JsonValueKind.Number ? $"> {p.GetProperty("long_context_threshold").GetInt64():N0}" : "",
+                        p.GetProperty("effective_from").GetDateTime().ToString("yyyy-MM-dd"), Esc(p.Str("source")));
+                }
 
-            AnsiConsole.Write(table);
-            return 0;
-        }));
+                cli.Out.Write(table);
+            });
+        }, search);
 
         var file = new Argument<FileInfo>("FILE") { Description = "LiteLLM's model_prices_and_context_window.json" };
         var from = new Option<DateTimeOffset?>("--effective-from") { Description = "When the imported prices take effect (default now)" };
-        var import = new Command("import", "Import prices from LiteLLM's model_prices_and_context_window.json") { file, from };
-        import.SetAction((result, ct) => WithClientAsync(result, async client =>
+        var import = ClientCommand.Create("import", "Import prices from LiteLLM's model_prices_and_context_window.json", async (cli, ct) =>
         {
-            var path = result.GetValue(file)!;
+            var path = cli.Get(file);
             using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(path.FullName, ct));
-            var effective = result.GetValue(from) is { } f ? $"?effective_from={Uri.EscapeDataString(f.ToString("O"))}" : "";
-            var imported = await client.PostAsync($"/api/v1/prices/import/litellm{effective}", document.RootElement, ct);
-            AnsiConsole.MarkupLineInterpolated($"Imported {imported.GetProperty("imported").GetInt32()} prices ({imported.GetProperty("skipped").GetInt32()} unchanged or not token-priced), effective from {imported.GetProperty("effective_from").GetDateTime():u}.");
-            return 0;
-        }));
+            var effective = cli.Get(from) is { } f ? $"?effective_from={Uri.EscapeDataString(f.ToString("O"))}" : "";
+            var imported = await cli.Client.PostAsync($"/api/v1/prices/import/litellm{effective}", document.RootElement, ct);
+            return cli.Print(imported, () => cli.Out.MarkupLineInterpolated(
+                $"Imported {imported.GetProperty("imported").GetInt32()} prices ({imported.GetProperty("skipped").GetInt32()} unchanged or not token-priced), effective from {imported.GetProperty("effective_from").GetDateTime():u}."));
+        }, file, from);
 
         return new Command("prices", "The model price catalog") { list, import };
     }
@@ -81,55 +82,47 @@ public static class LedgerCommands
         var cacheWrite = new Option<long>("--cache-write") { Description = "Cache-write tokens" };
         var reasoning = new Option<long>("--reasoning") { Description = "Reasoning tokens" };
         var offline = new Option<bool>("--offline") { Description = "Use Bosun's built-in catalog without asking a server" };
-        var command = new Command("cost", "Print what one call costs at catalog prices") { model, provider, input, output, cacheRead, cacheWrite, reasoning, offline };
-        command.SetAction(async (result, ct) =>
+        return ClientCommand.Create("cost", "Print what one call costs at catalog prices", async (cli, ct) =>
         {
-            var m = result.GetValue(model)!;
-            var p = result.GetValue(provider) ?? PriceService.GuessProvider(m);
-            CostQuote quote;
+            var m = cli.Get(model);
+            var p = cli.Get(provider) ?? PriceService.GuessProvider(m);
+            JsonElement json;
             try
             {
-                if (result.GetValue(offline))
-                {
-                    quote = PriceService.Quote(new PriceCatalog([]), p, m, result.GetValue(input), result.GetValue(output),
-                        result.GetValue(cacheRead), result.GetValue(cacheWrite), result.GetValue(reasoning), null, DateTime.UtcNow);
-                }
-                else
-                {
-                    using var client = new BosunClient(ClientSettings.Resolve(result));
-                    var json = await client.GetAsync(
-                        $"/api/v1/prices/quote?provider={Uri.EscapeDataString(p)}&model={Uri.EscapeDataString(m)}&input_tokens={result.GetValue(input)}" +
-                        $"&output_tokens={result.GetValue(output)}&cache_read_tokens={result.GetValue(cacheRead)}&cache_write_tokens={result.GetValue(cacheWrite)}" +
-                        $"&reasoning_tokens={result.GetValue(reasoning)}", ct);
-                    quote = json.Deserialize<CostQuote>(Server.Http.BosunJson.Options)!;
-                }
+                json = cli.Get(offline)
+                    ? JsonSerializer.SerializeToElement(PriceService.Quote(new PriceCatalog([]), p, m, cli.Get(input), cli.Get(output),
+                        cli.Get(cacheRead), cli.Get(cacheWrite), cli.Get(reasoning), null, DateTime.UtcNow), Server.Http.BosunJson.Options)
+                    : await cli.Client.GetAsync(
+                        $"/api/v1/prices/quote?provider={Uri.EscapeDataString(p)}&model={Uri.EscapeDataString(m)}&input_tokens={cli.Get(input)}" +
+                        $"&output_tokens={cli.Get(output)}&cache_read_tokens={cli.Get(cacheRead)}&cache_write_tokens={cli.Get(cacheWrite)}" +
+                        $"&reasoning_tokens={cli.Get(reasoning)}", ct);
             }
             catch (Core.Common.ProblemException problem)
             {
                 return ServerCommands.Fail(problem);
             }
-            catch (ApiProblem problem)
+            catch (HttpRequestException ex) when (ex.StatusCode is null)
             {
-                return FailApi(problem);
-            }
-            catch (HttpRequestException ex)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]No Bosun server answered:[/] {ex.Message} (use --offline for the built-in catalog)");
-                return 1;
+                var code = cli.FailUnreachable(ex);
+                cli.Error.MarkupLine("[grey]Or use --offline for the built-in catalog.[/]");
+                return code;
             }
 
-            if (quote.CostUsd is null)
+            var quote = json.Deserialize<CostQuote>(Server.Http.BosunJson.Options)!;
+            cli.Print(json, () =>
             {
-                AnsiConsole.MarkupLineInterpolated($"[yellow]No price for {quote.Provider}/{quote.Model}[/]: calls to it are recorded with an unknown cost.");
-                return 3;
-            }
+                if (quote.CostUsd is null)
+                {
+                    cli.Out.MarkupLineInterpolated($"[yellow]No price for {quote.Provider}/{quote.Model}[/]: calls to it are recorded with an unknown cost.");
+                    return;
+                }
 
-            AnsiConsole.MarkupLineInterpolated($"{quote.Model} priced as [bold]{quote.PricedAs}[/] ({quote.PriceRef}){(quote.LongContext ? ", long-context rate" : "")}");
-            AnsiConsole.MarkupLineInterpolated($"billed tokens: input {quote.InputTokens:N0}, output {quote.OutputTokens:N0}, cache read {quote.CacheReadTokens:N0}, cache write {quote.CacheWriteTokens:N0}");
-            Console.WriteLine($"${quote.CostUsd.Value.ToString("0.000000", CultureInfo.InvariantCulture)}");
-            return 0;
-        });
-        return command;
+                cli.Out.MarkupLineInterpolated($"{quote.Model} priced as [bold]{quote.PricedAs}[/] ({quote.PriceRef}){(quote.LongContext ? ", long-context rate" : "")}");
+                cli.Out.MarkupLineInterpolated($"billed tokens: input {quote.InputTokens:N0}, output {quote.OutputTokens:N0}, cache read {quote.CacheReadTokens:N0}, cache write {quote.CacheWriteTokens:N0}");
+                cli.RawOut.WriteLine($"${quote.CostUsd.Value.ToString("0.000000", CultureInfo.InvariantCulture)}");
+            });
+            return quote.CostUsd is null ? CliContext.Conflict : CliContext.Ok;
+        }, model, provider, input, output, cacheRead, cacheWrite, reasoning, offline);
     }
 
     private static Command Costs()
@@ -137,22 +130,33 @@ public static class LedgerCommands
         var from = new Option<DateTime?>("--from") { Description = "First day (UTC, default the first of this month)" };
         var to = new Option<DateTime?>("--to") { Description = "Day after the last (default a month after --from)" };
         var by = new Option<string[]>("--by") { Description = "Tables to print: day, model, agent, project, work_item, billing_type", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("costs", "Cost report: spend by day, model, agent and project, top spenders, budgets and unpriced models") { from, to, by };
-        command.SetAction((result, ct) => WithClientAsync(result, async client =>
+        return ClientCommand.Create("costs", "Cost report: spend by day, model, agent and project, top spenders, budgets and unpriced models", async (cli, ct) =>
         {
-            var range = (result.GetValue(from) is { } f ? $"&from={f:yyyy-MM-dd}" : "") + (result.GetValue(to) is { } t ? $"&to={t:yyyy-MM-dd}" : "");
-            var groupings = result.GetValue(by) is { Length: > 0 } chosen ? chosen : ["day", "model", "agent", "project"];
-            JsonElement last = default;
+            var range = (cli.Get(from) is { } f ? $"&from={f:yyyy-MM-dd}" : "") + (cli.Get(to) is { } t ? $"&to={t:yyyy-MM-dd}" : "");
+            var groupings = cli.Get(by) is { Length: > 0 } chosen ? chosen : ["day", "model", "agent", "project"];
+            var summaries = new Dictionary<string, JsonElement>();
             foreach (var grouping in groupings)
             {
-                last = await client.GetAsync($"/api/v1/costs/summary?by={Uri.EscapeDataString(grouping)}{range}", ct);
-                AnsiConsole.Write(CostTable($"By {grouping.Replace('_', ' ')}", last.GetProperty("rows"), last.GetProperty("total")));
+                summaries[grouping] = await cli.Client.GetAsync($"/api/v1/costs/summary?by={Uri.EscapeDataString(grouping)}{range}", ct);
             }
 
-            AnsiConsole.MarkupLineInterpolated($"[grey]{last.GetProperty("from").GetDateTime():yyyy-MM-dd} to {last.GetProperty("to").GetDateTime():yyyy-MM-dd} (UTC)[/]");
+            var unpriced = await cli.Client.GetAsync("/api/v1/costs/unpriced-models", ct);
+            if (cli.Json)
+            {
+                cli.PrintJson(new { by = summaries, unpriced_models = unpriced });
+                return CliContext.Ok;
+            }
+
+            var last = summaries[groupings[^1]];
+            foreach (var (grouping, summary) in summaries)
+            {
+                cli.Out.Write(CostTable($"By {grouping.Replace('_', ' ')}", summary.GetProperty("rows"), summary.GetProperty("total")));
+            }
+
+            cli.Out.MarkupLineInterpolated($"[grey]{last.GetProperty("from").GetDateTime():yyyy-MM-dd} to {last.GetProperty("to").GetDateTime():yyyy-MM-dd} (UTC)[/]");
             if (!groupings.Contains("work_item"))
             {
-                AnsiConsole.Write(CostTable("Top work items", last.GetProperty("top_work_items"), null));
+                cli.Out.Write(CostTable("Top work items", last.GetProperty("top_work_items"), null));
             }
 
             var budgets = new Table { Title = new TableTitle("Budgets") }.AddColumns("Name", "Scope", "Window", "Spent", "Amount", "Used", "Action", "State");
@@ -164,8 +168,7 @@ public static class LedgerCommands
                     $"{b.GetProperty("percent_used").GetDouble():0.#}%", Esc(b.Str("action")), $"[{color}]{state}[/]");
             }
 
-            AnsiConsole.Write(budgets);
-            var unpriced = await client.GetAsync("/api/v1/costs/unpriced-models", ct);
+            cli.Out.Write(budgets);
             if (unpriced.GetArrayLength() > 0)
             {
                 var table = new Table { Title = new TableTitle("Models without a price (their cost is unknown)") }.AddColumns("Provider", "Model", "Calls", "Input tokens", "Output tokens", "Last seen");
@@ -175,29 +178,30 @@ public static class LedgerCommands
                         $"{u.GetProperty("output_tokens").GetInt64():N0}", $"{u.GetProperty("last_seen").GetDateTime():u}");
                 }
 
-                AnsiConsole.Write(table);
+                cli.Out.Write(table);
             }
 
-            return 0;
-        }));
-        return command;
+            return CliContext.Ok;
+        }, from, to, by);
     }
 
     private static Command Budgets()
     {
-        var list = new Command("list", "Budgets with their spend in the current window");
-        list.SetAction((result, ct) => WithClientAsync(result, async client =>
+        var list = ClientCommand.Create("list", "Budgets with their spend in the current window", async (cli, ct) =>
         {
-            var table = new Table().AddColumns("Id", "Name", "Scope", "Window", "Spent", "Amount", "Warn at", "Action", "State");
-            foreach (var b in (await client.GetAsync("/api/v1/budgets", ct)).EnumerateArray())
+            var all = await cli.Client.GetAsync("/api/v1/budgets", ct);
+            return cli.Print(all, () =>
             {
-                table.AddRow(Esc(b.Str("id")), Esc(b.Str("name")), Esc($"{b.Str("scope")} {b.Str("scope_id")}"), Esc(b.Str("window")), Usd(b, "spent_usd"),
-                    Usd(b, "amount_usd"), $"{b.GetProperty("warn_percent").GetInt32()}%", Esc(b.Str("action")), Esc(b.Str("state")));
-            }
+                var table = new Table().AddColumns("Id", "Name", "Scope", "Window", "Spent", "Amount", "Warn at", "Action", "State");
+                foreach (var b in all.EnumerateArray())
+                {
+                    table.AddRow(Esc(b.Str("id")), Esc(b.Str("name")), Esc($"{b.Str("scope")} {b.Str("scope_id")}"), Esc(b.Str("window")), Usd(b, "spent_usd"),
+                        Usd(b, "amount_usd"), $"{b.GetProperty("warn_percent").GetInt32()}%", Esc(b.Str("action")), Esc(b.Str("state")));
+                }
 
-            AnsiConsole.Write(table);
-            return 0;
-        }));
+                cli.Out.Write(table);
+            });
+        });
 
         var scope = new Option<string>("--scope") { Description = "tenant, project, agent or work_item", DefaultValueFactory = _ => "tenant" };
         var scopeId = new Option<string?>("--scope-id") { Description = "Project key, agent name, work item key (or their ids)" };
@@ -206,68 +210,85 @@ public static class LedgerCommands
         var warn = new Option<int?>("--warn-percent") { Description = "Warn at this share of the amount (default 80)" };
         var action = new Option<string>("--action") { Description = "At the cap: stop (default) or warn", DefaultValueFactory = _ => "stop" };
         var name = new Option<string?>("--name") { Description = "A name to recognise it by" };
-        var set = new Command("set", "Set a budget") { scope, scopeId, amount, window, warn, action, name };
-        set.SetAction((result, ct) => WithClientAsync(result, async client =>
+        var set = ClientCommand.Create("set", "Set a budget", async (cli, ct) =>
         {
-            var budget = await client.PostAsync("/api/v1/budgets", new BudgetRequest(
-                result.GetValue(name), Enum.Parse<BudgetScope>(result.GetValue(scope)!.Replace("_", ""), ignoreCase: true), result.GetValue(scopeId),
-                Enum.Parse<BudgetWindow>(result.GetValue(window)!, ignoreCase: true), result.GetValue(amount), result.GetValue(warn),
-                Enum.Parse<BudgetAction>(result.GetValue(action)!, ignoreCase: true)), ct);
-            AnsiConsole.MarkupLineInterpolated($"Budget {budget.Str("id")}: {budget.Str("name")}, ${budget.GetProperty("amount_usd").GetDecimal()} per {budget.Str("window")}, {budget.Str("action")} at the cap.");
-            return 0;
-        }));
+            var budget = await cli.Client.PostAsync("/api/v1/budgets", new BudgetRequest(
+                cli.Get(name), Enum.Parse<BudgetScope>(cli.Get(scope).Replace("_", ""), ignoreCase: true), cli.Get(scopeId),
+                Enum.Parse<BudgetWindow>(cli.Get(window), ignoreCase: true), cli.Get(amount), cli.Get(warn),
+                Enum.Parse<BudgetAction>(cli.Get(action), ignoreCase: true)), ct);
+            return cli.Print(budget, () => cli.Out.MarkupLineInterpolated(
+                $"Budget {budget.Str("id")}: {budget.Str("name")}, ${budget.GetProperty("amount_usd").GetDecimal()} per {budget.Str("window")}, {budget.Str("action")} at the cap."));
+        }, scope, scopeId, amount, window, warn, action, name);
 
         var id = new Argument<string>("ID") { Description = "Budget id" };
         var newAmount = new Option<decimal>("--amount") { Description = "New amount in USD", Required = true };
-        var raise = new Command("raise", "Change a budget's amount; raising it resumes the work it stopped") { id, newAmount };
-        raise.SetAction((result, ct) => WithClientAsync(result, async client =>
+        var raise = ClientCommand.Create("raise", "Change a budget's amount; raising it resumes the work it stopped", async (cli, ct) =>
         {
-            var budget = await client.PatchAsync($"/api/v1/budgets/{Uri.EscapeDataString(result.GetValue(id)!)}", new { amount_usd = result.GetValue(newAmount) }, ct);
-            AnsiConsole.MarkupLineInterpolated($"Budget {budget.Str("name")} is now ${budget.GetProperty("amount_usd").GetDecimal()} ({budget.Str("state")}).");
-            return 0;
-        }));
+            var budget = await cli.Client.PatchAsync($"/api/v1/budgets/{Uri.EscapeDataString(cli.Get(id))}", new { amount_usd = cli.Get(newAmount) }, ct);
+            return cli.Print(budget, () => cli.Out.MarkupLineInterpolated(
+                $"Budget {budget.Str("name")} is now ${budget.GetProperty("amount_usd").GetDecimal()} ({budget.Str("state")})."));
+        }, id, newAmount);
 
         return new Command("budgets", "Budgets that stop or warn at a spend cap") { list, set, raise };
     }
 
     private static Command ImportCommand()
     {
-        var billing = new Option<string>("--billing") { Description = "How these calls were paid for: subscription (default) or api", DefaultValueFactory = _ => "subscription" };
         Command Source(string name, string description, Func<BillingType, ITranscriptFormat> format, Func<string> defaultRoot)
         {
+            var billing = new Option<string>("--billing") { Description = "How these calls were paid for: subscription (default) or api", DefaultValueFactory = _ => "subscription" };
             var dir = new Argument<string?>("DIR") { Description = "Where the transcripts are (default: " + name switch { "claude-code" => "$CLAUDE_CONFIG_DIR/projects or ~/.claude/projects", _ => "$CODEX_HOME/sessions or ~/.codex/sessions" } + ")", Arity = ArgumentArity.ZeroOrOne };
-            var command = new Command(name, description) { dir, billing };
-            command.SetAction((result, ct) => WithClientAsync(result, async client =>
+            return ClientCommand.Create(name, description, async (cli, ct) =>
             {
-                var parser = format(Enum.Parse<BillingType>(result.GetValue(billing)!, ignoreCase: true));
-                var root = result.GetValue(dir) ?? defaultRoot();
+                var parser = format(Enum.Parse<BillingType>(cli.Get(billing), ignoreCase: true));
+                var root = cli.Get(dir) ?? defaultRoot();
                 var files = parser.FindFiles(root);
+                ImportTotals t;
+                if (files.Count == 0 || cli.Json)
+                {
+                    t = await TranscriptImporter.RunAsync(cli.Client, parser, files, null, null, ct);
+                }
+                else
+                {
+                    var totalLines = files.Sum(f => (long)File.ReadLines(f).Count());
+                    ImportTotals? totals = null;
+                    await cli.Out.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                        .StartAsync(async progress =>
+                        {
+                            var fileTask = progress.AddTask($"{files.Count} files", maxValue: files.Count);
+                            var lineTask = progress.AddTask($"{totalLines:N0} lines", maxValue: Math.Max(1, totalLines));
+                            totals = await TranscriptImporter.RunAsync(cli.Client, parser, files, n => lineTask.Increment(n), _ => fileTask.Increment(1), ct);
+                        });
+                    t = totals!;
+                }
+
+                var exit = t.Problems.Any(p => p.Line == 0) ? 4 : CliContext.Ok;
+                if (cli.Json)
+                {
+                    cli.PrintJson(t);
+                    return exit;
+                }
+
                 if (files.Count == 0)
                 {
-                    AnsiConsole.MarkupLineInterpolated($"No transcripts found under {root}.");
-                    return 0;
+                    cli.Out.MarkupLineInterpolated($"No transcripts found under {root}.");
+                    return CliContext.Ok;
                 }
 
-                var totalLines = files.Sum(f => (long)File.ReadLines(f).Count());
-                ImportTotals? totals = null;
-                await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .StartAsync(async progress =>
-                    {
-                        var fileTask = progress.AddTask($"{files.Count} files", maxValue: files.Count);
-                        var lineTask = progress.AddTask($"{totalLines:N0} lines", maxValue: Math.Max(1, totalLines));
-                        totals = await TranscriptImporter.RunAsync(client, parser, files, n => lineTask.Increment(n), _ => fileTask.Increment(1), ct);
-                    });
-                var t = totals!;
-                AnsiConsole.MarkupLineInterpolated($"Imported {t.Sessions} sessions ({t.Messages:N0} messages) from {t.Files} files: {t.CallsRecorded:N0} LLM calls recorded, {t.CallsAlreadyKnown:N0} already known.");
-                AnsiConsole.MarkupLineInterpolated($"Tokens: input {t.InputTokens:N0}, output {t.OutputTokens:N0}, cache read {t.CacheReadTokens:N0}, cache write {t.CacheWriteTokens:N0}.");
+                cli.Out.MarkupLineInterpolated($"Imported {t.Sessions} sessions ({t.Messages:N0} messages) from {t.Files} files: {t.CallsRecorded:N0} LLM calls recorded, {t.CallsAlreadyKnown:N0} already known.");
+                if (t.Orphans > 0)
+                {
+                    cli.Out.MarkupLineInterpolated($"{t.Orphans} of them sub-agents whose session file is gone.");
+                }
+
+                cli.Out.MarkupLineInterpolated($"Tokens: input {t.InputTokens:N0}, output {t.OutputTokens:N0}, cache read {t.CacheReadTokens:N0}, cache write {t.CacheWriteTokens:N0}.");
                 foreach (var problem in t.Problems)
                 {
-                    AnsiConsole.MarkupLineInterpolated($"[yellow]{problem.File}:{problem.Line}[/]: {problem.Reason}");
+                    cli.Out.MarkupLineInterpolated($"[yellow]{problem.File}:{problem.Line}[/]: {problem.Reason}");
                 }
 
-                return t.Problems.Any(p => p.Line == 0) ? 4 : 0;
-            }));
-            return command;
+                return exit;
+            }, dir, billing);
         }
 
         return new Command("import", "Import coding agents' session transcripts into your tenant (parsed here, posted to the server)")
@@ -280,7 +301,8 @@ public static class LedgerCommands
     private static Command Events()
     {
         var days = new Option<int?>("--retention-days") { Description = "Keep this many days of raw events (default BOSUN_EVENT_RETENTION_DAYS or 90)" };
-        var prune = new Command("prune", "Drop raw agent events past the retention now (hourly roll-ups stay); works on the database directly") { days };
+        var json = ServerCommands.JsonOption();
+        var prune = new Command("prune", "Drop raw agent events past the retention now (hourly roll-ups stay); works on the database directly") { days, json };
         prune.SetAction(async (result, ct) =>
         {
             await using var services = await ServerCommands.OpenStoreAsync(result, ct);
@@ -292,7 +314,15 @@ public static class LedgerCommands
             await using var scope = services.CreateAsyncScope();
             var events = scope.ServiceProvider.GetRequiredService<EventService>();
             var dropped = await events.ApplyRetentionAsync(ct);
-            AnsiConsole.MarkupLineInterpolated($"Dropped raw events before {events.RetentionCutoff:yyyy-MM-dd} ({dropped} partitions or rows); roll-ups are kept.");
+            if (result.GetValue(json))
+            {
+                ServerCommands.PrintJson(result, new { cutoff = events.RetentionCutoff, dropped });
+            }
+            else
+            {
+                AnsiConsole.MarkupLineInterpolated($"Dropped raw events before {events.RetentionCutoff:yyyy-MM-dd} ({dropped} partitions or rows); roll-ups are kept.");
+            }
+
             return 0;
         });
         return new Command("events", "Agent events") { prune };
@@ -325,38 +355,6 @@ public static class LedgerCommands
         }
 
         return table;
-    }
-
-    private static async Task<int> WithClientAsync(ParseResult result, Func<BosunClient, Task<int>> work)
-    {
-        try
-        {
-            using var client = new BosunClient(ClientSettings.Resolve(result));
-            return await work(client);
-        }
-        catch (ApiProblem problem)
-        {
-            return FailApi(problem);
-        }
-        catch (HttpRequestException ex)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]No Bosun server answered:[/] {ex.Message}");
-            return 1;
-        }
-    }
-
-    private static int FailApi(ApiProblem problem)
-    {
-        AnsiConsole.MarkupLineInterpolated($"[red]{problem.Message}[/]");
-        if (problem.Problem is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty("errors", out var errors))
-        {
-            foreach (var field in errors.EnumerateObject())
-            {
-                AnsiConsole.MarkupLineInterpolated($"  [yellow]{field.Name}[/]: {string.Join("; ", field.Value.EnumerateArray().Select(m => m.GetString()))}");
-            }
-        }
-
-        return problem.Status == 409 ? 3 : 2;
     }
 
     private static string Usd(JsonElement e, string name) =>

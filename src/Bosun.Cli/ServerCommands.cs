@@ -7,6 +7,7 @@ using Bosun.Server;
 using Bosun.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
 namespace Bosun.Cli;
@@ -29,15 +30,35 @@ public static class ServerCommands
             Description = "Addresses to listen on (or BOSUN_URLS)",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BOSUN_URLS") ?? "http://127.0.0.1:5080",
         };
-        var command = new Command("serve", "Start the Bosun server (API, MCP and web UI); applies pending migrations first") { urls };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "trace, debug, information (adds one line per request), warning or error (or BOSUN_LOG_LEVEL)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BOSUN_LOG_LEVEL") ?? "warning",
+        };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "text, or json for one JSON object per line (or BOSUN_LOG_FORMAT)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BOSUN_LOG_FORMAT") ?? "text",
+        };
+        var command = new Command("serve", "Start the Bosun server (API, MCP and web UI); applies pending migrations first") { urls, logLevel, logFormat };
         command.SetAction(async (result, ct) =>
         {
-            var store = StoreSelection.Resolve(result);
-            var app = BosunServer.Build(new BosunServerOptions { Store = store, Urls = result.GetValue(urls)! });
-            await BosunServer.MigrateAsync(app.Services, ct);
-            Console.WriteLine($"Bosun is using {store.Describe()}");
-            Console.WriteLine($"Listening on {result.GetValue(urls)} (web UI at /, API at /api/v1)");
-            await app.RunAsync();
+            if (!ServerLogging.Levels.TryGetValue(result.GetValue(logLevel)!, out var level))
+            {
+                result.InvocationConfiguration.Error.WriteLine($"--log-level (or BOSUN_LOG_LEVEL) must be one of {string.Join(", ", ServerLogging.Levels.Keys)}.");
+                return BosunCli.UsageError;
+            }
+
+            if (!Enum.TryParse<LogFormat>(result.GetValue(logFormat), ignoreCase: true, out var format) || !Enum.IsDefined(format))
+            {
+                result.InvocationConfiguration.Error.WriteLine("--log-format (or BOSUN_LOG_FORMAT) must be text or json.");
+                return BosunCli.UsageError;
+            }
+
+            var options = new BosunServerOptions { Store = StoreSelection.Resolve(result), Urls = result.GetValue(urls)!, LogLevel = level, LogFormat = format };
+            await using var app = await BosunServer.StartAsync(options, ct: ct);
+            await app.WaitForShutdownAsync();
+            return 0;
         });
         return command;
     }
@@ -48,7 +69,7 @@ public static class ServerCommands
         var name = new Option<string?>("--name") { Description = "Display name of the tenant (default: the slug)" };
         var email = new Option<string>("--admin-email") { Description = "Email of the first owner", Required = true };
         var adminName = new Option<string?>("--admin-name") { Description = "Name of the first owner" };
-        var json = new Option<bool>("--json") { Description = "Print {\"tenant\": ..., \"token\": ...} for scripts" };
+        var json = JsonOption("Print {\"tenant\": ..., \"token\": ...} for scripts");
         var command = new Command("init", "Create a tenant with its first owner and print the owner's API token (shown once)")
         {
             tenant, name, email, adminName, json,
@@ -63,7 +84,7 @@ public static class ServerCommands
                     result.GetValue(tenant), result.GetValue(name), result.GetValue(email), result.GetValue(adminName), ct);
                 if (result.GetValue(json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(new { tenant = created.Tenant, owner = created.Owner, token = created.Token.Token }, BosunJson.Options));
+                    PrintJson(result, new { tenant = created.Tenant, owner = created.Owner, token = created.Token.Token });
                 }
                 else
                 {
@@ -88,9 +109,10 @@ public static class ServerCommands
         var tenant = new Option<string>("--tenant") { Description = "Slug of the person's tenant", Required = true };
         var email = new Option<string>("--email") { Description = "The person's email", Required = true };
         var fromStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of standard input instead of asking" };
+        var json = JsonOption();
         var command = new Command("set-password", "Set a person's web UI password (and lift a sign-in lockout), working on the database directly")
         {
-            tenant, email, fromStdin,
+            tenant, email, fromStdin, json,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -114,7 +136,15 @@ public static class ServerCommands
             try
             {
                 var user = await scope.ServiceProvider.GetRequiredService<SignInService>().SetPasswordAsync(result.GetValue(tenant), result.GetValue(email), password, ct);
-                result.InvocationConfiguration.Output.WriteLine($"Password set for {user.Email} ({user.Name}); sign in at /signin.");
+                if (result.GetValue(json))
+                {
+                    PrintJson(result, new { user, password_set = true });
+                }
+                else
+                {
+                    result.InvocationConfiguration.Output.WriteLine($"Password set for {user.Email} ({user.Name}); sign in at /signin.");
+                }
+
                 return 0;
             }
             catch (ProblemException problem)
@@ -128,7 +158,8 @@ public static class ServerCommands
     private static Command Migrate()
     {
         var status = new Option<bool>("--status") { Description = "List applied and pending migrations without applying any" };
-        var command = new Command("migrate", "Apply pending database migrations (forward-only)") { status };
+        var json = JsonOption();
+        var command = new Command("migrate", "Apply pending database migrations (forward-only)") { status, json };
         command.SetAction(async (result, ct) =>
         {
             await using var services = BuildServices(StoreSelection.Resolve(result));
@@ -140,6 +171,12 @@ public static class ServerCommands
             }
 
             var state = await Migrator.StatusAsync(db, ct);
+            if (result.GetValue(json))
+            {
+                PrintJson(result, new { applied = state.Applied, pending = state.Pending });
+                return 0;
+            }
+
             var table = new Table().AddColumn("Migration").AddColumn("State");
             foreach (var applied in state.Applied)
             {
@@ -175,6 +212,11 @@ public static class ServerCommands
         await BosunServer.MigrateAsync(services, ct);
         return services;
     }
+
+    public static Option<bool> JsonOption(string description = "Print JSON instead of text") => new("--json") { Description = description };
+
+    public static void PrintJson(ParseResult result, object value) =>
+        result.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(value, BosunJson.Options));
 
     public static int Fail(ProblemException problem)
     {

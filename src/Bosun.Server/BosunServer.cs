@@ -3,7 +3,11 @@ using Bosun.Core.Data;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
+using Bosun.Core.Integrations;
+using Bosun.Core.Knowledge;
+using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
+using Bosun.Core.Realtime;
 using Bosun.Server.Api;
 using Bosun.Server.Http;
 using Bosun.Server.Mcp;
@@ -26,6 +30,10 @@ public sealed class BosunServerOptions
 
     /// Background sweeps (lease reaper, webhook delivery). Tests that drive time by hand turn them off.
     public bool RunBackgroundJobs { get; init; } = true;
+
+    /// Warnings and errors unless asked for more; `Information` adds one line per request.
+    public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
 }
 
 public static class BosunServer
@@ -37,12 +45,11 @@ public static class BosunServer
         // made to its database and log, about 6 % of the server's CPU under the dispatch benchmark.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Bosun", Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(options.Urls);
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddBosunLogging(options);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TimeProvider>(new MicrosecondClock(options.Clock));
         builder.Services.AddBosunStore(options.Store);
-        AddFeatures(builder.Services);
-        builder.Services.AddIntegrations(options.RunBackgroundJobs);
+        AddFeatures(builder.Services, options.RunBackgroundJobs);
         builder.Services.AddBosunMcp();
         builder.Services.ConfigureHttpJsonOptions(json => BosunJson.Configure(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -53,15 +60,11 @@ public static class BosunServer
             return Task.CompletedTask;
         }));
         builder.Services.AddSqliteSharedCommits(options.Store);
-        if (options.RunBackgroundJobs)
-        {
-            builder.Services.AddHostedService<LeaseReaperService>();
-            builder.Services.AddHostedService<IdempotencyPruningService>();
-        }
 
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseMiddleware<RequestLogMiddleware>();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseRouting();
         app.UseMiddleware<BodyLimitMiddleware>();
@@ -84,30 +87,38 @@ public static class BosunServer
         return app;
     }
 
-    public static void AddFeatures(IServiceCollection services)
+    /// Every module's services; <paramref name="backgroundJobs"/> adds the sweeps that run in the background.
+    public static void AddFeatures(IServiceCollection services, bool backgroundJobs = false)
     {
-        services.AddScoped<AuthService>();
-        services.AddScoped<TenantService>();
-        services.AddScoped<PeopleService>();
-        services.AddScoped<AgentService>();
-        services.AddScoped<TokenService>();
-        services.AddScoped<ProjectService>();
-        services.AddScoped<GoalService>();
-        services.AddScoped<WorkItemService>();
-        services.AddScoped<AuditService>();
-        services.AddScoped<AuditSubjectService>();
-        services.AddSingleton<IdempotencyJanitor>();
-        services.AddSingleton<WorkSignal>();
-        services.AddSingleton<LeaseReaper>();
-        services.AddScoped<DispatchContext>();
-        services.AddScoped<ClaimService>();
-        services.AddScoped<RunService>();
-        services.AddScoped<HeldWorkService>();
-        services.AddScoped<ApprovalService>();
-        services.AddScoped<SignInService>();
-        services.AddLedger();
+        services.AddIdentity();
+        services.AddPlanning();
+        services.AddDispatch(backgroundJobs);
+        services.AddGovernance(backgroundJobs);
+        services.AddLedger(backgroundJobs);
+        services.AddKnowledge();
         services.AddRealtime();
-        services.AddScoped<Bosun.Core.Knowledge.ContextSearchService>();
+        services.AddIntegrations(backgroundJobs);
+    }
+
+    /// Starts a server the way `bosun serve` does, so the benchmarks measure what people run: builds it, brings the
+    /// schema up to date and starts listening, saying where, on which store and which migrations it applied.
+    public static async Task<WebApplication> StartAsync(BosunServerOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
+    {
+        var app = Build(options, configure);
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ServerLogging.StartupCategory);
+        log.LogInformation("Bosun is using {Store}", options.Store.Describe());
+        IReadOnlyList<string> pending;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+            pending = (await Migrator.StatusAsync(db, ct)).Pending;
+            await Migrator.MigrateAsync(db, ct);
+        }
+
+        log.LogInformation("Migrations applied: {Applied}", pending.Count == 0 ? "none pending" : string.Join(", ", pending));
+        await app.StartAsync(ct);
+        log.LogInformation("Listening on {Urls} (web UI at /, API at /api/v1)", string.Join(", ", app.Urls));
+        return app;
     }
 
     /// Applies pending migrations; Bosun refuses to serve on a schema older than its code.

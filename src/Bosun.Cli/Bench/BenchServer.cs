@@ -5,7 +5,6 @@ using Bosun.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using Npgsql;
 
@@ -57,18 +56,11 @@ public sealed class BenchServer : IAsyncDisposable
             options = StoreOptions.Sqlite(Path.Combine(dir, "bosun.db"));
         }
 
-        var app = BosunServer.Build(new BosunServerOptions { Store = options, Urls = "http://127.0.0.1:0", MaxRequestBodyBytes = 1 << 20 },
-            builder =>
-            {
-                builder.Logging.SetMinimumLevel(LogLevel.Warning);
-
-                // A web host answers Ctrl+C by stopping itself and keeping the process alive; here the benchmark answers
-                // it, ending its phases and then stopping this server and removing its database (a throwaway PostgreSQL
-                // left running otherwise).
-                builder.Services.AddSingleton<IHostLifetime, BenchLifetime>();
-            });
-        await BosunServer.MigrateAsync(app.Services);
-        await app.StartAsync();
+        // A web host answers Ctrl+C by stopping itself and keeping the process alive; here the benchmark answers it,
+        // ending its phases and then stopping this server and removing its database (a throwaway PostgreSQL left
+        // running otherwise). Everything else, logging included, is what `bosun serve` runs.
+        var app = await BosunServer.StartAsync(new BosunServerOptions { Store = options, Urls = "http://127.0.0.1:0" },
+            builder => builder.Services.AddSingleton<IHostLifetime, BenchLifetime>());
         return new BenchServer(app, options, app.Urls.First(), postgres, dir);
     }
 

@@ -7,6 +7,7 @@ using System.Runtime;
 using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Sqlite;
 using Bosun.Server.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;

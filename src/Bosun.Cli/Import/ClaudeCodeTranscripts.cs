@@ -50,6 +50,11 @@ public sealed class ClaudeCodeTranscripts(BillingType billing = BillingType.Subs
             }
         }
 
+        // A session's sub-agent folder can outlive its session file; those sub-agents' messages and tokens count too.
+        var listed = files.ToHashSet(StringComparer.Ordinal);
+        files.AddRange(Directory.EnumerateFiles(projects, "*.jsonl", SearchOption.AllDirectories)
+            .Where(f => IsSubagent(f) && !listed.Contains(f))
+            .Order(StringComparer.Ordinal));
         return files;
     }
 
@@ -115,9 +120,9 @@ public sealed class ClaudeCodeTranscripts(BillingType billing = BillingType.Subs
         }
 
         var name = Path.GetFileNameWithoutExtension(file);
-        var parentDir = Path.GetDirectoryName(file)!;
-        var isSubagent = Path.GetFileName(parentDir) == "subagents";
-        var parent = isSubagent ? Path.GetFileName(Path.GetDirectoryName(parentDir)) : null;
+        var isSubagent = IsSubagent(file);
+        var sessionDir = isSubagent ? Path.GetDirectoryName(Path.GetDirectoryName(file))! : null;
+        var parent = sessionDir is null ? null : Path.GetFileName(sessionDir);
         var externalId = isSubagent ? $"{parent}/{name}" : sessionId ?? name;
         var calls = messages
             .Where(m => m.Role == "assistant" && m.Usage.ValueKind == JsonValueKind.Object && m.Model != "<synthetic>")
@@ -129,8 +134,10 @@ public sealed class ClaudeCodeTranscripts(BillingType billing = BillingType.Subs
         var session = new SessionImport(
             SessionSource.ClaudeCode, externalId, parent, Environment.MachineName, cwd, branch, model, title, started, ended,
             messages.Select(m => m.ToImport()).ToList(), calls);
-        return new ParsedSession(file, session, lines, problems);
+        return new ParsedSession(file, session, lines, problems, Orphan: sessionDir is not null && !File.Exists(sessionDir + ".jsonl"));
     }
+
+    private static bool IsSubagent(string file) => Path.GetFileName(Path.GetDirectoryName(file)) == "subagents";
 
     private sealed class Message(string? id, string role, DateTimeOffset? at)
     {

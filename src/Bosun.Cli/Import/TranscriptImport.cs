@@ -6,8 +6,9 @@ namespace Bosun.Cli.Import;
 /// A line that could not be read; the rest of its file still imports.
 public sealed record LineProblem(string File, int Line, string Reason);
 
-/// One transcript file parsed into what the server stores.
-public sealed record ParsedSession(string File, SessionImport Session, int Lines, IReadOnlyList<LineProblem> Problems);
+/// One transcript file parsed into what the server stores. An orphan is a sub-agent whose parent's transcript is gone:
+/// it names its parent, and is imported on its own when the server has never seen that parent.
+public sealed record ParsedSession(string File, SessionImport Session, int Lines, IReadOnlyList<LineProblem> Problems, bool Orphan = false);
 
 /// The transcript formats Bosun imports, read locally; the sessions are then posted to the server, so they
 /// land in the tenant of the token.

@@ -1,10 +1,11 @@
+using System.Text.Json;
 using Bosun.Cli.Client;
 
 namespace Bosun.Cli.Import;
 
 public sealed record ImportTotals(
     int Files, int Sessions, int Messages, int CallsRecorded, int CallsAlreadyKnown, long InputTokens, long OutputTokens,
-    long CacheReadTokens, long CacheWriteTokens, IReadOnlyList<LineProblem> Problems);
+    long CacheReadTokens, long CacheWriteTokens, IReadOnlyList<LineProblem> Problems, int Orphans = 0);
 
 /// Parses transcript files locally and posts each session to the server (POST /api/v1/sessions/import).
 public static class TranscriptImporter
@@ -13,7 +14,7 @@ public static class TranscriptImporter
         Action<int>? linesRead, Action<string>? fileDone, CancellationToken ct)
     {
         var problems = new List<LineProblem>();
-        int sessions = 0, messages = 0, recorded = 0, known = 0;
+        int sessions = 0, messages = 0, recorded = 0, known = 0, orphans = 0;
         long input = 0, output = 0, cacheRead = 0, cacheWrite = 0;
         foreach (var file in files)
         {
@@ -28,8 +29,9 @@ public static class TranscriptImporter
 
             try
             {
-                var result = await client.PostAsync("/api/v1/sessions/import", session, ct);
+                var result = await PostAsync(client, parsed, ct);
                 sessions++;
+                orphans += parsed.Orphan ? 1 : 0;
                 messages += session.Messages?.Count ?? 0;
                 recorded += result.GetProperty("llm_calls_recorded").GetInt32();
                 known += result.GetProperty("llm_calls_already_known").GetInt32();
@@ -49,6 +51,22 @@ public static class TranscriptImporter
             fileDone?.Invoke(file);
         }
 
-        return new ImportTotals(files.Count, sessions, messages, recorded, known, input, output, cacheRead, cacheWrite, problems);
+        return new ImportTotals(files.Count, sessions, messages, recorded, known, input, output, cacheRead, cacheWrite, problems, orphans);
+    }
+
+    /// An orphan links to its parent when the server imported the parent before; otherwise it is a session of its own,
+    /// its external id (parent/sub-agent) still naming the parent, and a later import that finds the parent links it.
+    private static async Task<JsonElement> PostAsync(BosunClient client, ParsedSession parsed, CancellationToken ct)
+    {
+        try
+        {
+            return await client.PostAsync("/api/v1/sessions/import", parsed.Session, ct);
+        }
+        catch (ApiProblem problem) when (parsed.Orphan && problem.Status == 400 && problem.Problem is { ValueKind: JsonValueKind.Object } body
+                                         && body.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object
+                                         && errors.TryGetProperty("parent_external_id", out _))
+        {
+            return await client.PostAsync("/api/v1/sessions/import", parsed.Session with { ParentExternalId = null }, ct);
+        }
     }
 }

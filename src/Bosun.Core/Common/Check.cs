@@ -49,15 +49,41 @@ public static partial class Check
         return slug;
     }
 
-    public static string? Url(ValidationProblem problem, string field, string? value)
+    /// A repository in any form `git clone` takes: an http(s), ssh, git or file URL, scp-like `user@host:path`, or an
+    /// absolute local path. It is kept as given; only what git could never clone (and what a link must never be) is refused.
+    public static string? RepositoryUrl(ValidationProblem problem, string field, string? value)
     {
         var url = Text(problem, field, value, 2000);
-        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "ssh" or "git" or "file"))
+        if (url is not null && !IsCloneable(url))
         {
-            problem.Add(field, "must be an absolute URL");
+            problem.Add(field, "must be a repository git can clone: an https, http, ssh, git or file URL, user@host:path, or an absolute path");
         }
 
         return url;
+    }
+
+    private static bool IsCloneable(string url)
+    {
+        if (url.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return false;
+        }
+
+        if (url.StartsWith('/'))
+        {
+            return url.Length > 1;
+        }
+
+        if (url.Contains("://", StringComparison.Ordinal))
+        {
+            return Uri.TryCreate(url, UriKind.Absolute, out var uri)
+                   && (uri.Scheme is "http" or "https" or "ssh" or "git" or "git+ssh" or "ssh+git" ? uri.Host.Length > 0 : uri.Scheme == "file" && uri.AbsolutePath.Length > 1);
+        }
+
+        // Git reads `host:path` with no slash before the colon as scp-like ssh; a URL scheme that a browser would run
+        // (javascript:, data:) reads the same way, and is never a host.
+        var scp = ScpPattern().Match(url);
+        return scp.Success && scp.Groups["host"].Value.ToLowerInvariant() is not ("javascript" or "data" or "vbscript" or "file");
     }
 
     public static int? Range(ValidationProblem problem, string field, int? value, int min, int max)
@@ -124,6 +150,9 @@ public static partial class Check
 
     [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}$")]
     private static partial Regex SlugPattern();
+
+    [GeneratedRegex(@"^(?:[^@/:]+@)?(?<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(?<path>.+)$")]
+    private static partial Regex ScpPattern();
 }
 
 public static class Money

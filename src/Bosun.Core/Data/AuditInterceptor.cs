@@ -129,19 +129,7 @@ public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesIntercepto
             _ => "updated",
         };
         var tenantId = entry.Entity is ITenantScoped scoped ? scoped.TenantId : audited.Id;
-        var actor = db.Context.Actor;
-        return new AuditEntry
-        {
-            TenantId = tenantId,
-            ActorRef = actor.Ref,
-            ActorName = actor.Name,
-            Action = $"{entityType}.{verb}",
-            EntityType = entityType,
-            EntityId = audited.Id,
-            ChangesJson = changes.Json(),
-            RequestId = db.Context.RequestId,
-            CreatedAt = now,
-        };
+        return AuditWriter.EntityRow(db, entityType, verb, audited.Id, changes, now, tenantId);
     }
 
     internal static object? Render(object? value) => value switch

@@ -1,5 +1,8 @@
+using System.Data.Common;
 using System.Linq.Expressions;
 using Bosun.Core.Common;
+using Bosun.Core.Data.Postgres;
+using Bosun.Core.Data.Sqlite;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
@@ -16,7 +19,7 @@ public sealed class BosunDb : DbContext
     public BosunDb(DbContextOptions<BosunDb> options)
         : base(options)
     {
-        IsPostgres = (bool)Providers.GetValue(options, o => o.Extensions.Any(e => e.GetType().Assembly == typeof(NpgsqlDbContextOptionsBuilderExtensions).Assembly));
+        IsPostgres = (bool)Providers.GetValue(options, o => PostgresStore.IsIn(o));
         SharesCommits = !IsPostgres && (bool)SharedCommits.GetValue(options, o => SqliteSharedCommitInterceptor.IsIn(o));
         Lease(new RequestContext(), null);
     }
@@ -54,13 +57,13 @@ public sealed class BosunDb : DbContext
     }
 
     private SqliteConnections? _connections;
-    private Microsoft.Data.Sqlite.SqliteConnection? _borrowed;
+    private DbConnection? _borrowed;
 
     /// SQLite: the database file, known without reading the connection string again.
     internal string? File => _connections?.File;
 
     /// SQLite: the process's writer connection, for a write transaction that holds the write gate.
-    internal Microsoft.Data.Sqlite.SqliteConnection? Writer => _borrowed is null ? null : _connections?.Writer;
+    internal DbConnection? Writer => _borrowed is null ? null : _connections?.Writer;
 
     /// SQLite: the kept-open connections this unit of work borrowed from, if it did.
     internal SqliteConnections? Connections => _borrowed is null ? null : _connections;
@@ -69,12 +72,12 @@ public sealed class BosunDb : DbContext
     internal bool SharesCommits { get; }
 
     /// SQLite: the write of this unit of work that runs inside a shared commit, while it runs.
-    internal SqliteWriteQueue.Writer? SharedCommitWriter { get; set; }
+    internal SharedCommitWriter? SharedCommitWriter { get; set; }
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContextOptions, object> SharedCommits = new();
 
     /// Moves the unit of work onto the writer connection for its write transaction, and back to its own after it.
-    internal void UseConnection(Microsoft.Data.Sqlite.SqliteConnection? connection) =>
+    internal void UseConnection(DbConnection? connection) =>
         Database.SetDbConnection(connection ?? _borrowed, contextOwnsConnection: false);
 
     // The connection is taken off the context before the context goes back to the pool, and given back after. Taken
@@ -95,7 +98,7 @@ public sealed class BosunDb : DbContext
         GiveBack(connection, connections);
     }
 
-    private static void GiveBack(Microsoft.Data.Sqlite.SqliteConnection? connection, SqliteConnections? connections)
+    private static void GiveBack(DbConnection? connection, SqliteConnections? connections)
     {
         if (connection is not null)
         {

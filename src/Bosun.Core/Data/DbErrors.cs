@@ -1,3 +1,5 @@
+using Bosun.Core.Data.Postgres;
+using Bosun.Core.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Core.Data;
@@ -5,17 +7,19 @@ namespace Bosun.Core.Data;
 /// Constraint failures the database reports, recognised the same way on both stores.
 public static class DbErrors
 {
-    public static bool IsUniqueViolation(DbUpdateException ex) => ex.InnerException switch
-    {
-        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
-        Microsoft.Data.Sqlite.SqliteException lite => lite.SqliteErrorCode == 19 && lite.Message.Contains("UNIQUE", StringComparison.Ordinal),
-        _ => false,
-    };
+    public static bool IsUniqueViolation(DbUpdateException ex) =>
+        PostgresErrors.IsUniqueViolation(ex.InnerException) || SqliteErrors.IsUniqueViolation(ex.InnerException);
 
-    public static bool IsForeignKeyViolation(DbUpdateException ex) => ex.InnerException switch
+    public static bool IsForeignKeyViolation(DbUpdateException ex) =>
+        PostgresErrors.IsForeignKeyViolation(ex.InnerException) || SqliteErrors.IsForeignKeyViolation(ex.InnerException);
+
+    /// A failure that leaves nothing done and goes away when the transaction runs again (a PostgreSQL deadlock or
+    /// serialization failure), however EF wrapped it.
+    public static bool IsRetryable(Exception ex) => ex switch
     {
-        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.ForeignKeyViolation,
-        Microsoft.Data.Sqlite.SqliteException lite => lite.SqliteErrorCode == 19 && lite.Message.Contains("FOREIGN KEY", StringComparison.Ordinal),
+        _ when PostgresErrors.IsRetryable(ex) => true,
+        DbUpdateException { InnerException: { } inner } => IsRetryable(inner),
+        InvalidOperationException { InnerException: { } inner } => IsRetryable(inner),
         _ => false,
     };
 }

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Bosun.Core.Data.Postgres;
+using Bosun.Core.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -9,23 +11,21 @@ internal readonly record struct Col(string Name, string PgType = "text");
 
 /// Hand-written SQL for hot paths (claims, heartbeats, the ledger, audit rows), on the unit of work's own connection and
 /// transaction, so PostgreSQL's tenant role and row-level security apply. The statements are written to run on both stores.
+///
+/// The methods taking `sync` run their command synchronously when it is set: code that runs while EF commits runs
+/// synchronously when EF commits synchronously.
 internal static class Sql
 {
-    public static DbCommand Command(BosunDb db, string text)
-    {
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("Hand-written statements run inside the unit of work's transaction.");
-        return On(transaction, text);
-    }
+    public static DbCommand Command(BosunDb db, string text) => On(TransactionOf(db), text);
+
+    public static DbCommand Command(BosunDb db, Statement statement) => Command(db, statement.For(db));
 
     /// A command for the transaction's connection: on a kept-open SQLite connection, the one already prepared for this text.
     public static DbCommand On(DbTransaction transaction, string text)
     {
         if (transaction.Connection is PreparingConnection preparing)
         {
-            var prepared = preparing.Command(text);
-            prepared.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)transaction;
-            return prepared;
+            return preparing.Command(transaction, text);
         }
 
         var command = transaction.Connection!.CreateCommand();
@@ -43,84 +43,139 @@ internal static class Sql
         return command;
     }
 
-    /// Inserts many rows and tells which were inserted (an ON CONFLICT DO NOTHING skips the others; the inserted rows
-    /// are recognised by the key columns they return). SQLite: one statement over the rows as a JSON array, or one
-    /// prepared single-row statement per row when a value is of a type the JSON form does not write (binding by
-    /// name is linear in the number of parameters, so a wide multi-row VALUES would be quadratic). PostgreSQL: one
-    /// statement over unnest()ed arrays, one parameter per column.
-    public static async Task<bool[]> InsertRowsAsync<T>(BosunDb db, string table, IReadOnlyList<Col> columns, IReadOnlyList<T> rows,
-        Func<T, object?[]> values, string onConflict, int[]? keyColumns, CancellationToken ct)
+    public static DbCommand With(this DbCommand command, params (string Name, object? Value)[] parameters)
     {
-        var inserted = new bool[rows.Count];
+        foreach (var (name, value) in parameters)
+        {
+            command.With(name, value);
+        }
+
+        return command;
+    }
+
+    public static async Task<long> ScalarLongAsync(this DbCommand command, CancellationToken ct) =>
+        Convert.ToInt64(await command.ExecuteScalarAsync(ct) ?? 0L);
+
+    public static async Task<long> ScalarLongAsync(this DbCommand command, bool sync, CancellationToken ct) =>
+        Convert.ToInt64((sync ? command.ExecuteScalar() : await command.ExecuteScalarAsync(ct)) ?? 0L);
+
+    public static async Task<int> ExecuteAsync(this DbCommand command, bool sync, CancellationToken ct) =>
+        sync ? command.ExecuteNonQuery() : await command.ExecuteNonQueryAsync(ct);
+
+    /// Every row the command returns, with NULLs as null.
+    public static async Task<List<object?[]>> RowsAsync(this DbCommand command, bool sync, CancellationToken ct)
+    {
+        await using var reader = sync ? command.ExecuteReader() : await command.ExecuteReaderAsync(ct);
+        var rows = new List<object?[]>();
+        while (sync ? reader.Read() : await reader.ReadAsync(ct))
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// One statement with parameters @p0, @p1, ... prepared once and executed for each row of values; tells which rows
+    /// changed anything (an ON CONFLICT DO NOTHING may skip some).
+    public static async Task<bool[]> ExecuteEachAsync(DbTransaction transaction, string text, IReadOnlyList<object?[]> rows, bool sync, CancellationToken ct)
+    {
+        var changed = new bool[rows.Count];
         if (rows.Count == 0)
         {
-            return inserted;
+            return changed;
         }
 
-        var names = string.Join(", ", columns.Select(c => c.Name));
-        var all = rows.Select(values).ToList();
-        if (!db.IsPostgres && all.Count > 1 && SqliteRows.Json(all) is { } json)
+        await using var command = On(transaction, text);
+        var parameters = rows[0].Select((_, i) =>
         {
-            // Many rows: one statement reading them from a JSON array, so SQLite binds one parameter in all. As on
-            // PostgreSQL, without key columns every row counts as inserted.
-            var returned = keyColumns is null ? "" : " RETURNING " + string.Join(", ", keyColumns.Select(k => columns[k].Name));
-            await using var many = Command(db, $"INSERT INTO {table} ({names}) {SqliteRows.Select(columns.Count)} {onConflict}{returned}");
-            many.With("rows", json);
-            if (keyColumns is null)
-            {
-                await many.ExecuteNonQueryAsync(ct);
-                Array.Fill(inserted, true);
-                return inserted;
-            }
-
-            await MarkInsertedAsync(many, all, keyColumns, inserted, ct);
-            return inserted;
+            var p = command.CreateParameter();
+            p.ParameterName = $"@p{i}";
+            command.Parameters.Add(p);
+            return p;
+        }).ToArray();
+        if (sync)
+        {
+            command.Prepare();
         }
-
-        if (!db.IsPostgres)
+        else
         {
-            await using var command = Command(db, $"INSERT INTO {table} ({names}) VALUES ({string.Join(", ", columns.Select((_, i) => $"@c{i}"))}) {onConflict}");
-            var parameters = columns.Select((_, i) =>
-            {
-                var p = command.CreateParameter();
-                p.ParameterName = $"@c{i}";
-                command.Parameters.Add(p);
-                return p;
-            }).ToArray();
             await command.PrepareAsync(ct);
-            for (var r = 0; r < rows.Count; r++)
-            {
-                var row = all[r];
-                for (var c = 0; c < row.Length; c++)
-                {
-                    parameters[c].Value = row[c] ?? DBNull.Value;
-                }
-
-                // SQLite executes in-process; the async variant would only add a task per row.
-                inserted[r] = command.ExecuteNonQuery() > 0;
-            }
-
-            return inserted;
         }
 
-        var returning = keyColumns is null ? "" : " RETURNING " + string.Join(", ", keyColumns.Select(k => columns[k].Name));
-        await using var pg = Command(db, $"INSERT INTO {table} ({names}) SELECT * FROM {Unnest(columns)} {onConflict}{returning}");
-        WithArrays(pg, columns, all);
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var row = rows[r];
+            for (var c = 0; c < row.Length; c++)
+            {
+                parameters[c].Value = row[c] ?? DBNull.Value;
+            }
 
+            // Only SQLite runs a statement per row, and it executes in-process: the async variant would only add a task per row.
+            changed[r] = command.ExecuteNonQuery() > 0;
+        }
+
+        return changed;
+    }
+
+    /// Runs one statement on the context's connection, outside any transaction, and returns its first value: for what
+    /// comes before the unit of work's transactions, such as migrations and the locks they take.
+    public static async Task<object?> ScalarOutsideTransactionAsync(BosunDb db, string text, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = text;
+            command.With(parameters);
+            return await command.ExecuteScalarAsync(ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// Inserts many rows and tells which were inserted (an ON CONFLICT DO NOTHING skips the others; the inserted rows
+    /// are recognised by the key columns they return; without key columns every row counts as inserted). Each store
+    /// has its own form: <see cref="SqliteRows.InsertAsync"/>, <see cref="PostgresRows.InsertAsync"/>.
+    public static Task<bool[]> InsertRowsAsync<T>(BosunDb db, string table, IReadOnlyList<Col> columns, IReadOnlyList<T> rows,
+        Func<T, object?[]> values, string onConflict, int[]? keyColumns, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+        {
+            return Task.FromResult(Array.Empty<bool>());
+        }
+
+        var all = rows.Select(values).ToList();
+        var transaction = TransactionOf(db);
+        return db.IsPostgres
+            ? PostgresRows.InsertAsync(transaction, table, columns, all, onConflict, keyColumns, ct)
+            : SqliteRows.InsertAsync(transaction, table, columns, all, onConflict, keyColumns, ct);
+    }
+
+    /// PostgreSQL: unnest(@c0::type[], ...) over one array parameter per column.
+    public static string Unnest(IReadOnlyList<Col> columns) => PostgresRows.Unnest(columns);
+
+    public static void WithArrays(DbCommand command, IReadOnlyList<Col> columns, IReadOnlyList<object?[]> rows) =>
+        PostgresRows.WithArrays(command, columns, rows);
+
+    /// Runs an INSERT … RETURNING (without key columns, a plain INSERT) and marks the rows whose keys came back.
+    internal static async Task<bool[]> MarkInsertedAsync(DbCommand insert, IReadOnlyList<object?[]> all, int[]? keyColumns, CancellationToken ct)
+    {
+        var inserted = new bool[all.Count];
         if (keyColumns is null)
         {
-            await pg.ExecuteNonQueryAsync(ct);
+            await insert.ExecuteNonQueryAsync(ct);
             Array.Fill(inserted, true);
             return inserted;
         }
 
-        await MarkInsertedAsync(pg, all, keyColumns, inserted, ct);
-        return inserted;
-    }
-
-    /// Runs an INSERT … RETURNING of the key columns and marks the rows whose keys came back.
-    private static async Task MarkInsertedAsync(DbCommand insert, IReadOnlyList<object?[]> all, int[] keyColumns, bool[] inserted, CancellationToken ct)
-    {
         var byKey = new Dictionary<string, int>();
         for (var r = all.Count - 1; r >= 0; r--)
         {
@@ -136,81 +191,19 @@ internal static class Sql
                 inserted[index] = true;
             }
         }
+
+        return inserted;
     }
 
-    /// PostgreSQL: unnest(@c0::type[], ...) over one array parameter per column.
-    public static string Unnest(IReadOnlyList<Col> columns) =>
-        $"unnest({string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PgType}[]"))})";
-
-    public static void WithArrays(DbCommand command, IReadOnlyList<Col> columns, IReadOnlyList<object?[]> rows)
-    {
-        for (var i = 0; i < columns.Count; i++)
-        {
-            var column = i;
-            command.With($"c{i}", columns[i].PgType switch
-            {
-                "timestamptz" => rows.Select(r => (DateTime)r[column]!).ToArray(),
-                "bigint" => rows.Select(r => r[column] is null ? (long?)null : Convert.ToInt64(r[column])).ToArray(),
-                "integer" => rows.Select(r => r[column] is null ? (int?)null : Convert.ToInt32(r[column])).ToArray(),
-                _ => (object)rows.Select(r => (string?)r[column]).ToArray(),
-            });
-        }
-    }
+    /// ` RETURNING` the key columns, or nothing without them.
+    internal static string Returning(IReadOnlyList<Col> columns, int[]? keyColumns) =>
+        keyColumns is null ? "" : " RETURNING " + string.Join(", ", keyColumns.Select(k => columns[k].Name));
 
     // Times are compared in SQLite's text form: that is how SQLite returns them, and PostgreSQL's come back as DateTime.
     private static string Key(IEnumerable<object?> parts) =>
         string.Join("\u001f", parts.Select(p => p is DateTime d ? SqliteRows.Text(d) : Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture)));
 
-    public static async Task<long> ScalarLongAsync(this DbCommand command, CancellationToken ct) =>
-        Convert.ToInt64(await command.ExecuteScalarAsync(ct) ?? 0L);
-}
-
-/// Many rows for one SQLite statement as a single JSON parameter. SQLite binds parameters by name in linear time, so a
-/// multi-row VALUES list costs the square of its width, and a prepared row-at-a-time INSERT pays a call per row; reading
-/// the rows from a JSON array with json_each costs one bind. Values are written as SQLite would store the parameters.
-internal static class SqliteRows
-{
-    public static string Text(DateTime d) => d.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// The rows of the `@rows` parameter, one per row of <see cref="Json"/>, each read with `value->>i`. jsonb_each parses
-    /// the text once and hands each row over in SQLite's binary form; with json_each every `->>` turned its row back into
-    /// text and parsed it again, which made writing a batch's audit rows and stream events cost about 1.7 times as much.
-    public const string Source = "jsonb_each(@rows)";
-
-    /// `SELECT value->>0, value->>1, … FROM jsonb_each(@rows) WHERE true` (the WHERE lets an ON CONFLICT clause follow).
-    public static string Select(int columns) =>
-        $"SELECT {string.Join(", ", Enumerable.Range(0, columns).Select(i => $"value->>{i}"))} FROM {Source} WHERE true";
-
-    /// The rows as a JSON array of arrays, or null when a value is of a type this does not write.
-    public static string? Json(IReadOnlyList<object?[]> rows)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 256);
-        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            foreach (var row in rows)
-            {
-                json.WriteStartArray();
-                foreach (var value in row)
-                {
-                    switch (value)
-                    {
-                        case null or DBNull: json.WriteNullValue(); break;
-                        case string text: json.WriteStringValue(text); break;
-                        case DateTime time: json.WriteStringValue(Text(time)); break;
-                        case bool flag: json.WriteNumberValue(flag ? 1 : 0); break;
-                        case int number: json.WriteNumberValue(number); break;
-                        case long number: json.WriteNumberValue(number); break;
-                        default: return null;
-                    }
-                }
-
-                json.WriteEndArray();
-            }
-
-            json.WriteEndArray();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    private static DbTransaction TransactionOf(BosunDb db) =>
+        db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Hand-written statements run inside the unit of work's transaction.");
 }

@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
-using Microsoft.Data.Sqlite;
+using Bosun.Core.Data.Postgres;
+using Bosun.Core.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,51 +15,24 @@ public sealed record StoreOptions(StoreKind Kind, string ConnectionString)
     public const string SqliteMigrations = "Bosun.Migrations.Sqlite";
     public const string PostgresMigrations = "Bosun.Migrations.Postgres";
 
-    public static StoreOptions Sqlite(string file) =>
-        new(StoreKind.Sqlite, new SqliteConnectionStringBuilder { DataSource = file, Pooling = true }.ToString());
+    public static StoreOptions Sqlite(string file) => new(StoreKind.Sqlite, SqliteStore.ConnectionString(file));
 
-    public static StoreOptions Postgres(string connectionString) => new(StoreKind.Postgres, WithPreparedStatements(connectionString));
+    public static StoreOptions Postgres(string connectionString) => new(StoreKind.Postgres, PostgresStore.ConnectionString(connectionString));
 
-    /// PostgreSQL parses and plans every statement it is sent unless it is prepared. Bosun sends the same few statements
-    /// over and over, so unless the connection string says otherwise, Npgsql prepares the most used ones on each
-    /// pooled connection and PostgreSQL plans them once.
-    ///
-    /// Npgsql also resets a pooled connection's session (role, settings, locks) each time it goes back to the pool,
-    /// one more round trip per unit of work. Bosun keeps no session state: the tenant's role and id are set with SET
-    /// LOCAL and end with the transaction. So the reset is skipped unless the connection string asks for it.
-    private static string WithPreparedStatements(string connectionString)
-    {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!Mentions(connectionString, "Auto Prepare", "AutoPrepare"))
-        {
-            builder.MaxAutoPrepare = 64;
-            builder.AutoPrepareMinUsages = 3;
-        }
+    /// SQLite: the database file, as the connection string names it.
+    public string? SqliteFile => Kind == StoreKind.Sqlite ? SqliteStore.FileOf(ConnectionString) : null;
 
-        if (!Mentions(connectionString, "No Reset On Close", "NoResetOnClose"))
-        {
-            builder.NoResetOnClose = true;
-        }
-
-        return builder.ConnectionString;
-    }
-
-    private static bool Mentions(string connectionString, params string[] names) =>
-        names.Any(n => connectionString.Contains(n, StringComparison.OrdinalIgnoreCase));
-
-    public string Describe() => Kind == StoreKind.Sqlite
-        ? $"SQLite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}"
-        : $"PostgreSQL {new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Password = null }.ConnectionString}";
+    public string Describe() => Kind == StoreKind.Sqlite ? SqliteStore.Describe(ConnectionString) : PostgresStore.Describe(ConnectionString);
 
     public void Configure(DbContextOptionsBuilder options)
     {
         if (Kind == StoreKind.Sqlite)
         {
-            options.UseSqlite(ConnectionString, o => o.MigrationsAssembly(SqliteMigrations));
+            SqliteStore.Configure(options, ConnectionString);
         }
         else
         {
-            options.UseNpgsql(ConnectionString, o => o.MigrationsAssembly(PostgresMigrations));
+            PostgresStore.Configure(options, ConnectionString);
         }
 
         options.UseSnakeCaseNamingConvention();
@@ -72,27 +46,28 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton(store);
         if (store.Kind == StoreKind.Sqlite)
         {
-            services.AddSingleton<SqliteConnections>();
+            SqliteStore.AddServices(services);
+        }
+        else
+        {
+            PostgresStore.AddServices(services);
         }
 
         services.AddScoped<RequestContext>();
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<Identity.PrincipalCache>();
         services.AddSingleton<Identity.PrincipalCacheInvalidator>();
-        services.AddSingleton<SqlitePragmaInterceptor>();
-        services.AddSingleton<PostgresTenantInterceptor>();
-        services.AddSingleton<PostgresTransactionGuard>();
         services.AddPooledDbContextFactory<BosunDb>((sp, options) =>
         {
             store.Configure(options);
             options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<Identity.PrincipalCacheInvalidator>());
             if (store.Kind == StoreKind.Sqlite)
             {
-                options.AddInterceptors(sp.GetRequiredService<SqlitePragmaInterceptor>(), new SqliteStatementReuseInterceptor());
+                SqliteStore.AddInterceptors(sp, options);
             }
             else
             {
-                options.AddInterceptors(sp.GetRequiredService<PostgresTenantInterceptor>(), sp.GetRequiredService<PostgresTransactionGuard>());
+                PostgresStore.AddInterceptors(sp, options);
             }
         }); // options built once: every interceptor keeps its per-unit-of-work state on the BosunDb
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<BosunDb>>().CreateDbContext()
@@ -100,8 +75,8 @@ public static class StoreServiceCollectionExtensions
         return services;
     }
 
-    /// SQLite: short write transactions share commits (see <see cref="SqliteWriteQueue"/>). Call it after everything
-    /// else that adds interceptors: the one that ends a shared write must come after those acting on the commit.
+    /// SQLite: short write transactions share commits (see docs/group-commit.md). Call it after everything else that
+    /// adds interceptors: the one that ends a shared write must come after those acting on the commit.
     public static IServiceCollection AddSqliteSharedCommits(this IServiceCollection services, StoreOptions store)
     {
         if (store.Kind == StoreKind.Sqlite)
@@ -136,44 +111,6 @@ public static class TransactionExtensions
 
     /// With <paramref name="shareCommit"/>, a SQLite write may commit together with the writes queued behind it; for
     /// short units of work only, since the writes before it wait for its end (see <see cref="SqliteWriteQueue"/>).
-    public static async Task<IDbContextTransaction> BeginAsync(BosunDb db, bool write, CancellationToken ct, bool shareCommit = false)
-    {
-        if (!write && !db.IsPostgres)
-        {
-            await db.Database.OpenConnectionAsync(ct);
-            var connection = (SqliteConnection)db.Database.GetDbConnection();
-            var deferred = connection.BeginTransaction(deferred: true);
-            return await db.Database.UseTransactionAsync(deferred, ct) ?? throw new InvalidOperationException("No transaction.");
-        }
-
-        if (shareCommit && db.SharesCommits && db.Connections is { } connections)
-        {
-            return await SqliteWriteGate.Of(connections.File).JoinAsync(db, connections, ct);
-        }
-
-        if (!db.IsPostgres)
-        {
-            var file = db.File ?? new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-            return await SqliteWriteGate.BeginAsync(file, async () =>
-            {
-                if (db.Writer is not { } writer)
-                {
-                    return await db.Database.BeginTransactionAsync(ct);
-                }
-
-                db.UseConnection(writer);
-                try
-                {
-                    return new EndingTransaction(await db.Database.BeginTransactionAsync(ct), () => db.UseConnection(null));
-                }
-                catch
-                {
-                    db.UseConnection(null);
-                    throw;
-                }
-            }, ct);
-        }
-
-        return await db.Database.BeginTransactionAsync(ct);
-    }
+    public static Task<IDbContextTransaction> BeginAsync(BosunDb db, bool write, CancellationToken ct, bool shareCommit = false) =>
+        db.IsPostgres ? db.Database.BeginTransactionAsync(ct) : SqliteTransactions.BeginAsync(db, write, shareCommit, ct);
 }

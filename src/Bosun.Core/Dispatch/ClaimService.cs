@@ -1,6 +1,7 @@
-using System.Data.Common;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Sqlite;
+using Bosun.Core.Governance;
 using Bosun.Core.Identity;
 using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
@@ -11,17 +12,11 @@ namespace Bosun.Core.Dispatch;
 /// Hands ready work to agents. The pick and the lease happen in one short transaction: on PostgreSQL the
 /// candidates are locked with FOR UPDATE SKIP LOCKED so concurrent claimers never get the same item; on
 /// SQLite the transaction starts with BEGIN IMMEDIATE, so claims are serialised by the single writer.
-public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, BudgetService budgets)
+public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, BudgetEnforcement budgets)
 {
     public const int MaxBatch = 100;
     public const int MaxWaitSeconds = 60;
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
-
-    private static readonly Col[] RunColumns =
-    [
-        new("tenant_id"), new("id"), new("work_item_id"), new("attempt", "integer"), new("agent_id"), new("status"), new("lease_token"),
-        new("lease_expires_at", "timestamptz"), new("started_at", "timestamptz"), new("cost_micros", "bigint"),
-    ];
 
     public async Task<ClaimResponse> ClaimAsync(ClaimRequest request, CancellationToken ct)
     {
@@ -58,7 +53,7 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         // agent's run count, the pick and the lease): the project and the spent budgets are read just before, and
         // the context after the commit. PostgreSQL does it all in one transaction, which saves rounds of BEGIN and COMMIT.
         // While long-polling, that read also looks for work first, so idle pollers never queue for SQLite's writer lock.
-        var inside = db.IsPostgres;
+        var inside = !ClaimStatements.SingleWriter(db);
         (string? ProjectId, BlockedScopes? Blocked)? before = null;
         if (lookFirst || !inside)
         {
@@ -104,56 +99,9 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return claimed ?? await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
     }
 
-    /// What a claim needs to know before it picks, read in one statement: the agent's settings, how many runs it holds,
-    /// the project it named (by id, or by key in any case, as ProjectLookup matches it), and whether the tenant has any
-    /// budget that stops work. Each of these was a round trip of its own, and on PostgreSQL a round trip costs more CPU
-    /// than such small lookups do.
-    private sealed record AgentState(Agent Agent, int ActiveRuns, string? ProjectRef, string? ProjectId, bool AnyStopBudget)
-    {
-        public string? Project() =>
-            ProjectRef is null ? null : ProjectId ?? throw ProblemException.Invalid("project", "no such project");
-    }
-
-    private async Task<AgentState> AgentAsync(string agentId, string? projectRef, CancellationToken ct)
-    {
-        var project = projectRef is null
-            ? "NULL"
-            : "(SELECT p.id FROM projects p WHERE p.tenant_id = a.tenant_id AND (p.id = @project OR p.key = @project_key) LIMIT 1)";
-        await using var command = Sql.Command(db, $"""
-            SELECT a.name, a.role, a.enabled, a.max_concurrent_runs, a.run_timeout_seconds, a.max_cost_per_work_item_micros,
-                   (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = a.tenant_id AND r.agent_id = a.id AND r.status = 'active'),
-                   {project},
-                   EXISTS (SELECT 1 FROM budgets b WHERE b.tenant_id = a.tenant_id AND b.action = 'stop')
-            FROM agents a WHERE a.tenant_id = @tenant AND a.id = @agent
-            """);
-        command.With("tenant", context.RequireTenant());
-        command.With("agent", agentId);
-        if (projectRef is not null)
-        {
-            command.With("project", projectRef);
-            command.With("project_key", projectRef.ToUpperInvariant());
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-        {
-            throw ProblemException.Forbidden("This agent no longer exists.");
-        }
-
-        var agent = new Agent
-        {
-            Id = agentId,
-            TenantId = context.RequireTenant(),
-            Name = reader.GetString(0),
-            Role = reader.GetString(1),
-            Enabled = reader.GetBoolean(2),
-            MaxConcurrentRuns = reader.GetInt32(3),
-            RunTimeoutSeconds = reader.GetInt32(4),
-            MaxCostPerWorkItemMicros = reader.IsDBNull(5) ? null : reader.GetInt64(5),
-        };
-        return new AgentState(agent, Convert.ToInt32(reader.GetValue(6)), projectRef, reader.IsDBNull(7) ? null : reader.GetString(7),
-            Convert.ToBoolean(reader.GetValue(8)));
-    }
+    private async Task<AgentState> AgentAsync(string agentId, string? projectRef, CancellationToken ct) =>
+        await ClaimStatements.AgentAsync(db, context.RequireTenant(), agentId, projectRef, ct)
+        ?? throw ProblemException.Forbidden("This agent no longer exists.");
 
     /// Many claimers lock rows at once; when PostgreSQL aborts one of them to break a deadlock or a serialization
     /// conflict, nothing was committed, so the claim is simply tried again.
@@ -242,71 +190,15 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return blocked;
     }
 
-    private async Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, BlockedScopes? blocked, CancellationToken ct)
+    private Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, BlockedScopes? blocked, CancellationToken ct)
     {
         if (limit <= 0)
         {
-            return [];
+            return Task.FromResult(new List<string>());
         }
 
-        // The dependency check is written as nested EXISTS so that both planners start from the item's own
-        // dependency rows; as a join, SQLite without statistics scanned every work item of the tenant per candidate.
-        // Directly assigned items always; role-assigned and unassigned ones only in projects the agent serves
-        // (an agent linked to no project serves all). Dependencies must all be done.
-        // SQLite's planner prefers the board's (project, status) index and then sorts every ready item of the project;
-        // the claim-ordered partial indexes give the best item first, so SQLite is told to use them.
-        var index = db.IsPostgres ? "" : projectId is null ? "INDEXED BY ix_work_items_ready" : "INDEXED BY ix_work_items_ready_by_project";
-
-        // SQLite looks at a bound LIMIT while it plans, so a statement with `LIMIT @limit` was compiled again on every
-        // run: 80-90 µs of each claim's hold on the single writer. There the limit is a constant and the reader stops
-        // at `limit` rows; the index gives the rows in claim order, so the rest are never produced. PostgreSQL locks
-        // every row its LIMIT lets through, so it keeps the exact limit.
-        var limitClause = db.IsPostgres ? "LIMIT @limit" : $"LIMIT {MaxBatch}";
-        var sql = $"""
-            SELECT w.id FROM work_items w {index}
-            JOIN projects p ON p.tenant_id = w.tenant_id AND p.id = w.project_id
-            WHERE w.tenant_id = @tenant AND w.status = 'ready' AND p.status = 'active'
-              {(projectId is null ? "" : "AND w.project_id = @project")}
-              {Exclude("w.project_id", "bp", blocked?.ProjectIds)}
-              {Exclude("w.id", "bw", blocked?.WorkItemIds.Concat(blocked.AgentWorkItems.Where(p => p.AgentId == agent.Id).Select(p => p.WorkItemId)).ToHashSet())}
-              AND (w.assignee_agent_id = @agent
-                   OR (w.assignee_agent_id IS NULL AND w.assignee_user_id IS NULL
-                       AND (w.assignee_role IS NULL OR w.assignee_role = @role)
-                       AND (NOT EXISTS (SELECT 1 FROM agent_projects ap WHERE ap.tenant_id = @tenant AND ap.agent_id = @agent)
-                            OR EXISTS (SELECT 1 FROM agent_projects ap WHERE ap.tenant_id = @tenant AND ap.agent_id = @agent AND ap.project_id = w.project_id))))
-              AND NOT EXISTS (
-                  SELECT 1 FROM work_item_dependencies d
-                  WHERE d.tenant_id = w.tenant_id AND d.work_item_id = w.id
-                    AND EXISTS (SELECT 1 FROM work_items dep WHERE dep.tenant_id = d.tenant_id AND dep.id = d.depends_on_id AND dep.status <> 'done'))
-            ORDER BY w.priority DESC, w.id
-            {limitClause}
-            {(lockRows && db.IsPostgres ? "FOR UPDATE OF w SKIP LOCKED" : "")}
-            """;
-        await using var command = Sql.Command(db, sql);
-        command.With("tenant", context.RequireTenant());
-        command.With("agent", agent.Id);
-        command.With("role", agent.Role);
-        if (db.IsPostgres)
-        {
-            command.With("limit", limit);
-        }
-
-        if (projectId is not null)
-        {
-            command.With("project", projectId);
-        }
-
-        AddList(command, "bp", blocked?.ProjectIds);
-        AddList(command, "bw", blocked?.WorkItemIds.Concat(blocked.AgentWorkItems.Where(p => p.AgentId == agent.Id).Select(p => p.WorkItemId)).ToHashSet());
-
-        var ids = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (ids.Count < limit && await reader.ReadAsync(ct))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        var items = blocked is null ? null : blocked.WorkItemIds.Concat(blocked.AgentWorkItems.Where(p => p.AgentId == agent.Id).Select(p => p.WorkItemId)).ToHashSet();
+        return ClaimStatements.CandidatesAsync(db, context.RequireTenant(), agent, projectId, limit, lockRows, blocked?.ProjectIds, items, ct);
     }
 
     /// Leases the picked items with one UPDATE that re-checks their status (an item taken meanwhile is skipped), then
@@ -323,40 +215,17 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
 
         var runs = ids.ToDictionary(id => id, _ => (RunId: Ids.New(), Token: Secrets.NewToken("lease")));
-        var claimedNow = new Dictionary<string, (int Attempt, string ProjectId, string Key)>();
-
-        await using (var command = Sql.Command(db, LeaseStatement(db.IsPostgres)))
-        {
-            command.With("expires", expires);
-            command.With("now", now);
-            if (db.IsPostgres)
-            {
-                command.With("tenant", tenant);
-                command.With("ids", ids.ToArray());
-                command.With("runs", ids.Select(id => runs[id].RunId).ToArray());
-                command.With("leases", ids.Select(id => runs[id].Token).ToArray());
-            }
-            else
-            {
-                command.With("rows", SqliteRows.Json(ids.Select(id => new object?[] { id, runs[id].RunId, runs[id].Token, tenant }).ToList()));
-            }
-
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                claimedNow[reader.GetString(0)] = (Convert.ToInt32(reader.GetValue(1)), reader.GetString(2), reader.GetString(3));
-            }
-        }
+        var claimedNow = await ClaimStatements.LeaseAsync(db, tenant, ids, runs, expires, now, ct);
 
         // In the order picked: the best item first.
-        var audit = new Governance.DirectAudit.Batch(db, now);
+        var audit = new DirectAudit.Batch(db, now);
         foreach (var id in ids.Where(claimedNow.ContainsKey))
         {
             var (attempt, projectId, key) = claimedNow[id];
             var (runId, token) = runs[id];
-            audit.Add("work_item", "claimed", id, new Governance.DirectAudit.Changes()
-                    .Set("status", WorkStatus.Ready, WorkStatus.Claimed).Added("run", runId).Added("attempt", attempt), id, projectId, key)
-                .Add("run", "created", runId, new Governance.DirectAudit.Changes()
+            var item = new WorkItem { Id = id, ProjectId = projectId, Key = key, Title = "", Status = WorkStatus.Ready };
+            audit.Add("work_item", "claimed", id, ClaimStatements.Leased.Apply(item, null, WorkStatus.Claimed, runId, attempt, token, expires, now), id, projectId, key)
+                .Add("run", "created", runId, new DirectAudit.Changes()
                     .Added("agent_id", agent.Id).Added("attempt", attempt).Added("cost_micros", 0L).Added("started_at", now)
                     .Added("status", RunStatus.Active).Added("work_item_id", id), id, projectId, key);
             leases.Add(new Lease(runId, attempt, token, expires) { WorkItemId = id });
@@ -367,44 +236,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return leases;
         }
 
-        await Sql.InsertRowsAsync(db, "runs", RunColumns, leases, l => [
-            tenant, l.RunId, l.WorkItemId, l.Attempt, agent.Id, "active", l.LeaseToken, expires, now, 0L,
-        ], "", null, ct);
+        await ClaimStatements.InsertRunsAsync(db, tenant, agent.Id, leases, expires, now, ct);
         await audit.WriteAsync(ct);
         return leases;
-    }
-
-    /// Leases a batch in one statement, its rows read from one parameter (a JSON array on SQLite, arrays on PostgreSQL),
-    /// so the statement's text is the same for any batch size and is prepared once.
-    /// On SQLite the tenant travels in each row rather than as a parameter of its own: given `tenant_id = @tenant`, a
-    /// database without statistics (SQLite gathers none by itself) guessed that a tenant has a handful of items, walked
-    /// all of them and looked each up in the JSON: 15 ms for a single claim among 60,000 items. Matched to the row's
-    /// tenant, an item can only be reached from its row, through the primary key (the index SQLite made for it is named
-    /// after the table).
-    internal static string LeaseStatement(bool postgres) => postgres ? PostgresLease : SqliteLease;
-
-    private static readonly string PostgresLease = BuildLease(postgres: true), SqliteLease = BuildLease(postgres: false);
-
-    private static string BuildLease(bool postgres) => $"""
-        UPDATE work_items {(postgres ? "" : "INDEXED BY sqlite_autoindex_work_items_1")}
-        SET status = 'claimed', attempts = attempts + 1, active_run_id = v.run, lease_token = v.lease,
-            lease_expires_at = @expires, updated_at = @now
-        FROM {(postgres
-            ? "unnest(@ids::text[], @runs::text[], @leases::text[]) AS v(id, run, lease)"
-            : $"(SELECT value->>0 AS id, value->>1 AS run, value->>2 AS lease, value->>3 AS tenant FROM {SqliteRows.Source}) AS v")}
-        WHERE work_items.tenant_id = {(postgres ? "@tenant" : "v.tenant")} AND work_items.id = v.id AND work_items.status = 'ready'
-        RETURNING work_items.id, work_items.attempts, work_items.project_id, work_items.key
-        """;
-
-    private static string Exclude(string column, string prefix, IReadOnlyCollection<string>? values) =>
-        values is { Count: > 0 } ? $"AND {column} NOT IN ({string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"))})" : "";
-
-    private static void AddList(DbCommand command, string prefix, IReadOnlyCollection<string>? values)
-    {
-        var i = 0;
-        foreach (var value in values ?? [])
-        {
-            command.With($"{prefix}{i++}", value);
-        }
     }
 }

@@ -7,7 +7,7 @@ namespace Bosun.Core.Dispatch;
 /// Assembles what a worker receives with a claimed item.
 public sealed class DispatchContext(BosunDb db)
 {
-    private const int RecentComments = 50;
+    private const int RecentComments = ContextStatements.RecentComments;
 
     private sealed record RelatedOf(string WorkItemId, string Id, string Key, string Title, string? Description, WorkStatus Status, string? OutputJson);
 
@@ -47,21 +47,8 @@ public sealed class DispatchContext(BosunDb db)
         }).ToList();
     }
 
-    /// The latest comments of each of several items, numbered per item newest first; EF does not translate a limit per group.
-    private Task<List<Comment>> LatestCommentsAsync(List<string> ids, CancellationToken ct)
-    {
-        var tenant = db.Context.RequireTenant();
-        var sql = $$"""
-            SELECT tenant_id, id, work_item_id, author_ref, author_name, body, created_at FROM (
-                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.work_item_id ORDER BY c.id DESC) AS recent
-                FROM comments c
-                WHERE c.tenant_id = {0} AND c.work_item_id {{(db.IsPostgres ? "= ANY({1})" : "IN (SELECT value FROM json_each({1}))")}}
-            ) latest
-            WHERE recent <= {{RecentComments}}
-            """;
-        object list = db.IsPostgres ? ids.ToArray() : System.Text.Json.JsonSerializer.Serialize(ids);
-        return db.Comments.FromSqlRaw(sql, tenant, list).AsNoTracking().ToListAsync(ct);
-    }
+    private Task<List<Comment>> LatestCommentsAsync(List<string> ids, CancellationToken ct) =>
+        ContextStatements.LatestCommentsAsync(db, db.Context.RequireTenant(), ids, ct);
 
     public async Task<WorkContext> ContextOfAsync(WorkItem item, CancellationToken ct) => (await ContextsOfAsync([item], ct))[item.Id].Work;
 

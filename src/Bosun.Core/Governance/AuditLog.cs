@@ -22,19 +22,7 @@ public static class AuditLog
     /// saved with the caller's next SaveChanges, in its transaction.
     public static void Record(BosunDb db, string action, string entityType, string entityId, object changes, DateTime now)
     {
-        var actor = db.Context.Actor;
-        db.AuditEntries.Add(new AuditEntry
-        {
-            TenantId = db.Context.RequireTenant(),
-            ActorRef = actor.Ref,
-            ActorName = actor.Name,
-            Action = action,
-            EntityType = entityType,
-            EntityId = entityId,
-            ChangesJson = JsonSerializer.Serialize(changes),
-            RequestId = db.Context.RequestId,
-            CreatedAt = now,
-        });
+        db.AuditEntries.Add(AuditWriter.Row(db, entityType, action, entityId, JsonSerializer.Serialize(changes), now));
     }
 }
 

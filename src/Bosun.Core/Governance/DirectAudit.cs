@@ -91,12 +91,6 @@ public static class DirectAudit
         }
     }
 
-    private static readonly Col[] Columns =
-    [
-        new("tenant_id"), new("id"), new("actor_ref"), new("actor_name"), new("action"), new("entity_type"), new("entity_id"),
-        new("changes_json"), new("request_id"), new("created_at", "timestamptz"),
-    ];
-
     public sealed class Batch(BosunDb db, DateTime now)
     {
         private readonly List<Written> _rows = [];
@@ -105,19 +99,7 @@ public static class DirectAudit
         {
             if (verb != "updated" || !changes.IsEmpty)
             {
-                var actor = db.Context.Actor;
-                _rows.Add(new Written(new AuditEntry
-                {
-                    TenantId = db.Context.RequireTenant(),
-                    ActorRef = actor.Ref,
-                    ActorName = actor.Name,
-                    Action = $"{entityType}.{verb}",
-                    EntityType = entityType,
-                    EntityId = entityId,
-                    ChangesJson = changes.Json(),
-                    RequestId = db.Context.RequestId,
-                    CreatedAt = now,
-                }, workItemId, projectId, workItemKey));
+                _rows.Add(new Written(AuditWriter.EntityRow(db, entityType, verb, entityId, changes, now), workItemId, projectId, workItemKey));
             }
 
             return this;
@@ -130,10 +112,7 @@ public static class DirectAudit
                 return;
             }
 
-            await Sql.InsertRowsAsync(db, "audit_entries", Columns, _rows, w => [
-                w.Audit.TenantId, w.Audit.Id, w.Audit.ActorRef, w.Audit.ActorName, w.Audit.Action, w.Audit.EntityType,
-                w.Audit.EntityId, w.Audit.ChangesJson, w.Audit.RequestId, w.Audit.CreatedAt,
-            ], "", null, ct);
+            await AuditWriter.InsertAsync(db, _rows.Select(w => w.Audit).ToList(), ct);
             db.DirectAudits.AddRange(_rows);
             _rows.Clear();
         }

@@ -33,30 +33,19 @@ public sealed class ContextSearchService(BosunDb db, RequestContext context)
 
         var projects = await ProjectScopeAsync(project, ct);
         var items = db.WorkItems.AsNoTracking();
-        var comments = db.Comments.AsNoTracking().Join(db.WorkItems, c => c.WorkItemId, w => w.Id, (c, w) => new { Comment = c, Item = w });
+        var matchingComments = db.Comments.AsNoTracking();
+        foreach (var term in terms)
+        {
+            var pattern = $"%{term}%";
+            items = SearchStatements.Matching(db, items, pattern);
+            matchingComments = SearchStatements.Matching(db, matchingComments, pattern);
+        }
+
+        var comments = matchingComments.Join(db.WorkItems, c => c.WorkItemId, w => w.Id, (c, w) => new { Comment = c, Item = w });
         if (projects is not null)
         {
             items = items.Where(w => projects.Contains(w.ProjectId));
             comments = comments.Where(x => projects.Contains(x.Item.ProjectId));
-        }
-
-        foreach (var term in terms)
-        {
-            var pattern = $"%{term}%";
-            if (db.IsPostgres)
-            {
-                items = items.Where(w => EF.Functions.ILike(w.Title, pattern) || EF.Functions.ILike(w.Key, pattern)
-                                         || (w.Description != null && EF.Functions.ILike(w.Description, pattern))
-                                         || (w.OutputJson != null && EF.Functions.ILike(w.OutputJson, pattern)));
-                comments = comments.Where(x => EF.Functions.ILike(x.Comment.Body, pattern));
-            }
-            else
-            {
-                items = items.Where(w => EF.Functions.Like(w.Title, pattern) || EF.Functions.Like(w.Key, pattern)
-                                         || (w.Description != null && EF.Functions.Like(w.Description, pattern))
-                                         || (w.OutputJson != null && EF.Functions.Like(w.OutputJson, pattern)));
-                comments = comments.Where(x => EF.Functions.Like(x.Comment.Body, pattern));
-            }
         }
 
         var foundItems = await items.OrderByDescending(w => w.Id).Take(max).ToListAsync(ct);

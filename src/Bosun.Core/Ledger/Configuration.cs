@@ -118,7 +118,7 @@ internal sealed class AgentEventConfiguration : IEntityTypeConfiguration<AgentEv
     public void Configure(EntityTypeBuilder<AgentEvent> b)
     {
         b.ToTable("agent_events");
-        // The time column leads the key: PostgreSQL partitions this table by it (see the LedgerStorage migration).
+        // The time column leads the key: PostgreSQL partitions this table by it (see the StoreRules migration).
         b.HasKey(x => new { x.TenantId, x.OccurredAt, x.Id });
         b.Property(x => x.Id).HasMaxLength(100);
         b.Property(x => x.Type).HasMaxLength(50);

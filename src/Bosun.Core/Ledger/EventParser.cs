@@ -45,6 +45,8 @@ public static class EventParser
 
         var e = new RawEvent();
         long? input = null, output = null, cacheRead = null, cacheWrite = null;
+        string? parentEventId = null, agentVersion = null;
+        List<string>? relatedEventIds = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var field = Field(ref reader);
@@ -58,6 +60,9 @@ public static class EventParser
                 case Name.Project: e.Project = String(ref reader, "project"); break;
                 case Name.Run: e.Run = String(ref reader, "run"); break;
                 case Name.Severity: e.Severity = String(ref reader, "severity"); break;
+                case Name.ParentEventId: parentEventId = String(ref reader, "parent_event_id"); break;
+                case Name.AgentVersion: agentVersion = String(ref reader, "agent_version"); break;
+                case Name.RelatedEventIds: relatedEventIds = Strings(ref reader, "related_event_ids"); break;
                 case Name.Timestamp:
                     if (reader.TokenType != JsonTokenType.Null)
                     {
@@ -117,24 +122,7 @@ public static class EventParser
 
                     e.MetricsJson = Encoding.UTF8.GetString(json[start..(int)reader.BytesConsumed]);
                     break;
-                case Name.Tags:
-                    if (reader.TokenType == JsonTokenType.Null)
-                    {
-                        break;
-                    }
-
-                    if (reader.TokenType != JsonTokenType.StartArray)
-                    {
-                        throw new EventFormatException("tags", "must be an array of strings");
-                    }
-
-                    e.Tags = [];
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                    {
-                        e.Tags.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new EventFormatException("tags", "must be an array of strings"));
-                    }
-
-                    break;
+                case Name.Tags: e.Tags = Strings(ref reader, "tags"); break;
                 default:
                     throw new EventFormatException(reader.TokenStartIndex >= 0 ? UnknownName(json, ref reader) : "field", "is not a known field");
             }
@@ -145,12 +133,63 @@ public static class EventParser
             e.Tokens = (input ?? 0) + (output ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0);
         }
 
+        if (parentEventId is not null || relatedEventIds is not null || agentVersion is not null)
+        {
+            e.ContextJson = WithRelations(e.ContextJson, parentEventId, relatedEventIds, agentVersion);
+        }
+
         return e;
+    }
+
+    /// An event's parent, related events and agent version live in its context under their own names, so events in
+    /// that shape are stored as sent without a column of their own; the top-level value wins over one in the context.
+    private static string WithRelations(string? contextJson, string? parentEventId, List<string>? relatedEventIds, string? agentVersion)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            if (contextJson is not null)
+            {
+                using var context = JsonDocument.Parse(contextJson);
+                foreach (var property in context.RootElement.EnumerateObject())
+                {
+                    var replaced = property.NameEquals("parent_event_id"u8) ? parentEventId is not null
+                        : property.NameEquals("related_event_ids"u8) ? relatedEventIds is not null
+                        : property.NameEquals("agent_version"u8) && agentVersion is not null;
+                    if (!replaced)
+                    {
+                        property.WriteTo(writer);
+                    }
+                }
+            }
+
+            if (parentEventId is not null)
+            {
+                writer.WriteString("parent_event_id"u8, parentEventId);
+            }
+
+            if (relatedEventIds is not null)
+            {
+                writer.WriteStartArray("related_event_ids"u8);
+                relatedEventIds.ForEach(writer.WriteStringValue);
+                writer.WriteEndArray();
+            }
+
+            if (agentVersion is not null)
+            {
+                writer.WriteString("agent_version"u8, agentVersion);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private enum Name
     {
-        Unknown, Id, Type, Agent, Session, Project, Run, Severity, Timestamp, Context, Data, Metrics, Tags,
+        Unknown, Id, Type, Agent, Session, Project, Run, Severity, Timestamp, Context, Data, Metrics, Tags, ParentEventId, RelatedEventIds, AgentVersion,
         Tokens, InputTokens, OutputTokens, CacheReadTokens, CacheWriteTokens, CostUsd, DurationMs,
     }
 
@@ -168,6 +207,9 @@ public static class EventParser
         : reader.ValueTextEquals("metrics"u8) ? Name.Metrics
         : reader.ValueTextEquals("tags"u8) ? Name.Tags
         : reader.ValueTextEquals("severity"u8) ? Name.Severity
+        : reader.ValueTextEquals("parent_event_id"u8) ? Name.ParentEventId
+        : reader.ValueTextEquals("related_event_ids"u8) ? Name.RelatedEventIds
+        : reader.ValueTextEquals("agent_version"u8) ? Name.AgentVersion
         : Name.Unknown;
 
     private static Name Metric(ref Utf8JsonReader reader) =>
@@ -251,6 +293,27 @@ public static class EventParser
         JsonTokenType.Null => null,
         _ => throw new EventFormatException(name, "must be a string"),
     };
+
+    private static List<string>? Strings(ref Utf8JsonReader reader, string name)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new EventFormatException(name, "must be an array of strings");
+        }
+
+        var values = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            values.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new EventFormatException(name, "must be an array of strings"));
+        }
+
+        return values;
+    }
 
     private static string? Raw(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string name, bool objectOnly)
     {

@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bosun.Core.Ledger;
 
@@ -19,23 +17,7 @@ public sealed class LedgerOptions
 public sealed class EventService(BosunDb db, RequestContext context, TimeProvider clock, LedgerOptions options)
 {
     public const int MaxBatch = 10_000;
-    private static readonly ConcurrentDictionary<(string Database, DateTime Day), bool> KnownPartitions = new();
     private static readonly HashSet<string> Severities = ["debug", "info", "warning", "error", "critical"];
-
-    private static readonly Col[] Columns =
-    [
-        new("tenant_id"), new("occurred_at", "timestamptz"), new("id"), new("type"), new("agent_id"), new("session_id"), new("project_id"),
-        new("run_id"), new("severity"), new("tags_json"), new("context_json"), new("data_json"), new("metrics_json"), new("tokens", "bigint"),
-        new("cost_micros", "bigint"), new("duration_ms", "bigint"), new("received_at", "timestamptz"),
-    ];
-
-    private static readonly Col[] SessionColumns = [new("tenant_id"), new("hour", "timestamptz"), new("project_id"), new("agent_id"), new("type"), new("session_id")];
-
-    private static readonly Col[] RollupColumns =
-    [
-        new("tenant_id"), new("hour", "timestamptz"), new("project_id"), new("agent_id"), new("type"), new("events", "bigint"), new("sessions", "bigint"),
-        new("tokens", "bigint"), new("cost_micros", "bigint"), new("duration_sum_ms", "bigint"), new("duration_count", "bigint"),
-    ];
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -116,38 +98,7 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
 
         // The endpoint parses and validates before any transaction, so SQLite's single writer lock is held
         // only for the inserts themselves.
-        return await db.InTransactionAsync(c => StoreAsync(events, c), write: true, ct);
-    }
-
-    private async Task<EventIngestResult> StoreAsync(List<AgentEvent> events, CancellationToken ct)
-    {
-        if (db.IsPostgres)
-        {
-            await EnsurePartitionsAsync(events.Select(e => e.OccurredAt.Date).Distinct(), ct);
-        }
-
-        object?[] Values(AgentEvent e) =>
-        [
-            e.TenantId, e.OccurredAt, e.Id, e.Type, e.AgentId, e.SessionId, e.ProjectId, e.RunId, e.Severity, e.TagsJson,
-            e.ContextJson, e.DataJson, e.MetricsJson, e.Tokens, e.CostMicros, e.DurationMs, e.ReceivedAt,
-        ];
-
-        if (db.IsPostgres)
-        {
-            if (await CopyNewAsync(events, ct) is { } copied)
-            {
-                await RollUpAsync(copied, ct);
-                return new EventIngestResult(events.Count, copied.Count, events.Count - copied.Count);
-            }
-
-            var stored = await StorePostgresAsync(events.Select(Values).ToList(), ct);
-            return new EventIngestResult(events.Count, stored, events.Count - stored);
-        }
-
-        var flags = await Sql.InsertRowsAsync(db, "agent_events", Columns, events, Values, "ON CONFLICT DO NOTHING", [2, 1], ct);
-        var inserted = events.Where((_, i) => flags[i]).ToList();
-        await RollUpAsync(inserted, ct);
-        return new EventIngestResult(events.Count, inserted.Count, events.Count - inserted.Count);
+        return await db.InTransactionAsync(c => EventStatements.StoreAsync(db, tenant, events, c), write: true, ct);
     }
 
     public async Task<IReadOnlyList<EventRollupView>> RollupsAsync(DateTime? from, DateTime? to, string? project, string? agent, string? type, CancellationToken ct)
@@ -217,224 +168,11 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             throw new InvalidOperationException("Retention runs for all tenants, outside any tenant's unit of work.");
         }
 
-        var cutoff = RetentionCutoff;
-        if (db.IsPostgres)
-        {
-            var dropped = await db.Database.SqlQueryRaw<int>("SELECT bosun_drop_event_partitions({0}) AS \"Value\"", cutoff).ToListAsync(ct);
-            KnownPartitions.Clear();
-            return dropped.Single();
-        }
-
-        var tenants = await db.Tenants.IgnoreQueryFilters().Select(t => t.Id).ToListAsync(ct);
-        var deleted = 0;
-        foreach (var tenant in tenants)
-        {
-            deleted += await db.Database.ExecuteSqlRawAsync("DELETE FROM agent_events WHERE tenant_id = {0} AND occurred_at < {1}", [tenant, cutoff], ct);
-        }
-
-        return deleted;
+        return await EventStatements.DropBeforeAsync(db, RetentionCutoff, ct);
     }
 
     /// Creates the partitions for the coming days so ingest rarely creates one itself.
-    public async Task EnsureUpcomingPartitionsAsync(int days, CancellationToken ct)
-    {
-        if (db.IsPostgres)
-        {
-            await db.InTransactionAsync(c => EnsurePartitionsAsync(Enumerable.Range(-1, days + 1).Select(d => Now.Date.AddDays(d)), c), write: true, ct);
-        }
-    }
-
-    private async Task EnsurePartitionsAsync(IEnumerable<DateTime> days, CancellationToken ct)
-    {
-        var database = db.Database.GetDbConnection().Database;
-        foreach (var day in days.Order())
-        {
-            if (KnownPartitions.ContainsKey((database, day)))
-            {
-                continue;
-            }
-
-            // Remembered only once seen committed: a partition this transaction creates stays invisible to concurrent
-            // requests until the commit, and one that skipped the check would then write to a table it cannot see.
-            await using var check = Sql.Command(db, "SELECT to_regclass(@name) IS NOT NULL").With("name", $"agent_events_{day:yyyyMMdd}");
-            if (await check.ExecuteScalarAsync(ct) is true)
-            {
-                KnownPartitions[(database, day)] = true;
-                continue;
-            }
-
-            await using var command = Sql.Command(db, "SELECT bosun_ensure_event_partition(@day)").With("day", DateOnly.FromDateTime(day));
-            await command.ExecuteNonQueryAsync(ct);
-        }
-    }
-
-    /// PostgreSQL's fast path: COPY the batch straight into its day partitions, which take inserts from the
-    /// request role (the parent keeps row-level security for every read; the rows carry the tenant this
-    /// request authenticated as). Repeats are rare (a client's retry), so they are not looked for first: if
-    /// any event is already stored the COPY fails on the key, this rolls back to before it and returns null,
-    /// and the caller takes the INSERT ... ON CONFLICT path, which skips the repeats.
-    private async Task<List<AgentEvent>?> CopyNewAsync(List<AgentEvent> events, CancellationToken ct)
-    {
-        var fresh = events.DistinctBy(e => (e.Id, e.OccurredAt)).ToList();
-        var transaction = (Npgsql.NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
-        var connection = transaction.Connection!;
-        await transaction.SaveAsync("event_copy", ct);
-        try
-        {
-            var names = string.Join(", ", Columns.Select(c => c.Name));
-            foreach (var day in fresh.GroupBy(e => e.OccurredAt.Date).OrderBy(g => g.Key))
-            {
-                await using var writer = await connection.BeginBinaryImportAsync(
-                    $"COPY agent_events_{day.Key:yyyyMMdd} ({names}) FROM STDIN (FORMAT BINARY)", ct);
-                // Synchronous writes fill Npgsql's buffer without a task per field; it flushes to the socket when full.
-                foreach (var e in day)
-                {
-                    writer.StartRow();
-                    writer.Write(e.TenantId, NpgsqlTypes.NpgsqlDbType.Varchar);
-                    writer.Write(e.OccurredAt, NpgsqlTypes.NpgsqlDbType.TimestampTz);
-                    writer.Write(e.Id, NpgsqlTypes.NpgsqlDbType.Varchar);
-                    writer.Write(e.Type, NpgsqlTypes.NpgsqlDbType.Varchar);
-                    Write(writer, e.AgentId, NpgsqlTypes.NpgsqlDbType.Varchar);
-                    Write(writer, e.SessionId, NpgsqlTypes.NpgsqlDbType.Varchar);
-                    Write(writer, e.ProjectId, NpgsqlTypes.NpgsqlDbType.Varchar);
-                    Write(writer, e.RunId, NpgsqlTypes.NpgsqlDbType.Varchar);
-                    writer.Write(e.Severity, NpgsqlTypes.NpgsqlDbType.Varchar);
-                    Write(writer, e.TagsJson, NpgsqlTypes.NpgsqlDbType.Text);
-                    Write(writer, e.ContextJson, NpgsqlTypes.NpgsqlDbType.Text);
-                    Write(writer, e.DataJson, NpgsqlTypes.NpgsqlDbType.Text);
-                    Write(writer, e.MetricsJson, NpgsqlTypes.NpgsqlDbType.Text);
-                    Write(writer, e.Tokens, NpgsqlTypes.NpgsqlDbType.Bigint);
-                    Write(writer, e.CostMicros, NpgsqlTypes.NpgsqlDbType.Bigint);
-                    Write(writer, e.DurationMs, NpgsqlTypes.NpgsqlDbType.Bigint);
-                    writer.Write(e.ReceivedAt, NpgsqlTypes.NpgsqlDbType.TimestampTz);
-                }
-
-                await writer.CompleteAsync(ct);
-            }
-
-            await transaction.ReleaseAsync("event_copy", ct);
-            return fresh;
-        }
-        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation)
-        {
-            await transaction.RollbackAsync("event_copy", ct);
-            return null;
-        }
-    }
-
-    private static void Write(Npgsql.NpgsqlBinaryImporter writer, string? value, NpgsqlTypes.NpgsqlDbType type)
-    {
-        if (value is null)
-        {
-            writer.WriteNull();
-        }
-        else
-        {
-            writer.Write(value, type);
-        }
-    }
-
-    private static void Write(Npgsql.NpgsqlBinaryImporter writer, long? value, NpgsqlTypes.NpgsqlDbType type)
-    {
-        if (value is { } v)
-        {
-            writer.Write(v, type);
-        }
-        else
-        {
-            writer.WriteNull();
-        }
-    }
-
-    /// PostgreSQL does the insert and both roll-up steps in one statement: the events that were new flow from
-    /// the INSERT's RETURNING into the session set and the hourly buckets without a round trip. Rows are
-    /// upserted in key order so concurrent ingests lock buckets in the same order.
-    private async Task<int> StorePostgresAsync(List<object?[]> rows, CancellationToken ct)
-    {
-        var names = string.Join(", ", Columns.Select(c => c.Name));
-        await using var command = Sql.Command(db, $"""
-            WITH ins AS (
-                INSERT INTO agent_events ({names})
-                SELECT * FROM {Sql.Unnest(Columns)}
-                ON CONFLICT DO NOTHING
-                RETURNING tenant_id, date_trunc('hour', occurred_at, 'UTC') AS hour, coalesce(project_id, '') AS project_id,
-                    coalesce(agent_id, '') AS agent_id, type, session_id, tokens, cost_micros, duration_ms
-            ),
-            sess AS (
-                INSERT INTO agent_event_rollup_sessions (tenant_id, hour, project_id, agent_id, type, session_id)
-                SELECT DISTINCT tenant_id, hour, project_id, agent_id, type, session_id FROM ins WHERE session_id IS NOT NULL
-                ORDER BY hour, project_id, agent_id, type, session_id
-                ON CONFLICT DO NOTHING
-                RETURNING tenant_id, hour, project_id, agent_id, type
-            ),
-            fresh AS (
-                SELECT tenant_id, hour, project_id, agent_id, type, count(*) AS sessions FROM sess GROUP BY 1, 2, 3, 4, 5
-            ),
-            buckets AS (
-                SELECT tenant_id, hour, project_id, agent_id, type, count(*) AS events, coalesce(sum(tokens), 0) AS tokens,
-                    coalesce(sum(cost_micros), 0) AS cost_micros, coalesce(sum(duration_ms), 0) AS duration_sum_ms, count(duration_ms) AS duration_count
-                FROM ins GROUP BY 1, 2, 3, 4, 5
-            ),
-            rolled AS (
-                INSERT INTO agent_event_rollups (tenant_id, hour, project_id, agent_id, type, events, sessions, tokens, cost_micros, duration_sum_ms, duration_count)
-                SELECT b.tenant_id, b.hour, b.project_id, b.agent_id, b.type, b.events, coalesce(f.sessions, 0), b.tokens, b.cost_micros, b.duration_sum_ms, b.duration_count
-                FROM buckets b LEFT JOIN fresh f USING (tenant_id, hour, project_id, agent_id, type)
-                ORDER BY b.hour, b.project_id, b.agent_id, b.type
-                ON CONFLICT (tenant_id, hour, project_id, agent_id, type) DO UPDATE SET
-                    events = agent_event_rollups.events + excluded.events,
-                    sessions = agent_event_rollups.sessions + excluded.sessions,
-                    tokens = agent_event_rollups.tokens + excluded.tokens,
-                    cost_micros = agent_event_rollups.cost_micros + excluded.cost_micros,
-                    duration_sum_ms = agent_event_rollups.duration_sum_ms + excluded.duration_sum_ms,
-                    duration_count = agent_event_rollups.duration_count + excluded.duration_count
-                RETURNING 1
-            )
-            SELECT count(*) FROM ins
-            """);
-        Sql.WithArrays(command, Columns, rows);
-        return (int)await command.ScalarLongAsync(ct);
-    }
-
-    /// Adds newly inserted events to their hourly buckets. Distinct sessions are kept as a set per bucket,
-    /// so a late event of a session already counted does not count it twice.
-    private async Task RollUpAsync(IReadOnlyList<AgentEvent> events, CancellationToken ct)
-    {
-        if (events.Count == 0)
-        {
-            return;
-        }
-
-        var tenant = context.RequireTenant();
-        static (DateTime Hour, string Project, string Agent, string Type) Bucket(AgentEvent e) =>
-            (new DateTime(e.OccurredAt.Year, e.OccurredAt.Month, e.OccurredAt.Day, e.OccurredAt.Hour, 0, 0, DateTimeKind.Utc), e.ProjectId ?? "", e.AgentId ?? "", e.Type);
-
-        var newSessions = new Dictionary<(DateTime Hour, string Project, string Agent, string Type), long>();
-        var sessions = events.Where(e => e.SessionId is not null).Select(e => (Bucket: Bucket(e), Session: e.SessionId!)).Distinct()
-            .OrderBy(s => s.Bucket).ThenBy(s => s.Session, StringComparer.Ordinal).ToList();
-        var newFlags = await Sql.InsertRowsAsync(db, "agent_event_rollup_sessions", SessionColumns, sessions,
-            s => [tenant, s.Bucket.Hour, s.Bucket.Project, s.Bucket.Agent, s.Bucket.Type, s.Session], "ON CONFLICT DO NOTHING", [0, 1, 2, 3, 4, 5], ct);
-        for (var i = 0; i < sessions.Count; i++)
-        {
-            if (newFlags[i])
-            {
-                newSessions[sessions[i].Bucket] = newSessions.GetValueOrDefault(sessions[i].Bucket) + 1;
-            }
-        }
-
-        var buckets = events.GroupBy(Bucket).OrderBy(g => g.Key).ToList();
-        await Sql.InsertRowsAsync(db, "agent_event_rollups", RollupColumns, buckets, g => [
-            tenant, g.Key.Hour, g.Key.Project, g.Key.Agent, g.Key.Type, (long)g.Count(), newSessions.GetValueOrDefault(g.Key),
-            g.Sum(e => e.Tokens ?? 0), g.Sum(e => e.CostMicros ?? 0), g.Sum(e => e.DurationMs ?? 0), (long)g.Count(e => e.DurationMs is not null),
-        ], """
-            ON CONFLICT (tenant_id, hour, project_id, agent_id, type) DO UPDATE SET
-                events = agent_event_rollups.events + excluded.events,
-                sessions = agent_event_rollups.sessions + excluded.sessions,
-                tokens = agent_event_rollups.tokens + excluded.tokens,
-                cost_micros = agent_event_rollups.cost_micros + excluded.cost_micros,
-                duration_sum_ms = agent_event_rollups.duration_sum_ms + excluded.duration_sum_ms,
-                duration_count = agent_event_rollups.duration_count + excluded.duration_count
-            """, null, ct);
-    }
+    public Task EnsureUpcomingPartitionsAsync(int days, CancellationToken ct) => EventStatements.EnsureUpcomingPartitionsAsync(db, Now.Date, days, ct);
 
     /// Like Check.Text, but builds the field name ("[12].agent") only for an error: ingest checks millions of fields.
     private static string? Text(ValidationProblem problem, int index, string name, string? value, int max)

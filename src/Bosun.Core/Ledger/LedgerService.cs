@@ -11,36 +11,12 @@ namespace Bosun.Core.Ledger;
 
 /// Records what runs spend: LLM calls and tool calls, append-only, with the spend of every budget in scope,
 /// the run's totals and the daily roll-up bumped in the same transaction.
-public sealed partial class LedgerService(BosunDb db, RequestContext context, TimeProvider clock, BudgetService budgets, PriceService prices)
+public sealed partial class LedgerService(BosunDb db, RequestContext context, TimeProvider clock, BudgetEnforcement budgets, PriceService prices)
 {
     public const int MaxBatch = 1000;
     public const int SummaryLimit = 2000;
     private const int MaxTextLength = 200_000;
     private const long MaxTokens = 100_000_000_000;
-
-    private static readonly Col[] CallColumns =
-    [
-        new("tenant_id"), new("id"), new("external_id"), new("run_id"), new("session_id"), new("agent_id"), new("project_id"),
-        new("work_item_id"), new("provider"), new("model"), new("input_tokens", "bigint"), new("output_tokens", "bigint"),
-        new("cache_read_tokens", "bigint"), new("cache_write_tokens", "bigint"), new("reasoning_tokens", "bigint"), new("duration_ms", "bigint"),
-        new("prompt_sha256"), new("response_sha256"), new("prompt_text"), new("response_text"), new("billing_type"), new("cost_basis"),
-        new("cost_micros", "bigint"), new("list_cost_micros", "bigint"), new("price_ref"), new("called_at", "timestamptz"), new("created_at", "timestamptz"),
-    ];
-
-    private static readonly Col[] ToolColumns =
-    [
-        new("tenant_id"), new("id"), new("external_id"), new("run_id"), new("agent_id"), new("work_item_id"), new("tool_name"), new("method"),
-        new("input_summary"), new("output_summary"), new("status"), new("error"), new("duration_ms", "bigint"),
-        new("called_at", "timestamptz"), new("created_at", "timestamptz"),
-    ];
-
-    private static readonly Col[] DailyColumns =
-    [
-        new("tenant_id"), new("day", "timestamptz"), new("project_id"), new("agent_id"), new("work_item_id"), new("model"), new("billing_type"),
-        new("calls", "bigint"), new("input_tokens", "bigint"), new("output_tokens", "bigint"), new("cache_read_tokens", "bigint"),
-        new("cache_write_tokens", "bigint"), new("reasoning_tokens", "bigint"), new("cost_micros", "bigint"), new("list_cost_micros", "bigint"),
-        new("unpriced_calls", "bigint"),
-    ];
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -65,7 +41,7 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
         }
 
         problem.ThrowIfAny();
-        var inserted = await InsertCallsAsync(calls, ct);
+        var inserted = await LedgerStatements.InsertCallsAsync(db, calls, ct);
 
         // A retry of calls already recorded adds no spend, so it is not refused; its answer still says whether to stop.
         if (inserted.Count > 0)
@@ -85,7 +61,7 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
     /// since they describe what already happened elsewhere.
     internal async Task<List<LlmCall>> RecordUnattachedAsync(IReadOnlyList<LlmCall> calls, CancellationToken ct)
     {
-        var inserted = await InsertCallsAsync(calls, ct);
+        var inserted = await LedgerStatements.InsertCallsAsync(db, calls, ct);
         var scope = new ChargeScope(null, null, null, null);
         await budgets.ChargeAsync(scope, inserted, enforce: false, ct);
         await AddToRollupsAsync(scope, inserted, ct);
@@ -122,11 +98,7 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
         }
 
         problem.ThrowIfAny();
-        var flags = await Sql.InsertRowsAsync(db, "tool_calls", ToolColumns, calls, t => [
-            t.TenantId, t.Id, t.ExternalId, t.RunId, t.AgentId, t.WorkItemId, t.ToolName, t.Method, t.InputSummary, t.OutputSummary,
-            t.Status.Snake(), t.Error, t.DurationMs, t.CalledAt, t.CreatedAt,
-        ], "ON CONFLICT DO NOTHING", [1], ct);
-        var inserted = calls.Where((_, i) => flags[i]).ToList();
+        var inserted = await LedgerStatements.InsertToolCallsAsync(db, calls, ct);
         var stopReason = await db.Runs.AsNoTracking().Where(r => r.Id == run.Id && r.EndedAt == null).Select(r => r.StopReason).FirstOrDefaultAsync(ct);
         return new RecordedToolCalls(inserted.Select(ToolCallView.From).ToList(), inserted.Count, calls.Count - inserted.Count, stopReason is not null, stopReason);
     }
@@ -230,19 +202,7 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
         return db.Tenants.Where(t => t.Id == tenant).Select(t => t.StorePromptText).SingleAsync(ct);
     }
 
-    private async Task<List<LlmCall>> InsertCallsAsync(IReadOnlyList<LlmCall> calls, CancellationToken ct)
-    {
-        var flags = await Sql.InsertRowsAsync(db, "llm_calls", CallColumns, calls, c => [
-            c.TenantId, c.Id, c.ExternalId, c.RunId, c.SessionId, c.AgentId, c.ProjectId, c.WorkItemId, c.Provider, c.Model,
-            c.InputTokens, c.OutputTokens, c.CacheReadTokens, c.CacheWriteTokens, c.ReasoningTokens, c.DurationMs,
-            c.PromptSha256, c.ResponseSha256, c.PromptText, c.ResponseText, c.BillingType.Snake(), c.CostBasis.Snake(),
-            c.CostMicros, c.ListCostMicros, c.PriceRef, c.CalledAt, c.CreatedAt,
-        ], "ON CONFLICT DO NOTHING", [1], ct);
-        return calls.Where((_, i) => flags[i]).ToList();
-    }
-
-    /// Run totals and the daily roll-up, one upsert per distinct key, in key order so concurrent
-    /// requests lock rows in the same order.
+    /// Run totals and the daily roll-up.
     private async Task AddToRollupsAsync(ChargeScope scope, IReadOnlyList<LlmCall> calls, CancellationToken ct)
     {
         if (calls.Count == 0)
@@ -253,51 +213,10 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
         var tenant = context.RequireTenant();
         if (scope.RunId is { } runId)
         {
-            await using var run = Sql.Command(db, """
-                INSERT INTO run_costs (tenant_id, run_id, agent_id, work_item_id, calls, input_tokens, output_tokens, cache_read_tokens,
-                    cache_write_tokens, cost_micros, list_cost_micros, unpriced_calls, updated_at)
-                VALUES (@t, @run, @agent, @item, @calls, @in, @out, @cr, @cw, @cost, @list, @unpriced, @now)
-                ON CONFLICT (tenant_id, run_id) DO UPDATE SET
-                    calls = run_costs.calls + excluded.calls,
-                    input_tokens = run_costs.input_tokens + excluded.input_tokens,
-                    output_tokens = run_costs.output_tokens + excluded.output_tokens,
-                    cache_read_tokens = run_costs.cache_read_tokens + excluded.cache_read_tokens,
-                    cache_write_tokens = run_costs.cache_write_tokens + excluded.cache_write_tokens,
-                    cost_micros = run_costs.cost_micros + excluded.cost_micros,
-                    list_cost_micros = run_costs.list_cost_micros + excluded.list_cost_micros,
-                    unpriced_calls = run_costs.unpriced_calls + excluded.unpriced_calls,
-                    updated_at = excluded.updated_at
-                """)
-                .With("t", tenant).With("run", runId).With("agent", scope.AgentId).With("item", scope.WorkItemId)
-                .With("calls", (long)calls.Count).With("in", calls.Sum(c => c.InputTokens)).With("out", calls.Sum(c => c.OutputTokens))
-                .With("cr", calls.Sum(c => c.CacheReadTokens)).With("cw", calls.Sum(c => c.CacheWriteTokens))
-                .With("cost", calls.Sum(c => c.CostMicros ?? 0)).With("list", calls.Sum(c => c.ListCostMicros ?? 0))
-                .With("unpriced", (long)calls.Count(c => c.ListCostMicros is null)).With("now", Now);
-            await run.ExecuteNonQueryAsync(ct);
+            await LedgerStatements.AddToRunCostAsync(db, tenant, runId, scope.AgentId, scope.WorkItemId, calls, Now, ct);
         }
 
-        var groups = calls
-            .GroupBy(c => (Day: c.CalledAt.Date, c.ProjectId, c.AgentId, c.WorkItemId, c.Model, c.BillingType))
-            .OrderBy(g => g.Key.Day).ThenBy(g => g.Key.ProjectId).ThenBy(g => g.Key.AgentId).ThenBy(g => g.Key.WorkItemId)
-            .ThenBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.BillingType)
-            .ToList();
-        await Sql.InsertRowsAsync(db, "cost_daily", DailyColumns, groups, g => [
-            tenant, DateTime.SpecifyKind(g.Key.Day, DateTimeKind.Utc), g.Key.ProjectId ?? "", g.Key.AgentId ?? "", g.Key.WorkItemId ?? "",
-            g.Key.Model, g.Key.BillingType.Snake(), (long)g.Count(), g.Sum(c => c.InputTokens), g.Sum(c => c.OutputTokens),
-            g.Sum(c => c.CacheReadTokens), g.Sum(c => c.CacheWriteTokens), g.Sum(c => c.ReasoningTokens),
-            g.Sum(c => c.CostMicros ?? 0), g.Sum(c => c.ListCostMicros ?? 0), (long)g.Count(c => c.ListCostMicros is null),
-        ], """
-            ON CONFLICT (tenant_id, day, project_id, agent_id, work_item_id, model, billing_type) DO UPDATE SET
-                calls = cost_daily.calls + excluded.calls,
-                input_tokens = cost_daily.input_tokens + excluded.input_tokens,
-                output_tokens = cost_daily.output_tokens + excluded.output_tokens,
-                cache_read_tokens = cost_daily.cache_read_tokens + excluded.cache_read_tokens,
-                cache_write_tokens = cost_daily.cache_write_tokens + excluded.cache_write_tokens,
-                reasoning_tokens = cost_daily.reasoning_tokens + excluded.reasoning_tokens,
-                cost_micros = cost_daily.cost_micros + excluded.cost_micros,
-                list_cost_micros = cost_daily.list_cost_micros + excluded.list_cost_micros,
-                unpriced_calls = cost_daily.unpriced_calls + excluded.unpriced_calls
-            """, null, ct);
+        await LedgerStatements.AddToDailyAsync(db, tenant, calls, ct);
     }
 
     private async Task<Run> FindRunAsync(string runId, CancellationToken ct) =>

@@ -73,7 +73,7 @@ public sealed partial class ProjectService(BosunDb db, RequestContext context)
     private async Task ApplyAsync(Project project, ProjectRequest request, ValidationProblem problem, CancellationToken ct)
     {
         project.Description = Check.Text(problem, "description", request.Description, 20_000) ?? project.Description;
-        project.RepositoryUrl = Check.Url(problem, "repository_url", request.RepositoryUrl) ?? project.RepositoryUrl;
+        project.RepositoryUrl = Check.RepositoryUrl(problem, "repository_url", request.RepositoryUrl) ?? project.RepositoryUrl;
         project.DefaultBranch = Check.Text(problem, "default_branch", request.DefaultBranch, 200) ?? project.DefaultBranch;
         project.Status = request.Status ?? project.Status;
         if (request.LeadUserId is { Length: > 0 } lead)

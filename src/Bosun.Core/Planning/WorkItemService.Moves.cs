@@ -26,7 +26,7 @@ public sealed partial class WorkItemService
         if (Workflow.IsActive(item.Status) && !Workflow.IsActive(to))
         {
             // The worker holding it learns on its next heartbeat ("stop": true).
-            await Dispatch.RunService.EndActiveRunAsync(db, item, to == WorkStatus.Cancelled ? "cancelled" : "moved", Now, ct);
+            await queue.ItemLeftRunAsync(db, item, to == WorkStatus.Cancelled ? "cancelled" : "moved", Now, ct);
         }
 
         if (item.Status == WorkStatus.Failed && to == WorkStatus.Ready)

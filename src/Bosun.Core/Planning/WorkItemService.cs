@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Bosun.Core.Dispatch;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Identity;
@@ -22,7 +21,7 @@ public sealed record WorkItemFilter(
 
 /// Creating and changing work items. An agent only splits the item it holds: what it creates is a sub-item of that
 /// item, in its project, whichever front end it comes through.
-public sealed partial class WorkItemService(BosunDb db, RequestContext context, TimeProvider clock, Dispatch.WorkSignal signal)
+public sealed partial class WorkItemService(BosunDb db, RequestContext context, TimeProvider clock, IWorkQueue queue)
 {
     public static readonly IReadOnlyList<string> DefaultTypes = ["task", "ticket", "card", "activity", "question", "review", "escalation"];
     private const int MaxLabels = 20;
@@ -114,7 +113,7 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
         await db.SaveChangesAsync(ct);
         if (item.Status == WorkStatus.Ready)
         {
-            signal.Pulse();
+            queue.Changed();
         }
 
         return await ViewAsync(item, ct);
@@ -159,11 +158,8 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
 
     private static string NotHeld(string key) => $"you hold no active run on {key}; agents create sub-items of the item they are working on";
 
-    private Task<bool> HoldsAsync(string itemId, CancellationToken ct)
-    {
-        var me = context.Actor.Id;
-        return db.Runs.AnyAsync(r => r.AgentId == me && r.WorkItemId == itemId && r.Status == RunStatus.Active, ct);
-    }
+    private Task<bool> HoldsAsync(string itemId, CancellationToken ct) =>
+        context.Actor.Id is { } me ? queue.HoldsAsync(db, me, itemId, ct) : Task.FromResult(false);
 
     public async Task<WorkItemView> UpdateAsync(string idOrKey, UpdateWorkItem request, CancellationToken ct)
     {
@@ -207,7 +203,7 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
         await db.SaveChangesAsync(ct);
         if (_pulseAfterSave)
         {
-            signal.Pulse();
+            queue.Changed();
         }
 
         return await ViewAsync(item, ct);

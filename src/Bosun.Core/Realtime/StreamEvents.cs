@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Bosun.Core.Data;
 using Bosun.Core.Dispatch;
@@ -97,14 +98,14 @@ public static class StreamEvents
 
     /// Fills in what the tracked entities could not tell: a budget's scope (and whether reaching its cap
     /// stops work or only warns), and the project and key of work items changed by raw SQL.
-    internal static async Task ResolveAsync(SqlRunner sql, string tenantId, IReadOnlyList<StreamEvent> events, CancellationToken ct)
+    internal static async Task ResolveAsync(DbTransaction transaction, bool sync, string tenantId, IReadOnlyList<StreamEvent> events, CancellationToken ct)
     {
         var budgetIds = events.Where(e => e.EntityType == "budget" && e.WorkItemId is null).Select(e => e.EntityId).Distinct().ToList();
         if (budgetIds.Count > 0)
         {
-            var budgets = (await sql.RowsAsync(
-                    $"SELECT id, scope, scope_id, action FROM budgets WHERE tenant_id = @t AND id IN ({List("b", budgetIds.Count)})",
-                    ct, [("t", tenantId), .. Params("b", budgetIds)]))
+            await using var read = Sql.On(transaction, StreamStatements.BudgetsIn(budgetIds.Count))
+                .With([("t", tenantId), .. Params("b", budgetIds)]);
+            var budgets = (await read.RowsAsync(sync, ct))
                 .ToDictionary(r => (string)r[0]!, r => (Scope: (string)r[1]!, ScopeId: r[2] as string, Action: (string)r[3]!));
             foreach (var e in events.Where(e => e.EntityType == "budget" && budgets.ContainsKey(e.EntityId)))
             {
@@ -128,9 +129,9 @@ public static class StreamEvents
         var itemIds = events.Where(e => e.WorkItemId is not null && (e.ProjectId is null || e.WorkItemKey is null)).Select(e => e.WorkItemId!).Distinct().ToList();
         if (itemIds.Count > 0)
         {
-            var items = (await sql.RowsAsync(
-                    $"SELECT id, project_id, key FROM work_items WHERE tenant_id = @t AND id IN ({List("w", itemIds.Count)})",
-                    ct, [("t", tenantId), .. Params("w", itemIds)]))
+            await using var read = Sql.On(transaction, StreamStatements.WorkItemsIn(itemIds.Count))
+                .With([("t", tenantId), .. Params("w", itemIds)]);
+            var items = (await read.RowsAsync(sync, ct))
                 .ToDictionary(r => (string)r[0]!, r => (ProjectId: (string)r[1]!, Key: (string)r[2]!));
             foreach (var e in events.Where(e => e.WorkItemId is not null && items.ContainsKey(e.WorkItemId)))
             {
@@ -139,8 +140,6 @@ public static class StreamEvents
             }
         }
     }
-
-    private static string List(string prefix, int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@{prefix}{i}"));
 
     private static IEnumerable<(string, object?)> Params(string prefix, IReadOnlyList<string> values) =>
         values.Select((v, i) => ($"{prefix}{i}", (object?)v));

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Sqlite;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.Planning;
@@ -249,27 +250,27 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
         var events = buffer.Pending.Concat(buffer.Staged).ToList();
         buffer.Pending.Clear();
         buffer.Staged.Clear();
-        var sql = new SqlRunner(transaction, sync);
         foreach (var tenant in events.GroupBy(e => e.TenantId))
         {
             var batch = tenant.ToList();
-            await StreamEvents.ResolveAsync(sql, tenant.Key, batch, ct);
-            if (transaction is Microsoft.Data.Sqlite.SqliteTransaction)
+            await StreamEvents.ResolveAsync(transaction, sync, tenant.Key, batch, ct);
+            if (SqliteTransactions.Is(transaction))
             {
-                await NumberAsync(sql, tenant.Key, batch, ct);
+                await NumberAsync(transaction, sync, tenant.Key, batch, ct);
                 var rows = batch.Select(Values).ToList();
                 if (rows.Count > 1 && SqliteRows.Json(rows) is { } json)
                 {
-                    await sql.ExecuteAsync($"{InsertColumns} {SqliteRows.Select(12)}", ct, ("rows", json));
+                    await using var many = Sql.On(transaction, StreamStatements.InsertMany.Sqlite).With("rows", json);
+                    await many.ExecuteAsync(sync, ct);
                 }
                 else
                 {
-                    await sql.ExecuteEachAsync($"{InsertColumns} VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11)", rows, ct);
+                    await Sql.ExecuteEachAsync(transaction, StreamStatements.InsertOne.Sqlite, rows, sync, ct);
                 }
             }
             else
             {
-                await InsertProvisionalAsync(sql, tenant.Key, batch, ct);
+                await InsertProvisionalAsync(transaction, sync, tenant.Key, batch, ct);
                 buffer.Provisional = true;
             }
 
@@ -277,24 +278,14 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
         }
     }
 
-    private const string InsertColumns = """
-        INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, project_id, work_item_id, work_item_key,
-            actor_ref, actor_name, changes_json, created_at)
-        """;
-
     private static object?[] Values(StreamEvent e) =>
         [e.TenantId, e.Seq, e.Type, e.EntityType, e.EntityId, e.ProjectId, e.WorkItemId, e.WorkItemKey, e.ActorRef, e.ActorName, e.ChangesJson, e.CreatedAt];
 
-    private const string AdvanceHead = """
-        INSERT INTO stream_heads (tenant_id, last_seq) VALUES (@t, @n)
-        ON CONFLICT (tenant_id) DO UPDATE SET last_seq = stream_heads.last_seq + excluded.last_seq
-        RETURNING last_seq
-        """;
-
     /// The batch takes the numbers up to and including the head's new last number, in order.
-    private static async Task NumberAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
+    private static async Task NumberAsync(DbTransaction transaction, bool sync, string tenantId, List<StreamEvent> batch, CancellationToken ct)
     {
-        var last = await sql.ScalarLongAsync(AdvanceHead, ct, ("t", tenantId), ("n", (long)batch.Count));
+        await using var advance = Sql.On(transaction, StreamStatements.AdvanceHead.Sqlite).With("t", tenantId).With("n", (long)batch.Count);
+        var last = await advance.ScalarLongAsync(sync, ct);
         var seq = last - batch.Count;
         foreach (var e in batch)
         {
@@ -305,105 +296,15 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
     /// PostgreSQL: the events are inserted with provisional numbers, taken in array order from one sequence for all tenants,
     /// and the <see cref="StreamSequencer"/> numbers them once this transaction has committed. Nothing here waits for
     /// another transaction of the tenant, so the tenant's writes commit side by side.
-    private static async Task InsertProvisionalAsync(SqlRunner sql, string tenantId, List<StreamEvent> batch, CancellationToken ct)
+    private static async Task InsertProvisionalAsync(DbTransaction transaction, bool sync, string tenantId, List<StreamEvent> batch, CancellationToken ct)
     {
-        await sql.ExecuteAsync($"""
-            {InsertColumns}
-            SELECT @t, nextval('stream_event_order') - {StreamSequencer.ProvisionalBase}, e.type, e.entity_type, e.entity_id, e.project_id,
-                   e.work_item_id, e.work_item_key, e.actor_ref, e.actor_name, e.changes_json, e.created_at
-            FROM unnest(@ty::text[], @et::text[], @ei::text[], @p::text[], @w::text[], @wk::text[], @ar::text[], @an::text[],
-                        @c::text[], @at::timestamptz[])
-                 AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
-            """, ct,
+        await using var insert = Sql.On(transaction, StreamStatements.InsertProvisional.Postgres).With(
             ("t", tenantId),
             ("ty", batch.Select(e => e.Type).ToArray()), ("et", batch.Select(e => e.EntityType).ToArray()),
             ("ei", batch.Select(e => e.EntityId).ToArray()), ("p", batch.Select(e => e.ProjectId).ToArray()),
             ("w", batch.Select(e => e.WorkItemId).ToArray()), ("wk", batch.Select(e => e.WorkItemKey).ToArray()),
             ("ar", batch.Select(e => e.ActorRef).ToArray()), ("an", batch.Select(e => e.ActorName).ToArray()),
             ("c", batch.Select(e => e.ChangesJson).ToArray()), ("at", batch.Select(e => e.CreatedAt).ToArray()));
-    }
-}
-
-/// Plain commands on the committing transaction's connection, run synchronously when EF commits synchronously.
-internal sealed class SqlRunner(DbTransaction transaction, bool sync)
-{
-    public async Task<long> ScalarLongAsync(string text, CancellationToken ct, params (string Name, object? Value)[] parameters)
-    {
-        await using var command = Create(text, parameters);
-        var value = sync ? command.ExecuteScalar() : await command.ExecuteScalarAsync(ct);
-        return Convert.ToInt64(value);
-    }
-
-    public async Task ExecuteAsync(string text, CancellationToken ct, params (string Name, object? Value)[] parameters)
-    {
-        await using var command = Create(text, parameters);
-        if (sync)
-        {
-            command.ExecuteNonQuery();
-        }
-        else
-        {
-            await command.ExecuteNonQueryAsync(ct);
-        }
-    }
-
-    /// One statement with parameters @p0, @p1, ... prepared once and executed for each row of values.
-    public async Task ExecuteEachAsync(string text, IReadOnlyList<object?[]> rows, CancellationToken ct)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        await using var command = Create(text, [.. rows[0].Select((v, i) => ($"p{i}", v))]);
-        if (sync)
-        {
-            command.Prepare();
-        }
-        else
-        {
-            await command.PrepareAsync(ct);
-        }
-
-        foreach (var row in rows)
-        {
-            for (var i = 0; i < row.Length; i++)
-            {
-                command.Parameters[i].Value = row[i] ?? DBNull.Value;
-            }
-
-            // SQLite runs in-process: the synchronous call saves a task per row.
-            command.ExecuteNonQuery();
-        }
-    }
-
-    public async Task<List<object?[]>> RowsAsync(string text, CancellationToken ct, params (string Name, object? Value)[] parameters)
-    {
-        await using var command = Create(text, parameters);
-        await using var reader = sync ? command.ExecuteReader() : await command.ExecuteReaderAsync(ct);
-        var rows = new List<object?[]>();
-        while (sync ? reader.Read() : await reader.ReadAsync(ct))
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
-
-    private DbCommand Create(string text, (string Name, object? Value)[] parameters)
-    {
-        var command = Sql.On(transaction, text);
-        foreach (var (name, value) in parameters)
-        {
-            command.With(name, value);
-        }
-
-        return command;
+        await insert.ExecuteAsync(sync, ct);
     }
 }

@@ -22,8 +22,7 @@ public sealed class StreamSequencer(IServiceScopeFactory scopes, StoreOptions st
     /// Provisional numbers are the sequence's value minus this, so they sort in the order taken and are all negative.
     public const long ProvisionalBase = 1L << 62;
 
-    /// Events numbered per statement; a larger backlog is numbered in several.
-    private const int Batch = 5000;
+    private const int Batch = StreamStatements.NumberBatch;
 
     private readonly ConcurrentDictionary<string, byte> _due = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
@@ -107,7 +106,7 @@ public sealed class StreamSequencer(IServiceScopeFactory scopes, StoreOptions st
         var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
         return await db.InTransactionAsync(async c =>
         {
-            await using var command = Sql.Command(db, "SELECT DISTINCT tenant_id FROM stream_events WHERE seq < 0");
+            await using var command = Sql.Command(db, StreamStatements.ProvisionalTenants.Postgres);
             var tenants = new List<string>();
             await using var reader = await command.ExecuteReaderAsync(c);
             while (await reader.ReadAsync(c))
@@ -127,7 +126,7 @@ public sealed class StreamSequencer(IServiceScopeFactory scopes, StoreOptions st
         var numbered = await db.InTransactionAsync(async c =>
         {
             // Cheap when there is nothing to do: no lock, no write.
-            await using (var any = Sql.Command(db, "SELECT EXISTS (SELECT 1 FROM stream_events WHERE tenant_id = @t AND seq < 0)"))
+            await using (var any = Sql.Command(db, StreamStatements.AnyProvisional.Postgres))
             {
                 if (!(bool)(await any.With("t", tenantId).ExecuteScalarAsync(c))!)
                 {
@@ -135,40 +134,21 @@ public sealed class StreamSequencer(IServiceScopeFactory scopes, StoreOptions st
                 }
             }
 
-            // The head lock is taken by a statement of its own, so the next statement's snapshot is taken while it is
-            // held and sees every number the previous holder gave.
             long last;
-            await using (var head = Sql.Command(db, """
-                INSERT INTO stream_heads (tenant_id, last_seq) VALUES (@t, 0) ON CONFLICT (tenant_id) DO NOTHING;
-                SELECT last_seq FROM stream_heads WHERE tenant_id = @t FOR UPDATE;
-                """))
+            await using (var head = Sql.Command(db, StreamStatements.LockHead.Postgres))
             {
                 last = (long)(await head.With("t", tenantId).ExecuteScalarAsync(c))!;
             }
 
-            // The picked rows are updated by their physical address (ctid), so the only plans left to the planner are a
-            // lookup per picked row or one hash join, both linear. Joined on (tenant_id, seq) instead, a planner whose
-            // statistics predate the tenant's burst (a new tenant, or one autovacuum had not analysed yet) estimated one
-            // row on each side, walked the tenant's events and ran the pick again for every one of them: 7,000 waiting
-            // events took 16 s, under the head lock, and a larger burst ran past the command timeout on every retry.
             int count;
-            await using (var number = Sql.Command(db, $"""
-                WITH picked AS (
-                    SELECT ctid AS row, row_number() OVER (ORDER BY seq) AS ord
-                    FROM stream_events WHERE tenant_id = @t AND seq < 0 ORDER BY seq LIMIT {Batch}),
-                moved AS (
-                    UPDATE stream_events e SET seq = @last + picked.ord FROM picked
-                    WHERE e.ctid = picked.row
-                    RETURNING 1)
-                SELECT count(*) FROM moved
-                """))
+            await using (var number = Sql.Command(db, StreamStatements.Number.Postgres))
             {
                 count = (int)(long)(await number.With("t", tenantId).With("last", last).ExecuteScalarAsync(c))!;
             }
 
             if (count > 0)
             {
-                await using var advance = Sql.Command(db, "UPDATE stream_heads SET last_seq = @n WHERE tenant_id = @t");
+                await using var advance = Sql.Command(db, StreamStatements.SetHead.Postgres);
                 await advance.With("n", last + count).With("t", tenantId).ExecuteNonQueryAsync(c);
             }
 

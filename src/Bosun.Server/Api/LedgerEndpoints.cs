@@ -16,20 +16,6 @@ namespace Bosun.Server.Api;
 
 public static class LedgerEndpoints
 {
-    public static IServiceCollection AddLedger(this IServiceCollection services)
-    {
-        services.AddSingleton<LedgerOptions>();
-        services.AddScoped<PriceService>();
-        services.AddScoped<BudgetService>();
-        services.AddScoped<LedgerService>();
-        services.AddScoped<EventService>();
-        services.AddScoped<CostReportService>();
-        services.AddScoped<SessionImportService>();
-        services.AddHostedService(sp => new LedgerMaintenance(
-            sp, sp.GetRequiredService<ILogger<LedgerMaintenance>>(), sp.GetService<BosunServerOptions>()?.RunBackgroundJobs ?? false));
-        return services;
-    }
-
     public static void MapLedger(this IEndpointRouteBuilder api)
     {
         var runs = api.MapGroup("/runs/{id}").WithTags("Ledger");

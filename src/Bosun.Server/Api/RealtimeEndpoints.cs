@@ -21,30 +21,20 @@ public static class RealtimeEndpoints
     /// everything committed since the last one.
     private static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(50);
 
-    public static IServiceCollection AddRealtime(this IServiceCollection services)
-    {
-        services.AddSingleton<StreamSignal>();
-        services.AddSingleton<RealtimeOptions>();
-        services.AddSingleton<StreamSequencer>();
-        services.AddHostedService<StreamSequencingService>();
-        services.AddSingleton<StreamRecorder>();
-        services.AddScoped<StreamService>();
-
-        // Runs after the store's own configuration, so the recorder sees the audit rows the audit interceptor adds.
-        services.ConfigureDbContext<BosunDb>((sp, options) => options.AddInterceptors(sp.GetRequiredService<StreamRecorder>()), ServiceLifetime.Singleton);
-        return services;
-    }
-
     public static void MapRealtime(this IEndpointRouteBuilder api)
     {
+        var options = api.ServiceProvider.GetRequiredService<RealtimeOptions>();
         api.MapGet("/stream", StreamAsync)
             .WithMetadata(new OwnsTransactionAttribute())
             .WithTags("Realtime")
             .WithSummary("Server-sent events of every change in your tenant; resume with Last-Event-ID")
             .WithDescription("Filter with ?project=KEY and ?types=work_item.*,run.ended. Without Last-Event-ID (or ?last_event_id=) the stream starts "
-                             + "with the next change; with it, every event after that id is replayed first (events are kept at least 24 hours). "
-                             + "A ': heartbeat' comment is sent every 15 seconds of quiet.");
+                             + "with the next change; with it, every event after that id is replayed first "
+                             + $"(events are kept at least {Number(options.Retention.TotalHours)} hours). "
+                             + $"A ': heartbeat' comment is sent every {Number(options.HeartbeatInterval.TotalSeconds)} seconds of quiet.");
     }
+
+    private static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
     private static async Task StreamAsync(HttpContext http, string? project, string? types, StreamService stream, StreamSignal signal,
         RealtimeOptions options, RequestContext request, CancellationToken ct)

@@ -11,20 +11,6 @@ namespace Bosun.Server.Api;
 
 public static class WebhookEndpoints
 {
-    public static IServiceCollection AddIntegrations(this IServiceCollection services, bool runBackgroundJobs)
-    {
-        services.AddSingleton<SecretBox>();
-        services.AddSingleton<WebhookTransport>();
-        services.AddSingleton<WebhookDispatcher>();
-        services.AddScoped<WebhookService>();
-        if (runBackgroundJobs)
-        {
-            services.AddHostedService<WebhookDeliveryService>();
-        }
-
-        return services;
-    }
-
     public static void MapWebhooks(this IEndpointRouteBuilder api)
     {
         var webhooks = api.MapGroup("/webhooks").WithTags("Webhooks");

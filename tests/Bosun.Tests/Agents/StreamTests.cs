@@ -96,7 +96,7 @@ public sealed class StreamTests
             FROM generate_series(1, {1}) AS n ORDER BY n
             """, tenantId, count));
 
-    [Fact]
+    [Fact, Trait(TestCategory.Key, TestCategory.Postgres)]
     public async Task On_PostgreSQL_events_a_stopped_process_committed_but_never_numbered_still_reach_the_stream_in_order()
     {
         await using var app = await BosunTestApp.StartAsync(StoreKind.Postgres);
@@ -115,7 +115,7 @@ public sealed class StreamTests
         Assert.Equal(0, await app.WithDbAsync(db => db.Set<StreamEvent>().IgnoreQueryFilters().CountAsync(e => e.Seq < 0)));
     }
 
-    [Fact]
+    [Fact, Trait(TestCategory.Key, TestCategory.Postgres)]
     public async Task On_PostgreSQL_a_new_tenants_first_burst_is_numbered_although_the_planners_statistics_predate_it()
     {
         await using var app = await BosunTestApp.StartAsync(StoreKind.Postgres);
@@ -139,7 +139,7 @@ public sealed class StreamTests
         Assert.Equal(Enumerable.Range(1, burst).Select(n => $"c{n}"), comments);
     }
 
-    [Fact]
+    [Fact, Trait(TestCategory.Key, TestCategory.Postgres)]
     public async Task On_PostgreSQL_two_Bosun_processes_writing_at_once_give_one_gapless_stream()
     {
         await using var first = await BosunTestApp.StartAsync(StoreKind.Postgres);

@@ -66,7 +66,7 @@ public sealed class WebhookTests
         Assert.DoesNotContain(secret[6..], stored);
     }
 
-    [Fact]
+    [Fact, Trait(TestCategory.Key, TestCategory.Postgres)]
     public async Task On_PostgreSQL_a_new_webhook_skips_events_committed_before_it_even_if_not_yet_numbered()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

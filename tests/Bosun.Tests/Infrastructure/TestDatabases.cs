@@ -77,6 +77,7 @@ public static class TestDatabases
 
     public static async Task<ThrowawayPostgres> PostgresAsync()
     {
+        TestStores.Require(StoreKind.Postgres);
         if (_postgres is not null)
         {
             return _postgres;

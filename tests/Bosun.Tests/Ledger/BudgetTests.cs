@@ -38,11 +38,11 @@ public sealed class BudgetTests
         Assert.Equal("budget", crossing.Str("reason"));
         Assert.Equal("budget", await acme.StopReasonAsync(bobRun));
         Assert.Null(await acme.StopReasonAsync(otherRun));
-        var block = await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().FindBlockingBudgetAsync(bob.Id(), web.Id(), second.Id(), default));
+        var block = await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetEnforcement>().FindBlockingBudgetAsync(bob.Id(), web.Id(), second.Id(), default));
         Assert.NotNull(block);
         Assert.Equal(budget.Id(), block.BudgetId);
-        Assert.Null(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().FindBlockingBudgetAsync(bob.Id(), api.Id(), elsewhere.Id(), default)));
-        var blocked = await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().BlockedScopesAsync(null, default));
+        Assert.Null(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetEnforcement>().FindBlockingBudgetAsync(bob.Id(), api.Id(), elsewhere.Id(), default)));
+        var blocked = await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetEnforcement>().BlockedScopesAsync(null, default));
         Assert.True(blocked.Blocks(bob.Id(), web.Id(), second.Id()));
         Assert.False(blocked.Blocks(bob.Id(), api.Id(), elsewhere.Id()));
 
@@ -66,7 +66,7 @@ public sealed class BudgetTests
         await acme.Owner.PatchJsonAsync($"/api/v1/budgets/{budget.Id()}", new { amount_usd = 1 });
 
         Assert.Null(await acme.StopReasonAsync(bobRun));
-        Assert.Null(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().FindBlockingBudgetAsync(bob.Id(), web.Id(), second.Id(), default)));
+        Assert.Null(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetEnforcement>().FindBlockingBudgetAsync(bob.Id(), web.Id(), second.Id(), default)));
         Assert.Equal(ApprovalStatus.Approved, await acme.AsTenantAsync((db, _) => db.Approvals.Where(a => a.Id == approval.Id).Select(a => a.Status).SingleAsync()));
         var resumed = await bobClient.PostJsonAsync($"/api/v1/runs/{bobRun}/llm-calls", ElevenMillicents);
         Assert.False(resumed.GetProperty("stop").GetBoolean());
@@ -89,14 +89,14 @@ public sealed class BudgetTests
 
         Assert.False(first.GetProperty("stop").GetBoolean());
         Assert.True(second.GetProperty("stop").GetBoolean());
-        var block = await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().FindBlockingBudgetAsync(agent.Id(), web.Id(), item.Id(), default));
+        var block = await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetEnforcement>().FindBlockingBudgetAsync(agent.Id(), web.Id(), item.Id(), default));
         Assert.Equal("agent_cap", block?.Kind);
-        Assert.Null(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().FindBlockingBudgetAsync(agent.Id(), web.Id(), other.Id(), default)));
+        Assert.Null(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetEnforcement>().FindBlockingBudgetAsync(agent.Id(), web.Id(), other.Id(), default)));
         var alerts = await acme.Owner.GetJsonAsync("/api/v1/budgets/alerts");
         Assert.Equal(["cap", "warn"], alerts.GetProperty("items").EnumerateArray().Select(a => a.Str("level")).Order());
 
         await acme.Owner.PatchJsonAsync($"/api/v1/agents/{agent.Id()}", new { max_cost_per_work_item_usd = 1 });
-        Assert.Null(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().FindBlockingBudgetAsync(agent.Id(), web.Id(), item.Id(), default)));
+        Assert.Null(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetEnforcement>().FindBlockingBudgetAsync(agent.Id(), web.Id(), item.Id(), default)));
     }
 
     [Theory, BothStores]
@@ -115,7 +115,7 @@ public sealed class BudgetTests
 
         Assert.Equal(("exhausted", 0.022m), (late.Str("state"), late.Usd("spent_usd")!.Value));
         Assert.Equal("budget", await acme.StopReasonAsync(secondRun));
-        Assert.NotNull(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetService>().FindBlockingBudgetAsync(null, web.Id(), second.Id(), default)));
+        Assert.NotNull(await acme.AsTenantAsync((_, sp) => sp.GetRequiredService<BudgetEnforcement>().FindBlockingBudgetAsync(null, web.Id(), second.Id(), default)));
         Assert.Single(await acme.AsTenantAsync((db, _) => db.Approvals.Where(a => a.Kind == ApprovalKind.BudgetRaise).ToListAsync()));
 
         await acme.Owner.PatchJsonAsync($"/api/v1/budgets/{late.Id()}", new { amount_usd = 1 });

@@ -130,6 +130,37 @@ public sealed class EventTests
         Assert.Equal(0, stored);
     }
 
+    [Theory, BothStores]
+    public async Task Events_with_a_parent_related_events_and_an_agent_version_keep_them_in_their_context(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var at = DateTime.UtcNow.AddMinutes(-5);
+        var body = $$$"""
+            [
+              {"id": "e-1", "timestamp": "{{{at:yyyy-MM-ddTHH:mm:ssZ}}}", "type": "file_write", "severity": "warning", "tags": ["refactor"],
+               "parent_event_id": "e-0", "related_event_ids": ["e-7", "e-8"], "agent_version": "1.2.3",
+               "context": {"file_path": "src/a.cs", "agent_version": "0.9"}},
+              {"id": "e-2", "timestamp": "{{{at.AddSeconds(1):yyyy-MM-ddTHH:mm:ssZ}}}", "type": "llm_request", "agent_version": "1.2.3", "parent_event_id": null}
+            ]
+            """;
+
+        var ingested = await (await acme.Owner.PostAsync("/api/v1/events", new StringContent(body, Encoding.UTF8, "application/json"))).ReadSuccessAsync();
+        var wrongType = await acme.Owner.PostAsync("/api/v1/events", Json(new[] { new { id = "e-3", timestamp = at, type = "x", related_event_ids = "e-1" } }));
+
+        Assert.Equal(2, ingested.GetProperty("inserted").GetInt32());
+        var events = (await acme.Owner.GetJsonAsync($"/api/v1/events?from={at.AddMinutes(-1):yyyy-MM-ddTHH:mm:ssZ}")).EnumerateArray().ToDictionary(e => e.Str("id"));
+        var first = events["e-1"];
+        Assert.Equal(("warning", "refactor"), (first.Str("severity"), first.GetProperty("tags")[0].GetString()));
+        var context = first.GetProperty("context");
+        Assert.Equal(("src/a.cs", "e-0", "1.2.3"), (context.Str("file_path"), context.Str("parent_event_id"), context.Str("agent_version")));
+        Assert.Equal(["e-7", "e-8"], context.GetProperty("related_event_ids").EnumerateArray().Select(i => i.GetString()));
+        var second = events["e-2"].GetProperty("context");
+        Assert.Equal("1.2.3", second.Str("agent_version"));
+        Assert.False(second.TryGetProperty("parent_event_id", out _));
+        Assert.True((await wrongType.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("[0].related_event_ids", out _));
+    }
+
     private static async Task<JsonElement> PostNdjsonAsync<T>(HttpClient client, IEnumerable<T> events)
     {
         var lines = string.Join('\n', events.Select(e => JsonSerializer.Serialize(e, BosunJson.Options)));

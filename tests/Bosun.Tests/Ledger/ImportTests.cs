@@ -55,6 +55,56 @@ public sealed class ImportTests : IDisposable
     }
 
     [Theory, BothStores]
+    public async Task Sub_agents_whose_session_file_is_gone_import_as_sessions_and_link_once_the_parent_arrives(StoreKind store)
+    {
+        var projects = Path.Combine(_root, "claude", "projects");
+        WriteClaudeFixture(projects);
+        var orphanDir = Path.Combine(projects, "-home-ada-acme", "sess-2", "subagents");
+        var orphanUsage = new[] { (Input: 7, Output: 11, CacheRead: 300, CacheWrite: 50), (Input: 2, Output: 30, CacheRead: 900, CacheWrite: 0) };
+        WriteSubagent(Path.Combine(orphanDir, "agent-o1.jsonl"), "sess-2", orphanUsage[..1]);
+        WriteSubagent(Path.Combine(orphanDir, "agent-o2.jsonl"), "sess-2", orphanUsage[1..]);
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        using var client = ClientFor(app, acme);
+        var format = new ClaudeCodeTranscripts(BillingType.Api);
+
+        var totals = await TranscriptImporter.RunAsync(client, format, format.FindFiles(Path.Combine(_root, "claude")), null, null, default);
+
+        // The normal session and its sub-agent: 3 calls, 33/167/11,100/1000 tokens (see WriteClaudeFixture).
+        Assert.Equal((4, 4, 2), (totals.Files, totals.Sessions, totals.Orphans));
+        Assert.Equal(3 + orphanUsage.Length, totals.CallsRecorded);
+        Assert.Equal(33L + orphanUsage.Sum(u => u.Input), totals.InputTokens);
+        Assert.Equal(167L + orphanUsage.Sum(u => u.Output), totals.OutputTokens);
+        Assert.Equal(11_100L + orphanUsage.Sum(u => u.CacheRead), totals.CacheReadTokens);
+        Assert.Equal(1000L + orphanUsage.Sum(u => u.CacheWrite), totals.CacheWriteTokens);
+        Assert.Single(totals.Problems); // the fixture's one corrupt line
+        var summary = await acme.Owner.GetJsonAsync("/api/v1/costs/summary?by=model&from=2026-03-01&to=2026-04-01");
+        Assert.Equal(totals.InputTokens, summary.GetProperty("total").GetProperty("input_tokens").GetInt64());
+        var orphans = (await acme.Owner.GetJsonAsync("/api/v1/sessions")).GetProperty("items").EnumerateArray()
+            .Where(s => s.Str("external_id").StartsWith("sess-2/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["sess-2/agent-o1", "sess-2/agent-o2"], orphans.Select(s => s.Str("external_id")).Order());
+        Assert.All(orphans, s => Assert.Equal(JsonValueKind.Null, s.GetProperty("parent_id").ValueKind));
+
+        WriteSubagent(Path.Combine(projects, "-home-ada-acme", "sess-2.jsonl"), "sess-2", orphanUsage[..1], "parent");
+        var again = await TranscriptImporter.RunAsync(client, format, format.FindFiles(Path.Combine(_root, "claude")), null, null, default);
+
+        Assert.Equal(0, again.Orphans);
+        var sessions = (await acme.Owner.GetJsonAsync("/api/v1/sessions")).GetProperty("items").EnumerateArray().ToList();
+        var parent = sessions.Single(s => s.Str("external_id") == "sess-2");
+        Assert.All(sessions.Where(s => s.Str("external_id").StartsWith("sess-2/", StringComparison.Ordinal)),
+            s => Assert.Equal(parent.Id(), s.Str("parent_id")));
+    }
+
+    /// A transcript with one assistant message per usage, its message ids made from the file's name.
+    private static void WriteSubagent(string file, string sessionId, IEnumerable<(int Input, int Output, int CacheRead, int CacheWrite)> usage, string? prefix = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var id = prefix ?? Path.GetFileNameWithoutExtension(file);
+        File.WriteAllLines(file, usage.Select((u, i) =>
+            $"{{\"type\":\"assistant\",\"sessionId\":\"{sessionId}\",\"uuid\":\"{id}-{i}\",\"timestamp\":\"2026-03-02T10:00:0{i}Z\",\"message\":{{\"id\":\"msg_{id}_{i}\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5-20250929\",\"content\":[{{\"type\":\"text\",\"text\":\"step {i}\"}}],\"usage\":{{\"input_tokens\":{u.Input},\"cache_creation_input_tokens\":{u.CacheWrite},\"cache_read_input_tokens\":{u.CacheRead},\"output_tokens\":{u.Output}}}}}}}"));
+    }
+
+    [Theory, BothStores]
     public async Task Codex_rollouts_count_each_turn_once_despite_repeated_and_empty_token_counts(StoreKind store)
     {
         var file = WriteCodexFixture(Path.Combine(_root, "codex", "sessions", "2026", "03", "01"));

@@ -62,6 +62,39 @@ public sealed class ProjectTests
     }
 
     [Theory, BothStores]
+    public async Task A_repository_in_any_form_git_clone_takes_is_kept_as_given_and_junk_is_refused(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+
+        string[] accepted =
+        [
+            "git@github.com:codervisor/devlog.git", "github.com:codervisor/devlog.git", "https://github.com/codervisor/devlog.git",
+            "http://git.example.test/acme/web", "ssh://git@github.com/codervisor/devlog.git", "ssh://git@git.example.test:2222/acme/web.git",
+            "git://git.example.test/acme/web.git", "file:///srv/git/web.git", "/srv/git/web.git", "deploy@[::1]:acme/web.git",
+        ];
+        foreach (var url in accepted)
+        {
+            var project = await acme.Owner.PatchJsonAsync("/api/v1/projects/WEB", new { repository_url = url });
+            Assert.Equal(url, project.Str("repository_url"));
+        }
+
+        string[] refused =
+        [
+            "git@github.com:codervisor/dev log.git", "https://github.com/a\\u0007b", "javascript:alert(1)", "JavaScript:alert(1)",
+            "data:text/html,hi", "https://", "ssh:///acme/web.git", "git@:acme/web.git", "github.com:", "relative/path", "ftp//x", "/",
+        ];
+        foreach (var url in refused)
+        {
+            var response = await acme.Owner.PatchRawAsync("/api/v1/projects/WEB", $$"""{"repository_url":"{{url}}"}""");
+            Assert.True((await response.ProblemAsync(HttpStatusCode.BadRequest)).FieldErrors("repository_url").Any(), url);
+        }
+
+        Assert.Equal(accepted[^1], (await acme.Owner.GetJsonAsync("/api/v1/projects/WEB")).Str("repository_url"));
+    }
+
+    [Theory, BothStores]
     public async Task Two_tenants_may_use_the_same_project_key(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);

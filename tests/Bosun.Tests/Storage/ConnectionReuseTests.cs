@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Sqlite;
 using Bosun.Core.Governance;
 using Bosun.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

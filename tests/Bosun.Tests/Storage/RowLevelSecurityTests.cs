@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Bosun.Tests.Storage;
 
 /// On PostgreSQL the database itself keeps tenants apart, so a query that forgot its tenant filter still cannot leak.
+[Trait(TestCategory.Key, TestCategory.Postgres)]
 public sealed class RowLevelSecurityTests
 {
     [Fact]

@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Sqlite;
 using Bosun.Core.Planning;
 using Bosun.Core.Realtime;
 using Bosun.Tests.Infrastructure;
@@ -126,10 +127,146 @@ public sealed class SharedCommitTests
         Assert.Equal(["AFTER"], await ProjectKeysAsync(acme));
     }
 
+    [Fact]
+    public async Task A_write_that_finds_the_disk_full_fails_alone_and_the_others_of_its_group_are_kept()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite, fakeClock: true);
+        var acme = await app.CreateTenantAsync("acme");
+        var (file, queue) = GateOf(app);
+        var before = queue.Counts;
+
+        List<Task> writes;
+        using (await SqliteWriteGate.HoldAsync(file, CancellationToken.None))
+        {
+            writes = await QueueAsync(queue, 3, n => WriteAsync(app, acme.Id, async (services, db, c) =>
+            {
+                await CreateProjectAsync(services, $"D{n}", c);
+                if (n == 1)
+                {
+                    // The file may grow by a few pages only: this write's next statement finds the disk full.
+                    var limit = await ScalarAsync(db, "PRAGMA max_page_count", c);
+                    await db.Database.ExecuteSqlRawAsync("CREATE TABLE filler (x BLOB)", c);
+                    await RunAsync(db, $"PRAGMA max_page_count = {await ScalarAsync(db, "PRAGMA page_count", c) + 8}", c);
+                    try
+                    {
+                        await db.Database.ExecuteSqlRawAsync(
+                            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO filler SELECT randomblob(4096) FROM n", c);
+                    }
+                    finally
+                    {
+                        await RunAsync(db, $"PRAGMA max_page_count = {limit}", c);
+                    }
+                }
+            }));
+        }
+
+        await writes[0];
+        var full = await Assert.ThrowsAsync<SqliteException>(() => writes[1]);
+        Assert.Equal(13, full.SqliteErrorCode);
+        await writes[2];
+
+        // Its project and its table went with it; the writes before and after it committed together.
+        Assert.Equal(["D0", "D2"], (await ReadProjectKeysAsync(app, acme.Id)).Order());
+        var after = queue.Counts;
+        Assert.Equal((2L, 1L), (after.Writers - before.Writers, after.Commits - before.Commits));
+        await acme.CreateProjectAsync("AFTER");
+        Assert.Equal(["AFTER", "D0", "D2"], (await ReadProjectKeysAsync(app, acme.Id)).Order());
+    }
+
+    [Fact]
+    public async Task A_write_in_a_shared_commit_answers_and_is_seen_only_once_the_group_commits()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite, fakeClock: true);
+        var acme = await app.CreateTenantAsync("acme");
+        var (file, queue) = GateOf(app);
+        var secondRuns = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondMayEnd = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        List<Task> writes;
+        using (await SqliteWriteGate.HoldAsync(file, CancellationToken.None))
+        {
+            writes = await QueueAsync(queue, 2, n => WriteAsync(app, acme.Id, async (services, _, c) =>
+            {
+                await CreateProjectAsync(services, $"S{n}", c);
+                if (n == 1)
+                {
+                    secondRuns.SetResult();
+                    await secondMayEnd.Task;
+                }
+            }));
+        }
+
+        // The first write ended well and handed the open transaction on: it has not answered, and nobody sees it.
+        await secondRuns.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(writes[0].IsCompleted);
+        Assert.Empty(await ReadProjectKeysAsync(app, acme.Id));
+
+        secondMayEnd.SetResult();
+        await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["S0", "S1"], (await ReadProjectKeysAsync(app, acme.Id)).Order());
+    }
+
+    [Fact]
+    public async Task A_group_whose_writes_all_failed_leaves_nothing_behind_for_the_next_group()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite, fakeClock: true);
+        var acme = await app.CreateTenantAsync("acme");
+        var (file, queue) = GateOf(app);
+        var before = queue.Counts;
+
+        // Each group is queued behind the held gate, so the first ends (rolled back: none of it was kept) before the second begins.
+        foreach (var (group, failing) in new[] { ("G", (Func<int, bool>)(_ => true)), ("H", n => n == 1) })
+        {
+            List<Task> writes;
+            using (await SqliteWriteGate.HoldAsync(file, CancellationToken.None))
+            {
+                writes = await QueueAsync(queue, 3, n => WriteAsync(app, acme.Id, async (services, db, c) =>
+                {
+                    await CreateProjectAsync(services, $"{group}{n}", c);
+                    if (failing(n))
+                    {
+                        // Another savepoint of the write's own, left open by the failure.
+                        await db.Database.CurrentTransaction!.CreateSavepointAsync("inner", c);
+                        await CreateProjectAsync(services, $"{group}{n}X", c);
+                        throw new TimeoutException("this write fails after its changes were made");
+                    }
+                }));
+            }
+
+            foreach (var (write, n) in writes.Select((t, n) => (t, n)))
+            {
+                if (failing(n))
+                {
+                    await Assert.ThrowsAsync<TimeoutException>(() => write);
+                }
+                else
+                {
+                    await write;
+                }
+            }
+        }
+
+        Assert.Equal(["H0", "H2"], (await ReadProjectKeysAsync(app, acme.Id)).Order());
+        await using var scope = app.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(acme.Id, Actor.System);
+        Assert.Equal(2, await scope.ServiceProvider.GetRequiredService<BosunDb>().AuditEntries.CountAsync(a => a.Action == "project.created"));
+        var events = await scope.ServiceProvider.GetRequiredService<StreamService>().ReadAfterAsync(0, null, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(n => (long)n), events.Select(e => e.Seq));
+        Assert.Equal(2, events.Count(e => e.Type == "project.created"));
+
+        // The first group committed nothing, the second once for both of its kept writes.
+        var after = queue.Counts;
+        Assert.Equal((2L, 1L), (after.Writers - before.Writers, after.Commits - before.Commits));
+    }
+
     private static (string File, SqliteWriteQueue Queue) GateOf(BosunTestApp app)
     {
-        var file = new SqliteConnectionStringBuilder(app.Store.ConnectionString).DataSource;
-        return (file, SqliteWriteGate.Of(file));
+        var file = app.Store.SqliteFile!;
+        var queue = SqliteWriteGate.Of(file);
+
+        // The writes of a test share groups as the test queued them; a loaded machine must not end a group by its age.
+        queue.MaxAge = TimeSpan.FromMinutes(1);
+        return (file, queue);
     }
 
     /// Starts the writes one at a time, each once the one before waits at the gate, so they queue in order.
@@ -160,6 +297,27 @@ public sealed class SharedCommitTests
 
     private static async Task<HashSet<string>> ProjectKeysAsync(TestTenant tenant) =>
         (await tenant.Owner.ListAllAsync("/api/v1/projects")).Select(p => p.Str("key")).ToHashSet();
+
+    /// The tenant's project keys as a reader on a connection of its own sees them.
+    private static async Task<List<string>> ReadProjectKeysAsync(BosunTestApp app, string tenantId)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(tenantId, Actor.System);
+        var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+        return await db.InTransactionAsync(c => db.Projects.Select(p => p.Key).ToListAsync(c), write: false, CancellationToken.None);
+    }
+
+    private static async Task RunAsync(BosunDb db, string sql, CancellationToken ct)
+    {
+        await using var command = Sql.Command(db, sql);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<long> ScalarAsync(BosunDb db, string sql, CancellationToken ct)
+    {
+        await using var command = Sql.Command(db, sql);
+        return await command.ScalarLongAsync(ct);
+    }
 
     private static async Task WaitForAsync(Func<bool> condition)
     {

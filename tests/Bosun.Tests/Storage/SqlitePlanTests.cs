@@ -34,7 +34,7 @@ public sealed class SqlitePlanTests
         }
 
         await using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + ClaimService.LeaseStatement(postgres: false);
+        explain.CommandText = "EXPLAIN QUERY PLAN " + ClaimStatements.Lease.Sqlite;
         explain.Parameters.AddWithValue("@expires", "2026-01-01");
         explain.Parameters.AddWithValue("@now", "2026-01-01");
         explain.Parameters.AddWithValue("@rows", "[]");

@@ -9,6 +9,7 @@ namespace Bosun.Tests.Web;
 /// The web UI in a real browser against a real Kestrel port: a person signs in, creates work on the board,
 /// watches an agent (driven through the API) take and finish it, approves it from the inbox and sees what
 /// it cost; a person of another tenant sees none of it. Screenshots of every page land in TestResults/screenshots.
+[Trait(TestCategory.Key, TestCategory.Browser)]
 public sealed class BrowserTests
 {
     [Theory, BothStores]

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bosun.Core.Knowledge;
+
+public static class KnowledgeModule
+{
+    public static IServiceCollection AddKnowledge(this IServiceCollection services)
+    {
+        services.AddScoped<ContextSearchService>();
+        return services;
+    }
+}
