@@ -113,21 +113,13 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             {
                 return await claim();
             }
-            catch (Exception ex) when (attempt < 4 && IsTransient(ex))
+            catch (Exception ex) when (attempt < 4 && DbErrors.IsRetryable(ex))
             {
                 db.ChangeTracker.Clear();
                 await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
             }
         }
     }
-
-    private static bool IsTransient(Exception ex) => ex switch
-    {
-        Npgsql.PostgresException pg => pg.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure,
-        DbUpdateException { InnerException: { } inner } => IsTransient(inner),
-        InvalidOperationException { InnerException: { } inner } => IsTransient(inner),
-        _ => false,
-    };
 
     private void CheckAgent(Agent agent, int activeRuns)
     {

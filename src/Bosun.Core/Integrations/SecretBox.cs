@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Bosun.Core.Data;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 
 namespace Bosun.Core.Integrations;
@@ -106,7 +105,7 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
         private static string DefaultFile(IConfiguration configuration, StoreOptions store)
         {
             var directory = store.Kind == StoreKind.Sqlite
-                ? Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(store.ConnectionString).DataSource))!
+                ? Path.GetDirectoryName(Path.GetFullPath(store.SqliteFile!))!
                 : Path.GetFullPath(configuration["BOSUN_DATA_DIR"] is { Length: > 0 } dir ? dir : "bosun-data");
             return Path.Combine(directory, "secret.key");
         }

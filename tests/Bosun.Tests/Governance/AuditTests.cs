@@ -46,10 +46,13 @@ public sealed class AuditTests
         await acme.Owner.PatchJsonAsync($"/api/v1/goals/{goal.Str("id")}", new { current_value = 3.0 });
         var (agent, agentClient, _) = await acme.CreateAgentAsync("bot");
         await acme.Owner.PatchJsonAsync($"/api/v1/agents/{agent.Str("id")}", new { model = "m1" });
-        var item = await agentClient.PostJsonAsync("/api/v1/work", new { project_id = "WEB", title = "By the agent" });
+        // An agent creates sub-items of the item it holds.
+        var held = await acme.CreateWorkAsync("WEB", "Held", new { status = "ready", assignee = $"agent:{agent.Str("id")}" });
+        await agentClient.PostJsonAsync("/api/v1/work/claim", new { });
+        var item = await agentClient.PostJsonAsync("/api/v1/work", new { project_id = "WEB", parent_id = held.Str("id"), title = "By the agent" });
         await acme.Owner.PatchJsonAsync($"/api/v1/work/{item.Str("id")}", new { labels = new[] { "a" } });
         await acme.CreateWorkAsync("WEB", "Other");
-        await acme.Owner.PostJsonAsync($"/api/v1/work/{item.Str("id")}/dependencies", new { depends_on = "WEB-2" });
+        await acme.Owner.PostJsonAsync($"/api/v1/work/{item.Str("id")}/dependencies", new { depends_on = "WEB-3" });
         await agentClient.PostJsonAsync($"/api/v1/work/{item.Str("id")}/comments", new { body = "Done soon" });
         var member = await acme.AddPersonAsync("member");
         await acme.Owner.PatchJsonAsync($"/api/v1/users/{member.Id}", new { role = "reviewer" });
@@ -71,7 +74,7 @@ public sealed class AuditTests
         }
 
         var byAgent = await acme.Owner.ListAllAsync($"/api/v1/audit?actor=agent:{agent.Str("id")}");
-        Assert.Equal(["comment.created", "work_item.created"], byAgent.Select(e => e.Str("action")));
+        Assert.Equal(["comment.created", "work_item.created", "run.created", "work_item.claimed"], byAgent.Select(e => e.Str("action")));
         var roleChange = (await acme.Owner.ListAllAsync($"/api/v1/audit?entity_type=user&entity_id={member.Id}&action=user.updated"))
             .Select(e => e.GetProperty("changes")).First(c => c.TryGetProperty("role", out _));
         Assert.Equal("member", roleChange.GetProperty("role").Str("before"));

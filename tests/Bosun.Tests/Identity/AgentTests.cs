@@ -85,7 +85,10 @@ public sealed class AgentTests
         var (agent, client, token) = await acme.CreateAgentAsync("builder");
 
         Assert.StartsWith("bsn_agent_", token);
-        var item = await client.PostJsonAsync("/api/v1/work", new { project_id = "WEB", title = "Made by a bot" });
+        // An agent creates sub-items of the item it holds.
+        var held = await acme.CreateWorkAsync("WEB", "Held", new { status = "ready", assignee = $"agent:{agent.Str("id")}" });
+        await client.PostJsonAsync("/api/v1/work/claim", new { });
+        var item = await client.PostJsonAsync("/api/v1/work", new { project_id = "WEB", parent_id = held.Str("id"), title = "Made by a bot" });
         Assert.Equal($"agent:{agent.Str("id")}", item.Str("created_by"));
         await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/agents", new { name = "clone", role = "backend" })).ProblemAsync(HttpStatusCode.Forbidden);
         await (await client.GetAsync("/api/v1/users/me")).ProblemAsync(HttpStatusCode.NotFound);
