@@ -127,36 +127,77 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             r.DurationCount == 0 ? null : Math.Round((double)r.DurationSumMs / r.DurationCount, 1))).ToList();
     }
 
-    public async Task<IReadOnlyList<EventView>> RecentAsync(DateTime? from, DateTime? to, string? type, string? agent, string? session, int limit, CancellationToken ct)
+    /// Newest first. `project` is the project's id or key (events carry whichever their sender knew), `tag` one tag the
+    /// events carry, `severity` a comma-separated list of severities.
+    public async Task<IReadOnlyList<EventView>> RecentAsync(EventFilter filter, int limit, CancellationToken ct)
     {
+        var severities = SeveritiesOf(filter.Severity);
         var query = db.Set<AgentEvent>().AsNoTracking().AsQueryable();
-        if (from is { } f)
+        if (filter.Project is { } reference)
+        {
+            var upper = reference.Trim().ToUpperInvariant();
+            var project = await db.Projects.AsNoTracking().Where(p => p.Id == reference || p.Key == upper).Select(p => new { p.Id, p.Key }).FirstOrDefaultAsync(ct)
+                ?? throw ProblemException.Invalid("project", "no such project");
+            query = query.Where(e => e.ProjectId == project.Id || e.ProjectId == project.Key);
+        }
+
+        if (filter.From is { } f)
         {
             query = query.Where(e => e.OccurredAt >= f);
         }
 
-        if (to is { } t)
+        if (filter.To is { } t)
         {
             query = query.Where(e => e.OccurredAt < t);
         }
 
-        if (type is not null)
+        if (filter.Type is not null)
         {
-            query = query.Where(e => e.Type == type);
+            query = query.Where(e => e.Type == filter.Type);
         }
 
-        if (agent is not null)
+        if (filter.Agent is not null)
         {
-            query = query.Where(e => e.AgentId == agent);
+            query = query.Where(e => e.AgentId == filter.Agent);
         }
 
-        if (session is not null)
+        if (filter.Session is not null)
         {
-            query = query.Where(e => e.SessionId == session);
+            query = query.Where(e => e.SessionId == filter.Session);
+        }
+
+        if (filter.Tag is { Length: > 0 } tag)
+        {
+            // Tags are stored as a compact JSON array; a quoted element right after "[" or "," can only be a whole tag,
+            // never a piece of another (a quote inside a tag is escaped).
+            var quoted = JsonSerializer.Serialize(tag);
+            string first = "[" + quoted, next = "," + quoted;
+            query = query.Where(e => e.TagsJson != null && (e.TagsJson.Contains(first) || e.TagsJson.Contains(next)));
+        }
+
+        if (severities is not null)
+        {
+            query = query.Where(e => severities.Contains(e.Severity));
         }
 
         var rows = await query.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
         return rows.Select(EventView.From).ToList();
+    }
+
+    private static List<string>? SeveritiesOf(string? list)
+    {
+        if (string.IsNullOrWhiteSpace(list))
+        {
+            return null;
+        }
+
+        var severities = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => v.ToLowerInvariant()).Distinct().ToList();
+        if (severities.Count == 0 || severities.Any(v => !Severities.Contains(v)))
+        {
+            throw ProblemException.Invalid("severity", $"must be a comma-separated list of: {string.Join(", ", Severities)}");
+        }
+
+        return severities;
     }
 
     /// Drops raw events older than the retention, for every tenant: whole partitions on PostgreSQL, per-tenant

@@ -147,6 +147,9 @@ public sealed record EventView(
         Planning.WorkItemView.ParseJson(e.ContextJson), Planning.WorkItemView.ParseJson(e.DataJson), Planning.WorkItemView.ParseJson(e.MetricsJson), e.ReceivedAt);
 }
 
+/// Which raw events to list; every part is optional.
+public sealed record EventFilter(DateTime? From, DateTime? To, string? Type, string? Agent, string? Session, string? Project, string? Tag, string? Severity);
+
 public sealed record EventIngestResult(int Received, int Inserted, int Duplicates);
 
 public sealed record EventRollupView(

@@ -84,8 +84,10 @@ public static class LedgerEndpoints
             TypedResults.Ok(await s.IngestAsync(await ReadEventsAsync(request, ct), ct)))
             .WithMetadata(new BodySizeLimit(64 << 20), new OwnsTransactionAttribute())
             .WithSummary("Ingest up to 10,000 events as NDJSON (application/x-ndjson) or a JSON array; idempotent by event id and timestamp");
-        events.MapGet("", (DateTime? from, DateTime? to, string? type, string? agent, string? session, int? limit, EventService s, CancellationToken ct) =>
-            s.RecentAsync(from, to, type, agent, session, limit ?? 100, ct)).WithSummary("Recent raw events, newest first");
+        events.MapGet("", (DateTime? from, DateTime? to, string? type, string? agent, string? session, string? project, string? tag, string? severity, int? limit,
+                EventService s, CancellationToken ct) =>
+            s.RecentAsync(new EventFilter(from, to, type, agent, session, project, tag, severity), limit ?? 100, ct))
+            .WithSummary("Recent raw events, newest first; filter by project (id or key), tag and severity (comma-separated)");
         events.MapGet("/rollups", (DateTime? from, DateTime? to, string? project, string? agent, string? type, EventService s, CancellationToken ct) =>
             s.RollupsAsync(from, to, project, agent, type, ct)).WithSummary("Hourly roll-ups: count, distinct sessions, tokens, cost, average duration");
 

@@ -87,6 +87,42 @@ public sealed class EventTests
     }
 
     [Theory, BothStores]
+    public async Task Events_list_filters_by_project_id_or_key_tag_and_severities_within_the_tenant(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store, fakeClock: true);
+        var acme = await app.CreateTenantAsync();
+        var globex = await app.CreateTenantAsync();
+        var web = (await acme.CreateProjectAsync("WEB")).Str("id");
+        await globex.CreateProjectAsync("WEB");
+        var now = app.Clock!.GetUtcNow();
+        await acme.Owner.PostJsonAsync("/api/v1/events", new object[]
+        {
+            new { id = "by-key", timestamp = now.AddMinutes(-1), type = "command", project = "WEB", severity = "error", tags = new[] { "deploy", "ci" } },
+            new { id = "by-id", timestamp = now.AddMinutes(-2), type = "command", project = web, severity = "warning", tags = new[] { "ci" } },
+            new { id = "other", timestamp = now.AddMinutes(-3), type = "command", project = "API", severity = "error", tags = new[] { "deploy-preview", "x\"ci" } },
+            new { id = "untagged", timestamp = now.AddMinutes(-4), type = "command", project = "WEB" },
+        });
+        await globex.Owner.PostJsonAsync("/api/v1/events", new[] { new { id = "theirs", timestamp = now.AddMinutes(-1), type = "command", project = "WEB", severity = "error", tags = new[] { "ci" } } });
+
+        async Task<string[]> IdsAsync(TestTenant tenant, string query) =>
+            (await tenant.Owner.GetJsonAsync($"/api/v1/events?{query}")).EnumerateArray().Select(e => e.Str("id")).ToArray();
+
+        Assert.Equal(["by-key", "by-id", "untagged"], await IdsAsync(acme, "project=web"));
+        Assert.Equal(["by-key", "by-id", "untagged"], await IdsAsync(acme, $"project={web}"));
+        Assert.Equal(["by-key", "by-id"], await IdsAsync(acme, "tag=ci"));
+        Assert.Equal(["by-key"], await IdsAsync(acme, "tag=deploy"));
+        Assert.Equal(["by-key", "by-id", "other"], await IdsAsync(acme, "severity=error,%20WARNING"));
+        Assert.Equal(["by-id"], await IdsAsync(acme, "project=WEB&tag=ci&severity=warning"));
+        Assert.Equal(["theirs"], await IdsAsync(globex, "project=WEB&tag=ci"));
+        var unknown = await acme.Owner.GetAsync("/api/v1/events?project=NOPE");
+        var badSeverity = await acme.Owner.GetAsync("/api/v1/events?severity=error,loud");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.True((await unknown.ReadJsonAsync()).GetProperty("errors").TryGetProperty("project", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, badSeverity.StatusCode);
+        Assert.True((await badSeverity.ReadJsonAsync()).GetProperty("errors").TryGetProperty("severity", out _));
+    }
+
+    [Theory, BothStores]
     public async Task Concurrent_retries_of_one_batch_store_each_event_once(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
