@@ -36,7 +36,7 @@ public static class WorkCommands
                 cli.Out.Table(rows, "work items",
                     Column.Of("Key", "key"), Column.Of("Title", w => Output.Truncate(w.Text("title"), 70)),
                     new Column("Status", w => Output.Status(w.Text("status"))),
-                    Column.Of("Priority", "priority"), Column.Of("Type", "type"), Column.Of("Assignee", "assignee"),
+                    Column.Of("Priority", "priority"), Column.Of("Type", "type"), Column.Of("Assignee", Assignee),
                     Column.Of("Labels", "labels"), Column.Of("Due", w => w.Time("due_at")));
             }
 
@@ -136,7 +136,7 @@ public static class WorkCommands
         {
             var to = cli.Get(assignee) is "none" or "-" ? "" : cli.Get(assignee);
             var assigned = await cli.Client.PatchAsync($"api/v1/work/{Query.Segment(cli.Get(item))}", new Body().Set("assignee", to), ct);
-            var who = assigned.TextOrNull("assignee") ?? "nobody";
+            var who = Assignee(assigned) ?? "nobody";
             return cli.Print(assigned, () => cli.Out.MarkupLineInterpolated($"{assigned.Text("key")} is assigned to {who}."));
         }, item, assignee);
     }
@@ -215,6 +215,12 @@ public static class WorkCommands
         }
     }
 
+    /// `agent:coder` rather than the agent's id when the answer names the assignee.
+    private static string? Assignee(JsonElement item) =>
+        item.TextOrNull("assignee") is { } assignee && item.TextOrNull("assignee_name") is { } name && assignee.IndexOf(':') is > 0 and var colon
+            ? assignee[..(colon + 1)] + name
+            : item.TextOrNull("assignee");
+
     private static void Render(IAnsiConsole console, JsonElement item)
     {
         console.MarkupLineInterpolated($"[bold]{item.Text("key")}[/]  {item.Text("title")}");
@@ -223,7 +229,7 @@ public static class WorkCommands
             Output.Row("Next", NextMoves(item)),
             Output.Row("Priority", item.Text("priority")),
             Output.Row("Type", item.Text("type")),
-            Output.Row("Assignee", item.TextOrNull("assignee") ?? "nobody"),
+            Output.Row("Assignee", Assignee(item) ?? "nobody"),
             Output.Row("Labels", item.TextOrNull("labels") ?? "none"),
             Output.Row("Due", item.Time("due_at")),
             Output.Row("Approval", item.Text("approval_required") == "yes" ? "required before done" : "not required"),

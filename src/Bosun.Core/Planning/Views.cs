@@ -27,7 +27,7 @@ public sealed record WorkItemView(
     Priority Priority, string? Assignee, string? ParentId, string? GoalId, DateTime? DueAt, bool ApprovalRequired,
     IReadOnlyList<string> Labels, IReadOnlyList<DependencyView> DependsOn, JsonElement? Input, JsonElement? Output,
     string? RevisionNotes, int Attempts, string? ActiveRunId, string? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt,
-    DateTime? CompletedAt, IReadOnlyList<string> AllowedTransitions, IReadOnlyList<string> ManualTransitions)
+    DateTime? CompletedAt, IReadOnlyList<string> AllowedTransitions, IReadOnlyList<string> ManualTransitions, string? AssigneeName = null)
 {
     public static WorkItemView From(WorkItem w, IReadOnlyList<string> labels, IReadOnlyList<DependencyView> dependsOn) => new(
         w.Id, w.Key, w.ProjectId, w.Type, w.Title, w.Description, w.Status, w.Priority, Assignment.Describe(w),

@@ -126,7 +126,7 @@ public sealed partial class WorkItemService
             var one = items[0];
             var itsLabels = await LabelsOfOne.For(db)(db, one.Id).ToListAsync(ct);
             var itsDependencies = await DependenciesOfOne.For(db)(db, one.Id).ToListAsync(ct);
-            return [WorkItemView.From(one, itsLabels.Order().ToList(), itsDependencies)];
+            return await NamedAsync([WorkItemView.From(one, itsLabels.Order().ToList(), itsDependencies)], [one], ct);
         }
 
         var ids = items.Select(i => i.Id).ToList();
@@ -135,9 +135,30 @@ public sealed partial class WorkItemService
                                   join w in db.WorkItems on d.DependsOnId equals w.Id
                                   select new { d.WorkItemId, View = new DependencyView(w.Id, w.Key, w.Title, w.Status) })
             .WhereIn(d => d.WorkItemId, ids).ToListAsync(ct);
-        return items.Select(i => WorkItemView.From(
+        return await NamedAsync(items.Select(i => WorkItemView.From(
             i,
             labels.Where(l => l.WorkItemId == i.Id).Select(l => l.Label).Order().ToList(),
-            dependencies.Where(d => d.WorkItemId == i.Id).Select(d => d.View).ToList())).ToList();
+            dependencies.Where(d => d.WorkItemId == i.Id).Select(d => d.View).ToList())).ToList(), items, ct);
+    }
+
+    /// Adds the assignee's name (an agent's name, a person's email) so people read `agent:coder`, not an id:
+    /// one lookup per kind of assignee for the whole page.
+    private async Task<IReadOnlyList<WorkItemView>> NamedAsync(List<WorkItemView> views, IReadOnlyList<WorkItem> items, CancellationToken ct)
+    {
+        var agentIds = items.Select(i => i.AssigneeAgentId).OfType<string>().Distinct().ToList();
+        var userIds = items.Select(i => i.AssigneeUserId).OfType<string>().Distinct().ToList();
+        if (agentIds.Count == 0 && userIds.Count == 0)
+        {
+            return views;
+        }
+
+        var agents = agentIds.Count == 0 ? [] : await db.Agents.AsNoTracking().WhereIn(a => a.Id, agentIds).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
+        var users = userIds.Count == 0 ? [] : await db.Users.AsNoTracking().WhereIn(u => u.Id, userIds).ToDictionaryAsync(u => u.Id, u => u.Email, ct);
+        return views.Select((v, i) => items[i] switch
+        {
+            { AssigneeAgentId: { } a } => v with { AssigneeName = agents.GetValueOrDefault(a) },
+            { AssigneeUserId: { } u } => v with { AssigneeName = users.GetValueOrDefault(u) },
+            _ => v,
+        }).ToList();
     }
 }

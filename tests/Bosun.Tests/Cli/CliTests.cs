@@ -147,6 +147,30 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Work_tables_and_details_name_the_assigned_agent_and_json_keeps_its_id()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var (agent, _, _) = await acme.CreateAgentAsync("coder");
+        await acme.CreateWorkAsync("WEB", "Write the landing page");
+        using var cli = new CliRunner(app);
+        await cli.LoginAsync(acme.OwnerToken);
+
+        var assigned = await cli.OkAsync("work", "assign", "WEB-1", "agent:coder");
+        var table = await cli.OkAsync("work", "list");
+        var shown = await cli.OkAsync("work", "show", "WEB-1");
+        var json = (await cli.OkAsync("work", "show", "WEB-1", "--json")).Json();
+
+        Assert.Contains("WEB-1 is assigned to agent:coder.", assigned.Output);
+        Assert.Contains("agent:coder", table.Output);
+        Assert.Contains("agent:coder", shown.Output);
+        Assert.DoesNotContain(agent.Str("id"), shown.Output);
+        Assert.Equal($"agent:{agent.Str("id")}", json.Str("assignee"));
+        Assert.Equal("coder", json.Str("assignee_name"));
+    }
+
+    [Fact]
     public async Task Agent_token_is_printed_once_and_authenticates_as_the_agent()
     {
         await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);

@@ -86,6 +86,25 @@ public sealed class WorkItemFieldTests
     }
 
     [Theory, BothStores]
+    public async Task Items_name_their_assigned_agent_or_person_in_one_item_and_in_a_list(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateAgentAsync("builder");
+        await acme.AddPersonAsync("member", "dev@acme.test");
+
+        var byAgent = await acme.CreateWorkAsync("WEB", "For the agent", new { assignee = "agent:builder" });
+        await acme.CreateWorkAsync("WEB", "For the person", new { assignee = "user:dev@acme.test" });
+        await acme.CreateWorkAsync("WEB", "For any backend agent", new { assignee = "role:backend" });
+        var list = (await acme.Owner.GetJsonAsync("/api/v1/work")).GetProperty("items").EnumerateArray().ToList();
+
+        Assert.Equal("builder", byAgent.Str("assignee_name"));
+        Assert.Equal("builder", (await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1")).Str("assignee_name"));
+        Assert.Equal(["builder", "dev@acme.test", null], list.Select(w => w.GetProperty("assignee_name").GetString()));
+    }
+
+    [Theory, BothStores]
     public async Task The_list_filters_by_status_assignee_project_type_label_and_parent(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
