@@ -88,6 +88,20 @@ public sealed class CostTests
     }
 
     [Theory, BothStores]
+    public async Task The_built_in_catalog_prices_the_gpt_5_1_codex_models_and_gpt_5_2_at_their_list_prices(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+
+        async Task<decimal?> CostAsync(string model) => (await acme.Owner.GetJsonAsync(
+            $"/api/v1/prices/quote?provider=openai&model={model}&input_tokens=1000000&output_tokens=1000000&cache_read_tokens=1000000&input_includes_cache=false")).Usd("cost_usd");
+
+        Assert.Equal(1.25m + 10 + 0.125m, await CostAsync("gpt-5.1-codex"));
+        Assert.Equal(0.25m + 2 + 0.025m, await CostAsync("gpt-5.1-codex-mini"));
+        Assert.Equal(1.75m + 14 + 0.175m, await CostAsync("gpt-5.2"));
+    }
+
+    [Theory, BothStores]
     public async Task An_unknown_model_is_recorded_with_an_unknown_cost_and_reported(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
