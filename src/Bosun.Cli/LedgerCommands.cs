@@ -57,16 +57,24 @@ public static class LedgerCommands
             });
         }, search);
 
-        var file = new Argument<FileInfo>("FILE") { Description = "LiteLLM's model_prices_and_context_window.json" };
+        var file = new Argument<FileInfo>("FILE") { Description = "LiteLLM's model_prices_and_context_window.json or genai-prices' data.json" };
         var from = new Option<DateTimeOffset?>("--effective-from") { Description = "When the imported prices take effect (default now)" };
-        var import = ClientCommand.Create("import", "Import prices from LiteLLM's model_prices_and_context_window.json", async (cli, ct) =>
+        var import = ClientCommand.Create("import", "Import prices from LiteLLM's or genai-prices' price file and report the models added or changed", async (cli, ct) =>
         {
             var path = cli.Get(file);
             using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(path.FullName, ct));
             var effective = cli.Get(from) is { } f ? $"?effective_from={Uri.EscapeDataString(f.ToString("O"))}" : "";
-            var imported = await cli.Client.PostAsync($"/api/v1/prices/import/litellm{effective}", document.RootElement, ct);
-            return cli.Print(imported, () => cli.Out.MarkupLineInterpolated(
-                $"Imported {imported.GetProperty("imported").GetInt32()} prices ({imported.GetProperty("skipped").GetInt32()} unchanged or not token-priced), effective from {imported.GetProperty("effective_from").GetDateTime():u}."));
+            var imported = await cli.Client.PostAsync($"/api/v1/prices/import{effective}", document.RootElement, ct);
+            return cli.Print(imported, () =>
+            {
+                cli.Out.MarkupLineInterpolated(
+                    $"Imported {imported.GetProperty("imported").GetInt32()} prices from a {imported.GetProperty("format").GetString()} file ({imported.GetProperty("skipped").GetInt32()} unchanged or not token-priced), effective from {imported.GetProperty("effective_from").GetDateTime():u}.");
+                foreach (var (label, field) in new[] { ("Added", "added"), ("Changed", "changed") })
+                {
+                    var models = imported.GetProperty(field).EnumerateArray().Select(m => m.GetString()).ToList();
+                    cli.Out.MarkupLineInterpolated($"{label} ({models.Count}): {(models.Count == 0 ? "none" : string.Join(", ", models))}");
+                }
+            });
         }, file, from);
 
         return new Command("prices", "The model price catalog") { list, import };

@@ -76,18 +76,20 @@ public sealed class PriceService(BosunDb db, RequestContext context, TimeProvide
         return PriceView.From(PriceEntry.From(price));
     }
 
-    /// Imports LiteLLM's price file. Entries equal to the price already in force are skipped, so a
-    /// re-import adds history only where a price really changed.
-    public async Task<PriceImportResult> ImportLiteLlmAsync(JsonElement file, DateTimeOffset? effectiveFrom, CancellationToken ct)
+    /// Imports a price file, LiteLLM's (an object of model name to prices) or genai-prices' (an array of providers),
+    /// told apart by shape. Entries equal to the price already in force are skipped, so a re-import adds history only
+    /// where a price really changed; the answer names the models added and those whose price changed.
+    public async Task<PriceImportResult> ImportAsync(JsonElement file, DateTimeOffset? effectiveFrom, CancellationToken ct)
     {
         Permissions.Require(context, Capability.ManageTenant);
         var from = Check.Utc(effectiveFrom) ?? Now;
-        var entries = LiteLlmPrices.Parse(file, from);
+        var format = GenAiPrices.Fits(file) ? "genai-prices" : "litellm";
+        var entries = format == "litellm" ? LiteLlmPrices.Parse(file, from) : GenAiPrices.Parse(file, from);
         var existing = (await db.Set<ModelPrice>().AsNoTracking().ToListAsync(ct))
             .GroupBy(p => p.Model)
             .ToDictionary(g => g.Key, g => g.Where(p => p.EffectiveFrom <= from).OrderByDescending(p => p.EffectiveFrom).FirstOrDefault());
         var exact = existing.Values.Where(p => p is not null).Select(p => (p!.Model, p.EffectiveFrom)).ToHashSet();
-        var imported = 0;
+        List<string> added = [], changed = [];
         foreach (var entry in entries.DistinctBy(e => e.Model))
         {
             var current = existing.GetValueOrDefault(entry.Model);
@@ -110,13 +112,14 @@ public sealed class PriceService(BosunDb db, RequestContext context, TimeProvide
                 LongOutputMicrosPerMtok = entry.LongContext?.Output,
                 LongCacheReadMicrosPerMtok = entry.LongContext?.CacheRead,
                 LongCacheWriteMicrosPerMtok = entry.LongContext?.CacheWrite,
-                Source = "litellm",
+                Source = entry.Source,
             });
-            imported++;
+            (current is null ? added : changed).Add(entry.Model);
         }
 
         await db.SaveChangesAsync(ct);
-        return new PriceImportResult(imported, entries.Count - imported, from);
+        var imported = added.Count + changed.Count;
+        return new PriceImportResult(imported, entries.Count - imported, from, format, added.Order(StringComparer.Ordinal).ToList(), changed.Order(StringComparer.Ordinal).ToList());
     }
 
     public async Task<CostQuote> QuoteAsync(string? provider, string? model, long? input, long? output, long? cacheRead, long? cacheWrite,

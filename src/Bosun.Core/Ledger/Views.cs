@@ -125,7 +125,7 @@ public sealed record CostQuote(
     string Provider, string Model, string? PricedAs, string? PriceRef, long InputTokens, long OutputTokens, long CacheReadTokens,
     long CacheWriteTokens, long ReasoningTokens, bool LongContext, decimal? CostUsd);
 
-public sealed record PriceImportResult(int Imported, int Skipped, DateTime EffectiveFrom);
+public sealed record PriceImportResult(int Imported, int Skipped, DateTime EffectiveFrom, string Format, IReadOnlyList<string> Added, IReadOnlyList<string> Changed);
 
 public sealed record CostRow(
     string Key, string? Label, long Calls, long InputTokens, long OutputTokens, long CacheReadTokens, long CacheWriteTokens,

@@ -61,10 +61,13 @@ public static class LedgerEndpoints
             var price = await s.SetAsync(body, ct);
             return TypedResults.Created($"/api/v1/prices?q={Uri.EscapeDataString(price.Model)}", price);
         }).WithSummary("Add a price for a model from a date on (history is kept)");
-        prices.MapPost("/import/litellm", ([FromQuery(Name = "effective_from")] DateTimeOffset? effectiveFrom, JsonElement body, PriceService s, CancellationToken ct) =>
-            s.ImportLiteLlmAsync(body, effectiveFrom, ct))
-            .WithMetadata(new BodySizeLimit(32 << 20))
-            .WithSummary("Import LiteLLM's model_prices_and_context_window.json");
+        foreach (var route in new[] { "/import", "/import/litellm" })
+        {
+            prices.MapPost(route, ([FromQuery(Name = "effective_from")] DateTimeOffset? effectiveFrom, JsonElement body, PriceService s, CancellationToken ct) =>
+                s.ImportAsync(body, effectiveFrom, ct))
+                .WithMetadata(new BodySizeLimit(32 << 20))
+                .WithSummary("Import a price file, LiteLLM's model_prices_and_context_window.json or genai-prices' data.json (told apart by shape)");
+        }
         prices.MapGet("/quote", (string? provider, string? model, [FromQuery(Name = "input_tokens")] long? input, [FromQuery(Name = "output_tokens")] long? output,
                 [FromQuery(Name = "cache_read_tokens")] long? cacheRead, [FromQuery(Name = "cache_write_tokens")] long? cacheWrite,
                 [FromQuery(Name = "reasoning_tokens")] long? reasoning, [FromQuery(Name = "input_includes_cache")] bool? includesCache,
