@@ -11,7 +11,7 @@ public static class WorkCommands
     private const string Assignees = "agent:NAME_OR_ID, user:EMAIL_OR_ID or role:NAME";
 
     public static Command Create() => ClientCommand.Group("work", "Work items for agents and people",
-        List(), Mine(), Show(), New(), Update(), Move(), Assign(), Comment(), Comments(), Depend(), Undepend());
+        List(), Mine(), Show(), New(), Update(), Move(), Assign(), Comment(), Comments(), Depend(), Undepend(), WorkImportCommand.Create());
 
     private static Command List()
     {

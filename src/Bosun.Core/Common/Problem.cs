@@ -43,6 +43,15 @@ public sealed class ValidationProblem
         return this;
     }
 
+    /// Takes in the errors of one part of a request, each field named under <paramref name="prefix"/> (e.g. "items[3].").
+    public void AddAll(string prefix, ValidationProblem part)
+    {
+        foreach (var (field, messages) in part._errors)
+        {
+            messages.ForEach(m => Add(prefix + field, m));
+        }
+    }
+
     public ProblemException ToException()
     {
         var fields = string.Join(", ", _errors.Keys);

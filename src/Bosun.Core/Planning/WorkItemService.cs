@@ -39,6 +39,16 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
     {
         Permissions.Require(context, Capability.EditWork);
         var problem = new ValidationProblem();
+        var draft = await DraftAsync(request, byCaller, problem, ct);
+        problem.ThrowIfAny();
+        await AllocateKeysAsync([draft.Item], ct);
+        return (await InsertAsync([draft], ct))[0];
+    }
+
+    /// A new item checked against every rule of creation, not yet stored; problems go to <paramref name="problem"/>.
+    /// Parents and dependencies named in the request must already exist; a batch adds its own after this.
+    private async Task<Draft> DraftAsync(CreateWorkItem request, bool byCaller, ValidationProblem problem, CancellationToken ct, bool parentInBatch = false)
+    {
         var projectId = request.ProjectId is { Length: > 0 } p ? await db.ProjectIdOfAsync(p, ct) : null;
         if (projectId is null)
         {
@@ -70,14 +80,14 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
 
         await Assignment.ApplyAsync(db, item, request.Assignee, problem, "assignee", ct);
         await ApplyParentAsync(item, request.ParentId, problem, ct);
-        if (byCaller && context.Actor.Type == ActorType.Agent)
+        if (byCaller && context.Actor.Type == ActorType.Agent && !parentInBatch)
         {
             await RequireHeldParentAsync(item, request.ParentId, projectId, problem, ct);
         }
 
         await ApplyGoalAsync(item, request.GoalId, problem, ct);
         var labels = CleanLabels(request.Labels, problem);
-        var dependsOn = new List<WorkItem>();
+        var dependsOn = new List<string>();
         foreach (var reference in request.DependsOn ?? [])
         {
             var dependency = await FindOrNullAsync(reference, ct);
@@ -87,36 +97,49 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
             }
             else
             {
-                dependsOn.Add(dependency);
+                dependsOn.Add(dependency.Id);
             }
         }
 
-        problem.ThrowIfAny();
+        return new Draft(item, labels ?? [], dependsOn);
+    }
 
-        // Bumping the counter row locks it until commit, so concurrent creates get distinct numbers.
-        await db.Projects.Where(x => x.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(x => x.NextItemNumber, x => x.NextItemNumber + 1), ct);
-        var project = await db.Projects.AsNoTracking().SingleAsync(x => x.Id == projectId, ct);
-        item.Number = project.NextItemNumber - 1;
-        item.Key = $"{project.Key}-{item.Number}";
+    private sealed record Draft(WorkItem Item, List<string> Labels, List<string> DependsOn);
 
-        db.WorkItems.Add(item);
-        foreach (var label in labels ?? [])
+    /// Numbers the items project by project, bumping each project's counter once: the bump locks the counter row
+    /// until commit, so concurrent creates get distinct numbers.
+    private async Task AllocateKeysAsync(IReadOnlyList<WorkItem> items, CancellationToken ct)
+    {
+        foreach (var group in items.GroupBy(i => i.ProjectId))
         {
-            db.WorkItemLabels.Add(new WorkItemLabel { WorkItemId = item.Id, Label = label });
+            var count = group.Count();
+            await db.Projects.Where(x => x.Id == group.Key).ExecuteUpdateAsync(s => s.SetProperty(x => x.NextItemNumber, x => x.NextItemNumber + count), ct);
+            var project = await db.Projects.AsNoTracking().SingleAsync(x => x.Id == group.Key, ct);
+            var number = project.NextItemNumber - count;
+            foreach (var item in group)
+            {
+                item.Number = number++;
+                item.Key = $"{project.Key}-{item.Number}";
+            }
         }
+    }
 
-        foreach (var dependency in dependsOn.DistinctBy(d => d.Id))
+    private async Task<IReadOnlyList<WorkItemView>> InsertAsync(IReadOnlyList<Draft> drafts, CancellationToken ct)
+    {
+        foreach (var (item, labels, dependsOn) in drafts)
         {
-            db.WorkItemDependencies.Add(new WorkItemDependency { WorkItemId = item.Id, DependsOnId = dependency.Id });
+            db.WorkItems.Add(item);
+            db.WorkItemLabels.AddRange(labels.Select(label => new WorkItemLabel { WorkItemId = item.Id, Label = label }));
+            db.WorkItemDependencies.AddRange(dependsOn.Distinct().Select(id => new WorkItemDependency { WorkItemId = item.Id, DependsOnId = id }));
         }
 
         await db.SaveChangesAsync(ct);
-        if (item.Status == WorkStatus.Ready)
+        if (drafts.Any(d => d.Item.Status == WorkStatus.Ready))
         {
             queue.Changed();
         }
 
-        return await ViewAsync(item, ct);
+        return await ViewsAsync([.. drafts.Select(d => d.Item)], ct);
     }
 
     /// A sub-item of <paramref name="parentRef"/>, in the parent's project and towards its goal; the request's own project,

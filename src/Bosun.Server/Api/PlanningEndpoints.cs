@@ -11,6 +11,8 @@ public sealed record AddDependency(string? DependsOn);
 
 public sealed record AddComment(string? Body);
 
+public sealed record BatchCreatedItems(IReadOnlyList<BatchCreated> Items);
+
 public static class PlanningEndpoints
 {
     public static void MapPlanning(this IEndpointRouteBuilder api)
@@ -49,6 +51,9 @@ public static class PlanningEndpoints
             var item = await s.CreateRequestedAsync(body, ct);
             return TypedResults.Created($"/api/v1/work/{item.Id}", item);
         }).WithSummary("Create a work item");
+        work.MapPost("/batch", async Task<Created<BatchCreatedItems>> (CreateWorkItems body, WorkItemService s, CancellationToken ct) =>
+            TypedResults.Created("/api/v1/work", new BatchCreatedItems(await s.CreateBatchAsync(body, ct))))
+            .WithSummary("Create up to 1,000 work items at once, all or none; items name each other by ref (parent_ref, depends_on_refs)");
         work.MapGet("/{id}", (string id, WorkItemService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a work item (by id or key, e.g. WEB-42)");
         work.MapPatch("/{id}", (string id, UpdateWorkItem body, WorkItemService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
             .WithSummary("Change a work item; a status change must follow the workflow (409 lists the allowed moves)");
