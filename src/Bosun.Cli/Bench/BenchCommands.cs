@@ -12,6 +12,7 @@ public static class BenchCommands
         bench.Add(IngestBench.Command());
         bench.Add(CostsBench.Command());
         bench.Add(UiBench.Command());
+        bench.Add(BatchBench.Command());
         return bench;
     }
 }

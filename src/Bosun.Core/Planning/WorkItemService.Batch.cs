@@ -76,10 +76,11 @@ public sealed partial class WorkItemService
         RefuseCycles(items.Count, i => waits[i], "depends_on_refs", problem);
 
         var drafts = new List<Draft>(items.Count);
+        var projects = new Dictionary<string, string?>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++)
         {
             var part = new ValidationProblem();
-            var draft = await DraftAsync(items[i].ToCreate(), byCaller: true, part, ct, parentInBatch: parents[i] is not null);
+            var draft = await DraftAsync(items[i].ToCreate(), byCaller: true, part, ct, parentInBatch: parents[i] is not null, projects);
             problem.AddAll($"items[{i}].", part);
             drafts.Add(draft);
         }

@@ -47,9 +47,11 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
 
     /// A new item checked against every rule of creation, not yet stored; problems go to <paramref name="problem"/>.
     /// Parents and dependencies named in the request must already exist; a batch adds its own after this.
-    private async Task<Draft> DraftAsync(CreateWorkItem request, bool byCaller, ValidationProblem problem, CancellationToken ct, bool parentInBatch = false)
+    /// <paramref name="projects"/>, when given, remembers the projects already looked up, as a batch names a few many times.
+    private async Task<Draft> DraftAsync(CreateWorkItem request, bool byCaller, ValidationProblem problem, CancellationToken ct,
+        bool parentInBatch = false, Dictionary<string, string?>? projects = null)
     {
-        var projectId = request.ProjectId is { Length: > 0 } p ? await db.ProjectIdOfAsync(p, ct) : null;
+        var projectId = request.ProjectId is { Length: > 0 } p ? await ProjectIdAsync(p, projects, ct) : null;
         if (projectId is null)
         {
             problem.Add("project_id", request.ProjectId is null ? "is required" : "no such project");
@@ -102,6 +104,21 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
         }
 
         return new Draft(item, labels ?? [], dependsOn);
+    }
+
+    private async Task<string?> ProjectIdAsync(string reference, Dictionary<string, string?>? known, CancellationToken ct)
+    {
+        if (known is null)
+        {
+            return await db.ProjectIdOfAsync(reference, ct);
+        }
+
+        if (!known.TryGetValue(reference, out var id))
+        {
+            known[reference] = id = await db.ProjectIdOfAsync(reference, ct);
+        }
+
+        return id;
     }
 
     private sealed record Draft(WorkItem Item, List<string> Labels, List<string> DependsOn);
