@@ -151,11 +151,12 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
 
         var staged = db.Stream.Staged;
         var before = staged.Count;
+        var tracked = new TrackedEntities(db);
         foreach (var entry in db.ChangeTracker.Entries<AuditEntry>())
         {
             if (entry.State == EntityState.Added && StreamEvents.TypeOf(entry.Entity) is { } type)
             {
-                staged.Add(StreamEvents.From(entry.Entity, type, db));
+                staged.Add(StreamEvents.From(entry.Entity, type, tracked));
             }
         }
 
@@ -174,11 +175,12 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
             return;
         }
 
+        var tracked = new TrackedEntities(db);
         foreach (var written in db.DirectAudits)
         {
             if (StreamEvents.TypeOf(written.Audit) is { } type)
             {
-                var e = StreamEvents.From(written.Audit, type, db);
+                var e = StreamEvents.From(written.Audit, type, tracked);
                 e.WorkItemId ??= written.WorkItemId;
                 e.ProjectId ??= written.ProjectId;
                 e.WorkItemKey ??= written.WorkItemKey;
