@@ -18,19 +18,17 @@ public sealed class HeldWorkService(BosunDb db, RequestContext context, WorkItem
     public async Task<HeldWork> MineAsync(CancellationToken ct)
     {
         var me = context.Actor.Id;
-        var (runs, assigned) = context.Actor.Type switch
+        var runs = context.Actor.Type switch
         {
-            ActorType.Agent => (db.Runs.Where(r => r.AgentId == me), db.WorkItems.Where(w => w.AssigneeAgentId == me)),
-            ActorType.Person => (db.Runs.Where(r => r.UserId == me), db.WorkItems.Where(w => w.AssigneeUserId == me)),
-            _ => (db.Runs.Where(_ => false), db.WorkItems.Where(_ => false)),
+            ActorType.Agent => db.Runs.Where(r => r.AgentId == me),
+            ActorType.Person => db.Runs.Where(r => r.UserId == me),
+            _ => db.Runs.Where(_ => false),
         };
         var holding = await (from r in runs.AsNoTracking()
                              join w in db.WorkItems.AsNoTracking() on r.WorkItemId equals w.Id
                              where r.Status == RunStatus.Active
                              orderby r.Id
                              select new HeldRun(r.Id, r.Attempt, r.LeaseExpiresAt, r.StopReason, w.Key, w.Title, w.Status)).Take(Limit).ToListAsync(ct);
-        var items = await assigned.AsNoTracking().Where(w => w.Status != WorkStatus.Done && w.Status != WorkStatus.Cancelled)
-            .OrderBy(w => w.Id).Take(Limit).ToListAsync(ct);
-        return new HeldWork(holding, await workItems.ViewsAsync(items, ct));
+        return new HeldWork(holding, await workItems.AssignedToMeAsync(Limit, ct));
     }
 }

@@ -69,15 +69,7 @@ public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProv
         var approvals = Permissions.Has(context, Capability.DecideApprovals)
             ? await db.Approvals.AsNoTracking().Where(a => a.Status == ApprovalStatus.Pending).OrderBy(a => a.Id).Take(200).ToListAsync(ct)
             : [];
-        var me = context.Actor.Id;
-        var mine = context.Actor.Type switch
-        {
-            ActorType.Person => db.WorkItems.AsNoTracking().Where(w => w.AssigneeUserId == me),
-            ActorType.Agent => db.WorkItems.AsNoTracking().Where(w => w.AssigneeAgentId == me),
-            _ => db.WorkItems.Where(_ => false),
-        };
-        var items = await mine.Where(w => w.Status != WorkStatus.Done && w.Status != WorkStatus.Cancelled).OrderBy(w => w.Id).Take(200).ToListAsync(ct);
-        return new Inbox(await ViewsAsync(approvals, ct), await workItems.ViewsAsync(items, ct));
+        return new Inbox(await ViewsAsync(approvals, ct), await workItems.AssignedToMeAsync(200, ct));
     }
 
     /// An agent or person asks a human to look at something; it does not change the item.

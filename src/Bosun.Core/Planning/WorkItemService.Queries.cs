@@ -108,6 +108,20 @@ public sealed partial class WorkItemService
 
     public async Task<WorkItemView> ViewAsync(WorkItem item, CancellationToken ct) => (await ViewsAsync([item], ct))[0];
 
+    /// The caller's unfinished items (assigned to this person or agent), oldest first: the inbox and "work I hold" show them.
+    public async Task<IReadOnlyList<WorkItemView>> AssignedToMeAsync(int limit, CancellationToken ct)
+    {
+        var me = context.Actor.Id;
+        var mine = context.Actor.Type switch
+        {
+            ActorType.Person => db.WorkItems.AsNoTracking().Where(w => w.AssigneeUserId == me),
+            ActorType.Agent => db.WorkItems.AsNoTracking().Where(w => w.AssigneeAgentId == me),
+            _ => db.WorkItems.Where(_ => false),
+        };
+        var items = await mine.Where(w => w.Status != WorkStatus.Done && w.Status != WorkStatus.Cancelled).OrderBy(w => w.Id).Take(limit).ToListAsync(ct);
+        return await ViewsAsync(items, ct);
+    }
+
     // One item's view is part of the answer to every completion, so its two queries are compiled once: EF then skips
     // translating them and looking them up in its query cache on every call.
     private static readonly Compiled<Func<BosunDb, string, IAsyncEnumerable<string>>> LabelsOfOne = new(() => EF.CompileAsyncQuery(
