@@ -139,6 +139,14 @@ public sealed class BosunDb : DbContext
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<Approval> Approvals => Set<Approval>();
+    public DbSet<Template> Templates => Set<Template>();
+    public DbSet<TemplateVersion> TemplateVersions => Set<TemplateVersion>();
+    public DbSet<Plan> Plans => Set<Plan>();
+    public DbSet<PlanVersion> PlanVersions => Set<PlanVersion>();
+    public DbSet<Deliverable> Deliverables => Set<Deliverable>();
+    public DbSet<DeliverablePeriod> DeliverablePeriods => Set<DeliverablePeriod>();
+    public DbSet<ProjectPolicy> ProjectPolicies => Set<ProjectPolicy>();
+    public DbSet<RunCheck> RunChecks => Set<RunCheck>();
 
     // Asking EF for the provider's name initialises the context's services and reads assembly metadata; hot paths ask
     // often, so the answer is kept per options instance (built once per process).
@@ -149,6 +157,11 @@ public sealed class BosunDb : DbContext
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BosunDb).Assembly);
+        if (IsPostgres)
+        {
+            // Positions compare byte by byte, as on SQLite; a language collation would order them differently.
+            modelBuilder.Entity<WorkItem>().Property(x => x.Position).UseCollation("C");
+        }
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {

@@ -32,3 +32,18 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         // moves the lease. Unindexed, PostgreSQL can rewrite a run's row on a heartbeat without touching its indexes.
     }
 }
+
+internal sealed class RunCheckConfiguration : IEntityTypeConfiguration<RunCheck>
+{
+    public void Configure(EntityTypeBuilder<RunCheck> b)
+    {
+        b.HasKey(x => new { x.TenantId, x.Id });
+        b.Property(x => x.Name).HasMaxLength(200);
+        b.Property(x => x.Url).HasMaxLength(2000);
+        b.References<RunCheck, Run>(x => x.RunId);
+        b.References<RunCheck, WorkItem>(x => x.WorkItemId);
+        b.References<RunCheck, Project>(x => x.ProjectId);
+        b.HasIndex(x => new { x.TenantId, x.WorkItemId, x.Id });
+        b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Id });
+    }
+}

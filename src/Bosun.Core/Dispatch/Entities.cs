@@ -32,3 +32,21 @@ public sealed class Run : ITenantScoped, IAudited
     public string? StopReason { get; set; }
     public long CostMicros { get; set; }
 }
+
+public enum CheckStatus { Passed, Failed, Pending, Skipped }
+
+/// A check a run reported in its artifacts (tests, lint, build), kept as a row so it can be asked for per item and
+/// per project.
+public sealed class RunCheck : ITenantScoped
+{
+    public string TenantId { get; set; } = "";
+    public string Id { get; set; } = Ids.New();
+    public required string RunId { get; set; }
+    public required string WorkItemId { get; set; }
+    public required string ProjectId { get; set; }
+    public required string Name { get; set; }
+    public CheckStatus Status { get; set; }
+    public string? Url { get; set; }
+    public string? Summary { get; set; }
+    public DateTime CreatedAt { get; set; }
+}

@@ -44,6 +44,7 @@ internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<Approval>
         b.References<Approval, WorkItem>(x => x.WorkItemId);
         b.References<Approval, Dispatch.Run>(x => x.RunId);
         b.References<Approval, Project>(x => x.ProjectId);
+        b.References<Approval, PlanVersion>(x => x.PlanVersionId);
         b.References<Approval, Identity.User>(x => x.DecidedByUserId);
         b.HasIndex(x => new { x.TenantId, x.Status, x.Id })
             .HasDatabaseName("ix_approvals_pending")

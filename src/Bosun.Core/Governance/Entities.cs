@@ -35,7 +35,7 @@ public sealed class IdempotencyRecord : ITenantScoped
 
 public enum ApprovalStatus { Pending, Approved, Rejected, ChangesRequested, Expired }
 
-public enum ApprovalKind { WorkOutput, BudgetRaise, Custom }
+public enum ApprovalKind { WorkOutput, BudgetRaise, Custom, Plan }
 
 public sealed class Approval : ITenantScoped, IHasTimestamps, IAudited
 {
@@ -46,6 +46,9 @@ public sealed class Approval : ITenantScoped, IHasTimestamps, IAudited
     public string? WorkItemId { get; set; }
     public string? RunId { get; set; }
     public string? ProjectId { get; set; }
+
+    /// The plan version a plan approval decides.
+    public string? PlanVersionId { get; set; }
     public required string RequestedByRef { get; set; }
     public string? OutputJson { get; set; }
     public string? Summary { get; set; }

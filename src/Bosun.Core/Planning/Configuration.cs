@@ -43,6 +43,9 @@ internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         b.Property(x => x.Title).HasMaxLength(500);
         b.Property(x => x.AssigneeRole).HasMaxLength(100);
         b.Property(x => x.LeaseToken).HasMaxLength(64);
+        b.Property(x => x.Position).HasMaxLength(200);
+        b.Property(x => x.TemplateId).HasMaxLength(100);
+        b.Property(x => x.StepKey).HasMaxLength(100);
         b.HasIndex(x => new { x.TenantId, x.Key }).IsUnique();
         b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Number }).IsUnique();
         b.References<WorkItem, Project>(x => x.ProjectId);
@@ -61,7 +64,11 @@ internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Status, x.Id }).HasDatabaseName("ix_work_items_board");
         // Most items have no parent and no goal. A change of status moves an item in every index that holds it (on
         // PostgreSQL each update writes a new entry in each one), so items without a parent or a goal stay out of these two.
-        b.HasIndex(x => new { x.TenantId, x.ParentId }).HasFilter("parent_id IS NOT NULL");
+        b.HasIndex(x => new { x.TenantId, x.ParentId, x.Position }).HasFilter("parent_id IS NOT NULL");
+        b.References<WorkItem, DeliverablePeriod>(x => x.DeliverablePeriodId);
+        b.References<WorkItem, Plan>(x => x.PlanId);
+        b.HasIndex(x => new { x.TenantId, x.DeliverablePeriodId, x.Status }).HasFilter("deliverable_period_id IS NOT NULL");
+        b.HasIndex(x => new { x.TenantId, x.PlanId }).HasFilter("plan_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.GoalId }).HasFilter("goal_id IS NOT NULL");
         // Same order as the claim's ORDER BY (priority high first, then oldest), so a claim reads the first
         // matching rows of the index instead of sorting the whole ready set.

@@ -26,6 +26,9 @@ public sealed class Project : ITenantScoped, IHasTimestamps, IAudited
 
     /// Next number for a work item key (WEB-42); bumped in the transaction that creates the item.
     public int NextItemNumber { get; set; } = 1;
+
+    /// Set while the project is archived (its status is then archived too); cleared by a restore.
+    public DateTime? ArchivedAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -44,6 +47,9 @@ public sealed class Goal : ITenantScoped, IHasTimestamps, IAudited
     public DateTime? TargetDate { get; set; }
     public GoalStatus Status { get; set; } = GoalStatus.Active;
     public Priority Priority { get; set; } = Priority.Normal;
+
+    /// Archived goals leave every list unless asked for; a restore brings them back.
+    public DateTime? ArchivedAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 
@@ -65,6 +71,10 @@ public sealed class Goal : ITenantScoped, IHasTimestamps, IAudited
 
 public sealed class WorkItem : ITenantScoped, IHasTimestamps, IAudited
 {
+    /// A new item's position is its id: ids grow with time, so siblings stand in the order they were made until
+    /// someone moves one, and a move writes only the moved item (see <see cref="Positions"/>).
+    public WorkItem() => Position = Id;
+
     public string TenantId { get; set; } = "";
     public string Id { get; set; } = Ids.New();
     public required string ProjectId { get; set; }
@@ -98,6 +108,27 @@ public sealed class WorkItem : ITenantScoped, IHasTimestamps, IAudited
     public string? CheckpointJson { get; set; }
     public string? CreatedBy { get; set; }
     public DateTime? CompletedAt { get; set; }
+
+    /// Where the item stands among its siblings (and in its board column): compared as text, ordinal.
+    public string Position { get; set; }
+
+    /// The template (and its version) the item was made from, and the step it is; the pipeline's parent has no step.
+    /// Global templates are named "global:KEY", so this is not a foreign key.
+    public string? TemplateId { get; set; }
+    public int? TemplateVersion { get; set; }
+    public string? StepKey { get; set; }
+
+    /// The plan whose approved version made this item, or whose backlog item it released.
+    public string? PlanId { get; set; }
+
+    /// The deliverable period this item counts towards (a pipeline's parent): done adds one to the period.
+    public string? DeliverablePeriodId { get; set; }
+
+    /// A pipeline's parent is done when its last child finishes (at least one of them done).
+    public bool CloseWithChildren { get; set; }
+
+    /// Archived items leave every list, board and claim unless asked for; a restore brings them back.
+    public DateTime? ArchivedAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

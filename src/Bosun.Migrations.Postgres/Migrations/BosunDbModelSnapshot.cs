@@ -140,6 +140,76 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.ToTable("runs", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Dispatch.RunCheck", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Summary")
+                        .HasColumnType("text")
+                        .HasColumnName("summary");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("url");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_run_checks");
+
+                    b.HasIndex("TenantId", "RunId")
+                        .HasDatabaseName("ix_run_checks_tenant_id_run_id");
+
+                    b.HasIndex("TenantId", "ProjectId", "Id")
+                        .HasDatabaseName("ix_run_checks_tenant_id_project_id_id");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Id")
+                        .HasDatabaseName("ix_run_checks_tenant_id_work_item_id_id");
+
+                    b.ToTable("run_checks", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Governance.Approval", b =>
                 {
                     b.Property<string>("TenantId")
@@ -178,6 +248,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.Property<string>("OutputJson")
                         .HasColumnType("text")
                         .HasColumnName("output_json");
+
+                    b.Property<string>("PlanVersionId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("plan_version_id");
 
                     b.Property<string>("ProjectId")
                         .HasMaxLength(26)
@@ -225,6 +300,9 @@ namespace Bosun.Migrations.Postgres.Migrations
 
                     b.HasIndex("TenantId", "DecidedByUserId")
                         .HasDatabaseName("ix_approvals_tenant_id_decided_by_user_id");
+
+                    b.HasIndex("TenantId", "PlanVersionId")
+                        .HasDatabaseName("ix_approvals_tenant_id_plan_version_id");
 
                     b.HasIndex("TenantId", "ProjectId")
                         .HasDatabaseName("ix_approvals_tenant_id_project_id");
@@ -1950,6 +2028,162 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.ToTable("comments", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.Deliverable", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean")
+                        .HasColumnName("active");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("GoalId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("goal_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Period")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("period");
+
+                    b.Property<string>("PlanId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.Property<int>("QuantityPerPeriod")
+                        .HasColumnType("integer")
+                        .HasColumnName("quantity_per_period");
+
+                    b.Property<string>("TemplateId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("template_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("type");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("VariablesJson")
+                        .HasColumnType("text")
+                        .HasColumnName("variables_json");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_deliverables");
+
+                    b.HasIndex("Active")
+                        .HasDatabaseName("ix_deliverables_active")
+                        .HasFilter("active AND archived_at IS NULL");
+
+                    b.HasIndex("TenantId", "GoalId")
+                        .HasDatabaseName("ix_deliverables_tenant_id_goal_id");
+
+                    b.HasIndex("TenantId", "PlanId")
+                        .HasDatabaseName("ix_deliverables_tenant_id_plan_id");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_deliverables_tenant_id_project_id");
+
+                    b.ToTable("deliverables", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.DeliverablePeriod", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<int>("CompletedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("completed_count");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DeliverableId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("deliverable_id");
+
+                    b.Property<DateTime>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<string>("Period")
+                        .IsRequired()
+                        .HasMaxLength(7)
+                        .HasColumnType("character varying(7)")
+                        .HasColumnName("period");
+
+                    b.Property<DateTime?>("PipelinesCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pipelines_created_at");
+
+                    b.Property<DateTime>("StartsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_at");
+
+                    b.Property<int>("TargetCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("target_count");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_deliverable_periods");
+
+                    b.HasIndex("TenantId", "Period")
+                        .HasDatabaseName("ix_deliverable_periods_tenant_id_period");
+
+                    b.HasIndex("TenantId", "DeliverableId", "Period")
+                        .IsUnique()
+                        .HasDatabaseName("ix_deliverable_periods_tenant_id_deliverable_id_period");
+
+                    b.ToTable("deliverable_periods", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.Goal", b =>
                 {
                     b.Property<string>("TenantId")
@@ -1961,6 +2195,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasMaxLength(26)
                         .HasColumnType("character varying(26)")
                         .HasColumnName("id");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
 
                     b.Property<double?>("Baseline")
                         .HasColumnType("double precision")
@@ -2025,6 +2263,186 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.ToTable("goals", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.Plan", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<int?>("ActiveVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("active_version");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("GoalId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("goal_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("LatestVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("latest_version");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("title");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WorkItemId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_plans");
+
+                    b.HasIndex("TenantId", "GoalId")
+                        .HasDatabaseName("ix_plans_tenant_id_goal_id")
+                        .HasFilter("goal_id IS NOT NULL");
+
+                    b.HasIndex("TenantId", "ProjectId", "Id")
+                        .HasDatabaseName("ix_plans_tenant_id_project_id_id");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Attempt")
+                        .IsDescending(false, false, true)
+                        .HasDatabaseName("ix_plans_tenant_id_work_item_id_attempt")
+                        .HasFilter("work_item_id IS NOT NULL");
+
+                    b.ToTable("plans", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.PlanVersion", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("AppliedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("applied_at");
+
+                    b.Property<string>("ApprovalId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("approval_id");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("author_name");
+
+                    b.Property<string>("AuthorRef")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("author_ref");
+
+                    b.Property<string>("Body")
+                        .HasColumnType("text")
+                        .HasColumnName("body");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("DecisionNote")
+                        .HasColumnType("text")
+                        .HasColumnName("decision_note");
+
+                    b.Property<string>("PlanId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("SourceItemsJson")
+                        .HasColumnType("text")
+                        .HasColumnName("source_items_json");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StepsJson")
+                        .HasColumnType("text")
+                        .HasColumnName("steps_json");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_plan_versions");
+
+                    b.HasIndex("TenantId", "PlanId", "Version")
+                        .IsUnique()
+                        .HasDatabaseName("ix_plan_versions_tenant_id_plan_id_version");
+
+                    b.ToTable("plan_versions", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.Project", b =>
                 {
                     b.Property<string>("TenantId")
@@ -2036,6 +2454,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasMaxLength(26)
                         .HasColumnType("character varying(26)")
                         .HasColumnName("id");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -2100,6 +2522,156 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.ToTable("projects", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.ProjectPolicy", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("AllowedPathsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("allowed_paths_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("OnFailure")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("on_failure");
+
+                    b.Property<string>("RequiredChecksJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("required_checks_json");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "ProjectId")
+                        .HasName("pk_project_policies");
+
+                    b.ToTable("project_policies", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.Template", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<int>("CurrentVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("current_version");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("SourceTemplateId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source_template_id");
+
+                    b.Property<int?>("SourceVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("source_version");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_templates");
+
+                    b.HasIndex("TenantId", "Kind", "Id")
+                        .HasDatabaseName("ix_templates_tenant_id_kind_id");
+
+                    b.ToTable("templates", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.TemplateVersion", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("TemplateId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("template_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("StepsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("steps_json");
+
+                    b.Property<string>("VariablesJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("variables_json");
+
+                    b.HasKey("TenantId", "TemplateId", "Version")
+                        .HasName("pk_template_versions");
+
+                    b.ToTable("template_versions", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.WorkItem", b =>
                 {
                     b.Property<string>("TenantId")
@@ -2120,6 +2692,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.Property<bool>("ApprovalRequired")
                         .HasColumnType("boolean")
                         .HasColumnName("approval_required");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
 
                     b.Property<string>("AssigneeAgentId")
                         .HasMaxLength(26)
@@ -2144,6 +2720,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("text")
                         .HasColumnName("checkpoint_json");
 
+                    b.Property<bool>("CloseWithChildren")
+                        .HasColumnType("boolean")
+                        .HasColumnName("close_with_children");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -2155,6 +2735,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.Property<string>("CreatedBy")
                         .HasColumnType("text")
                         .HasColumnName("created_by");
+
+                    b.Property<string>("DeliverablePeriodId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("deliverable_period_id");
 
                     b.Property<string>("Description")
                         .HasColumnType("text")
@@ -2201,6 +2786,18 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(26)")
                         .HasColumnName("parent_id");
 
+                    b.Property<string>("PlanId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("Position")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("position")
+                        .UseCollation("C");
+
                     b.Property<int>("Priority")
                         .HasColumnType("integer")
                         .HasColumnName("priority");
@@ -2220,6 +2817,20 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("status");
+
+                    b.Property<string>("StepKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("step_key");
+
+                    b.Property<string>("TemplateId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("template_id");
+
+                    b.Property<int?>("TemplateVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("template_version");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -2252,9 +2863,9 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_work_items_tenant_id_key");
 
-                    b.HasIndex("TenantId", "ParentId")
-                        .HasDatabaseName("ix_work_items_tenant_id_parent_id")
-                        .HasFilter("parent_id IS NOT NULL");
+                    b.HasIndex("TenantId", "PlanId")
+                        .HasDatabaseName("ix_work_items_tenant_id_plan_id")
+                        .HasFilter("plan_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "AssigneeAgentId", "Status")
                         .HasDatabaseName("ix_work_items_agent_queue")
@@ -2267,6 +2878,14 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.HasIndex("TenantId", "AssigneeUserId", "Status")
                         .HasDatabaseName("ix_work_items_human_inbox")
                         .HasFilter("assignee_user_id IS NOT NULL");
+
+                    b.HasIndex("TenantId", "DeliverablePeriodId", "Status")
+                        .HasDatabaseName("ix_work_items_tenant_id_deliverable_period_id_status")
+                        .HasFilter("deliverable_period_id IS NOT NULL");
+
+                    b.HasIndex("TenantId", "ParentId", "Position")
+                        .HasDatabaseName("ix_work_items_tenant_id_parent_id_position")
+                        .HasFilter("parent_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "Priority", "Id")
                         .IsDescending(false, true, false)
@@ -2456,6 +3075,30 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasConstraintName("fk_runs_work_items_tenant_id_work_item_id");
                 });
 
+            modelBuilder.Entity("Bosun.Core.Dispatch.RunCheck", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_checks_projects_tenant_id_project_id");
+
+                    b.HasOne("Bosun.Core.Dispatch.Run", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_checks_runs_tenant_id_run_id");
+
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_checks_work_items_tenant_id_work_item_id");
+                });
+
             modelBuilder.Entity("Bosun.Core.Governance.Approval", b =>
                 {
                     b.HasOne("Bosun.Core.Identity.User", null)
@@ -2463,6 +3106,12 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasForeignKey("TenantId", "DecidedByUserId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_approvals_users_tenant_id_decided_by_user_id");
+
+                    b.HasOne("Bosun.Core.Planning.PlanVersion", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PlanVersionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_approvals_plan_versions_tenant_id_plan_version_id");
 
                     b.HasOne("Bosun.Core.Planning.Project", null)
                         .WithMany()
@@ -2678,6 +3327,39 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasConstraintName("fk_comments_work_items_tenant_id_work_item_id");
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.Deliverable", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Goal", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "GoalId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_deliverables_goals_tenant_id_goal_id");
+
+                    b.HasOne("Bosun.Core.Planning.Plan", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PlanId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_deliverables_plans_tenant_id_plan_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_deliverables_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.DeliverablePeriod", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Deliverable", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "DeliverableId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_deliverable_periods_deliverables_tenant_id_deliverable_id");
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.Goal", b =>
                 {
                     b.HasOne("Bosun.Core.Planning.Project", null)
@@ -2685,6 +3367,38 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasForeignKey("TenantId", "ProjectId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_goals_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.Plan", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Goal", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "GoalId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_plans_goals_tenant_id_goal_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_plans_projects_tenant_id_project_id");
+
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_plans_work_items_tenant_id_work_item_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.PlanVersion", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Plan", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PlanId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_plan_versions_plans_tenant_id_plan_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Planning.Project", b =>
@@ -2703,6 +3417,26 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasConstraintName("fk_projects_users_tenant_id_lead_user_id");
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.ProjectPolicy", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_project_policies_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.TemplateVersion", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Template", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "TemplateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_template_versions_templates_tenant_id_template_id");
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.WorkItem", b =>
                 {
                     b.HasOne("Bosun.Core.Identity.Agent", null)
@@ -2717,6 +3451,12 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_work_items_users_tenant_id_assignee_user_id");
 
+                    b.HasOne("Bosun.Core.Planning.DeliverablePeriod", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "DeliverablePeriodId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_work_items_deliverable_periods_tenant_id_deliverable_period");
+
                     b.HasOne("Bosun.Core.Planning.Goal", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "GoalId")
@@ -2728,6 +3468,12 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasForeignKey("TenantId", "ParentId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_work_items_work_items_tenant_id_parent_id");
+
+                    b.HasOne("Bosun.Core.Planning.Plan", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PlanId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_work_items_plans_tenant_id_plan_id");
 
                     b.HasOne("Bosun.Core.Planning.Project", null)
                         .WithMany()

@@ -135,6 +135,76 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.ToTable("runs", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Dispatch.RunCheck", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Summary")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("summary");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("url");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_run_checks");
+
+                    b.HasIndex("TenantId", "RunId")
+                        .HasDatabaseName("ix_run_checks_tenant_id_run_id");
+
+                    b.HasIndex("TenantId", "ProjectId", "Id")
+                        .HasDatabaseName("ix_run_checks_tenant_id_project_id_id");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Id")
+                        .HasDatabaseName("ix_run_checks_tenant_id_work_item_id_id");
+
+                    b.ToTable("run_checks", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Governance.Approval", b =>
                 {
                     b.Property<string>("TenantId")
@@ -173,6 +243,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.Property<string>("OutputJson")
                         .HasColumnType("TEXT")
                         .HasColumnName("output_json");
+
+                    b.Property<string>("PlanVersionId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_version_id");
 
                     b.Property<string>("ProjectId")
                         .HasMaxLength(26)
@@ -220,6 +295,9 @@ namespace Bosun.Migrations.Sqlite.Migrations
 
                     b.HasIndex("TenantId", "DecidedByUserId")
                         .HasDatabaseName("ix_approvals_tenant_id_decided_by_user_id");
+
+                    b.HasIndex("TenantId", "PlanVersionId")
+                        .HasDatabaseName("ix_approvals_tenant_id_plan_version_id");
 
                     b.HasIndex("TenantId", "ProjectId")
                         .HasDatabaseName("ix_approvals_tenant_id_project_id");
@@ -1945,6 +2023,162 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.ToTable("comments", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.Deliverable", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("active");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("archived_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("GoalId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("goal_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Period")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period");
+
+                    b.Property<string>("PlanId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<int>("QuantityPerPeriod")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quantity_per_period");
+
+                    b.Property<string>("TemplateId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("template_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("VariablesJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("variables_json");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_deliverables");
+
+                    b.HasIndex("Active")
+                        .HasDatabaseName("ix_deliverables_active")
+                        .HasFilter("active AND archived_at IS NULL");
+
+                    b.HasIndex("TenantId", "GoalId")
+                        .HasDatabaseName("ix_deliverables_tenant_id_goal_id");
+
+                    b.HasIndex("TenantId", "PlanId")
+                        .HasDatabaseName("ix_deliverables_tenant_id_plan_id");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_deliverables_tenant_id_project_id");
+
+                    b.ToTable("deliverables", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.DeliverablePeriod", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("CompletedCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completed_count");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DeliverableId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deliverable_id");
+
+                    b.Property<DateTime>("EndsAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ends_at");
+
+                    b.Property<string>("Period")
+                        .IsRequired()
+                        .HasMaxLength(7)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period");
+
+                    b.Property<DateTime?>("PipelinesCreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pipelines_created_at");
+
+                    b.Property<DateTime>("StartsAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("starts_at");
+
+                    b.Property<int>("TargetCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("target_count");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_deliverable_periods");
+
+                    b.HasIndex("TenantId", "Period")
+                        .HasDatabaseName("ix_deliverable_periods_tenant_id_period");
+
+                    b.HasIndex("TenantId", "DeliverableId", "Period")
+                        .IsUnique()
+                        .HasDatabaseName("ix_deliverable_periods_tenant_id_deliverable_id_period");
+
+                    b.ToTable("deliverable_periods", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.Goal", b =>
                 {
                     b.Property<string>("TenantId")
@@ -1956,6 +2190,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasMaxLength(26)
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("archived_at");
 
                     b.Property<double?>("Baseline")
                         .HasColumnType("REAL")
@@ -2020,6 +2258,186 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.ToTable("goals", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.Plan", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int?>("ActiveVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("active_version");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("archived_at");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempt");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("GoalId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("goal_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("LatestVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("latest_version");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WorkItemId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_plans");
+
+                    b.HasIndex("TenantId", "GoalId")
+                        .HasDatabaseName("ix_plans_tenant_id_goal_id")
+                        .HasFilter("goal_id IS NOT NULL");
+
+                    b.HasIndex("TenantId", "ProjectId", "Id")
+                        .HasDatabaseName("ix_plans_tenant_id_project_id_id");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Attempt")
+                        .IsDescending(false, false, true)
+                        .HasDatabaseName("ix_plans_tenant_id_work_item_id_attempt")
+                        .HasFilter("work_item_id IS NOT NULL");
+
+                    b.ToTable("plans", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.PlanVersion", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("AppliedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("applied_at");
+
+                    b.Property<string>("ApprovalId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("approval_id");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempt");
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author_name");
+
+                    b.Property<string>("AuthorRef")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author_ref");
+
+                    b.Property<string>("Body")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("body");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("DecisionNote")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("decision_note");
+
+                    b.Property<string>("PlanId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("SourceItemsJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_items_json");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StepsJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("steps_json");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_plan_versions");
+
+                    b.HasIndex("TenantId", "PlanId", "Version")
+                        .IsUnique()
+                        .HasDatabaseName("ix_plan_versions_tenant_id_plan_id_version");
+
+                    b.ToTable("plan_versions", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.Project", b =>
                 {
                     b.Property<string>("TenantId")
@@ -2031,6 +2449,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasMaxLength(26)
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("archived_at");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
@@ -2095,6 +2517,156 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.ToTable("projects", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.ProjectPolicy", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("AllowedPathsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("allowed_paths_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("OnFailure")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("on_failure");
+
+                    b.Property<string>("RequiredChecksJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("required_checks_json");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "ProjectId")
+                        .HasName("pk_project_policies");
+
+                    b.ToTable("project_policies", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.Template", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("archived_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<int>("CurrentVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("current_version");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("SourceTemplateId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_template_id");
+
+                    b.Property<int?>("SourceVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("source_version");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_templates");
+
+                    b.HasIndex("TenantId", "Kind", "Id")
+                        .HasDatabaseName("ix_templates_tenant_id_kind_id");
+
+                    b.ToTable("templates", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.TemplateVersion", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("TemplateId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("template_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("StepsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("steps_json");
+
+                    b.Property<string>("VariablesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("variables_json");
+
+                    b.HasKey("TenantId", "TemplateId", "Version")
+                        .HasName("pk_template_versions");
+
+                    b.ToTable("template_versions", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.WorkItem", b =>
                 {
                     b.Property<string>("TenantId")
@@ -2115,6 +2687,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.Property<bool>("ApprovalRequired")
                         .HasColumnType("INTEGER")
                         .HasColumnName("approval_required");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("archived_at");
 
                     b.Property<string>("AssigneeAgentId")
                         .HasMaxLength(26)
@@ -2139,6 +2715,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("checkpoint_json");
 
+                    b.Property<bool>("CloseWithChildren")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("close_with_children");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("completed_at");
@@ -2150,6 +2730,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.Property<string>("CreatedBy")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_by");
+
+                    b.Property<string>("DeliverablePeriodId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deliverable_period_id");
 
                     b.Property<string>("Description")
                         .HasColumnType("TEXT")
@@ -2196,6 +2781,17 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("parent_id");
 
+                    b.Property<string>("PlanId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("Position")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("position");
+
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER")
                         .HasColumnName("priority");
@@ -2215,6 +2811,20 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
+
+                    b.Property<string>("StepKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_key");
+
+                    b.Property<string>("TemplateId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("template_id");
+
+                    b.Property<int?>("TemplateVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("template_version");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -2247,9 +2857,9 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_work_items_tenant_id_key");
 
-                    b.HasIndex("TenantId", "ParentId")
-                        .HasDatabaseName("ix_work_items_tenant_id_parent_id")
-                        .HasFilter("parent_id IS NOT NULL");
+                    b.HasIndex("TenantId", "PlanId")
+                        .HasDatabaseName("ix_work_items_tenant_id_plan_id")
+                        .HasFilter("plan_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "AssigneeAgentId", "Status")
                         .HasDatabaseName("ix_work_items_agent_queue")
@@ -2262,6 +2872,14 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "AssigneeUserId", "Status")
                         .HasDatabaseName("ix_work_items_human_inbox")
                         .HasFilter("assignee_user_id IS NOT NULL");
+
+                    b.HasIndex("TenantId", "DeliverablePeriodId", "Status")
+                        .HasDatabaseName("ix_work_items_tenant_id_deliverable_period_id_status")
+                        .HasFilter("deliverable_period_id IS NOT NULL");
+
+                    b.HasIndex("TenantId", "ParentId", "Position")
+                        .HasDatabaseName("ix_work_items_tenant_id_parent_id_position")
+                        .HasFilter("parent_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "Priority", "Id")
                         .IsDescending(false, true, false)
@@ -2451,6 +3069,30 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasConstraintName("fk_runs_work_items_tenant_id_work_item_id");
                 });
 
+            modelBuilder.Entity("Bosun.Core.Dispatch.RunCheck", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_checks_projects_tenant_id_project_id");
+
+                    b.HasOne("Bosun.Core.Dispatch.Run", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_checks_runs_tenant_id_run_id");
+
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_checks_work_items_tenant_id_work_item_id");
+                });
+
             modelBuilder.Entity("Bosun.Core.Governance.Approval", b =>
                 {
                     b.HasOne("Bosun.Core.Identity.User", null)
@@ -2458,6 +3100,12 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasForeignKey("TenantId", "DecidedByUserId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_approvals_users_tenant_id_decided_by_user_id");
+
+                    b.HasOne("Bosun.Core.Planning.PlanVersion", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PlanVersionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_approvals_plan_versions_tenant_id_plan_version_id");
 
                     b.HasOne("Bosun.Core.Planning.Project", null)
                         .WithMany()
@@ -2673,6 +3321,39 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasConstraintName("fk_comments_work_items_tenant_id_work_item_id");
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.Deliverable", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Goal", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "GoalId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_deliverables_goals_tenant_id_goal_id");
+
+                    b.HasOne("Bosun.Core.Planning.Plan", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PlanId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_deliverables_plans_tenant_id_plan_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_deliverables_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.DeliverablePeriod", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Deliverable", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "DeliverableId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_deliverable_periods_deliverables_tenant_id_deliverable_id");
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.Goal", b =>
                 {
                     b.HasOne("Bosun.Core.Planning.Project", null)
@@ -2680,6 +3361,38 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasForeignKey("TenantId", "ProjectId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_goals_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.Plan", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Goal", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "GoalId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_plans_goals_tenant_id_goal_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_plans_projects_tenant_id_project_id");
+
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_plans_work_items_tenant_id_work_item_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.PlanVersion", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Plan", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PlanId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_plan_versions_plans_tenant_id_plan_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Planning.Project", b =>
@@ -2698,6 +3411,26 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasConstraintName("fk_projects_users_tenant_id_lead_user_id");
                 });
 
+            modelBuilder.Entity("Bosun.Core.Planning.ProjectPolicy", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_project_policies_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Planning.TemplateVersion", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Template", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "TemplateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_template_versions_templates_tenant_id_template_id");
+                });
+
             modelBuilder.Entity("Bosun.Core.Planning.WorkItem", b =>
                 {
                     b.HasOne("Bosun.Core.Identity.Agent", null)
@@ -2712,6 +3445,12 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_work_items_users_tenant_id_assignee_user_id");
 
+                    b.HasOne("Bosun.Core.Planning.DeliverablePeriod", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "DeliverablePeriodId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_work_items_deliverable_periods_tenant_id_deliverable_period_id");
+
                     b.HasOne("Bosun.Core.Planning.Goal", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "GoalId")
@@ -2723,6 +3462,12 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasForeignKey("TenantId", "ParentId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_work_items_work_items_tenant_id_parent_id");
+
+                    b.HasOne("Bosun.Core.Planning.Plan", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PlanId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_work_items_plans_tenant_id_plan_id");
 
                     b.HasOne("Bosun.Core.Planning.Project", null)
                         .WithMany()
