@@ -63,6 +63,12 @@ public sealed partial class RunService
                 .Add("work_item", "updated", item.Id, itemChanges, item.Id, item.ProjectId, item.Key)
                 .WriteAsync(c);
 
+            // Most items stand alone; a pipeline's step or a deliverable's item also moves its parent or its period.
+            if ((item.ParentId is not null || item.DeliverablePeriodId is not null) && await ItemClosing.FinishedAsync(db, item, now, c))
+            {
+                await db.SaveChangesAsync(c);
+            }
+
             // The answer shows the run as this completion wrote it; a stop asked for meanwhile is not its concern.
             var ended = RunView.From(run) with { Error = null, Retryable = null, StopReason = null };
             return inside

@@ -145,6 +145,7 @@ public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProv
                     item.Status = WorkStatus.Done;
                     item.CompletedAt = now;
                     item.RevisionNotes = null;
+                    await ItemClosing.FinishedAsync(db, item, now, ct);
                 }
                 else
                 {

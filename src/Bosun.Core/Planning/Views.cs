@@ -29,12 +29,31 @@ public sealed record WorkItemView(
     string? RevisionNotes, int Attempts, string? ActiveRunId, string? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt,
     DateTime? CompletedAt, IReadOnlyList<string> AllowedTransitions, IReadOnlyList<string> ManualTransitions, string? AssigneeName = null)
 {
+    public string Position { get; init; } = "";
+    public string? TemplateId { get; init; }
+    public int? TemplateVersion { get; init; }
+    public string? StepKey { get; init; }
+    public string? PlanId { get; init; }
+    public string? DeliverablePeriodId { get; init; }
+    public bool CloseWithChildren { get; init; }
+    public DateTime? ArchivedAt { get; init; }
+
     public static WorkItemView From(WorkItem w, IReadOnlyList<string> labels, IReadOnlyList<DependencyView> dependsOn) => new(
         w.Id, w.Key, w.ProjectId, w.Type, w.Title, w.Description, w.Status, w.Priority, Assignment.Describe(w),
         w.ParentId, w.GoalId, w.DueAt, w.ApprovalRequired, labels, dependsOn, ParseJson(w.InputJson), ParseJson(w.OutputJson),
         w.RevisionNotes, w.Attempts, w.ActiveRunId, w.CreatedBy, w.CreatedAt, w.UpdatedAt, w.CompletedAt,
         Workflow.AllowedFrom(w.Status).Select(s => s.Snake()).ToList(),
-        WorkItemService.ManualMoves(w.Status, w.ApprovalRequired).Select(s => s.Snake()).ToList());
+        WorkItemService.ManualMoves(w.Status, w.ApprovalRequired).Select(s => s.Snake()).ToList())
+    {
+        Position = w.Position,
+        TemplateId = w.TemplateId,
+        TemplateVersion = w.TemplateVersion,
+        StepKey = w.StepKey,
+        PlanId = w.PlanId,
+        DeliverablePeriodId = w.DeliverablePeriodId,
+        CloseWithChildren = w.CloseWithChildren,
+        ArchivedAt = w.ArchivedAt,
+    };
 
     public static JsonElement? ParseJson(string? json)
     {

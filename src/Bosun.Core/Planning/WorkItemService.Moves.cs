@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Core.Planning;
@@ -37,10 +38,47 @@ public sealed partial class WorkItemService
 
         item.Status = to;
         item.CompletedAt = to == WorkStatus.Done ? Now : item.CompletedAt;
+        if (Workflow.IsFinished(to))
+        {
+            await ItemClosing.FinishedAsync(db, item, Now, ct);
+        }
         _pulseAfterSave |= to is WorkStatus.Ready or WorkStatus.Done;
     }
 
     private bool _pulseAfterSave;
+
+    /// Done is final for the workflow; a person who finds the work was not done after all re-opens it on purpose, with
+    /// a reason the next run receives. Its deliverable period counts one less, and a pipeline it had closed is open again.
+    public async Task<WorkItemView> ReopenAsync(string idOrKey, string? reason, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.EditWork);
+        if (context.Actor.Type != ActorType.Person)
+        {
+            throw ProblemException.Forbidden("Done work is re-opened by people.");
+        }
+
+        var problem = new ValidationProblem();
+        var why = Check.Text(problem, "reason", reason, 20_000, required: true);
+        problem.ThrowIfAny();
+        var item = await FindAsync(idOrKey, ct);
+        await RowLock.LockAsync(db, "work_items", item.Id, ct);
+        await db.Entry(item).ReloadAsync(ct);
+        if (item.Status != WorkStatus.Done)
+        {
+            throw ProblemException.Conflict($"{item.Key} is {item.Status.Snake()}, not done.", "/problems/not-done");
+        }
+
+        // A pipeline's parent is never claimed itself: re-opened, it is underway again.
+        item.Status = item.CloseWithChildren ? WorkStatus.InProgress : WorkStatus.Ready;
+        item.CompletedAt = null;
+        item.Attempts = 0;
+        item.RevisionNotes = why;
+        await ItemClosing.ReopenedAsync(db, item, ct);
+        Governance.AuditLog.Record(db, "work_item.reopened", "work_item", item.Id, new { reason = why }, Now);
+        await db.SaveChangesAsync(ct);
+        queue.Changed();
+        return await ViewAsync(item, ct);
+    }
 
     /// The statuses a person may move an item to from where it stands: the state machine's moves less those that only
     /// claims, starts and reviewers make.

@@ -11,6 +11,8 @@ public sealed record AddDependency(string? DependsOn);
 
 public sealed record AddComment(string? Body);
 
+public sealed record ReopenWork(string? Reason);
+
 public sealed record BatchCreatedItems(IReadOnlyList<BatchCreated> Items);
 
 public static class PlanningEndpoints
@@ -68,5 +70,7 @@ public static class PlanningEndpoints
             var comment = await s.AddCommentAsync(id, body.Body, ct);
             return TypedResults.Created($"/api/v1/work/{comment.WorkItemId}/comments", comment);
         }).WithSummary("Comment on an item");
+        work.MapPost("/{id}/reopen", (string id, ReopenWork body, WorkItemService s, CancellationToken ct) => s.ReopenAsync(id, body.Reason, ct))
+            .WithSummary("Re-open a done item (people only): it goes back to ready with the reason as its revision notes");
     }
 }
