@@ -11,7 +11,7 @@ public static class WorkCommands
     private const string Assignees = "agent:NAME_OR_ID, user:EMAIL_OR_ID or role:NAME";
 
     public static Command Create() => ClientCommand.Group("work", "Work items for agents and people",
-        List(), Mine(), Show(), New(), Update(), Move(), Assign(), Comment(), Comments(), Depend(), Undepend(), WorkImportCommand.Create());
+        List(), Mine(), Show(), New(), Update(), Move(), Reopen(), Assign(), Comment(), Comments(), Depend(), Undepend(), WorkImportCommand.Create());
 
     private static Command List()
     {
@@ -139,6 +139,17 @@ public static class WorkCommands
             var who = Assignee(assigned) ?? "nobody";
             return cli.Print(assigned, () => cli.Out.MarkupLineInterpolated($"{assigned.Text("key")} is assigned to {who}."));
         }, item, assignee);
+    }
+
+    private static Command Reopen()
+    {
+        var item = ItemArgument();
+        var reason = new Option<string>("--reason") { Description = "What is still wrong; the next run receives it", Required = true };
+        return ClientCommand.Create("reopen", "Re-open a done work item: it goes back to ready", async (cli, ct) =>
+        {
+            var reopened = await cli.Client.PostAsync($"api/v1/work/{Query.Segment(cli.Get(item))}/reopen", new Body().Set("reason", cli.Get(reason)), ct);
+            return cli.Print(reopened, () => cli.Out.MarkupLineInterpolated($"{reopened.Text("key")} is {reopened.Text("status")} again."));
+        }, item, reason);
     }
 
     private static Command Comment()
