@@ -44,7 +44,8 @@ internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<Approval>
         b.References<Approval, WorkItem>(x => x.WorkItemId);
         b.References<Approval, Dispatch.Run>(x => x.RunId);
         b.References<Approval, Project>(x => x.ProjectId);
-        b.References<Approval, PlanVersion>(x => x.PlanVersionId);
+        // Checked by the plan service rather than a foreign key, which on SQLite would rebuild the table (as for work items).
+        b.HasIndex(x => new { x.TenantId, x.PlanVersionId }).HasFilter("plan_version_id IS NOT NULL");
         b.References<Approval, Identity.User>(x => x.DecidedByUserId);
         b.HasIndex(x => new { x.TenantId, x.Status, x.Id })
             .HasDatabaseName("ix_approvals_pending")

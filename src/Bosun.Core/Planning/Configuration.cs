@@ -65,8 +65,8 @@ internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         // Most items have no parent and no goal. A change of status moves an item in every index that holds it (on
         // PostgreSQL each update writes a new entry in each one), so items without a parent or a goal stay out of these two.
         b.HasIndex(x => new { x.TenantId, x.ParentId, x.Position }).HasFilter("parent_id IS NOT NULL");
-        b.References<WorkItem, DeliverablePeriod>(x => x.DeliverablePeriodId);
-        b.References<WorkItem, Plan>(x => x.PlanId);
+        // The plan and deliverable period an item came from are checked by Bosun when it links them, not by a foreign
+        // key: on SQLite a new foreign key rebuilds the whole table, and work_items is the largest one.
         b.HasIndex(x => new { x.TenantId, x.DeliverablePeriodId, x.Status }).HasFilter("deliverable_period_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.PlanId }).HasFilter("plan_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.GoalId }).HasFilter("goal_id IS NOT NULL");

@@ -302,7 +302,8 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasDatabaseName("ix_approvals_tenant_id_decided_by_user_id");
 
                     b.HasIndex("TenantId", "PlanVersionId")
-                        .HasDatabaseName("ix_approvals_tenant_id_plan_version_id");
+                        .HasDatabaseName("ix_approvals_tenant_id_plan_version_id")
+                        .HasFilter("plan_version_id IS NOT NULL");
 
                     b.HasIndex("TenantId", "ProjectId")
                         .HasDatabaseName("ix_approvals_tenant_id_project_id");
@@ -3107,12 +3108,6 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_approvals_users_tenant_id_decided_by_user_id");
 
-                    b.HasOne("Bosun.Core.Planning.PlanVersion", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId", "PlanVersionId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .HasConstraintName("fk_approvals_plan_versions_tenant_id_plan_version_id");
-
                     b.HasOne("Bosun.Core.Planning.Project", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "ProjectId")
@@ -3451,12 +3446,6 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_work_items_users_tenant_id_assignee_user_id");
 
-                    b.HasOne("Bosun.Core.Planning.DeliverablePeriod", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId", "DeliverablePeriodId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .HasConstraintName("fk_work_items_deliverable_periods_tenant_id_deliverable_period");
-
                     b.HasOne("Bosun.Core.Planning.Goal", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "GoalId")
@@ -3468,12 +3457,6 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasForeignKey("TenantId", "ParentId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_work_items_work_items_tenant_id_parent_id");
-
-                    b.HasOne("Bosun.Core.Planning.Plan", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId", "PlanId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .HasConstraintName("fk_work_items_plans_tenant_id_plan_id");
 
                     b.HasOne("Bosun.Core.Planning.Project", null)
                         .WithMany()

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Bosun.Migrations.Sqlite.Migrations
+namespace Bosun.Migrations.Postgres.Migrations
 {
     /// <inheritdoc />
     public partial class Planning : Migration
@@ -18,74 +18,75 @@ namespace Bosun.Migrations.Sqlite.Migrations
             migrationBuilder.AddColumn<DateTime>(
                 name: "archived_at",
                 table: "work_items",
-                type: "TEXT",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.AddColumn<bool>(
                 name: "close_with_children",
                 table: "work_items",
-                type: "INTEGER",
+                type: "boolean",
                 nullable: false,
                 defaultValue: false);
 
             migrationBuilder.AddColumn<string>(
                 name: "deliverable_period_id",
                 table: "work_items",
-                type: "TEXT",
+                type: "character varying(26)",
                 maxLength: 26,
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "plan_id",
                 table: "work_items",
-                type: "TEXT",
+                type: "character varying(26)",
                 maxLength: 26,
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "position",
                 table: "work_items",
-                type: "TEXT",
+                type: "character varying(200)",
                 maxLength: 200,
                 nullable: false,
-                defaultValue: "");
+                defaultValue: "",
+                collation: "C");
 
             migrationBuilder.AddColumn<string>(
                 name: "step_key",
                 table: "work_items",
-                type: "TEXT",
+                type: "character varying(100)",
                 maxLength: 100,
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "template_id",
                 table: "work_items",
-                type: "TEXT",
+                type: "character varying(100)",
                 maxLength: 100,
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "template_version",
                 table: "work_items",
-                type: "INTEGER",
+                type: "integer",
                 nullable: true);
 
             migrationBuilder.AddColumn<DateTime>(
                 name: "archived_at",
                 table: "projects",
-                type: "TEXT",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.AddColumn<DateTime>(
                 name: "archived_at",
                 table: "goals",
-                type: "TEXT",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "plan_version_id",
                 table: "approvals",
-                type: "TEXT",
+                type: "character varying(26)",
                 maxLength: 26,
                 nullable: true);
 
@@ -93,21 +94,21 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 name: "plans",
                 columns: table => new
                 {
-                    tenant_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    project_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    goal_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: true),
-                    work_item_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: true),
-                    kind = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
-                    title = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
-                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    attempt = table.Column<int>(type: "INTEGER", nullable: false),
-                    latest_version = table.Column<int>(type: "INTEGER", nullable: false),
-                    active_version = table.Column<int>(type: "INTEGER", nullable: true),
-                    created_by = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
-                    archived_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    project_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    goal_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    work_item_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    kind = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    attempt = table.Column<int>(type: "integer", nullable: false),
+                    latest_version = table.Column<int>(type: "integer", nullable: false),
+                    active_version = table.Column<int>(type: "integer", nullable: true),
+                    created_by = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    archived_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -136,13 +137,13 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 name: "project_policies",
                 columns: table => new
                 {
-                    tenant_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    project_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    required_checks_json = table.Column<string>(type: "TEXT", nullable: false),
-                    allowed_paths_json = table.Column<string>(type: "TEXT", nullable: false),
-                    on_failure = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    project_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    required_checks_json = table.Column<string>(type: "text", nullable: false),
+                    allowed_paths_json = table.Column<string>(type: "text", nullable: false),
+                    on_failure = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -159,16 +160,16 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 name: "run_checks",
                 columns: table => new
                 {
-                    tenant_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    run_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    work_item_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    project_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    url = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    summary = table.Column<string>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    run_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    work_item_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    project_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    summary = table.Column<string>(type: "text", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -197,18 +198,18 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 name: "templates",
                 columns: table => new
                 {
-                    tenant_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    kind = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
-                    description = table.Column<string>(type: "TEXT", nullable: true),
-                    current_version = table.Column<int>(type: "INTEGER", nullable: false),
-                    source_template_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    source_version = table.Column<int>(type: "INTEGER", nullable: true),
-                    created_by = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
-                    archived_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    kind = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    description = table.Column<string>(type: "text", nullable: true),
+                    current_version = table.Column<int>(type: "integer", nullable: false),
+                    source_template_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    source_version = table.Column<int>(type: "integer", nullable: true),
+                    created_by = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    archived_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -219,21 +220,21 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 name: "deliverables",
                 columns: table => new
                 {
-                    tenant_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    goal_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    project_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    plan_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: true),
-                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    type = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    quantity_per_period = table.Column<int>(type: "INTEGER", nullable: false),
-                    period = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    template_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    variables_json = table.Column<string>(type: "TEXT", nullable: true),
-                    active = table.Column<bool>(type: "INTEGER", nullable: false),
-                    archived_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    goal_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    project_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    plan_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    type = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    quantity_per_period = table.Column<int>(type: "integer", nullable: false),
+                    period = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    template_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    variables_json = table.Column<string>(type: "text", nullable: true),
+                    active = table.Column<bool>(type: "boolean", nullable: false),
+                    archived_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -262,22 +263,22 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 name: "plan_versions",
                 columns: table => new
                 {
-                    tenant_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    plan_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    version = table.Column<int>(type: "INTEGER", nullable: false),
-                    attempt = table.Column<int>(type: "INTEGER", nullable: false),
-                    body = table.Column<string>(type: "TEXT", nullable: true),
-                    steps_json = table.Column<string>(type: "TEXT", nullable: true),
-                    source_items_json = table.Column<string>(type: "TEXT", nullable: true),
-                    author_ref = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    author_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    approval_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: true),
-                    decision_note = table.Column<string>(type: "TEXT", nullable: true),
-                    decided_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    applied_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    plan_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    attempt = table.Column<int>(type: "integer", nullable: false),
+                    body = table.Column<string>(type: "text", nullable: true),
+                    steps_json = table.Column<string>(type: "text", nullable: true),
+                    source_items_json = table.Column<string>(type: "text", nullable: true),
+                    author_ref = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    author_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    approval_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    decision_note = table.Column<string>(type: "text", nullable: true),
+                    decided_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    applied_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -294,13 +295,13 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 name: "template_versions",
                 columns: table => new
                 {
-                    tenant_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    template_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    version = table.Column<int>(type: "INTEGER", nullable: false),
-                    variables_json = table.Column<string>(type: "TEXT", nullable: false),
-                    steps_json = table.Column<string>(type: "TEXT", nullable: false),
-                    created_by = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    template_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    variables_json = table.Column<string>(type: "text", nullable: false),
+                    steps_json = table.Column<string>(type: "text", nullable: false),
+                    created_by = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -317,16 +318,16 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 name: "deliverable_periods",
                 columns: table => new
                 {
-                    tenant_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    deliverable_id = table.Column<string>(type: "TEXT", maxLength: 26, nullable: false),
-                    period = table.Column<string>(type: "TEXT", maxLength: 7, nullable: false),
-                    starts_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    ends_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    target_count = table.Column<int>(type: "INTEGER", nullable: false),
-                    completed_count = table.Column<int>(type: "INTEGER", nullable: false),
-                    pipelines_created_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    deliverable_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    period = table.Column<string>(type: "character varying(7)", maxLength: 7, nullable: false),
+                    starts_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ends_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    target_count = table.Column<int>(type: "integer", nullable: false),
+                    completed_count = table.Column<int>(type: "integer", nullable: false),
+                    pipelines_created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -360,7 +361,8 @@ namespace Bosun.Migrations.Sqlite.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_approvals_tenant_id_plan_version_id",
                 table: "approvals",
-                columns: new[] { "tenant_id", "plan_version_id" });
+                columns: new[] { "tenant_id", "plan_version_id" },
+                filter: "plan_version_id IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_deliverable_periods_tenant_id_deliverable_id_period",
@@ -438,49 +440,24 @@ namespace Bosun.Migrations.Sqlite.Migrations
                 table: "templates",
                 columns: new[] { "tenant_id", "kind", "id" });
 
-            migrationBuilder.AddForeignKey(
-                name: "fk_approvals_plan_versions_tenant_id_plan_version_id",
-                table: "approvals",
-                columns: new[] { "tenant_id", "plan_version_id" },
-                principalTable: "plan_versions",
-                principalColumns: new[] { "tenant_id", "id" },
-                onDelete: ReferentialAction.Restrict);
-
-            migrationBuilder.AddForeignKey(
-                name: "fk_work_items_deliverable_periods_tenant_id_deliverable_period_id",
-                table: "work_items",
-                columns: new[] { "tenant_id", "deliverable_period_id" },
-                principalTable: "deliverable_periods",
-                principalColumns: new[] { "tenant_id", "id" },
-                onDelete: ReferentialAction.Restrict);
-
-            migrationBuilder.AddForeignKey(
-                name: "fk_work_items_plans_tenant_id_plan_id",
-                table: "work_items",
-                columns: new[] { "tenant_id", "plan_id" },
-                principalTable: "plans",
-                principalColumns: new[] { "tenant_id", "id" },
-                onDelete: ReferentialAction.Restrict);
-
             // Positions start as ids, so existing siblings keep the order they were made in.
             migrationBuilder.Sql("UPDATE work_items SET position = id;");
+
+            // Inside a request bosun_app sees only its tenant's rows (as in StoreRules).
+            foreach (var table in new[] { "templates", "template_versions", "plans", "plan_versions", "deliverables", "deliverable_periods", "project_policies", "run_checks" })
+            {
+                migrationBuilder.Sql($"""
+                    ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+                    CREATE POLICY tenant_isolation ON {table}
+                        USING (tenant_id = current_setting('app.tenant_id', true))
+                        WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
+                    """);
+            }
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropForeignKey(
-                name: "fk_approvals_plan_versions_tenant_id_plan_version_id",
-                table: "approvals");
-
-            migrationBuilder.DropForeignKey(
-                name: "fk_work_items_deliverable_periods_tenant_id_deliverable_period_id",
-                table: "work_items");
-
-            migrationBuilder.DropForeignKey(
-                name: "fk_work_items_plans_tenant_id_plan_id",
-                table: "work_items");
-
             migrationBuilder.DropTable(
                 name: "deliverable_periods");
 
