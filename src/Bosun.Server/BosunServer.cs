@@ -77,6 +77,7 @@ public static class BosunServer
         var api = app.MapGroup("/api/v1");
         api.MapIdentity();
         api.MapPlanning();
+        api.MapPlans();
         api.MapGovernance();
         api.MapDispatch();
         api.MapLedger();

@@ -16,13 +16,21 @@ public sealed record ApprovalView(
     public static ApprovalView From(Approval a, string? itemKey) => new(
         a.Id, a.Kind, a.Subject, a.WorkItemId, itemKey, a.RunId, a.ProjectId, a.RequestedByRef, WorkItemView.ParseJson(a.OutputJson),
         a.Summary, a.Status, a.DecidedByUserId is { } u ? $"user:{u}" : null, a.DecisionNote, a.DecidedAt, a.CreatedAt);
+
+    /// The plan and version a plan approval decides.
+    public string? PlanId { get; init; }
+    public int? PlanVersion { get; init; }
 }
 
 public sealed record RequestApproval(string? WorkItemId, string? Subject, string? Summary, JsonElement? Output);
 
 public sealed record Decision(string? Note);
 
-public sealed record ApprovalDecided(ApprovalView Approval, WorkItemView? Item);
+public sealed record ApprovalDecided(ApprovalView Approval, WorkItemView? Item)
+{
+    /// For a plan approval, the plan as the decision left it (active and applied, or waiting for a re-plan).
+    public PlanView? Plan { get; init; }
+}
 
 public sealed record Inbox(IReadOnlyList<ApprovalView> Approvals, IReadOnlyList<WorkItemView> Work);
 
@@ -30,7 +38,7 @@ public enum Verdict { Approve, Reject, RequestChanges }
 
 /// Human gates. A gated item's completed output waits here; a reviewer's decision either finishes the item
 /// or sends it back to the queue with the reviewer's note as the next run's revision instructions.
-public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, WorkItemService workItems)
+public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, WorkItemService workItems, PlanService plans)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -80,20 +88,29 @@ public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProv
         var summary = Check.Text(problem, "summary", request.Summary, 20_000);
         problem.ThrowIfAny();
         WorkItem? item = request.WorkItemId is { Length: > 0 } itemRef ? await workItems.FindAsync(itemRef, ct) : null;
-        var approval = new Approval
-        {
-            Kind = ApprovalKind.Custom,
-            Subject = subject!,
-            Summary = summary,
-            WorkItemId = item?.Id,
-            ProjectId = item?.ProjectId,
-            RunId = item?.ActiveRunId,
-            RequestedByRef = context.Actor.Ref,
-            OutputJson = Check.Json(request.Output),
-        };
-        db.Approvals.Add(approval);
+        var approval = Open(db, context, ApprovalKind.Custom, subject!, summary, item?.ProjectId, item, item?.ActiveRunId, Check.Json(request.Output));
         await db.SaveChangesAsync(ct);
         return ApprovalView.From(approval, item?.Key);
+    }
+
+    /// A pending approval added to the unit of work, requested by the caller: what people are asked to decide is opened
+    /// here, whoever asks (a request, a plan submitted for approval).
+    internal static Approval Open(BosunDb db, RequestContext context, ApprovalKind kind, string subject, string? summary, string? projectId,
+        WorkItem? item, string? runId = null, string? outputJson = null)
+    {
+        var approval = new Approval
+        {
+            Kind = kind,
+            Subject = subject,
+            Summary = summary,
+            WorkItemId = item?.Id,
+            ProjectId = projectId,
+            RunId = runId,
+            RequestedByRef = context.Actor.Ref,
+            OutputJson = outputJson,
+        };
+        db.Approvals.Add(approval);
+        return approval;
     }
 
     public async Task<ApprovalDecided> DecideAsync(string id, Verdict verdict, Decision decision, CancellationToken ct)
@@ -162,19 +179,35 @@ public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProv
             }
         }
 
+        PlanView? plan = null;
+        if (approval.Kind == ApprovalKind.Plan && approval.PlanVersionId is not null)
+        {
+            // What a decision does to a plan is the plan service's rule; an approval applies the version in this transaction.
+            plan = await plans.DecidedAsync(approval, verdict == Verdict.Approve, note, now, ct);
+        }
+
         await db.SaveChangesAsync(ct);
         if (item is not null)
         {
             signal.Pulse();
         }
 
-        return new ApprovalDecided(ApprovalView.From(approval, item?.Key), item is null ? null : await workItems.ViewAsync(item, ct));
+        var view = (await ViewsAsync([approval], ct))[0];
+        return new ApprovalDecided(view, item is null ? null : await workItems.ViewAsync(item, ct)) { Plan = plan };
     }
 
     private async Task<IReadOnlyList<ApprovalView>> ViewsAsync(IReadOnlyList<Approval> approvals, CancellationToken ct)
     {
         var itemIds = approvals.Where(a => a.WorkItemId is not null).Select(a => a.WorkItemId!).Distinct().ToList();
         var keys = await db.WorkItems.AsNoTracking().Where(w => itemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, w => w.Key, ct);
-        return approvals.Select(a => ApprovalView.From(a, a.WorkItemId is { } w ? keys.GetValueOrDefault(w) : null)).ToList();
+        var versionIds = approvals.Select(a => a.PlanVersionId).OfType<string>().Distinct().ToList();
+        var versions = versionIds.Count == 0
+            ? []
+            : await db.PlanVersions.AsNoTracking().WhereIn(v => v.Id, versionIds).ToDictionaryAsync(v => v.Id, v => (v.PlanId, v.Version), ct);
+        return approvals.Select(a => ApprovalView.From(a, a.WorkItemId is { } w ? keys.GetValueOrDefault(w) : null) with
+        {
+            PlanId = a.PlanVersionId is { } pv && versions.TryGetValue(pv, out var version) ? version.PlanId : null,
+            PlanVersion = a.PlanVersionId is { } pv2 && versions.TryGetValue(pv2, out var version2) ? version2.Version : null,
+        }).ToList();
     }
 }

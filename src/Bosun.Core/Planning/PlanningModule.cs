@@ -10,6 +10,7 @@ public static class PlanningModule
         services.AddScoped<ProjectService>();
         services.AddScoped<GoalService>();
         services.AddScoped<WorkItemService>();
+        services.AddScoped<PlanService>();
         return services;
     }
 }

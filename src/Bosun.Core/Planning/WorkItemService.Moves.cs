@@ -20,7 +20,8 @@ public sealed partial class WorkItemService
         if (item.Status == WorkStatus.AwaitingApproval)
         {
             var now = Now;
-            await db.Approvals.Where(a => a.WorkItemId == item.Id && a.Status == Governance.ApprovalStatus.Pending)
+            // The item's own output waited for review; a plan of the item waits on, as the plan is not the item's output.
+            await db.Approvals.Where(a => a.WorkItemId == item.Id && a.Status == Governance.ApprovalStatus.Pending && a.Kind != Governance.ApprovalKind.Plan)
                 .ForEachAsync(a => { a.Status = Governance.ApprovalStatus.Expired; a.DecidedAt = now; a.DecisionNote = "The item was cancelled."; }, ct);
         }
 

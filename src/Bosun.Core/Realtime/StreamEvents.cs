@@ -16,7 +16,7 @@ public static class StreamEvents
     [
         "work_item.created", "work_item.changed", "run.started", "run.ended", "approval.requested", "approval.decided",
         "comment.created", "budget.warning", "budget.stop", "budget.resumed", "project.created", "project.changed",
-        "goal.created", "goal.changed",
+        "goal.created", "goal.changed", "plan.created", "plan.changed", "plan.activated",
     ];
 
     /// True when a filter pattern (an event type, "work_item.*", or "*") matches the type.
@@ -39,6 +39,16 @@ public static class StreamEvents
             _ => null,
         },
         "project" or "goal" => audit.Action.EndsWith(".created", StringComparison.Ordinal) ? $"{audit.EntityType}.created" : $"{audit.EntityType}.changed",
+
+        // A version becoming active is announced on its own, for automation that waits for approved plans; archiving
+        // and restoring change the plan row, which is announced as plan.changed already.
+        "plan" => audit.Action switch
+        {
+            "plan.created" => "plan.created",
+            "plan.updated" => "plan.changed",
+            "plan.activated" => "plan.activated",
+            _ => null,
+        },
         _ => null,
     };
 
@@ -80,6 +90,11 @@ public static class StreamEvents
                 break;
             case "goal":
                 e.ProjectId = Tracked<Goal>(audit.EntityId)?.ProjectId;
+                break;
+            case "plan":
+                var plan = Tracked<Plan>(audit.EntityId);
+                e.ProjectId = plan?.ProjectId;
+                e.WorkItemId = plan?.WorkItemId;
                 break;
             case "budget" when audit.EntityId.Split(':') is [_, var itemId]:
                 e.WorkItemId = itemId;

@@ -123,6 +123,27 @@ internal sealed class McpArgs
         return null;
     }
 
+    /// A JSON value read as the REST API reads the same field (snake_case, unknown fields refused); a problem names
+    /// the argument and the place inside it, e.g. steps[1].after.
+    public T? Read<T>(string name) where T : class
+    {
+        if (!Present(name, out var value))
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.Deserialize<T>(Http.BosunJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            var inside = ex.Path is { Length: > 1 } path ? path[1..] : "";
+            Problem.Add(name + inside, ex.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known field" : "has the wrong type");
+            return null;
+        }
+    }
+
     public TEnum? Enum<TEnum>(string name) where TEnum : struct, System.Enum
     {
         var text = Str(name);
@@ -191,6 +212,9 @@ internal static class Schema
 
     public static Arg Strings(string name, string description) =>
         new(name, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" }, ["description"] = description }, false);
+
+    public static Arg Array(string name, string description) =>
+        new(name, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object" }, ["description"] = description }, false);
 
     public static Arg Object(string name, string description) =>
         new(name, new JsonObject { ["type"] = "object", ["description"] = description }, false);

@@ -17,6 +17,10 @@ internal static class McpTools
 {
     private static readonly Arg RunId = Str("run_id", "The run_id that claim_work returned.", required: true);
     private static readonly Arg LeaseToken = Str("lease_token", "The lease_token that claim_work returned; proves you still hold the item.", required: true);
+    private static readonly Arg PlanId = Str("plan", "The plan's id (create_plan returned it).", required: true);
+    private static readonly Arg PlanSteps = Array("steps",
+        "Steps, each {key, title, description?, type?, assignee? (agent:NAME, user:EMAIL, role:NAME), priority?, approval_required?, input?, "
+        + "after? (keys of steps it waits for)}.");
 
     public static readonly IReadOnlyList<McpTool> All =
     [
@@ -74,6 +78,30 @@ internal static class McpTools
             Of(Str("subject", "What to decide.", required: true, maxLength: 500), Str("work_item", "The item it is about (key or id)."),
                 Str("summary", "Details.", maxLength: 20_000), Any("output", "What to look at (any JSON).")),
             ReadOnly: false, RequestApprovalAsync),
+        new("create_plan", "Create a plan",
+            "Write a plan (a brief, strategy, execution plan or spec) for a project, optionally for a goal or the work item it plans. "
+            + "Its first version is a draft; give steps (they become work items once a person approves) or source_items (backlog items the "
+            + "approval makes ready), not both. Then submit_plan.",
+            Of(Str("project", "The project (key such as WEB, or id).", required: true),
+                Str("kind", "brief, strategy, execution_plan, spec, or a word of your own.", required: true, maxLength: 50),
+                Str("title", "Title.", required: true, maxLength: 500), Str("goal", "The goal it serves (id)."),
+                Str("work_item", "The item it plans (key or id): its steps become children of that item."),
+                Str("body", "The plan as Markdown.", maxLength: PlanService.MaxBody), PlanSteps,
+                Strings("source_items", "Backlog items (keys or ids) of the project that an approval releases to ready.")),
+            ReadOnly: false, CreatePlanAsync),
+        new("add_plan_version", "Add a plan version",
+            "Write the plan's next version, a draft: after a rejection it is the next attempt (read the decision_note of the rejected "
+            + "version first). Arguments left out are copied from the newest version; steps and source_items replace each other.",
+            Of(PlanId, Str("body", "The plan as Markdown.", maxLength: PlanService.MaxBody), PlanSteps,
+                Strings("source_items", "Backlog items (keys or ids) of the project that an approval releases to ready.")),
+            ReadOnly: false, AddPlanVersionAsync),
+        new("submit_plan", "Submit a plan",
+            "Ask a person to approve the plan's newest version (a draft). Approved, its steps become work items at once; rejected, "
+            + "the decision_note says what to change in the next version.",
+            Of(PlanId, Int("version", "The version to submit (default: the newest).", min: 1)), ReadOnly: false, SubmitPlanAsync),
+        new("get_plan", "Get a plan",
+            "A plan with its versions (newest first, each with its status, attempt and decision_note) and the work items it made.",
+            Of(PlanId, Int("version", "Only this version.", min: 1)), ReadOnly: true, GetPlanAsync),
         new("record_llm_usage", "Record LLM usage",
             "Record one LLM call of the run: tokens as the provider reported them, priced by Bosun (or cost_usd if you know it). "
             + "Answers stop: true when a budget is spent; then stop working.",
@@ -227,6 +255,37 @@ internal static class McpTools
         var request = new RequestApproval(args.Str("work_item"), args.Str("subject", required: true), args.Str("summary"), args.Json("output"));
         args.ThrowIfAny();
         return await services.GetRequiredService<ApprovalService>().RequestAsync(request, ct);
+    }
+
+    private static async Task<object> CreatePlanAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var request = new PlanRequest(args.Str("project", required: true), args.Str("kind", required: true), args.Str("title", required: true),
+            args.Str("goal"), args.Str("work_item"), args.Str("body"), args.Read<List<TemplateStep>>("steps"), args.Strings("source_items"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<PlanService>().CreateAsync(request, ct);
+    }
+
+    private static async Task<object> AddPlanVersionAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var plan = args.Str("plan", required: true);
+        var request = new PlanVersionRequest(args.Str("body"), args.Read<List<TemplateStep>>("steps"), args.Strings("source_items"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<PlanService>().AddVersionAsync(plan!, request, ct);
+    }
+
+    private static async Task<object> SubmitPlanAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (plan, version) = (args.Str("plan", required: true), args.Int("version"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<PlanService>().SubmitAsync(plan!, new SubmitPlan(version), ct);
+    }
+
+    private static async Task<object> GetPlanAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (plan, version) = (args.Str("plan", required: true), args.Int("version"));
+        args.ThrowIfAny();
+        var plans = services.GetRequiredService<PlanService>();
+        return version is { } n ? await plans.GetVersionAsync(plan!, n, ct) : await plans.GetAsync(plan!, ct);
     }
 
     private static async Task<object> RecordLlmUsageAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

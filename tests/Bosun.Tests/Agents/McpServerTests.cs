@@ -14,7 +14,7 @@ namespace Bosun.Tests.Agents;
 
 public sealed class McpServerTests
 {
-    private static async Task<McpClient> ConnectAsync(BosunTestApp app, string token)
+    internal static async Task<McpClient> ConnectAsync(BosunTestApp app, string token)
     {
         var http = new HttpClient(app.CreateHandler()) { BaseAddress = new Uri("http://localhost") };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -24,14 +24,14 @@ public sealed class McpServerTests
         return await McpClient.CreateAsync(transport);
     }
 
-    private static async Task<JsonElement> CallAsync(McpClient client, string tool, object? arguments = null)
+    internal static async Task<JsonElement> CallAsync(McpClient client, string tool, object? arguments = null)
     {
         var result = await CallRawAsync(client, tool, arguments);
         Assert.True(result.IsError is not true, $"{tool} failed: {Text(result)}");
         return JsonDocument.Parse(Text(result)).RootElement.Clone();
     }
 
-    private static async Task<CallToolResult> CallRawAsync(McpClient client, string tool, object? arguments = null)
+    internal static async Task<CallToolResult> CallRawAsync(McpClient client, string tool, object? arguments = null)
     {
         var args = arguments is null
             ? null
@@ -39,7 +39,7 @@ public sealed class McpServerTests
         return await client.CallToolAsync(tool, args);
     }
 
-    private static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(c => c.Text));
+    internal static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(c => c.Text));
 
     [Theory, BothStores]
     public async Task Mcp_client_lists_the_tools_and_drives_a_claim_usage_complete_cycle(StoreKind store)
