@@ -26,7 +26,12 @@ internal static class InboxPage
                 var verdict = Check.OneOf<Verdict>("verdict", form["verdict"]) ?? throw ProblemException.Invalid("verdict", "is required");
                 var decided = await http.WriteAsync(c => approvals.DecideAsync(approvalId, verdict, new Decision(BoardPage.Optional(form["note"])), c));
                 var what = decided.Approval.WorkItemKey ?? decided.Approval.Subject;
-                Layout.SetFlash(http, verdict switch
+                Layout.SetFlash(http, decided.Plan is not null ? verdict switch
+                {
+                    Verdict.Approve => $"Approved {decided.Approval.Subject}: the plan is active.",
+                    Verdict.Reject => $"Rejected {decided.Approval.Subject}: the plan waits for a re-plan with your note.",
+                    _ => $"Asked for changes on {decided.Approval.Subject}: the plan waits for a re-plan with your note.",
+                } : verdict switch
                 {
                     Verdict.Approve => decided.Item is { } item ? $"Approved {what}: it is now {BoardPage.StatusText(item.Status).ToLowerInvariant()}." : $"Approved {what}.",
                     Verdict.Reject => $"Rejected {what}: it goes back to the queue with your note.",
@@ -51,6 +56,20 @@ internal static class InboxPage
         return Layout.Page(http, "Inbox", Nav.Inbox, Render(http, model, form), status);
     }
 
+    /// Approve, request changes or reject, with the note a rejection needs; the plan page decides with the same form.
+    internal static Html DecisionForm(HttpContext http, string action, FormState form, string scope, string idPrefix, int rows) => Html.Of($"""
+        <form method="post" action="{action}" novalidate>
+        {Layout.Token(http)}
+        {form.Summary(scope, idPrefix)}
+        {Field.TextArea(form, "note", "Note (required to reject or request changes)", idPrefix: idPrefix, rows: rows)}
+        <div class="actions">
+        <button type="submit" name="verdict" value="approve" class="primary">Approve</button>
+        <button type="submit" name="verdict" value="request_changes">Request changes</button>
+        <button type="submit" name="verdict" value="reject" class="danger">Reject</button>
+        </div>
+        </form>
+        """);
+
     private static Html Render(HttpContext http, Model m, FormState form)
     {
         var w = new HtmlWriter();
@@ -70,7 +89,7 @@ internal static class InboxPage
             var scoped = form.IsFor(approval.Id) ? form : FormState.Empty;
             w.Add($"""
                 <article class="panel approval" data-approval="{approval.Id}" aria-labelledby="{prefix}title">
-                <h3 id="{prefix}title">{(approval.WorkItemKey is { } key ? Html.Of($"<a href=\"/work/{key}\">{approval.Subject}</a>") : Html.Of($"{approval.Subject}"))}</h3>
+                <h3 id="{prefix}title">{(approval.PlanId is { } planId ? Html.Of($"<a href=\"/plans/{planId}\">{approval.Subject}</a>") : approval.WorkItemKey is { } key ? Html.Of($"<a href=\"/work/{key}\">{approval.Subject}</a>") : Html.Of($"{approval.Subject}"))}</h3>
                 <p class="muted">{approval.Kind.Snake().Replace('_', ' ')} · requested by {m.Roster.Describe(approval.RequestedBy)} · {Format.Time(approval.CreatedAt)}</p>
                 """);
             if (approval.Summary is { Length: > 0 } summary)
@@ -84,16 +103,7 @@ internal static class InboxPage
             }
 
             w.Add($"""
-                <form method="post" action="/inbox/{approval.Id}" novalidate>
-                {Layout.Token(http)}
-                {scoped.Summary(approval.Id, prefix)}
-                {Field.TextArea(scoped, "note", "Note (required to reject or request changes)", idPrefix: prefix, rows: 2)}
-                <div class="actions">
-                <button type="submit" name="verdict" value="approve" class="primary">Approve</button>
-                <button type="submit" name="verdict" value="request_changes">Request changes</button>
-                <button type="submit" name="verdict" value="reject" class="danger">Reject</button>
-                </div>
-                </form>
+                {DecisionForm(http, $"/inbox/{approval.Id}", scoped, approval.Id, prefix, rows: 2)}
                 </article>
                 """);
         }
