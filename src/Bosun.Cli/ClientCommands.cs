@@ -19,7 +19,9 @@ public static class ClientCommands
         root.Add(TokenCommands.Create());
         root.Add(ProjectCommands.Create());
         root.Add(GoalCommands.Create());
+        root.Add(PlanCommands.Create());
         root.Add(WorkCommands.Create());
+        root.Add(ApprovalCommands.Create());
         root.Add(AuditCommands.Create());
     }
 }
