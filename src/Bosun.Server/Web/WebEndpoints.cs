@@ -26,6 +26,7 @@ public static class WebEndpoints
         WorkItemPage.Map(pages);
         InboxPage.Map(pages);
         GoalsPage.Map(pages);
+        DeliverablesPage.Map(pages);
         CostsPage.Map(pages);
         AgentsPage.Map(pages);
         ActivityPage.Map(pages);
