@@ -19,6 +19,7 @@ public static class ClientCommands
         root.Add(TokenCommands.Create());
         root.Add(ProjectCommands.Create());
         root.Add(GoalCommands.Create());
+        root.Add(DeliverableCommands.Create());
         root.Add(WorkCommands.Create());
         root.Add(AuditCommands.Create());
     }

@@ -208,7 +208,7 @@ public static class WorkCommands
     private static string Dependencies(JsonElement item) =>
         item.Items("depends_on") is { Count: > 0 } deps ? string.Join(", ", deps.Select(d => $"{d.Text("key")} ({d.Text("status")})")) : "nothing";
 
-    private static JsonElement? ParseJson(string option, string? text)
+    internal static JsonElement? ParseJson(string option, string? text)
     {
         if (text is null)
         {
