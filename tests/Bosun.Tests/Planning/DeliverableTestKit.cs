@@ -40,10 +40,20 @@ public static class DeliverableTestKit
             return plan.Id;
         });
 
-    /// What approving a plan leaves behind: its first version active.
-    public static Task ApproveStrategyAsync(this TestTenant tenant, string planId) =>
-        tenant.InTenantAsync(db => db.Plans.Where(p => p.Id == planId)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PlanStatus.Active).SetProperty(p => p.ActiveVersion, 1)));
+    /// What approving a plan does: its first version becomes active, and its deliverables make their periods in the
+    /// same transaction. Answers how many periods they made.
+    public static async Task<int> ApproveStrategyAsync(this TestTenant tenant, string planId)
+    {
+        await using var scope = tenant.App.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(tenant.Id, Actor.System);
+        var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+        return await db.InTransactionAsync(async ct =>
+        {
+            await db.Plans.Where(p => p.Id == planId)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PlanStatus.Active).SetProperty(p => p.ActiveVersion, 1), ct);
+            return await scope.ServiceProvider.GetRequiredService<DeliverableService>().EnsurePeriodsOfPlanAsync(planId, ct);
+        }, write: true, CancellationToken.None);
+    }
 
     public static Task<DeliverablePeriodSweep.Result> SweepAsync(this BosunTestApp app) =>
         app.Services.GetRequiredService<DeliverablePeriodSweep>().SweepAsync(CancellationToken.None);

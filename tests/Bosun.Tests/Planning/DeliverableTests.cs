@@ -45,9 +45,7 @@ public sealed class DeliverableTests
         Assert.Equal(0, (await app.SweepAsync()).PeriodsCreated);
 
         // Approved, the strategy's deliverable gets this month's and next month's periods, and this month's pipelines.
-        await acme.ApproveStrategyAsync(strategy);
-        var swept = await app.SweepAsync();
-        Assert.Equal((1, 2, 2, 0), (swept.Deliverables, swept.PeriodsCreated, swept.ItemsCreated, swept.Failed));
+        Assert.Equal(2, await acme.ApproveStrategyAsync(strategy));
         Assert.Equal(0, (await app.SweepAsync()).Deliverables);
         deliverable = await acme.Owner.GetJsonAsync($"/api/v1/deliverables/{id}");
         Assert.Equal(["2026-04", "2026-03"], deliverable.GetProperty("periods").EnumerateArray().Select(p => p.Str("period")));
@@ -89,7 +87,7 @@ public sealed class DeliverableTests
         // The second post is only researched before the month ends: March is missed, April's pipelines are made.
         await acme.Owner.DoAsync((await acme.StepsAsync(posts[1]))[0].Str("key"));
         app.Clock!.SetUtcNow(DateTimeOffset.Parse("2026-04-01T06:00:00Z"));
-        swept = await app.SweepAsync();
+        var swept = await app.SweepAsync();
         Assert.Equal((1, 2), (swept.PeriodsCreated, swept.ItemsCreated));
         var marchReport = await ProgressAsync(acme, "2026-03");
         Assert.Equal(("Monthly blog posts", "Grow organic traffic", "blog_posts", "2026-03"),
