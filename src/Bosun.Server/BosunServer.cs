@@ -92,7 +92,7 @@ public static class BosunServer
     public static void AddFeatures(IServiceCollection services, bool backgroundJobs = false)
     {
         services.AddIdentity();
-        services.AddPlanning();
+        services.AddPlanning(backgroundJobs);
         services.AddDispatch(backgroundJobs);
         services.AddGovernance(backgroundJobs);
         services.AddLedger(backgroundJobs);

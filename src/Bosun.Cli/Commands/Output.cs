@@ -92,18 +92,21 @@ public static class Output
 
     public static IRenderable Status(string status) => new Markup(Markup.Escape(status), new Style(status switch
     {
-        "done" or "active" or "achieved" or "accepted" => Color.Green,
+        "done" or "active" or "achieved" or "accepted" or "completed" => Color.Green,
         "in_progress" or "claimed" => Color.Blue,
-        "awaiting_approval" or "blocked" or "paused" or "pending" => Color.Yellow,
+        "awaiting_approval" or "blocked" or "paused" or "pending" or "at_risk" => Color.Yellow,
         "failed" or "missed" or "deactivated" or "revoked" or "expired" => Color.Red,
         "cancelled" or "archived" or "abandoned" => Color.Grey,
         _ => Color.Default,
     }));
 
     /// A goal's progress as a ten-cell bar and a percentage.
-    public static IRenderable Progress(JsonElement goal)
+    public static IRenderable Progress(JsonElement goal) => Progress(goal, "progress_percent");
+
+    /// A percentage field as a ten-cell bar (full from 100 on) and the percentage.
+    public static IRenderable Progress(JsonElement element, string field)
     {
-        if (goal.TextOrNull("progress_percent") is not { } text || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent))
+        if (element.TextOrNull(field) is not { } text || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent))
         {
             return new Markup("[grey]–[/]");
         }

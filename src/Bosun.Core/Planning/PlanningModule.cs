@@ -5,12 +5,22 @@ namespace Bosun.Core.Planning;
 /// Planning needs an <see cref="IWorkQueue"/>, which the Dispatch module provides.
 public static class PlanningModule
 {
-    public static IServiceCollection AddPlanning(this IServiceCollection services)
+    /// <paramref name="backgroundJobs"/>: make deliverables' periods and their items in this process.
+    public static IServiceCollection AddPlanning(this IServiceCollection services, bool backgroundJobs = false)
     {
         services.AddScoped<ProjectService>();
         services.AddScoped<GoalService>();
         services.AddScoped<WorkItemService>();
         services.AddScoped<PlanService>();
+        services.AddScoped<ITemplateSource, TenantTemplateSource>();
+        services.AddScoped<DeliverableSchedule>();
+        services.AddScoped<DeliverableService>();
+        services.AddSingleton<DeliverablePeriodSweep>();
+        if (backgroundJobs)
+        {
+            services.AddHostedService<DeliverablePeriodJob>();
+        }
+
         return services;
     }
 }

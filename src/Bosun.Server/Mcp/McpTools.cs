@@ -124,6 +124,17 @@ internal static class McpTools
             Of(Str("query", "Words to look for.", required: true, maxLength: 500), Str("project", "Only this project (key or id)."),
                 Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: ContextSearchService.MaxResults)),
             ReadOnly: true, SearchContextAsync),
+        new("list_deliverables", "List deliverables",
+            "The tenant's deliverables (\"10 blog posts a month\" towards a goal) with their current period: target, completed, percent and status.",
+            Of(Str("goal", "Only deliverables of this goal (id)."), Str("project", "Only deliverables of this project (key or id)."),
+                Bool("active", "Only active (true) or inactive (false) ones.")),
+            ReadOnly: true, ListDeliverablesAsync),
+        new("deliverable_progress", "Deliverable progress",
+            "How each deliverable stands in the period holding a month: target, completed, percent and status "
+            + "(not_started, in_progress, at_risk, completed, missed).",
+            Of(Str("period", "A month such as 2026-04 (default this month); a quarterly deliverable answers for the quarter holding it."),
+                Str("goal", "Only deliverables of this goal (id).")),
+            ReadOnly: true, DeliverableProgressAsync),
     ];
 
     private static async Task<object> WhoamiAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
@@ -310,6 +321,21 @@ internal static class McpTools
         args.ThrowIfAny();
         var recorded = await services.GetRequiredService<LedgerService>().RecordToolCallsAsync(run!, [call], batch: false, ct);
         return new { recorded.Recorded, recorded.Duplicates, recorded.Stop, recorded.Reason };
+    }
+
+    private static async Task<object> ListDeliverablesAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var filter = new DeliverableFilter(args.Str("goal"), args.Str("project"), args.Bool("active"), null);
+        args.ThrowIfAny();
+        var page = await services.GetRequiredService<DeliverableService>().ListAsync(filter, new PageRequest(PageRequest.MaxLimit, null), ct);
+        return new { page.Items, Truncated = page.NextCursor is not null };
+    }
+
+    private static async Task<object> DeliverableProgressAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (period, goal) = (args.Str("period"), args.Str("goal"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<DeliverableService>().ProgressAsync(period, goal, ct);
     }
 
     private static async Task<object> SearchContextAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

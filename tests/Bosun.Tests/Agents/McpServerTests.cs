@@ -53,7 +53,8 @@ public sealed class McpServerTests
 
         var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).ToHashSet();
         foreach (var name in new[] { "whoami", "list_my_work", "claim_work", "get_work_item", "heartbeat", "complete_work", "fail_work",
-                     "release_work", "add_comment", "create_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context" })
+                     "release_work", "add_comment", "create_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context",
+                     "list_deliverables", "deliverable_progress" })
         {
             Assert.Contains(name, tools);
         }
@@ -175,6 +176,32 @@ public sealed class McpServerTests
         Assert.Equal("WEB-1", overMcp.GetProperty("holding").EnumerateArray().Single().Str("work_item"));
         Assert.Equal("WEB-2", overMcp.GetProperty("assigned").EnumerateArray().Single().Str("key"));
         Assert.Equal(overRest.GetRawText(), overMcp.GetRawText());
+    }
+
+    [Theory, BothStores]
+    public async Task An_agent_reads_deliverables_and_their_progress_as_rest_answers_them(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("MKT");
+        var goal = await acme.CreateGoalAsync(new { title = "Grow organic traffic", project_id = "MKT" });
+        var posts = await acme.Owner.PostJsonAsync("/api/v1/deliverables", new { goal_id = goal.Str("id"), name = "Blog posts", type = "blog_posts", quantity_per_period = 4 });
+        await acme.Owner.PostJsonAsync("/api/v1/deliverables", new { goal_id = goal.Str("id"), name = "Paused posts", type = "blog_posts", quantity_per_period = 1, active = false });
+        var (_, writer, token) = await acme.CreateAgentAsync("writer", role: "copywriter");
+        await using var mcp = await ConnectAsync(app, token);
+
+        var listed = await CallAsync(mcp, "list_deliverables", new { goal = goal.Str("id"), active = true });
+        var only = listed.GetProperty("items").EnumerateArray().Single();
+        Assert.Equal(posts.Str("id"), only.Str("id"));
+        Assert.Equal(4, only.GetProperty("current").GetProperty("target").GetInt32());
+        var overMcp = await CallAsync(mcp, "deliverable_progress");
+        var overRest = await writer.GetJsonAsync("/api/v1/deliverables/progress");
+        Assert.Equal(overRest.GetRawText(), overMcp.GetRawText());
+        Assert.Equal(["Blog posts"], overMcp.GetProperty("items").EnumerateArray().Select(r => r.Str("deliverable")));
+
+        var bad = await CallRawAsync(mcp, "deliverable_progress", new { period = "April" });
+        Assert.True(bad.IsError);
+        Assert.Contains("period", Text(bad));
     }
 
     [Fact]

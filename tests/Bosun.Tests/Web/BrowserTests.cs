@@ -20,7 +20,7 @@ public sealed class BrowserTests
         await acme.SetOwnerPasswordAsync();
         await acme.CreateProjectAsync("WEB", "Website");
         var (_, coder, _) = await acme.CreateAgentAsync("coder", "backend", new { model = "claude-sonnet-4-5" });
-        await acme.CreateGoalAsync(new { title = "Sign-ups per week", metric_name = "sign-ups", baseline = 100, target = 500, current_value = 260 });
+        var signups = await acme.CreateGoalAsync(new { title = "Sign-ups per week", metric_name = "sign-ups", baseline = 100, target = 500, current_value = 260 });
         await acme.Owner.PostJsonAsync("/api/v1/budgets", new { name = "Website monthly", scope = "project", scope_id = "WEB", amount_usd = 5, warn_percent = 50, action = "stop" });
         var shot = store.ToString().ToLowerInvariant();
 
@@ -90,13 +90,18 @@ public sealed class BrowserTests
         await Expect(page.GetByTestId("goal-current")).ToContainTextAsync("260 sign-ups (40%)");
         await browser.ScreenshotAsync($"{shot}-06-goals");
 
+        await acme.Owner.PostJsonAsync("/api/v1/deliverables", new { goal_id = signups.Str("id"), project_id = "WEB", name = "Webinars", type = "webinars", quantity_per_period = 4 });
+        await page.GetByRole(AriaRole.Link, new() { Name = "Deliverables" }).ClickAsync();
+        await Expect(page.GetByTestId("period-count")).ToHaveTextAsync("0 of 4 done");
+        await browser.ScreenshotAsync($"{shot}-07-deliverables");
+
         await page.GetByRole(AriaRole.Link, new() { Name = "Agents" }).ClickAsync();
         var agentRow = page.Locator("tr[data-agent='coder']");
         await Expect(agentRow).ToContainTextAsync("$0.39");
         await agentRow.GetByText("New token").ClickAsync();
         await agentRow.GetByRole(AriaRole.Button, new() { Name = "Create token" }).ClickAsync();
         await Expect(page.GetByTestId("new-token")).ToHaveTextAsync(new Regex("^bsn_agent_"));
-        await browser.ScreenshotAsync($"{shot}-07-agents");
+        await browser.ScreenshotAsync($"{shot}-08-agents");
         await page.Locator("tr[data-agent='coder']").GetByRole(AriaRole.Button, new() { Name = "Disable coder" }).ClickAsync();
         await Expect(page.Locator("tr[data-agent='coder']")).ToContainTextAsync("disabled");
 
@@ -104,12 +109,12 @@ public sealed class BrowserTests
         await Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
         await acme.Owner.PostJsonAsync("/api/v1/work/WEB-1/comments", new { body = "Posted while the feed is open" });
         await Expect(page.Locator("#feed li.fresh").First).ToContainTextAsync("created comment");
-        await browser.ScreenshotAsync($"{shot}-08-activity");
+        await browser.ScreenshotAsync($"{shot}-09-activity");
 
         await page.SetViewportSizeAsync(390, 844);
         await page.GotoAsync("/board");
         await Expect(Card(page, "done", "WEB-1")).ToBeAttachedAsync();
-        await browser.ScreenshotAsync($"{shot}-09-board-phone");
+        await browser.ScreenshotAsync($"{shot}-10-board-phone");
 
         var globex = await app.CreateTenantAsync("globex");
         await globex.SetOwnerPasswordAsync("globex password");
@@ -117,7 +122,7 @@ public sealed class BrowserTests
         await other.SignInAsync("owner@example.test", "globex password", tenant: "globex");
         await Expect(other.Page).ToHaveURLAsync(new Regex("/board$"));
         await Expect(other.Page.Locator("main")).ToContainTextAsync("There are no projects yet");
-        await other.ScreenshotAsync($"{shot}-10-other-tenant-board");
+        await other.ScreenshotAsync($"{shot}-11-other-tenant-board");
         var response = await other.Page.GotoAsync("/work/WEB-1");
         Assert.Equal(404, response!.Status);
         await other.Page.GotoAsync("/inbox");

@@ -11,7 +11,7 @@ namespace Bosun.Core.Planning;
 /// the plan's one active version and is applied: its steps become work items, or the backlog items it names become
 /// ready. A rejection makes the next version a new attempt. Agents write and submit plans; people decide them through
 /// <see cref="ApprovalService"/>, which calls <see cref="DecidedAsync"/> inside its decision's transaction.
-public sealed partial class PlanService(BosunDb db, RequestContext context, TimeProvider clock, WorkItemService workItems)
+public sealed partial class PlanService(BosunDb db, RequestContext context, TimeProvider clock, WorkItemService workItems, DeliverableService deliverables)
 {
     /// The kinds Bosun suggests; a plan's kind is free text.
     public static readonly IReadOnlyList<string> DefaultKinds = ["brief", "strategy", "execution_plan", "spec"];
@@ -242,6 +242,10 @@ public sealed partial class PlanService(BosunDb db, RequestContext context, Time
             left_as_they_were = applied.Skipped,
         }, now);
         await db.SaveChangesAsync(ct);
+
+        // A strategy's deliverables start once it is approved: their periods (and this period's pipelines) are made
+        // in the same transaction, reading the plan as active.
+        await deliverables.EnsurePeriodsOfPlanAsync(plan.Id, ct);
         return await ViewAsync(plan, ct);
     }
 

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Bosun.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bosun.Core.Planning;
+
+/// A template as a deliverable uses it: the steps of each pipeline, the variables they ask for, and the version they
+/// come from.
+public sealed record TemplateDefinition(
+    string Id, string Name, string Kind, int Version, IReadOnlyList<TemplateVariable> Variables, IReadOnlyList<TemplateStep> Steps);
+
+/// Where deliverables find their templates by id ("global:KEY" or a tenant template's id), in the caller's tenant.
+public interface ITemplateSource
+{
+    /// The template's current version, or null when the tenant has no such template.
+    Task<TemplateDefinition?> FindAsync(string templateId, CancellationToken ct);
+}
+
+/// The tenant's own templates, read from their current version. Global templates are not known here.
+public sealed class TenantTemplateSource(BosunDb db) : ITemplateSource
+{
+    // Versions hold steps and variables as the API takes them: snake_case, enums by their words.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public async Task<TemplateDefinition?> FindAsync(string templateId, CancellationToken ct)
+    {
+        var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == templateId, ct);
+        if (template is null)
+        {
+            return null;
+        }
+
+        var version = await db.TemplateVersions.AsNoTracking()
+            .FirstOrDefaultAsync(v => v.TemplateId == template.Id && v.Version == template.CurrentVersion, ct);
+        return version is null
+            ? null
+            : new TemplateDefinition(template.Id, template.Name, template.Kind, version.Version,
+                JsonSerializer.Deserialize<List<TemplateVariable>>(version.VariablesJson, Json) ?? [],
+                JsonSerializer.Deserialize<List<TemplateStep>>(version.StepsJson, Json) ?? []);
+    }
+}
