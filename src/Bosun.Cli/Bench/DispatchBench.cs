@@ -462,8 +462,9 @@ public static class DispatchBench
         await using var insert = connection.CreateCommand();
         insert.Transaction = tx;
         insert.CommandText = """
-            INSERT INTO work_items (tenant_id, id, project_id, number, key, type, title, status, priority, approval_required, attempts, created_at, updated_at)
-            VALUES (@t, @id, @p, @n, @k, 'task', @title, 'ready', 1, FALSE, 0, @now, @now)
+            INSERT INTO work_items (tenant_id, id, project_id, number, key, type, title, status, priority, approval_required, attempts,
+                                    position, close_with_children, created_at, updated_at)
+            VALUES (@t, @id, @p, @n, @k, 'task', @title, 'ready', 1, FALSE, 0, @id, FALSE, @now, @now)
             """;
         var parameters = new[] { "t", "id", "p", "n", "k", "title", "now" }.ToDictionary(n => n, n =>
         {
