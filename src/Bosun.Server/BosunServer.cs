@@ -78,6 +78,7 @@ public static class BosunServer
         api.MapIdentity();
         api.MapPlanning();
         api.MapPlans();
+        api.MapQualityGate();
         api.MapGovernance();
         api.MapDispatch();
         api.MapLedger();

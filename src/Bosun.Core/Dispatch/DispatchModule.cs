@@ -14,6 +14,7 @@ public static class DispatchModule
         services.AddScoped<DispatchContext>();
         services.AddScoped<ClaimService>();
         services.AddScoped<RunService>();
+        services.AddScoped<RunCheckService>();
         services.AddScoped<HeldWorkService>();
         if (backgroundJobs)
         {

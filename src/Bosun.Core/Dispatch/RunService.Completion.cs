@@ -23,6 +23,7 @@ public sealed partial class RunService
             problem.Add("artifacts", "must be an object such as {\"commits\": [...], \"pull_requests\": [...], \"checks\": [...]}");
         }
 
+        var report = QualityGate.Read(request.Artifacts, problem);
         problem.ThrowIfAny();
         var output = Check.Json(request.Output);
         var artifacts = Check.Json(request.Artifacts);
@@ -35,12 +36,17 @@ public sealed partial class RunService
         var before = inside ? null : await db.InTransactionAsync(c => RunWithItem.For(db)(db, runId), write: false, ct);
         var (finished, endedRun, doneItem) = await db.InTransactionAsync<(RunOutcome?, RunView?, WorkItem?)>(async c =>
         {
-            var (run, item) = before is not null && await RunStatements.UnchangedAsync(db, context.RequireTenant(), before.Run, before.Item, c)
-                ? (before.Run, before.Item)
+            var (run, item, policy) = before is not null && await RunStatements.UnchangedAsync(db, context.RequireTenant(), before.Run, before.Item, c)
+                ? (before.Run, before.Item, before.Policy)
                 : await HoldAsync(runId, c);
             CheckHolder(run, request.LeaseToken);
             EnsureActive(run);
             EnsureHoldsLease(run, item);
+            if (await ApplyQualityGateAsync(run, item, policy, report, output, summary, artifacts, c) is { } heldBack)
+            {
+                return (heldBack, null, null);
+            }
+
             if (item.ApprovalRequired)
             {
                 return (await CompleteGatedAsync(run, item, output, summary, artifacts, c), null, null);
@@ -88,17 +94,7 @@ public sealed partial class RunService
 
     private async Task<RunOutcome> CompleteGatedAsync(Run run, WorkItem item, string? output, string? summary, string? artifacts, CancellationToken ct)
     {
-        // Already read, locked and checked: tracked from here, so the changes below are saved and audited.
-        db.Runs.Attach(run);
-        db.WorkItems.Attach(item);
-        var now = Now;
-        run.Status = RunStatus.Completed;
-        run.EndedAt = now;
-        run.OutputJson = output;
-        run.Summary = summary;
-        run.ArtifactsJson = artifacts;
-        ClearLease(item);
-        item.OutputJson = run.OutputJson ?? item.OutputJson;
+        EndTracked(run, item, output, summary, artifacts);
         item.Status = WorkStatus.AwaitingApproval;
         var approval = new Approval
         {
@@ -230,19 +226,21 @@ public sealed partial class RunService
 
     /// The run and its item, read untracked in one query after the item row is locked (on PostgreSQL; on SQLite the
     /// write lock is already held). The caller checks ownership and lease, as <see cref="LoadLockedAsync"/> does.
-    private async Task<(Run Run, WorkItem Item)> HoldAsync(string runId, CancellationToken ct)
+    private async Task<(Run Run, WorkItem Item, ProjectPolicy? Policy)> HoldAsync(string runId, CancellationToken ct)
     {
         await RunStatements.LockItemOfRunAsync(db, context.RequireTenant(), runId, ct);
         var found = await RunWithItem.For(db)(db, runId) ?? throw ProblemException.NotFound("Run");
-        return (found.Run, found.Item);
+        return (found.Run, found.Item, found.Policy);
     }
 
-    private sealed record RunAndItem(Run Run, WorkItem Item);
+    private sealed record RunAndItem(Run Run, WorkItem Item, ProjectPolicy? Policy);
 
-    // Every completion starts here, so the query is compiled once rather than translated and looked up per call.
+    // Every completion starts here, so the query is compiled once rather than translated and looked up per call. The
+    // project's policy comes along (null for most projects, which have none), so the quality gate costs no round trip.
     private static readonly Compiled<Func<BosunDb, string, Task<RunAndItem?>>> RunWithItem = new(() => EF.CompileAsyncQuery(
         (BosunDb db, string runId) => (from r in db.Runs.AsNoTracking()
                                        join w in db.WorkItems.AsNoTracking() on r.WorkItemId equals w.Id
+                                       from p in db.ProjectPolicies.AsNoTracking().Where(p => p.ProjectId == w.ProjectId).DefaultIfEmpty()
                                        where r.Id == runId
-                                       select new RunAndItem(r, w)).FirstOrDefault()));
+                                       select new RunAndItem(r, w, p)).FirstOrDefault()));
 }

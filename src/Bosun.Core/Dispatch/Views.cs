@@ -50,4 +50,5 @@ public sealed record FailRequest(string? LeaseToken, string? Error, bool? Retrya
 
 public sealed record ReleaseRequest(string? LeaseToken, string? Reason);
 
-public sealed record RunOutcome(RunView Run, WorkItemView Item, string? ApprovalId, string? EscalationId);
+/// <see cref="FailedChecks"/> names the checks that kept the item from being done (null when none did).
+public sealed record RunOutcome(RunView Run, WorkItemView Item, string? ApprovalId, string? EscalationId, IReadOnlyList<FailedCheck>? FailedChecks = null);

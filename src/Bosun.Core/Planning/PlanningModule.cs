@@ -10,6 +10,7 @@ public static class PlanningModule
     {
         services.AddScoped<ProjectService>();
         services.AddScoped<GoalService>();
+        services.AddScoped<ProjectPolicyService>();
         services.AddScoped<WorkItemService>();
         services.AddScoped<PlanService>();
         services.AddScoped<ITemplateSource, TenantTemplateSource>();

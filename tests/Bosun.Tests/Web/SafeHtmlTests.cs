@@ -61,7 +61,7 @@ public sealed partial class SafeHtmlTests
             {
                 commits = new object[] { JavaScript, "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>", BreakDouble },
                 pull_requests = new object[] { new { url = "vbscript:msgbox(1)", title = Script }, new { url = "https://github.com/acme/web/pull/7", title = "Good pull request" } },
-                checks = new object[] { new { name = BreakDouble, url = BreakSingle, status = Script }, new { name = "lint", url = $"\u0001{JavaScript}" } },
+                checks = new object[] { new { name = BreakDouble, url = BreakSingle, status = "failed", summary = Script }, new { name = "lint", url = $"\u0001{JavaScript}", status = "passed" } },
             },
         });
         await coder.PostJsonAsync("/api/v1/approvals", new { work_item_id = "WEB-2", subject = hostile, summary = hostile });
