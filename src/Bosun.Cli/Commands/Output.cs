@@ -92,7 +92,7 @@ public static class Output
 
     public static IRenderable Status(string status) => new Markup(Markup.Escape(status), new Style(status switch
     {
-        "done" or "active" or "achieved" or "accepted" or "completed" => Color.Green,
+        "done" or "active" or "achieved" or "accepted" or "completed" or "passed" => Color.Green,
         "in_progress" or "claimed" => Color.Blue,
         "awaiting_approval" or "blocked" or "paused" or "pending" or "at_risk" => Color.Yellow,
         "failed" or "missed" or "deactivated" or "revoked" or "expired" => Color.Red,

@@ -8,7 +8,7 @@ public static class ProjectCommands
 {
     private const string Statuses = "active, paused or archived";
 
-    public static Command Create() => ClientCommand.Group("project", "Projects: where work items live", List(), Show(), New(), Update());
+    public static Command Create() => ClientCommand.Group("project", "Projects: where work items live", List(), Show(), New(), Update(), Policy());
 
     private static Command List()
     {
@@ -59,6 +59,37 @@ public static class ProjectCommands
             var updated = await cli.Client.PatchAsync($"api/v1/projects/{Query.Segment(cli.Get(project))}", settings.ToBody(cli).RequireChanges(), ct);
             return cli.Print(updated, () => Render(cli.Out, updated));
         }, [project, .. settings.Symbols]);
+    }
+
+    private static Command Policy()
+    {
+        var project = ProjectArgument();
+        var require = new Option<string[]>("--require") { Description = "A check runs must report as passed (e.g. tests); repeat for several; replaces the list" };
+        var allow = new Option<string[]>("--allow") { Description = "A path pattern runs may change (e.g. src/**); repeat for several; replaces the list" };
+        var onFailure = new Option<string?>("--on-failure") { Description = "block (the item is blocked) or approval (a person may accept it anyway)" };
+        var clear = new Option<bool>("--clear") { Description = "Remove every required check and allowed path (and set on-failure back to block) before the other options" };
+        return ClientCommand.Create("policy", "Show a project's policy, or set the checks runs must pass and the paths they may change", async (cli, ct) =>
+        {
+            var path = $"api/v1/projects/{Query.Segment(cli.Get(project))}/policy";
+            var body = new Body()
+                .Set("required_checks", cli.Get(require) is { Length: > 0 } names ? names : null)
+                .Set("allowed_paths", cli.Get(allow) is { Length: > 0 } patterns ? patterns : null)
+                .Set("on_failure", cli.Get(onFailure));
+            if (cli.Get(clear))
+            {
+                body.TryAdd("required_checks", Array.Empty<string>());
+                body.TryAdd("allowed_paths", Array.Empty<string>());
+                body.TryAdd("on_failure", "block");
+            }
+
+            var policy = body.Count == 0 ? await cli.Client.GetAsync(path, ct) : await cli.Client.SendAsync(HttpMethod.Put, path, body, ct);
+            return cli.Print(policy, () => cli.Out.Details(
+                Output.Row("Project", policy.Text("project_key")),
+                Output.Row("Required checks", policy.TextOrNull("required_checks") ?? "none"),
+                Output.Row("Allowed paths", policy.TextOrNull("allowed_paths") ?? "any"),
+                Output.Row("On failure", policy.Text("on_failure") == "approval" ? "approval (a person may accept the work anyway)" : "block"),
+                Output.Row("Updated", policy.Time("updated_at") is { Length: > 0 } at ? at : "never set")));
+        }, project, require, allow, onFailure, clear);
     }
 
     private static Argument<string> ProjectArgument() => new("project") { Description = "The project's key or id" };

@@ -11,7 +11,7 @@ public static class WorkCommands
     private const string Assignees = "agent:NAME_OR_ID, user:EMAIL_OR_ID or role:NAME";
 
     public static Command Create() => ClientCommand.Group("work", "Work items for agents and people",
-        List(), Mine(), Show(), New(), Update(), Move(), Reopen(), Assign(), Comment(), Comments(), Depend(), Undepend(), WorkImportCommand.Create());
+        List(), Mine(), Show(), New(), Update(), Move(), Reopen(), Assign(), Comment(), Comments(), Checks(), Depend(), Undepend(), WorkImportCommand.Create());
 
     private static Command List()
     {
@@ -173,6 +173,24 @@ public static class WorkCommands
             if (rows is not null)
             {
                 cli.Out.Table(rows, "comments", Column.Of("When", c => c.Time("created_at")), Column.Of("Author", "author_name"), Column.Of("Comment", "body"));
+            }
+
+            return CliContext.Ok;
+        }, [item, .. list.Symbols]);
+    }
+
+    private static Command Checks()
+    {
+        var item = ItemArgument();
+        var list = new ListOptions();
+        return ClientCommand.Create("checks", "List the checks a work item's runs reported, newest first", async (cli, ct) =>
+        {
+            var rows = await list.FetchAsync(cli, $"api/v1/work/{Query.Segment(cli.Get(item))}/checks", new Query(), ct);
+            if (rows is not null)
+            {
+                cli.Out.Table(rows, "checks",
+                    Column.Of("When", c => c.Time("created_at")), Column.Of("Check", "name"), new Column("Status", c => Output.Status(c.Text("status"))),
+                    Column.Of("Summary", c => Output.Truncate(c.Text("summary"), 70)), Column.Of("Link", "url"), Column.Of("Run", "run_id"));
             }
 
             return CliContext.Ok;

@@ -40,6 +40,10 @@ internal static class McpTools
         new("get_work_item", "Get a work item",
             "A work item by key (WEB-42) or id, with its recent comments.",
             Of(Str("work_item", "Key (WEB-42) or id.", required: true)), ReadOnly: true, GetWorkItemAsync),
+        new("get_project_policy", "Get a project's policy",
+            "The project's quality gate: the checks (required_checks) your completion must report as passed, the paths (allowed_paths) "
+            + "you may change, and what happens otherwise (on_failure: block or approval). Read it before you work on the project's items.",
+            Of(Str("project", "The project's key (WEB) or id; a work item's project_id works.", required: true)), ReadOnly: true, GetProjectPolicyAsync),
         new("heartbeat", "Heartbeat",
             "Keep your lease on the run alive and report progress; optionally save a checkpoint (any JSON) that a retry will receive. "
             + "If the answer has stop: true, stop working at once (reason: budget, cancelled or timeout).",
@@ -47,9 +51,13 @@ internal static class McpTools
                 Any("checkpoint", "State to resume from if this run is retried.")),
             ReadOnly: false, HeartbeatAsync, Transactions.AgentLoop),
         new("complete_work", "Complete work",
-            "Finish the run with its output. An item that needs approval waits for a person's decision; otherwise it is done.",
+            "Finish the run with its output. An item that needs approval waits for a person's decision; otherwise it is done. "
+            + "Report the checks you ran in artifacts.checks and the files you changed in artifacts.changed_paths: when the project's "
+            + "required checks are missing or did not pass, or a check failed, the item is blocked (or awaits a person) and failed_checks "
+            + "names them.",
             Of(RunId, LeaseToken, Any("output", "The result (any JSON)."), Str("summary", "What you did, for people.", maxLength: 20_000),
-                Object("artifacts", "{\"commits\": [...], \"pull_requests\": [...], \"checks\": [...]}")),
+                Object("artifacts", "{\"commits\": [...], \"pull_requests\": [...], \"checks\": [{\"name\": \"tests\", \"status\": "
+                    + "\"passed|failed|pending|skipped\", \"url\": \"...\", \"summary\": \"...\"}], \"changed_paths\": [\"src/app.cs\"]}")),
             ReadOnly: false, CompleteAsync, Transactions.AgentLoop),
         new("fail_work", "Fail work",
             "Report that the run failed. A retryable failure puts the item back in the queue until its attempts run out; then a person is asked to look.",
@@ -192,6 +200,13 @@ internal static class McpTools
         var item = await workItems.GetAsync(reference!, ct);
         var comments = await workItems.ListCommentsAsync(item.Id, new PageRequest(100, null), ct);
         return new { Item = item, Comments = comments.Items };
+    }
+
+    private static async Task<object> GetProjectPolicyAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var project = args.Str("project", required: true);
+        args.ThrowIfAny();
+        return await services.GetRequiredService<ProjectPolicyService>().GetAsync(project!, ct);
     }
 
     private static async Task<object> HeartbeatAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

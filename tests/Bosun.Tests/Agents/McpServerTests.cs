@@ -227,4 +227,36 @@ public sealed class McpServerTests
 
         Assert.NotNull(McpTools.All.Single(t => t.Name == "heartbeat").Transaction);
     }
+
+    [Theory, BothStores]
+    public async Task An_agent_learns_the_required_checks_and_which_of_them_held_its_card_back(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var project = await acme.CreateProjectAsync("MAP");
+        await (await acme.Owner.SendJsonAsync(HttpMethod.Put, "/api/v1/projects/MAP/policy", new { required_checks = new[] { "tests", "lint" } })).ReadSuccessAsync();
+        await acme.CreateWorkAsync("MAP", "Checkout card", new { status = "ready" });
+        var (_, _, token) = await acme.CreateAgentAsync("coder");
+        await using var mcp = await ConnectAsync(app, token);
+
+        Assert.Contains("get_project_policy", (await mcp.ListToolsAsync()).Select(t => t.Name));
+        var claim = await CallAsync(mcp, "claim_work");
+        var policy = await CallAsync(mcp, "get_project_policy", new { project = claim.GetProperty("item").Str("project_id") });
+        Assert.Equal(["tests", "lint"], policy.GetProperty("required_checks").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(project.Str("id"), policy.Str("project_id"));
+
+        var done = await CallAsync(mcp, "complete_work", new
+        {
+            run_id = claim.Str("run_id"), lease_token = claim.Str("lease_token"),
+            artifacts = new { checks = new[] { new { name = "tests", status = "passed" }, new { name = "lint", status = "failed" } } },
+        });
+        Assert.Equal("blocked", done.GetProperty("item").Str("status"));
+        var failed = Assert.Single(done.GetProperty("failed_checks").EnumerateArray());
+        Assert.Equal(("lint", "failed"), (failed.Str("name"), failed.Str("reason")));
+        Assert.Equal(2, (await acme.Owner.ListAllAsync("/api/v1/work/MAP-1/checks")).Count);
+
+        var unknown = await CallRawAsync(mcp, "get_project_policy", new { project = "NOPE" });
+        Assert.True(unknown.IsError);
+        Assert.Contains("not found", Text(unknown), StringComparison.OrdinalIgnoreCase);
+    }
 }
