@@ -139,7 +139,7 @@ internal static class BoardPage
         w.Add($"""
             <div class="page-head">
             <h1>{project.Name} <span class="muted">{project.Key}</span></h1>
-            <a class="button" href="#new-item">New work item</a>
+            <span><a class="button" href="/projects/{project.Key}/policy">Policy</a> <a class="button" href="#new-item">New work item</a></span>
             </div>
             <form class="filters" method="get" action="/board" role="search" aria-label="Filter work items">
             """);

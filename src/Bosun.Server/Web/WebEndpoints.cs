@@ -24,6 +24,7 @@ public static class WebEndpoints
         pages.MapGet("/", () => new SeeOther("/board"));
         BoardPage.Map(pages);
         WorkItemPage.Map(pages);
+        ProjectPolicyPage.Map(pages);
         InboxPage.Map(pages);
         GoalsPage.Map(pages);
         PlansPage.Map(pages);

@@ -20,7 +20,8 @@ internal static class WorkItemPage
 
     private sealed record Model(
         WorkItemView Item, ProjectView Project, IReadOnlyList<WorkItemView> SubItems, IReadOnlyList<CommentView> Comments,
-        IReadOnlyList<RunDetail> Runs, IReadOnlyList<ApprovalView> Approvals, Roster Roster, GoalView? Goal, WorkItemView? Parent, DateTime Now);
+        IReadOnlyList<RunDetail> Runs, IReadOnlyList<ApprovalView> Approvals, Roster Roster, GoalView? Goal, WorkItemView? Parent, DateTime Now,
+        IReadOnlyList<RunCheckView> Checks);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -99,7 +100,8 @@ internal static class WorkItemPage
         var goal = item.GoalId is { } goalId ? await services.GetRequiredService<GoalService>().GetAsync(goalId, ct) : null;
         var parent = item.ParentId is { } parentId ? await items.GetAsync(parentId, ct) : null;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
-        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now);
+        var checks = await services.GetRequiredService<RunCheckService>().LatestOfItemAsync(item.Id, ct);
+        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks);
     }
 
     /// Moves a person may make by hand; claims, starts and approvals have their own buttons and services.
@@ -140,6 +142,7 @@ internal static class WorkItemPage
         w.Add($"</section>");
 
         RenderDependencies(w, m);
+        RenderChecks(w, m);
         RenderRuns(w, m);
         RenderApprovals(w, m);
         RenderComments(w, http, m, form);
@@ -243,6 +246,30 @@ internal static class WorkItemPage
         }
 
         w.Add($"</section>");
+    }
+
+    /// The latest run's checks as stored at its completion; a link only where SafeUrl allows one.
+    private static void RenderChecks(HtmlWriter w, Model m)
+    {
+        if (m.Checks.Count == 0)
+        {
+            return;
+        }
+
+        var attempt = m.Runs.FirstOrDefault(r => r.Run.Id == m.Checks[0].RunId)?.Run.Attempt;
+        w.Add($"""
+            <section aria-labelledby="checks-h"><h2 id="checks-h">Checks</h2>
+            <p class="muted">Reported by run {(attempt is { } a ? $"#{a}" : m.Checks[0].RunId)} · <a href="/projects/{m.Project.Key}/policy">{m.Project.Key} policy</a></p>
+            <div class="table-wrap"><table class="checks">
+            <thead><tr><th scope="col">Check</th><th scope="col">Status</th><th scope="col">Summary</th></tr></thead>
+            <tbody>
+            """);
+        foreach (var check in m.Checks)
+        {
+            w.Add($"""<tr data-check="{check.Name}"><td>{SafeUrl.Link(check.Url, check.Name)}</td><td><span class="status check-{check.Status.Snake()}">{check.Status.Snake()}</span></td><td>{check.Summary}</td></tr>""");
+        }
+
+        w.Add($"</tbody></table></div></section>");
     }
 
     private static void RenderRuns(HtmlWriter w, Model m)
