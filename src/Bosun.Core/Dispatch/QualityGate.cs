@@ -211,7 +211,7 @@ public static class QualityGate
             }
         }
 
-        return notes.ToString();
+        return Truncate(notes.ToString(), 20_000);
     }
 
     /// "lint failed, tests missing": for subjects and messages.

@@ -1,4 +1,3 @@
-using Bosun.Core.Data;
 using Bosun.Core.Governance;
 using Bosun.Core.Planning;
 
@@ -8,12 +7,6 @@ namespace Bosun.Core.Dispatch;
 /// run still completes (it did its work) but its item is blocked, or waits for a person who may accept it anyway.
 public sealed partial class RunService
 {
-    private static readonly Col[] CheckColumns =
-    [
-        new("tenant_id"), new("id"), new("run_id"), new("work_item_id"), new("project_id"), new("name"), new("status"), new("url"),
-        new("summary"), new("created_at", "timestamptz"),
-    ];
-
     /// Stores the reported checks and answers the completed run with its item held back when they fail the gate; null
     /// when the completion goes on as usual. A run that reports nothing in a project without a gate costs nothing here.
     private async Task<RunOutcome?> ApplyQualityGateAsync(
@@ -24,11 +17,8 @@ public sealed partial class RunService
             return null;
         }
 
-        var now = Now;
         var rows = QualityGate.PathsCheck(policy, report) is { } paths ? [.. report.Checks, paths] : report.Checks;
-        await Sql.InsertRowsAsync(db, "run_checks", CheckColumns, rows, c => [
-            context.RequireTenant(), Common.Ids.New(), run.Id, item.Id, item.ProjectId, c.Name, c.Status.Snake(), c.Url, c.Summary, now,
-        ], "", null, ct);
+        await RunStatements.InsertChecksAsync(db, context.RequireTenant(), run, item, rows, Now, ct);
 
         var failed = QualityGate.Judge(policy, report);
         return failed.Count == 0 ? null : await HoldBackAsync(run, item, policy!, failed, output, summary, artifacts, ct);
