@@ -201,7 +201,7 @@ public static class QualityGate
     /// The revision notes the next run receives: which checks to fix, with what each reported.
     public static string Notes(IReadOnlyList<FailedCheck> failed)
     {
-        var notes = new StringBuilder("The project's required checks did not pass:");
+        var notes = new StringBuilder("The project's checks did not pass:");
         foreach (var check in failed)
         {
             notes.Append("\n- ").Append(check.Name).Append(": ").Append(check.Reason);

@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Bosun.Core.Data;
 using Bosun.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Bosun.Tests.Web;
 
@@ -84,5 +86,53 @@ public sealed class PolicyPageTests
         var posted = await web.PostAsync($"/projects/{project.Str("id")}/policy", new Dictionary<string, string> { ["required_checks"] = "", ["on_failure"] = "block" });
         Assert.Equal(HttpStatusCode.NotFound, posted.Status);
         Assert.Equal(JsonValueKind.Null, (await acme.Owner.GetJsonAsync("/api/v1/projects/MAP/policy")).GetProperty("updated_at").ValueKind);
+    }
+}
+
+/// The same in a real browser, with screenshots of the policy page and of a card its checks held back.
+[Trait(TestCategory.Key, TestCategory.Browser)]
+public sealed class PolicyPageBrowserTests
+{
+    [Fact]
+    public async Task A_lead_requires_checks_from_the_board_and_sees_them_on_the_blocked_card()
+    {
+        await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(StoreKind.Sqlite), realServer: true);
+        var acme = await app.CreateTenantAsync("acme");
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("MAP", "Story map");
+        await acme.CreateWorkAsync("MAP", "Checkout card: pay with a saved card", new { status = "ready", type = "card" });
+        var (_, coder, _) = await acme.CreateAgentAsync("coder");
+
+        await using var browser = await Browser.LaunchAsync(app.Url);
+        var page = browser.Page;
+        await page.GotoAsync("/");
+        await browser.SignInAsync("owner@example.test", WebTestTenants.Password);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Policy" }).ClickAsync();
+        await page.GetByLabel("Required checks, one a line (e.g. tests)").FillAsync("tests\nlint");
+        await page.GetByLabel("Allowed paths, one pattern a line (e.g. src/**); none allows any path").FillAsync("src/**");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save policy" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved the MAP policy");
+
+        var run = (await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run");
+        await coder.PostJsonAsync($"/api/v1/runs/{run.Str("run_id")}/complete", new
+        {
+            lease_token = run.Str("lease_token"),
+            artifacts = new
+            {
+                checks = new object[]
+                {
+                    new { name = "tests", status = "passed", url = "https://ci.example.test/tests/7" },
+                    new { name = "lint", status = "failed", url = "https://ci.example.test/lint/7", summary = "3 errors in checkout.ts" },
+                },
+                changed_paths = new[] { "src/checkout/pay.ts" },
+            },
+        });
+        await page.ReloadAsync();
+        await browser.ScreenshotAsync("policy-01-page");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "MAP-1" }).ClickAsync();
+        await Expect(page.GetByTestId("status")).ToHaveTextAsync("Blocked");
+        await Expect(page.Locator("tr[data-check=lint]")).ToContainTextAsync("failed");
+        await browser.ScreenshotAsync("policy-02-blocked-card");
     }
 }
