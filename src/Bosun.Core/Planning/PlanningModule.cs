@@ -11,6 +11,7 @@ public static class PlanningModule
         services.AddScoped<GoalService>();
         services.AddScoped<WorkItemService>();
         services.AddScoped<PlanService>();
+        services.AddScoped<TemplateService>();
         return services;
     }
 }

@@ -72,5 +72,7 @@ public static class PlanningEndpoints
         }).WithSummary("Comment on an item");
         work.MapPost("/{id}/reopen", (string id, ReopenWork body, WorkItemService s, CancellationToken ct) => s.ReopenAsync(id, body.Reason, ct))
             .WithSummary("Re-open a done item (people only): it goes back to ready with the reason as its revision notes");
+
+        api.MapTemplates();
     }
 }
