@@ -20,6 +20,7 @@ public static class ClientCommands
         root.Add(ProjectCommands.Create());
         root.Add(GoalCommands.Create());
         root.Add(PlanCommands.Create());
+        root.Add(TemplateCommands.Create());
         root.Add(WorkCommands.Create());
         root.Add(ApprovalCommands.Create());
         root.Add(AuditCommands.Create());
