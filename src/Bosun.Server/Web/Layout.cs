@@ -37,7 +37,7 @@ internal sealed class HtmlResult(string body, int status = 200) : IResult
     }
 }
 
-internal enum Nav { None, Board, Inbox, Goals, Plans, Costs, Agents, Activity }
+internal enum Nav { None, Board, Inbox, Goals, Plans, Templates, Costs, Agents, Activity }
 
 internal static class Layout
 {
@@ -68,7 +68,7 @@ internal static class Layout
             foreach (var (item, label, href) in new[]
                      {
                          (Nav.Board, "Board", "/board"), (Nav.Inbox, "Inbox", "/inbox"), (Nav.Goals, "Goals", "/goals"), (Nav.Plans, "Plans", "/plans"),
-                         (Nav.Costs, "Costs", "/costs"), (Nav.Agents, "Agents", "/agents"), (Nav.Activity, "Activity", "/activity"),
+                         (Nav.Templates, "Templates", "/templates"), (Nav.Costs, "Costs", "/costs"), (Nav.Agents, "Agents", "/agents"), (Nav.Activity, "Activity", "/activity"),
                      })
             {
                 w.Add($"""<li><a href="{href}"{(item == nav ? Html.Raw(" aria-current=\"page\"") : Html.Empty)}>{label}</a></li>""");

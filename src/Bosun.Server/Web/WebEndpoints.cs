@@ -27,6 +27,7 @@ public static class WebEndpoints
         InboxPage.Map(pages);
         GoalsPage.Map(pages);
         PlansPage.Map(pages);
+        TemplatesPage.Map(pages);
         CostsPage.Map(pages);
         AgentsPage.Map(pages);
         ActivityPage.Map(pages);
