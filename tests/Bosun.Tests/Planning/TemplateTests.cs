@@ -410,12 +410,13 @@ public sealed class TemplateTests
         Assert.Contains(await acme.Owner.ListAllAsync("/api/v1/templates"), t => t.Str("id") == id);
         await InstantiateAsync(acme, id, new { project = "WEB", variables = new { topic = "Back" } });
 
-        var audit = await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={id}&action=template.updated");
-        var archivedAt = audit.Select(a => a.GetProperty("changes").GetProperty("archived_at")).ToList();
-        Assert.Equal(2, archivedAt.Count);
-        Assert.Equal(JsonValueKind.Null, archivedAt[0].GetProperty("after").ValueKind);
-        Assert.Equal(JsonValueKind.String, archivedAt[1].GetProperty("after").ValueKind);
+        var audit = (await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={id}")).Where(a => a.Str("action") is "template.archived" or "template.restored").ToList();
+        Assert.Equal(["template.restored", "template.archived"], audit.Select(a => a.Str("action")));
+        Assert.Equal(JsonValueKind.Null, audit[0].GetProperty("changes").GetProperty("archived_at").GetProperty("after").ValueKind);
+        Assert.Equal(JsonValueKind.String, audit[1].GetProperty("changes").GetProperty("archived_at").GetProperty("after").ValueKind);
         Assert.All(audit, a => Assert.Equal($"user:{acme.OwnerId}", a.Str("actor")));
+        await acme.Owner.PostJsonAsync($"/api/v1/templates/{id}/restore", new { });
+        Assert.Single(await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={id}&action=template.restored"));
     }
 
     [Theory, BothStores]

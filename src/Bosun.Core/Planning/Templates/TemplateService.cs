@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Governance;
 using Bosun.Core.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -232,7 +233,10 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
         var archived = template.ArchivedAt is not null;
         if (archived != archive)
         {
+            var before = template.ArchivedAt;
             template.ArchivedAt = archive ? Now : null;
+            AuditLog.Record(db, archive ? "template.archived" : "template.restored", "template", template.Id,
+                new { archived_at = new { before, after = template.ArchivedAt } }, Now);
             await db.SaveChangesAsync(ct);
         }
 
