@@ -21,6 +21,7 @@ public static class ClientCommands
         root.Add(GoalCommands.Create());
         root.Add(PlanCommands.Create());
         root.Add(DeliverableCommands.Create());
+        root.Add(TemplateCommands.Create());
         root.Add(WorkCommands.Create());
         root.Add(ApprovalCommands.Create());
         root.Add(AuditCommands.Create());

@@ -13,6 +13,7 @@ public static class BenchCommands
         bench.Add(CostsBench.Command());
         bench.Add(UiBench.Command());
         bench.Add(BatchBench.Command());
+        bench.Add(PlanBench.Command());
         return bench;
     }
 }

@@ -22,6 +22,7 @@ public static class PlanningModule
             services.AddHostedService<DeliverablePeriodJob>();
         }
 
+        services.AddScoped<TemplateService>();
         return services;
     }
 }

@@ -156,7 +156,27 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
             queue.Changed();
         }
 
-        return await ViewsAsync([.. drafts.Select(d => d.Item)], ct);
+        return await InsertedViewsAsync(drafts, ct);
+    }
+
+    /// The views of items just inserted, from what was inserted: only dependencies on items made earlier are read
+    /// back, so a pipeline or a batch is not read from the database again row by row.
+    private async Task<IReadOnlyList<WorkItemView>> InsertedViewsAsync(IReadOnlyList<Draft> drafts, CancellationToken ct)
+    {
+        var inserted = drafts.ToDictionary(d => d.Item.Id, d => d.Item);
+        var earlier = drafts.SelectMany(d => d.DependsOn).Where(id => !inserted.ContainsKey(id)).Distinct().ToList();
+        var known = earlier.Count == 0
+            ? []
+            : await db.WorkItems.AsNoTracking().WhereIn(w => w.Id, earlier)
+                .Select(w => new DependencyView(w.Id, w.Key, w.Title, w.Status)).ToDictionaryAsync(d => d.Id, ct);
+        foreach (var item in inserted.Values)
+        {
+            known[item.Id] = new DependencyView(item.Id, item.Key, item.Title, item.Status);
+        }
+
+        var views = drafts.Select(d => WorkItemView.From(
+            d.Item, d.Labels.Order().ToList(), d.DependsOn.Distinct().Order(StringComparer.Ordinal).Select(id => known[id]).ToList())).ToList();
+        return await NamedAsync(views, [.. drafts.Select(d => d.Item)], ct);
     }
 
     /// A sub-item of <paramref name="parentRef"/>, in the parent's project and towards its goal; the request's own project,

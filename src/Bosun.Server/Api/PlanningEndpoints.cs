@@ -74,5 +74,6 @@ public static class PlanningEndpoints
             .WithSummary("Re-open a done item (people only): it goes back to ready with the reason as its revision notes");
 
         api.MapDeliverables();
+        api.MapTemplates();
     }
 }

@@ -143,6 +143,21 @@ internal static class McpTools
             Of(Str("period", "A month such as 2026-04 (default this month); a quarterly deliverable answers for the quarter holding it."),
                 Str("goal", "Only deliverables of this goal (id).")),
             ReadOnly: true, DeliverableProgressAsync),
+        new("list_templates", "List templates",
+            "Pipeline templates you may instantiate: Bosun's global ones and your tenant's, each with its variables (key, type, required, "
+            + "default) and steps (key, title, assignee, approval gate, after).",
+            Of(Str("kind", "Only templates of this kind, e.g. blog_post."), Str("cursor", "The next_cursor of the previous page.")),
+            ReadOnly: true, ListTemplatesAsync),
+        new("instantiate_template", "Instantiate a template",
+            "Create a pipeline from a template: a parent item under the item you hold, with one sub-item per step, each waiting for the steps "
+            + "its after names. Give every required variable.",
+            Of(Str("template", "The template's id (global:content_pipeline, or one list_templates gave).", required: true),
+                Str("project", "The project (key such as WEB, or id); the one of the item you hold.", required: true),
+                Str("parent", "The item you hold (key or id): the pipeline's parent item goes under it. Agents must give it."),
+                Object("variables", "The variables' values by key, e.g. {\"topic\": \"Pricing\", \"keywords\": [\"saas\"]}."),
+                Str("title", "The parent item's title (placeholders allowed); default the template's name.", maxLength: 500),
+                Str("goal", "A goal id the items work toward.")),
+            ReadOnly: false, InstantiateTemplateAsync),
     ];
 
     private static async Task<object> WhoamiAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
@@ -351,6 +366,22 @@ internal static class McpTools
         var (period, goal) = (args.Str("period"), args.Str("goal"));
         args.ThrowIfAny();
         return await services.GetRequiredService<DeliverableService>().ProgressAsync(period, goal, ct);
+    }
+
+    private static async Task<object> ListTemplatesAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (kind, cursor) = (args.Str("kind"), args.Str("cursor"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<TemplateService>().ListAsync(kind, archived: false, 100, cursor, ct);
+    }
+
+    private static async Task<object> InstantiateTemplateAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var template = args.Str("template", required: true);
+        var request = new InstantiateTemplate(args.Str("project", required: true), args.Json("variables"), args.Str("parent"),
+            args.Str("goal"), null, args.Str("title"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<TemplateService>().InstantiateAsync(template!, request, ct);
     }
 
     private static async Task<object> SearchContextAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

@@ -37,7 +37,7 @@ internal sealed class HtmlResult(string body, int status = 200) : IResult
     }
 }
 
-internal enum Nav { None, Board, Inbox, Goals, Plans, Deliverables, Costs, Agents, Activity }
+internal enum Nav { None, Board, Inbox, Goals, Plans, Templates, Deliverables, Costs, Agents, Activity }
 
 internal static class Layout
 {
@@ -67,7 +67,8 @@ internal static class Layout
             w.Add($"""<span class="tenant" title="Tenant">{principal.TenantName}</span><nav aria-label="Main"><ul>""");
             foreach (var (item, label, href) in new[]
                      {
-                         (Nav.Board, "Board", "/board"), (Nav.Inbox, "Inbox", "/inbox"), (Nav.Goals, "Goals", "/goals"), (Nav.Plans, "Plans", "/plans"), (Nav.Deliverables, "Deliverables", "/deliverables"),
+                         (Nav.Board, "Board", "/board"), (Nav.Inbox, "Inbox", "/inbox"), (Nav.Goals, "Goals", "/goals"), (Nav.Plans, "Plans", "/plans"),
+                         (Nav.Templates, "Templates", "/templates"), (Nav.Deliverables, "Deliverables", "/deliverables"),
                          (Nav.Costs, "Costs", "/costs"), (Nav.Agents, "Agents", "/agents"), (Nav.Activity, "Activity", "/activity"),
                      })
             {

@@ -29,6 +29,7 @@ public static class WebEndpoints
         GoalsPage.Map(pages);
         PlansPage.Map(pages);
         DeliverablesPage.Map(pages);
+        TemplatesPage.Map(pages);
         CostsPage.Map(pages);
         AgentsPage.Map(pages);
         ActivityPage.Map(pages);

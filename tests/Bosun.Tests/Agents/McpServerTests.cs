@@ -54,7 +54,8 @@ public sealed class McpServerTests
         var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).ToHashSet();
         foreach (var name in new[] { "whoami", "list_my_work", "claim_work", "get_work_item", "heartbeat", "complete_work", "fail_work",
                      "release_work", "add_comment", "create_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context",
-                     "list_deliverables", "deliverable_progress" })
+                     "list_deliverables", "deliverable_progress",
+                     "list_templates", "instantiate_template" })
         {
             Assert.Contains(name, tools);
         }
@@ -97,6 +98,45 @@ public sealed class McpServerTests
         Assert.Equal("bash", tools2.GetProperty("items").EnumerateArray().Single().Str("tool_name"));
         var audit = await acme.Owner.GetJsonAsync($"/api/v1/audit?entity_id={item.Str("id")}");
         Assert.Contains(audit.GetProperty("items").EnumerateArray(), a => a.Str("actor") == $"agent:{agent.Str("id")}");
+    }
+
+    [Theory, BothStores]
+    public async Task An_agent_turns_the_item_it_holds_into_a_pipeline_from_a_template(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var brief = await acme.CreateWorkAsync("WEB", "Blog about pricing", new { status = "ready" });
+        var (_, _, token) = await acme.CreateAgentAsync("planner", role: "planner");
+        await using var mcp = await ConnectAsync(app, token);
+
+        var listed = await CallAsync(mcp, "list_templates", new { kind = "blog_post" });
+        var template = listed.GetProperty("items").EnumerateArray().Single();
+        Assert.Equal("global:content_pipeline", template.Str("id"));
+        Assert.Contains(template.GetProperty("variables").EnumerateArray(), v => v.Str("key") == "topic" && v.GetProperty("required").GetBoolean());
+
+        var unheld = await CallRawAsync(mcp, "instantiate_template", new { template = "global:content_pipeline", project = "WEB", variables = new { topic = "Pricing" } });
+        Assert.True(unheld.IsError);
+        Assert.Contains("- parent:", Text(unheld));
+
+        await CallAsync(mcp, "claim_work");
+        var missing = await CallRawAsync(mcp, "instantiate_template", new { template = "global:content_pipeline", project = "WEB", parent = "WEB-1" });
+        Assert.True(missing.IsError);
+        Assert.Contains("- variables.topic: is required", Text(missing));
+
+        var made = await CallAsync(mcp, "instantiate_template", new
+        {
+            template = "global:content_pipeline", project = "WEB", parent = "WEB-1", title = "Pricing post",
+            variables = new { topic = "Pricing", keywords = new[] { "plans", "trial" } },
+        });
+        var parent = made.GetProperty("parent");
+        Assert.Equal(brief.Str("id"), parent.Str("parent_id"));
+        Assert.Equal("Pricing post", parent.Str("title"));
+        Assert.Equal(["Research: Pricing", "Write: Pricing", "Review: Pricing", "Publish: Pricing"],
+            made.GetProperty("steps").EnumerateArray().Select(s => s.Str("title")));
+        Assert.Equal(5, (await acme.Owner.ListAllAsync("/api/v1/work?project=WEB")).Count(w => w.Str("key") != "WEB-1"));
+        var audit = await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={parent.Str("id")}");
+        Assert.Contains(audit, a => a.Str("action") == "work_item.created" && a.Str("actor").StartsWith("agent:"));
     }
 
     [Theory, BothStores]

@@ -23,6 +23,20 @@ public sealed class BenchCommandTests
     }
 
     [Theory, BothStores]
+    public async Task A_short_plan_benchmark_compares_instantiating_with_one_item_a_request_and_leaves_nothing_behind(StoreKind store)
+    {
+        await using var bench = BosunProcess.Start("bench", "plan", "--store", store.ToString().ToLowerInvariant(), "--pipelines", "5", "--steps", "3");
+
+        var exit = await bench.ExitAsync(TimeSpan.FromMinutes(4));
+
+        Assert.True(exit == 0, bench.Transcript());
+        Assert.Contains("5 pipelines of 3 steps each way (20 work items)", bench.Output);
+        Assert.Contains("Instantiate is", bench.Output);
+        Assert.Contains("one at a time (goal ≥ 10×)", bench.Output);
+        Assert.Empty(bench.LeftBehind());
+    }
+
+    [Theory, BothStores]
     public async Task Ctrl_C_stops_a_benchmark_and_removes_its_server_and_database(StoreKind store)
     {
         await using var bench = BosunProcess.Start("bench", "dispatch", "--store", store.ToString().ToLowerInvariant(),

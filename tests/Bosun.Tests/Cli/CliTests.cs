@@ -310,6 +310,69 @@ public sealed class CliTests
         Assert.Contains("accepted", invitations.Output);
     }
 
+    [Theory, BothStores]
+    public async Task Templates_are_created_from_a_file_versioned_copied_instantiated_and_archived_on_the_command_line(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        using var cli = new CliRunner(app);
+        await cli.LoginAsync(acme.OwnerToken);
+        var file = Path.Combine(Path.GetTempPath(), $"template-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {"name": "Release notes", "kind": "release",
+             "variables": [{"key": "version", "label": "Version", "required": true}, {"key": "areas", "type": "list"}],
+             "steps": [{"key": "collect", "title": "Collect {{version}}: {{areas}}"},
+                       {"key": "write", "title": "Write {{version}}", "approval_required": true, "after": ["collect"]}]}
+            """);
+        try
+        {
+            var created = (await cli.OkAsync("template", "create", "--file", file, "--json")).Json();
+            var id = created.Str("id");
+            Assert.Equal(1, created.GetProperty("version").GetInt32());
+
+            var listed = await cli.OkAsync("template", "list");
+            Assert.Contains("global:content_pipeline", listed.Output);
+            Assert.Contains("Release notes", listed.Output);
+            var shown = await cli.OkAsync("template", "show", id);
+            Assert.Contains("Collect {{version}}: {{areas}}", shown.Output);
+            Assert.Contains("required", shown.Output);
+
+            var made = await cli.OkAsync("template", "instantiate", id, "--project", "WEB", "--var", "version=2.1", "--var", "areas=api, web");
+            Assert.Contains("Created WEB-1: Release notes with 2 steps.", made.Output);
+            Assert.Contains("Collect 2.1: api, web", made.Output);
+            Assert.Contains("WEB-2", made.Output);
+            Assert.Equal("Write 2.1", (await acme.Owner.GetJsonAsync("/api/v1/work/WEB-3")).Str("title"));
+
+            var refused = await cli.RunAsync("template", "instantiate", id, "--project", "WEB");
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("variables.version", refused.Error);
+
+            await cli.OkAsync("template", "update", id, "--name", "Notes");
+            await File.WriteAllTextAsync(file, """{"steps": [{"key": "write", "title": "Write {{version}}"}]}""");
+            var updated = (await cli.OkAsync("template", "update", id, "--file", file, "--json")).Json();
+            Assert.Equal(2, updated.GetProperty("version").GetInt32());
+            Assert.Equal("Notes", updated.Str("name"));
+            var first = (await cli.OkAsync("template", "show", id, "--version", "1", "--json")).Json();
+            Assert.Equal(2, first.GetProperty("steps").GetArrayLength());
+
+            var copy = (await cli.OkAsync("template", "copy", "global:card_build", "--name", "Our card build", "--json")).Json();
+            Assert.Equal("global:card_build", copy.Str("source_template_id"));
+            var global = await cli.RunAsync("template", "update", "global:card_build", "--name", "Mine");
+            Assert.Equal(3, global.ExitCode);
+
+            await cli.OkAsync("template", "archive", id);
+            Assert.DoesNotContain("Notes", (await cli.OkAsync("template", "list")).Output);
+            Assert.Contains("Notes", (await cli.OkAsync("template", "list", "--archived")).Output);
+            await cli.OkAsync("template", "restore", id);
+            Assert.Contains(id, (await cli.OkAsync("template", "list", "--kind", "release", "--json")).Output);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task Goals_show_progress_and_the_tenant_takes_a_spend_cap_in_usd()
     {

@@ -17,6 +17,7 @@ public sealed class JsonOptionTests
         ["bench costs"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench ui"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench batch"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
+        ["bench plan"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
     };
 
     [Fact]

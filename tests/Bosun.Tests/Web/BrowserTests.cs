@@ -134,6 +134,37 @@ public sealed class BrowserTests
         await Expect(other.Page.Locator("#feed")).Not.ToContainTextAsync("WEB-1");
     }
 
+    [Theory, BothStores]
+    public async Task The_templates_page_previews_the_items_an_instantiate_would_make(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), realServer: true);
+        var acme = await app.CreateTenantAsync("acme");
+        await acme.SetOwnerPasswordAsync();
+        await acme.Owner.PostJsonAsync("/api/v1/templates/global:content_pipeline/copy", new { name = "Our blog post" });
+        var shot = store.ToString().ToLowerInvariant();
+
+        await using var browser = await Browser.LaunchAsync(app.Url);
+        var page = browser.Page;
+        await browser.SignInAsync("owner@example.test", WebTestTenants.Password);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Templates" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/templates$"));
+
+        var global = page.Locator("article[data-template='global:content_pipeline']");
+        await Expect(global.Locator("li[data-step='research'] .step-title")).ToHaveTextAsync("Research: [Topic]");
+        await Expect(global.Locator("li[data-step='review']")).ToContainTextAsync("approval");
+        await Expect(global.Locator("li[data-step='review']")).ToContainTextAsync("role:reviewer");
+        await Expect(global.Locator("li[data-step='review'] .after")).ToHaveTextAsync("after Write: [Topic]");
+        await Expect(global.Locator("dl.variables")).ToContainTextAsync("default our readers");
+        var copy = page.Locator("article.template", new() { HasText = "Our blog post" });
+        await Expect(copy).ToContainTextAsync("copied from global:content_pipeline version 1");
+        await Expect(copy.Locator("ol.steps li")).ToHaveCountAsync(4);
+        await browser.ScreenshotAsync($"{shot}-11-templates");
+
+        await global.GetByRole(AriaRole.Link, new() { Name = "blog_post" }).ClickAsync();
+        await Expect(page.Locator("article.template")).ToHaveCountAsync(2);
+        await Expect(page.Locator("article[data-template='global:card_build']")).ToHaveCountAsync(0);
+    }
+
     private static ILocator Card(IPage page, string status, string key) =>
         page.Locator($"section.column[data-status='{status}'] li.card[data-key='{key}']");
 }

@@ -68,13 +68,24 @@ public sealed partial class SafeHtmlTests
         var gated = (await acme.Owner.ListAllAsync("/api/v1/approvals?status=pending")).Single(a => a.Str("work_item_key") == "WEB-1");
         await acme.Owner.PostJsonAsync($"/api/v1/approvals/{gated.Str("id")}/reject", new { note = hostile });
 
+        await acme.Owner.PostJsonAsync("/api/v1/templates", new
+        {
+            name = hostile, kind = "hostile", description = hostile,
+            variables = new object[] { new { key = "topic", label = hostile, @default = hostile } },
+            steps = new object[]
+            {
+                new { key = "first", title = $"{hostile} {{{{topic}}}}", assignee = $"role:{Script}" },
+                new { key = "second", title = hostile, type = BreakDouble, after = new[] { "first" } },
+            },
+        });
+
         using var web = new WebClient(app);
         Assert.Equal(HttpStatusCode.SeeOther, (await web.SignInAsync("owner@example.test", WebTestTenants.Password)).Status);
         var work = await web.GetAsync("/work/WEB-1");
         Assert.Contains("href=\"https://github.com/acme/web/pull/7\"", work.Html);
         Assert.Contains("Good pull request", work.Html);
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", work.Html);
-        foreach (var url in new[] { "/board?project=WEB", "/work/WEB-1", "/work/WEB-2", "/inbox", "/goals", "/costs", "/agents", "/activity" })
+        foreach (var url in new[] { "/board?project=WEB", "/work/WEB-1", "/work/WEB-2", "/inbox", "/goals", "/templates", "/templates?kind=hostile", "/costs", "/agents", "/activity" })
         {
             var page = await web.GetAsync(url);
             Assert.True(page.Status == HttpStatusCode.OK, $"{url}: {page.Status}");

@@ -63,6 +63,50 @@ public sealed class WebUiTests
     }
 
     [Theory, BothStores]
+    public async Task The_templates_page_previews_each_templates_items_and_leaves_out_the_archived_and_other_tenants(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        var own = await acme.Owner.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "Release notes", kind = "release",
+            variables = new object[] { new { key = "version", label = "Version", type = "text", required = true }, new { key = "on", type = "date", @default = "2026-04-01" } },
+            steps = new object[]
+            {
+                new { key = "collect", title = "Collect the changes of {{version}}" },
+                new { key = "write", title = "Write the notes for {{version}} by {{on}}", assignee = "role:writer", approval_required = true, after = new[] { "collect" } },
+            },
+        });
+        var old = await acme.Owner.PostJsonAsync("/api/v1/templates", new { name = "Old process", kind = "release", steps = new object[] { new { key = "a", title = "Do it" } } });
+        await acme.Owner.PostJsonAsync($"/api/v1/templates/{old.Str("id")}/archive", new { });
+        var globex = await app.CreateTenantAsync();
+        await globex.Owner.PostJsonAsync("/api/v1/templates", new { name = "Globex secret", kind = "release", steps = new object[] { new { key = "a", title = "Theirs" } } });
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+
+        var page = await web.GetAsync("/templates");
+
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("data-template=\"global:content_pipeline\"", page.Html);
+        Assert.Contains("Research: [Topic]", page.Html);
+        Assert.Contains($"data-template=\"{own.Str("id")}\"", page.Html);
+        Assert.Contains("Collect the changes of [Version]", page.Html);
+        Assert.Contains("Write the notes for [Version] by 2026-04-01", page.Html);
+        Assert.Contains("after Collect the changes of [Version]", page.Html);
+        Assert.Contains("<span class=\"gate\">approval</span>", page.Html);
+        Assert.DoesNotContain("Old process", page.Html);
+        Assert.DoesNotContain("Globex secret", page.Html);
+        Assert.Contains("aria-current=\"page\">Templates", page.Html);
+
+        var archived = await web.GetAsync("/templates?archived=true");
+        Assert.Contains("Old process", archived.Html);
+        var releases = await web.GetAsync("/templates?kind=release");
+        Assert.Contains("Release notes", releases.Html);
+        Assert.DoesNotContain("global:content_pipeline", releases.Html);
+    }
+
+    [Theory, BothStores]
     public async Task A_wrong_password_is_shown_next_to_the_password_field(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);

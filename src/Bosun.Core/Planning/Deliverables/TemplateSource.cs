@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bosun.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,18 +15,18 @@ public interface ITemplateSource
     Task<TemplateDefinition?> FindAsync(string templateId, CancellationToken ct);
 }
 
-/// The tenant's own templates, read from their current version. Global templates are not known here.
+/// Bosun's global templates and the tenant's own, read from their current version.
 public sealed class TenantTemplateSource(BosunDb db) : ITemplateSource
 {
-    // Versions hold steps and variables as the API takes them: snake_case, enums by their words.
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
     public async Task<TemplateDefinition?> FindAsync(string templateId, CancellationToken ct)
     {
+        if (GlobalTemplates.IsGlobal(templateId))
+        {
+            return GlobalTemplates.Find(templateId) is { } global
+                ? new TemplateDefinition(global.Id, global.Name, global.Kind, global.Version, global.Variables, global.Steps)
+                : null;
+        }
+
         var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == templateId, ct);
         if (template is null)
         {
@@ -39,7 +38,6 @@ public sealed class TenantTemplateSource(BosunDb db) : ITemplateSource
         return version is null
             ? null
             : new TemplateDefinition(template.Id, template.Name, template.Kind, version.Version,
-                JsonSerializer.Deserialize<List<TemplateVariable>>(version.VariablesJson, Json) ?? [],
-                JsonSerializer.Deserialize<List<TemplateStep>>(version.StepsJson, Json) ?? []);
+                TemplateJson.Read<TemplateVariable>(version.VariablesJson), TemplateJson.Read<TemplateStep>(version.StepsJson));
     }
 }

@@ -248,8 +248,9 @@ public static partial class PipelineSteps
 
     private static string? Key(ValidationProblem problem, string field, string? value)
     {
+        // Matched as given, not trimmed: `after` names steps by the exact key, so " a" must not pass for "a".
         var key = Check.Text(problem, field, value, 100, required: true);
-        if (key is not null && !KeyPattern().IsMatch(key))
+        if (key is not null && !KeyPattern().IsMatch(value!))
         {
             problem.Add(field, "must be letters, digits, '_' or '-', starting with a letter");
             return null;
