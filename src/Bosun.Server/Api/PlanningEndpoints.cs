@@ -30,6 +30,8 @@ public static class PlanningEndpoints
         projects.MapGet("/{id}", (string id, ProjectService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a project (by id or key)");
         projects.MapPatch("/{id}", (string id, ProjectRequest body, ProjectService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
             .WithSummary("Change a project");
+        projects.MapGet("/{id}/story-map", (string id, WorkItemService s, CancellationToken ct) => s.StoryMapAsync(id, ct))
+            .WithSummary("The project's story map: its workflows, their activities and the activities' cards, each in position order");
 
         var goals = api.MapGroup("/goals").WithTags("Goals");
         goals.MapGet("", (string? project, string? status, int? limit, string? cursor, GoalService s, CancellationToken ct) =>
@@ -46,8 +48,10 @@ public static class PlanningEndpoints
         var work = api.MapGroup("/work").WithTags("Work items");
         work.MapGet("", (string? status, string? assignee, string? project, string? type, string? label, string? parent, string? goal, string? q,
                 int? limit, string? cursor, WorkItemService s, CancellationToken ct) =>
-            s.ListAsync(new WorkItemFilter(status, assignee, project, type, label, parent, goal, q), PageRequest.From(limit, cursor), ct))
-            .WithSummary("List work items; filter by status (comma-separated), assignee, project, type, label, parent, goal, q");
+            s.ListAsync(new WorkItemFilter(status, assignee, project, type, label, parent, goal, q),
+                PageRequest.From(limit, cursor, keyed: WorkItemFilter.OrdersByPosition(parent)), ct))
+            .WithSummary("List work items; filter by status (comma-separated), assignee, project, type, label, parent, goal, q; "
+                + "with parent, in position order");
         work.MapPost("", async Task<Created<WorkItemView>> (CreateWorkItem body, WorkItemService s, CancellationToken ct) =>
         {
             var item = await s.CreateRequestedAsync(body, ct);
@@ -59,6 +63,8 @@ public static class PlanningEndpoints
         work.MapGet("/{id}", (string id, WorkItemService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a work item (by id or key, e.g. WEB-42)");
         work.MapPatch("/{id}", (string id, UpdateWorkItem body, WorkItemService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
             .WithSummary("Change a work item; a status change must follow the workflow (409 lists the allowed moves)");
+        work.MapPost("/{id}/move", (string id, MoveWorkItem body, WorkItemService s, CancellationToken ct) => s.MoveAmongSiblingsAsync(id, body, ct))
+            .WithSummary("Put the item just before or after a sibling ({\"before\": key} or {\"after\": key}); only the item is written");
         work.MapPost("/{id}/dependencies", (string id, AddDependency body, WorkItemService s, CancellationToken ct) =>
             s.AddDependencyAsync(id, body.DependsOn, ct)).WithSummary("Make the item wait for another (a cycle is refused)");
         work.MapDelete("/{id}/dependencies/{dependsOn}", (string id, string dependsOn, WorkItemService s, CancellationToken ct) =>

@@ -122,6 +122,13 @@ internal static class BoardPage
         return new Model(projects, project, filters, items, next is not null, roster, goals);
     }
 
+    /// The board and the story map of one project link to each other.
+    internal static Html ProjectViews(ProjectView project, bool onMap) => Html.Of($"""
+        <nav class="views" aria-label="Project views"><a href="/board{Html.Query(("project", project.Key))}"{(onMap ? Html.Empty : Current)}>Board</a> <a href="/map{Html.Query(("project", project.Key))}"{(onMap ? Current : Html.Empty)}>Story map</a></nav>
+        """);
+
+    private static readonly Html Current = Html.Raw(" aria-current=\"page\"");
+
     public static Html Render(HttpContext http, Model model, FormState form)
     {
         var w = new HtmlWriter();
@@ -141,6 +148,7 @@ internal static class BoardPage
             <h1>{project.Name} <span class="muted">{project.Key}</span></h1>
             <a class="button" href="#new-item">New work item</a>
             </div>
+            {ProjectViews(project, onMap: false)}
             <form class="filters" method="get" action="/board" role="search" aria-label="Filter work items">
             """);
         w.Add($"{Field.Select(FormState.Empty, "project", "Project", model.Projects.Select(p => (p.Key, $"{p.Key} · {p.Name}")), project.Key, "filter-")}");
@@ -163,7 +171,7 @@ internal static class BoardPage
         w.Add($"""<div class="board" aria-label="Work items by status">""");
         foreach (var status in Columns)
         {
-            var column = byStatus[status].OrderByDescending(i => i.Priority).ThenBy(i => i.Id, StringComparer.Ordinal).ToList();
+            var column = byStatus[status].OrderBy(i => i.Position, StringComparer.Ordinal).ThenBy(i => i.Id, StringComparer.Ordinal).ToList();
             var name = status.Snake();
             w.Add($"""
                 <section class="column" data-status="{name}" aria-labelledby="col-{name}">

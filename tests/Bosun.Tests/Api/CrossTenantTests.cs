@@ -25,13 +25,17 @@ public sealed class CrossTenantTests
             (HttpMethod.Get, "/api/v1/projects/SEC", null),
             (HttpMethod.Patch, $"/api/v1/projects/{b.ProjectId}", new { name = "Taken over" }),
             (HttpMethod.Patch, "/api/v1/projects/SEC", new { status = "archived" }),
+            (HttpMethod.Get, "/api/v1/projects/SEC/story-map", null),
             (HttpMethod.Get, $"/api/v1/goals/{b.GoalId}", null),
+
             (HttpMethod.Patch, $"/api/v1/goals/{b.GoalId}", new { current_value = 99.0 }),
             (HttpMethod.Get, $"/api/v1/work/{b.ItemId}", null),
             (HttpMethod.Get, "/api/v1/work/SEC-1", null),
             (HttpMethod.Patch, $"/api/v1/work/{b.ItemId}", new { title = "Taken over", status = "ready" }),
             (HttpMethod.Patch, "/api/v1/work/SEC-1", new { priority = "urgent" }),
             (HttpMethod.Post, $"/api/v1/work/{b.ItemId}/dependencies", new { depends_on = ownItem.Str("id") }),
+            (HttpMethod.Post, $"/api/v1/work/{b.ItemId}/move", new { before = b.DependencyId }),
+            (HttpMethod.Post, "/api/v1/work/SEC-1/move", new { after = ownItem.Str("id") }),
             (HttpMethod.Delete, $"/api/v1/work/{b.ItemId}/dependencies/{b.DependencyId}", null),
             (HttpMethod.Delete, $"/api/v1/work/{ownItem.Str("id")}/dependencies/{b.DependencyId}", null),
             (HttpMethod.Get, $"/api/v1/work/{b.ItemId}/comments", null),
@@ -81,6 +85,8 @@ public sealed class CrossTenantTests
             (HttpMethod.Patch, $"/api/v1/work/{ownItem.Str("id")}", new { parent_id = b.ItemId }, "parent_id"),
             (HttpMethod.Patch, $"/api/v1/work/{ownItem.Str("id")}", new { assignee = "agent:sec-builder" }, "assignee"),
             (HttpMethod.Post, $"/api/v1/work/{ownItem.Str("id")}/dependencies", new { depends_on = b.ItemId }, "depends_on"),
+            (HttpMethod.Post, $"/api/v1/work/{ownItem.Str("id")}/move", new { before = b.ItemId }, "before"),
+            (HttpMethod.Post, $"/api/v1/work/{ownItem.Str("id")}/move", new { after = "SEC-1" }, "after"),
             (HttpMethod.Post, "/api/v1/goals", new { title = "x", project_id = b.ProjectId }, "project_id"),
             (HttpMethod.Post, "/api/v1/agents", new { name = "x", role = "r", project_ids = new[] { b.ProjectId } }, "project_ids"),
             (HttpMethod.Patch, "/api/v1/projects/WEB", new { lead_user_id = b.OwnerId }, "lead_user_id"),
@@ -172,6 +178,7 @@ public sealed class CrossTenantTests
         foreach (var url in new[]
                  {
                      "/api/v1/tenant", $"/api/v1/projects/{b.ProjectId}", $"/api/v1/goals/{b.GoalId}", "/api/v1/work?limit=500",
+                     $"/api/v1/work?parent={b.ItemId}&limit=500",
                      $"/api/v1/work/{b.ItemId}/comments", $"/api/v1/agents/{b.AgentId}", "/api/v1/users?limit=500",
                      "/api/v1/invitations?limit=500", "/api/v1/audit?limit=500",
                  })
