@@ -11,7 +11,8 @@ public static class WorkCommands
     private const string Assignees = "agent:NAME_OR_ID, user:EMAIL_OR_ID or role:NAME";
 
     public static Command Create() => ClientCommand.Group("work", "Work items for agents and people",
-        List(), Mine(), Show(), New(), Update(), Move(), Reopen(), Assign(), Comment(), Comments(), Depend(), Undepend(), WorkImportCommand.Create());
+        [List(), Mine(), Show(), New(), Update(), Move(), Reopen(), Assign(), Comment(), Comments(), Depend(), Undepend(), WorkImportCommand.Create(),
+         .. ArchiveCommands.Create("work", "work item", ItemArgument, w => w.Text("key"))]);
 
     private static Command List()
     {
@@ -23,13 +24,14 @@ public static class WorkCommands
         var parent = new Option<string?>("--parent") { Description = "Only children of this item (key or id), or none for top-level items; in position order" };
         var goal = new Option<string?>("--goal") { Description = "Only work towards this goal id" };
         var search = new Option<string?>("--search", "-q", "--q") { Description = "Only items whose title or key contains this text" };
+        var archived = ArchiveCommands.ListOption();
         var list = new ListOptions();
         return ClientCommand.Create("list", "List work items (oldest first; with --parent, in the order they were arranged)", async (cli, ct) =>
         {
             var query = new Query()
                 .Add("status", cli.Get(status)).Add("assignee", cli.Get(assignee)).Add("project", cli.Get(project))
                 .Add("type", cli.Get(type)).Add("label", cli.Get(label)).Add("parent", cli.Get(parent))
-                .Add("goal", cli.Get(goal)).Add("q", cli.Get(search));
+                .Add("goal", cli.Get(goal)).Add("q", cli.Get(search)).Add("archived", cli.Get(archived) ? true : null);
             var rows = await list.FetchAsync(cli, "api/v1/work", query, ct);
             if (rows is not null)
             {
@@ -41,7 +43,7 @@ public static class WorkCommands
             }
 
             return CliContext.Ok;
-        }, [status, assignee, project, type, label, parent, goal, search, .. list.Symbols]);
+        }, [status, assignee, project, type, label, parent, goal, search, archived, .. list.Symbols]);
     }
 
     private static Command Mine()
@@ -267,6 +269,7 @@ public static class WorkCommands
             Output.Row("Goal", item.Text("goal_id")),
             Output.Row("Created", $"{item.Time("created_at")} by {item.Text("created_by")}"),
             Output.Row("Completed", item.Time("completed_at")),
+            Output.Row("Archived", item.Time("archived_at")),
             Output.Row("Id", item.Text("id")));
         if (item.TextOrNull("description") is { } description)
         {

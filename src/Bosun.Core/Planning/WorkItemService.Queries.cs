@@ -9,7 +9,9 @@ public sealed partial class WorkItemService
 {
     public async Task<Page<WorkItemView>> ListAsync(WorkItemFilter filter, PageRequest page, CancellationToken ct)
     {
-        var query = db.WorkItems.AsNoTracking().AsQueryable();
+        var query = filter.Archived
+            ? db.WorkItems.AsNoTracking().Where(w => w.ArchivedAt != null)
+            : db.WorkItems.AsNoTracking().Where(w => w.ArchivedAt == null);
         if (filter.Status is { Length: > 0 } statusList)
         {
             var statuses = new List<WorkStatus>();
@@ -139,7 +141,7 @@ public sealed partial class WorkItemService
             ActorType.Agent => db.WorkItems.AsNoTracking().Where(w => w.AssigneeAgentId == me),
             _ => db.WorkItems.Where(_ => false),
         };
-        var items = await mine.Where(w => w.Status != WorkStatus.Done && w.Status != WorkStatus.Cancelled).OrderBy(w => w.Id).Take(limit).ToListAsync(ct);
+        var items = await mine.Where(w => w.Status != WorkStatus.Done && w.Status != WorkStatus.Cancelled && w.ArchivedAt == null).OrderBy(w => w.Id).Take(limit).ToListAsync(ct);
         return await ViewsAsync(items, ct);
     }
 

@@ -16,8 +16,10 @@ public sealed record UpdateWorkItem(
     string? ParentId, string? GoalId, DateTimeOffset? DueAt, bool? ClearDueAt, IReadOnlyList<string>? Labels,
     bool? ApprovalRequired, JsonElement? Input, JsonElement? Output);
 
+/// <paramref name="Archived"/>: only archived items; without it, archived items are left out.
 public sealed record WorkItemFilter(
-    string? Status, string? Assignee, string? Project, string? Type, string? Label, string? Parent, string? Goal, string? Search)
+    string? Status, string? Assignee, string? Project, string? Type, string? Label, string? Parent, string? Goal, string? Search,
+    bool Archived = false)
 {
     /// Children of one item, or the top-level items, are listed in the order people arranged them (by position); a list
     /// across parents keeps the order items were made in.

@@ -46,7 +46,7 @@ internal static class StoryMapPage
         {
             var services = http.RequestServices;
             var projectService = services.GetRequiredService<ProjectService>();
-            var projects = (await projectService.ListAsync(null, new PageRequest(PageRequest.MaxLimit, null), c)).Items
+            var projects = (await projectService.ListAsync(null, false, new PageRequest(PageRequest.MaxLimit, null), c)).Items
                 .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
             var wanted = projectRef is { Length: > 0 } named ? named : projects.FirstOrDefault()?.Key;
             var map = wanted is null ? null : await services.GetRequiredService<WorkItemService>().StoryMapAsync(wanted, c);
@@ -76,6 +76,7 @@ internal static class StoryMapPage
             </form>
             </div>
             {BoardPage.ProjectViews(project, onMap: true)}
+            {BoardPage.ArchivedNotice(project)}
             """);
         if (model.Error is { } error)
         {

@@ -25,9 +25,12 @@ public sealed class CrossTenantTests
             (HttpMethod.Get, "/api/v1/projects/SEC", null),
             (HttpMethod.Patch, $"/api/v1/projects/{b.ProjectId}", new { name = "Taken over" }),
             (HttpMethod.Patch, "/api/v1/projects/SEC", new { status = "archived" }),
+            (HttpMethod.Post, $"/api/v1/projects/{b.ProjectId}/archive", null),
+            (HttpMethod.Post, "/api/v1/projects/SEC/restore", null),
             (HttpMethod.Get, "/api/v1/projects/SEC/story-map", null),
             (HttpMethod.Get, $"/api/v1/goals/{b.GoalId}", null),
-
+            (HttpMethod.Post, $"/api/v1/goals/{b.GoalId}/archive", null),
+            (HttpMethod.Post, $"/api/v1/goals/{b.GoalId}/restore", null),
             (HttpMethod.Patch, $"/api/v1/goals/{b.GoalId}", new { current_value = 99.0 }),
             (HttpMethod.Get, $"/api/v1/work/{b.ItemId}", null),
             (HttpMethod.Get, "/api/v1/work/SEC-1", null),
@@ -36,6 +39,8 @@ public sealed class CrossTenantTests
             (HttpMethod.Post, $"/api/v1/work/{b.ItemId}/dependencies", new { depends_on = ownItem.Str("id") }),
             (HttpMethod.Post, $"/api/v1/work/{b.ItemId}/move", new { before = b.DependencyId }),
             (HttpMethod.Post, "/api/v1/work/SEC-1/move", new { after = ownItem.Str("id") }),
+            (HttpMethod.Post, $"/api/v1/work/{b.ItemId}/archive", null),
+            (HttpMethod.Post, "/api/v1/work/SEC-1/restore", null),
             (HttpMethod.Delete, $"/api/v1/work/{b.ItemId}/dependencies/{b.DependencyId}", null),
             (HttpMethod.Delete, $"/api/v1/work/{ownItem.Str("id")}/dependencies/{b.DependencyId}", null),
             (HttpMethod.Get, $"/api/v1/work/{b.ItemId}/comments", null),
@@ -178,7 +183,7 @@ public sealed class CrossTenantTests
         foreach (var url in new[]
                  {
                      "/api/v1/tenant", $"/api/v1/projects/{b.ProjectId}", $"/api/v1/goals/{b.GoalId}", "/api/v1/work?limit=500",
-                     $"/api/v1/work?parent={b.ItemId}&limit=500",
+                     "/api/v1/work?archived=true&limit=500", $"/api/v1/work?parent={b.ItemId}&limit=500",
                      $"/api/v1/work/{b.ItemId}/comments", $"/api/v1/agents/{b.AgentId}", "/api/v1/users?limit=500",
                      "/api/v1/invitations?limit=500", "/api/v1/audit?limit=500",
                  })

@@ -137,6 +137,8 @@ public sealed class OrderingTests
         await acme.CreateWorkAsync("WEB", "A1", new { parent_id = a.Str("id") });
         await acme.CreateWorkAsync("WEB", "A2", new { parent_id = a.Str("id") });
         await acme.CreateWorkAsync("WEB", "B1", new { parent_id = b.Str("id") });
+        await acme.CreateWorkAsync("WEB", "A3 archived", new { parent_id = a.Str("id") });
+        await acme.Owner.PostJsonAsync("/api/v1/work/WEB-6/archive", new { });
         var before = (await acme.Owner.ListAllAsync("/api/v1/work?parent=WEB-1")).Select(w => w.GetRawText()).ToList();
 
         var cases = new (string Json, string[] Fields)[]
@@ -148,6 +150,7 @@ public sealed class OrderingTests
             ("""{"after":"WEB-3"}""", ["after"]),
             ("""{"before":"WEB-5"}""", ["before"]),
             ("""{"after":"WEB-2"}""", ["after"]),
+            ("""{"before":"WEB-6"}""", ["before"]),
             ("""{"before":42}""", ["before"]),
             ("""{"before":"WEB-4","colour":"red"}""", ["colour"]),
         };
@@ -158,6 +161,7 @@ public sealed class OrderingTests
         }
 
         await (await acme.Owner.PostRawAsync("/api/v1/work/WEB-42/move", """{"before":"WEB-4"}""")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await acme.Owner.PostRawAsync("/api/v1/work/WEB-6/move", """{"before":"WEB-4"}""")).ProblemAsync(HttpStatusCode.Conflict);
         Assert.NotEmpty((await (await acme.Owner.GetAsync("/api/v1/work?parent=WEB-1&cursor=01ARZ3NDEKTSV4RRFFQ69G5FAV")).ProblemAsync(HttpStatusCode.BadRequest)).FieldErrors("cursor"));
         Assert.NotEmpty((await (await acme.Owner.GetAsync("/api/v1/work?cursor=I.01ARZ3NDEKTSV4RRFFQ69G5FAV")).ProblemAsync(HttpStatusCode.BadRequest)).FieldErrors("cursor"));
         var reviewer = await acme.AddPersonAsync("reviewer");
