@@ -8,17 +8,21 @@ public static class GoalCommands
 {
     private const string Statuses = "active, achieved, missed or abandoned";
 
-    public static Command Create() => ClientCommand.Group("goal", "Goals with a metric, a baseline and a target", List(), Show(), New(), Update());
+    public static Command Create() => ClientCommand.Group("goal", "Goals with a metric, a baseline and a target",
+        [List(), Show(), New(), Update(), .. ArchiveCommands.Create("goals", "goal", GoalArgument, g => $"Goal {g.Text("title")}")]);
+
+    private static Argument<string> GoalArgument() => new("id") { Description = "The goal's id" };
 
     private static Command List()
     {
         var project = new Option<string?>("--project") { Description = "Only goals of this project (key or id)" };
         var status = new Option<string?>("--status") { Description = $"Only goals that are {Statuses}" };
+        var archived = ArchiveCommands.ListOption();
         var list = new ListOptions();
         return ClientCommand.Create("list", "List goals with their progress", async (cli, ct) =>
         {
             var projectId = cli.Get(project) is { } reference ? await Lookups.ProjectIdAsync(cli, reference, ct) : null;
-            var rows = await list.FetchAsync(cli, "api/v1/goals", new Query().Add("project", projectId).Add("status", cli.Get(status)), ct);
+            var rows = await list.FetchAsync(cli, "api/v1/goals", new Query().Add("project", projectId).Add("status", cli.Get(status)).Add("archived", cli.Get(archived) ? true : null), ct);
             if (rows is not null)
             {
                 cli.Out.Table(rows, "goals",
@@ -30,12 +34,12 @@ public static class GoalCommands
             }
 
             return CliContext.Ok;
-        }, [project, status, .. list.Symbols]);
+        }, [project, status, archived, .. list.Symbols]);
     }
 
     private static Command Show()
     {
-        var id = new Argument<string>("id") { Description = "The goal's id" };
+        var id = GoalArgument();
         return ClientCommand.Create("show", "Show a goal and its progress", async (cli, ct) =>
         {
             var goal = await cli.Client.GetAsync($"api/v1/goals/{Query.Segment(cli.Get(id))}", ct);
@@ -56,7 +60,7 @@ public static class GoalCommands
 
     private static Command Update()
     {
-        var id = new Argument<string>("id") { Description = "The goal's id" };
+        var id = GoalArgument();
         var title = new Option<string?>("--title") { Description = "A new title" };
         var settings = new GoalOptions();
         return ClientCommand.Create("update", "Change a goal or record its current value", async (cli, ct) =>
@@ -82,6 +86,7 @@ public static class GoalCommands
         Output.Row("Priority", goal.Text("priority")),
         Output.Row("Project", goal.Text("project_id")),
         Output.Row("Description", goal.Text("description")),
+        Output.Row("Archived", goal.Time("archived_at")),
         Output.Row("Id", goal.Text("id")));
 
     private sealed class GoalOptions

@@ -8,15 +8,18 @@ public static class ProjectCommands
 {
     private const string Statuses = "active, paused or archived";
 
-    public static Command Create() => ClientCommand.Group("project", "Projects: where work items live", List(), Show(), New(), Update(), Policy());
+    public static Command Create() => ClientCommand.Group("project", "Projects: where work items live",
+        [List(), Show(), New(), Update(), Policy(), .. ArchiveCommands.Create("projects", "project", ProjectArgument, p => $"Project {p.Text("key")}")]);
 
     private static Command List()
     {
         var status = new Option<string?>("--status") { Description = $"Only projects that are {Statuses}" };
+        var archived = ArchiveCommands.ListOption();
         var list = new ListOptions();
         return ClientCommand.Create("list", "List projects", async (cli, ct) =>
         {
-            var rows = await list.FetchAsync(cli, "api/v1/projects", new Query().Add("status", cli.Get(status)), ct);
+            var query = new Query().Add("status", cli.Get(status)).Add("archived", cli.Get(archived) ? true : null);
+            var rows = await list.FetchAsync(cli, "api/v1/projects", query, ct);
             if (rows is not null)
             {
                 cli.Out.Table(rows, "projects",
@@ -26,7 +29,7 @@ public static class ProjectCommands
             }
 
             return CliContext.Ok;
-        }, [status, .. list.Symbols]);
+        }, [status, archived, .. list.Symbols]);
     }
 
     private static Command Show()
@@ -103,6 +106,7 @@ public static class ProjectCommands
         Output.Row("Default branch", project.Text("default_branch")),
         Output.Row("Lead", project.Text("lead_user_id")),
         Output.Row("Created", project.Time("created_at")),
+        Output.Row("Archived", project.Time("archived_at")),
         Output.Row("Id", project.Text("id")));
 
     private sealed class ProjectOptions

@@ -11,7 +11,8 @@ public static class WorkCommands
     private const string Assignees = "agent:NAME_OR_ID, user:EMAIL_OR_ID or role:NAME";
 
     public static Command Create() => ClientCommand.Group("work", "Work items for agents and people",
-        List(), Mine(), Show(), New(), Update(), Move(), Reopen(), Assign(), Comment(), Comments(), Checks(), Depend(), Undepend(), WorkImportCommand.Create());
+        [List(), Mine(), Show(), New(), Update(), Move(), Reopen(), Assign(), Comment(), Comments(), Checks(), Depend(), Undepend(), WorkImportCommand.Create(),
+         .. ArchiveCommands.Create("work", "work item", ItemArgument, w => w.Text("key"))]);
 
     private static Command List()
     {
@@ -20,16 +21,17 @@ public static class WorkCommands
         var project = new Option<string?>("--project") { Description = "Only this project (key or id)" };
         var type = new Option<string?>("--type") { Description = "Only this type, e.g. task or ticket" };
         var label = new Option<string?>("--label") { Description = "Only items with this label" };
-        var parent = new Option<string?>("--parent") { Description = "Only children of this item id, or none for top-level items" };
+        var parent = new Option<string?>("--parent") { Description = "Only children of this item (key or id), or none for top-level items; in position order" };
         var goal = new Option<string?>("--goal") { Description = "Only work towards this goal id" };
         var search = new Option<string?>("--search", "-q", "--q") { Description = "Only items whose title or key contains this text" };
+        var archived = ArchiveCommands.ListOption();
         var list = new ListOptions();
-        return ClientCommand.Create("list", "List work items (oldest first)", async (cli, ct) =>
+        return ClientCommand.Create("list", "List work items (oldest first; with --parent, in the order they were arranged)", async (cli, ct) =>
         {
             var query = new Query()
                 .Add("status", cli.Get(status)).Add("assignee", cli.Get(assignee)).Add("project", cli.Get(project))
                 .Add("type", cli.Get(type)).Add("label", cli.Get(label)).Add("parent", cli.Get(parent))
-                .Add("goal", cli.Get(goal)).Add("q", cli.Get(search));
+                .Add("goal", cli.Get(goal)).Add("q", cli.Get(search)).Add("archived", cli.Get(archived) ? true : null);
             var rows = await list.FetchAsync(cli, "api/v1/work", query, ct);
             if (rows is not null)
             {
@@ -41,7 +43,7 @@ public static class WorkCommands
             }
 
             return CliContext.Ok;
-        }, [status, assignee, project, type, label, parent, goal, search, .. list.Symbols]);
+        }, [status, assignee, project, type, label, parent, goal, search, archived, .. list.Symbols]);
     }
 
     private static Command Mine()
@@ -113,19 +115,37 @@ public static class WorkCommands
         }, [item, title, noDue, noLabels, output, .. settings.Symbols]);
     }
 
+    /// Two kinds of move under one verb: to another status (`work move WEB-1 done`), or to another place among the item's
+    /// siblings (`work move WEB-3 --before WEB-2`).
     private static Command Move()
     {
         var item = ItemArgument();
-        var status = new Argument<string>("status") { Description = Statuses };
-        return ClientCommand.Create("move", "Move a work item to another status; an illegal move is refused with the allowed ones", async (cli, ct) =>
+        var status = new Argument<string?>("status") { Description = Statuses, Arity = ArgumentArity.ZeroOrOne };
+        var before = new Option<string?>("--before") { Description = "Put the item just before this sibling (key or id) instead" };
+        var after = new Option<string?>("--after") { Description = "Put the item just after this sibling (key or id) instead" };
+        return ClientCommand.Create("move", "Move a work item to another status (an illegal move is refused with the allowed ones), "
+            + "or before or after a sibling", async (cli, ct) =>
         {
-            var moved = await cli.Client.PatchAsync($"api/v1/work/{Query.Segment(cli.Get(item))}", new Body().Set("status", cli.Get(status)), ct);
+            var path = $"api/v1/work/{Query.Segment(cli.Get(item))}";
+            var (to, first, last) = (cli.Get(status), cli.Get(before), cli.Get(after));
+            if ((to is null ? 0 : 1) + (first is null ? 0 : 1) + (last is null ? 0 : 1) != 1)
+            {
+                throw new UsageException("Give a status, --before SIBLING or --after SIBLING: exactly one of them.");
+            }
+
+            if (to is null)
+            {
+                var placed = await cli.Client.PostAsync($"{path}/move", new Body().Set("before", first).Set("after", last), ct);
+                return cli.Print(placed, () => cli.Out.MarkupLineInterpolated($"{placed.Text("key")} now stands {(first is null ? $"after {last}" : $"before {first}")}."));
+            }
+
+            var moved = await cli.Client.PatchAsync(path, new Body().Set("status", to), ct);
             return cli.Print(moved, () =>
             {
                 cli.Out.MarkupLineInterpolated($"{moved.Text("key")} is now [bold]{moved.Text("status")}[/].");
                 cli.Out.MarkupLineInterpolated($"[grey]Next:[/] {NextMoves(moved)}");
             });
-        }, item, status);
+        }, item, status, before, after);
     }
 
     private static Command Assign()
@@ -267,6 +287,7 @@ public static class WorkCommands
             Output.Row("Goal", item.Text("goal_id")),
             Output.Row("Created", $"{item.Time("created_at")} by {item.Text("created_by")}"),
             Output.Row("Completed", item.Time("completed_at")),
+            Output.Row("Archived", item.Time("archived_at")),
             Output.Row("Id", item.Text("id")));
         if (item.TextOrNull("description") is { } description)
         {

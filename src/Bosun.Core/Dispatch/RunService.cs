@@ -78,6 +78,11 @@ public sealed partial class RunService(BosunDb db, RequestContext context, TimeP
             throw WorkItemService.IllegalMove(found, WorkStatus.InProgress);
         }
 
+        if (found.ArchivedAt is not null)
+        {
+            throw ProblemException.Conflict($"{found.Key} is archived: restore it before starting it.", "/problems/archived");
+        }
+
         if (await workItems.UnfinishedDependenciesAsync(found.Id, ct) is { Count: > 0 } waiting)
         {
             throw new ProblemException(409, "Dependencies not done", $"{found.Key} waits for {string.Join(", ", waiting)}.", "/problems/dependencies-not-done");

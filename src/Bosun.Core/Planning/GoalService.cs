@@ -9,11 +9,12 @@ public sealed record GoalRequest(
     string? ProjectId, string? Title, string? Description, string? MetricName, double? Baseline, double? Target,
     double? CurrentValue, DateTimeOffset? TargetDate, GoalStatus? Status, Priority? Priority);
 
-public sealed class GoalService(BosunDb db, RequestContext context)
+/// Goals are archived, never deleted: an archived goal leaves the lists unless they ask for archived goals.
+public sealed class GoalService(BosunDb db, RequestContext context, TimeProvider clock)
 {
-    public async Task<Page<GoalView>> ListAsync(string? projectRef, GoalStatus? status, PageRequest page, CancellationToken ct)
+    public async Task<Page<GoalView>> ListAsync(string? projectRef, GoalStatus? status, bool archived, PageRequest page, CancellationToken ct)
     {
-        var query = db.Goals.AsNoTracking().AsQueryable();
+        var query = archived ? db.Goals.AsNoTracking().Where(g => g.ArchivedAt != null) : db.Goals.AsNoTracking().Where(g => g.ArchivedAt == null);
         if (projectRef is { Length: > 0 })
         {
             // Like the work list, a project is named by id or key.
@@ -58,6 +59,26 @@ public sealed class GoalService(BosunDb db, RequestContext context)
         await ApplyAsync(goal, request, problem, ct);
         problem.ThrowIfAny();
         await db.SaveChangesAsync(ct);
+        return GoalView.From(goal);
+    }
+
+    public Task<GoalView> ArchiveAsync(string id, CancellationToken ct) => MarkArchivedAsync(id, true, ct);
+
+    public Task<GoalView> RestoreAsync(string id, CancellationToken ct) => MarkArchivedAsync(id, false, ct);
+
+    /// A goal already so is left alone, so a repeated archive or restore writes no audit row.
+    private async Task<GoalView> MarkArchivedAsync(string id, bool archived, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.EditWork);
+        var goal = await FindAsync(id, ct);
+        if ((goal.ArchivedAt is not null) != archived)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            goal.ArchivedAt = archived ? now : null;
+            ArchiveAudit.Record(db, "goal", goal.Id, archived, new { title = goal.Title }, now);
+            await db.SaveChangesAsync(ct);
+        }
+
         return GoalView.From(goal);
     }
 

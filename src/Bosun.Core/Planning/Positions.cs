@@ -51,6 +51,29 @@ public static class Positions
         }
     }
 
+    /// <see cref="Between"/>, or null when no position of at most <see cref="MaxLength"/> digits fits: the two are equal
+    /// (siblings that tied), out of order, or only trailing zeros apart, or the gap has been split so often that the
+    /// answer would be too long. The caller then spaces the siblings out again.
+    public static string? TryBetween(string? lower, string? upper)
+    {
+        if (upper is not null)
+        {
+            var floor = lower ?? "";
+            if (string.CompareOrdinal(floor, upper) >= 0
+                || (upper.StartsWith(floor, StringComparison.Ordinal) && upper.AsSpan(floor.Length).TrimStart('0').IsEmpty))
+            {
+                return null;
+            }
+        }
+
+        var position = Between(lower, upper);
+        return position.Length <= MaxLength ? position : null;
+    }
+
+    /// Positions for <paramref name="count"/> siblings spaced out again, in their order. They start with "00", below
+    /// every id made since 2005 (an id starts with its time), so an item created afterwards still stands after them.
+    public static IReadOnlyList<string> Respace(int count) => Spread(count).Select(p => "00" + p).ToList();
+
     /// Evenly spaced positions for <paramref name="count"/> items, for spacing siblings out again.
     public static IReadOnlyList<string> Spread(int count)
     {

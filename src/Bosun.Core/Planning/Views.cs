@@ -5,19 +5,20 @@ namespace Bosun.Core.Planning;
 
 public sealed record ProjectView(
     string Id, string Key, string Name, string? Description, string? RepositoryUrl, string DefaultBranch,
-    ProjectStatus Status, string? LeadUserId, DateTime CreatedAt, DateTime UpdatedAt)
+    ProjectStatus Status, string? LeadUserId, DateTime CreatedAt, DateTime UpdatedAt, DateTime? ArchivedAt)
 {
     public static ProjectView From(Project p) =>
-        new(p.Id, p.Key, p.Name, p.Description, p.RepositoryUrl, p.DefaultBranch, p.Status, p.LeadUserId, p.CreatedAt, p.UpdatedAt);
+        new(p.Id, p.Key, p.Name, p.Description, p.RepositoryUrl, p.DefaultBranch, p.Status, p.LeadUserId, p.CreatedAt, p.UpdatedAt, p.ArchivedAt);
 }
 
 public sealed record GoalView(
     string Id, string? ProjectId, string Title, string? Description, string? MetricName, double? Baseline, double? Target,
-    double? CurrentValue, double? ProgressPercent, DateTime? TargetDate, GoalStatus Status, Priority Priority, DateTime CreatedAt, DateTime UpdatedAt)
+    double? CurrentValue, double? ProgressPercent, DateTime? TargetDate, GoalStatus Status, Priority Priority, DateTime CreatedAt, DateTime UpdatedAt,
+    DateTime? ArchivedAt)
 {
     public static GoalView From(Goal g) => new(
         g.Id, g.ProjectId, g.Title, g.Description, g.MetricName, g.Baseline, g.Target, g.CurrentValue, g.ProgressPercent,
-        g.TargetDate, g.Status, g.Priority, g.CreatedAt, g.UpdatedAt);
+        g.TargetDate, g.Status, g.Priority, g.CreatedAt, g.UpdatedAt, g.ArchivedAt);
 }
 
 public sealed record DependencyView(string Id, string Key, string Title, WorkStatus Status);

@@ -9,7 +9,9 @@ public sealed partial class WorkItemService
 {
     public async Task<Page<WorkItemView>> ListAsync(WorkItemFilter filter, PageRequest page, CancellationToken ct)
     {
-        var query = db.WorkItems.AsNoTracking().AsQueryable();
+        var query = filter.Archived
+            ? db.WorkItems.AsNoTracking().Where(w => w.ArchivedAt != null)
+            : db.WorkItems.AsNoTracking().Where(w => w.ArchivedAt == null);
         if (filter.Status is { Length: > 0 } statusList)
         {
             var statuses = new List<WorkStatus>();
@@ -49,7 +51,9 @@ public sealed partial class WorkItemService
 
         if (filter.Parent is { Length: > 0 } parent)
         {
-            query = parent == "none" ? query.Where(w => w.ParentId == null) : query.Where(w => w.ParentId == parent);
+            // An unknown parent (or another tenant's) has no children, as before keys were accepted here.
+            var parentId = parent == "none" ? null : (await FindOrNullAsync(parent, ct))?.Id ?? parent;
+            query = parentId is null ? query.Where(w => w.ParentId == null) : query.Where(w => w.ParentId == parentId);
         }
 
         if (filter.Goal is { Length: > 0 } goal)
@@ -65,12 +69,31 @@ public sealed partial class WorkItemService
             query = query.Where(w => matching.Contains(w.Id));
         }
 
-        if (page.Cursor is { } cursor)
+        Page<WorkItem> rows;
+        if (WorkItemFilter.OrdersByPosition(filter.Parent))
         {
-            query = query.Where(w => string.Compare(w.Id, cursor) > 0);
+            if (page.Cursor is { } cursor)
+            {
+                if (!KeyedCursor.TryDecode(cursor, out var position, out var id))
+                {
+                    throw ProblemException.Invalid("cursor", "is not a cursor returned by this list");
+                }
+
+                query = query.Where(w => string.Compare(w.Position, position) > 0 || (w.Position == position && string.Compare(w.Id, id) > 0));
+            }
+
+            rows = await query.OrderBy(w => w.Position).ThenBy(w => w.Id).ToPageAsync(page, w => KeyedCursor.Encode(w.Position, w.Id), w => w, ct);
+        }
+        else
+        {
+            if (page.Cursor is { } cursor)
+            {
+                query = query.Where(w => string.Compare(w.Id, cursor) > 0);
+            }
+
+            rows = await query.OrderBy(w => w.Id).ToPageAsync(page, w => w.Id, w => w, ct);
         }
 
-        var rows = await query.OrderBy(w => w.Id).ToPageAsync(page, w => w.Id, w => w, ct);
         return new Page<WorkItemView>(await ViewsAsync(rows.Items, ct), rows.NextCursor);
     }
 
@@ -118,7 +141,7 @@ public sealed partial class WorkItemService
             ActorType.Agent => db.WorkItems.AsNoTracking().Where(w => w.AssigneeAgentId == me),
             _ => db.WorkItems.Where(_ => false),
         };
-        var items = await mine.Where(w => w.Status != WorkStatus.Done && w.Status != WorkStatus.Cancelled).OrderBy(w => w.Id).Take(limit).ToListAsync(ct);
+        var items = await mine.Where(w => w.Status != WorkStatus.Done && w.Status != WorkStatus.Cancelled && w.ArchivedAt == null).OrderBy(w => w.Id).Take(limit).ToListAsync(ct);
         return await ViewsAsync(items, ct);
     }
 

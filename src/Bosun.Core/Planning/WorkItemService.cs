@@ -16,14 +16,21 @@ public sealed record UpdateWorkItem(
     string? ParentId, string? GoalId, DateTimeOffset? DueAt, bool? ClearDueAt, IReadOnlyList<string>? Labels,
     bool? ApprovalRequired, JsonElement? Input, JsonElement? Output);
 
+/// <paramref name="Archived"/>: only archived items; without it, archived items are left out.
 public sealed record WorkItemFilter(
-    string? Status, string? Assignee, string? Project, string? Type, string? Label, string? Parent, string? Goal, string? Search);
+    string? Status, string? Assignee, string? Project, string? Type, string? Label, string? Parent, string? Goal, string? Search,
+    bool Archived = false)
+{
+    /// Children of one item, or the top-level items, are listed in the order people arranged them (by position); a list
+    /// across parents keeps the order items were made in.
+    public static bool OrdersByPosition(string? parent) => parent is { Length: > 0 };
+}
 
 /// Creating and changing work items. An agent only splits the item it holds: what it creates is a sub-item of that
 /// item, in its project, whichever front end it comes through.
 public sealed partial class WorkItemService(BosunDb db, RequestContext context, TimeProvider clock, IWorkQueue queue)
 {
-    public static readonly IReadOnlyList<string> DefaultTypes = ["task", "ticket", "card", "activity", "question", "review", "escalation"];
+    public static readonly IReadOnlyList<string> DefaultTypes = ["task", "ticket", "workflow", "activity", "card", "question", "review", "escalation"];
     private const int MaxLabels = 20;
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;

@@ -25,6 +25,8 @@ public static class StreamEvents
 
     internal static string? TypeOf(AuditEntry audit) => audit.EntityType switch
     {
+        // An archive or a restore saves the row itself too, and that row's update announces the change already.
+        _ when audit.Action.EndsWith(".archived", StringComparison.Ordinal) || audit.Action.EndsWith(".restored", StringComparison.Ordinal) => null,
         "work_item" => audit.Action == "work_item.created" ? "work_item.created" : "work_item.changed",
         "run" when audit.Action == "run.created" => "run.started",
         "run" when StatusAfter(audit.ChangesJson) is { } status && status != "active" => "run.ended",

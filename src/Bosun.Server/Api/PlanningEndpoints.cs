@@ -20,8 +20,9 @@ public static class PlanningEndpoints
     public static void MapPlanning(this IEndpointRouteBuilder api)
     {
         var projects = api.MapGroup("/projects").WithTags("Projects");
-        projects.MapGet("", (string? status, int? limit, string? cursor, ProjectService s, CancellationToken ct) =>
-            s.ListAsync(Check.OneOf<ProjectStatus>("status", status), PageRequest.From(limit, cursor), ct)).WithSummary("List projects");
+        projects.MapGet("", (string? status, bool? archived, int? limit, string? cursor, ProjectService s, CancellationToken ct) =>
+            s.ListAsync(Check.OneOf<ProjectStatus>("status", status), archived == true, PageRequest.From(limit, cursor), ct))
+            .WithSummary("List projects; archived ones only with ?archived=true (or ?status=archived)");
         projects.MapPost("", async Task<Created<ProjectView>> (ProjectRequest body, ProjectService s, CancellationToken ct) =>
         {
             var project = await s.CreateAsync(body, ct);
@@ -30,10 +31,17 @@ public static class PlanningEndpoints
         projects.MapGet("/{id}", (string id, ProjectService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a project (by id or key)");
         projects.MapPatch("/{id}", (string id, ProjectRequest body, ProjectService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
             .WithSummary("Change a project");
+        projects.MapPost("/{id}/archive", (string id, ProjectService s, CancellationToken ct) => s.ArchiveAsync(id, ct))
+            .WithSummary("Archive a project: it leaves the lists and its work is no longer claimed");
+        projects.MapPost("/{id}/restore", (string id, ProjectService s, CancellationToken ct) => s.RestoreAsync(id, ct))
+            .WithSummary("Restore an archived project (it becomes active)");
+        projects.MapGet("/{id}/story-map", (string id, WorkItemService s, CancellationToken ct) => s.StoryMapAsync(id, ct))
+            .WithSummary("The project's story map: its workflows, their activities and the activities' cards, each in position order");
 
         var goals = api.MapGroup("/goals").WithTags("Goals");
-        goals.MapGet("", (string? project, string? status, int? limit, string? cursor, GoalService s, CancellationToken ct) =>
-            s.ListAsync(project, Check.OneOf<GoalStatus>("status", status), PageRequest.From(limit, cursor), ct)).WithSummary("List goals with their progress");
+        goals.MapGet("", (string? project, string? status, bool? archived, int? limit, string? cursor, GoalService s, CancellationToken ct) =>
+            s.ListAsync(project, Check.OneOf<GoalStatus>("status", status), archived == true, PageRequest.From(limit, cursor), ct))
+            .WithSummary("List goals with their progress; archived ones only with ?archived=true");
         goals.MapPost("", async Task<Created<GoalView>> (GoalRequest body, GoalService s, CancellationToken ct) =>
         {
             var goal = await s.CreateAsync(body, ct);
@@ -42,12 +50,16 @@ public static class PlanningEndpoints
         goals.MapGet("/{id}", (string id, GoalService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a goal");
         goals.MapPatch("/{id}", (string id, GoalRequest body, GoalService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
             .WithSummary("Change a goal or record its current value");
+        goals.MapPost("/{id}/archive", (string id, GoalService s, CancellationToken ct) => s.ArchiveAsync(id, ct)).WithSummary("Archive a goal");
+        goals.MapPost("/{id}/restore", (string id, GoalService s, CancellationToken ct) => s.RestoreAsync(id, ct)).WithSummary("Restore an archived goal");
 
         var work = api.MapGroup("/work").WithTags("Work items");
         work.MapGet("", (string? status, string? assignee, string? project, string? type, string? label, string? parent, string? goal, string? q,
-                int? limit, string? cursor, WorkItemService s, CancellationToken ct) =>
-            s.ListAsync(new WorkItemFilter(status, assignee, project, type, label, parent, goal, q), PageRequest.From(limit, cursor), ct))
-            .WithSummary("List work items; filter by status (comma-separated), assignee, project, type, label, parent, goal, q");
+                bool? archived, int? limit, string? cursor, WorkItemService s, CancellationToken ct) =>
+            s.ListAsync(new WorkItemFilter(status, assignee, project, type, label, parent, goal, q, archived == true),
+                PageRequest.From(limit, cursor, keyed: WorkItemFilter.OrdersByPosition(parent)), ct))
+            .WithSummary("List work items; filter by status (comma-separated), assignee, project, type, label, parent, goal, q, archived; "
+                + "with parent, in position order");
         work.MapPost("", async Task<Created<WorkItemView>> (CreateWorkItem body, WorkItemService s, CancellationToken ct) =>
         {
             var item = await s.CreateRequestedAsync(body, ct);
@@ -59,6 +71,12 @@ public static class PlanningEndpoints
         work.MapGet("/{id}", (string id, WorkItemService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a work item (by id or key, e.g. WEB-42)");
         work.MapPatch("/{id}", (string id, UpdateWorkItem body, WorkItemService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
             .WithSummary("Change a work item; a status change must follow the workflow (409 lists the allowed moves)");
+        work.MapPost("/{id}/move", (string id, MoveWorkItem body, WorkItemService s, CancellationToken ct) => s.MoveAmongSiblingsAsync(id, body, ct))
+            .WithSummary("Put the item just before or after a sibling ({\"before\": key} or {\"after\": key}); only the item is written");
+        work.MapPost("/{id}/archive", (string id, WorkItemService s, CancellationToken ct) => s.ArchiveAsync(id, ct))
+            .WithSummary("Archive a work item: it leaves every list, board and claim (not while it is worked on); its sub-items stay");
+        work.MapPost("/{id}/restore", (string id, WorkItemService s, CancellationToken ct) => s.RestoreAsync(id, ct))
+            .WithSummary("Restore an archived work item to where it stood");
         work.MapPost("/{id}/dependencies", (string id, AddDependency body, WorkItemService s, CancellationToken ct) =>
             s.AddDependencyAsync(id, body.DependsOn, ct)).WithSummary("Make the item wait for another (a cycle is refused)");
         work.MapDelete("/{id}/dependencies/{dependsOn}", (string id, string dependsOn, WorkItemService s, CancellationToken ct) =>

@@ -39,10 +39,10 @@ public static class BosunMcpServer
         context, heartbeat every minute or so while you work (stop at once if it answers stop: true), record_llm_usage and
         record_tool_call as you go, then complete_work with your output, or fail_work / release_work. Keep the run_id and
         lease_token from claim_work: every call about the run needs them. add_comment, create_work_item (sub-items of the
-        item you hold), request_approval and search_context help along the way; list_templates and instantiate_template
-        turn the item you hold into a pipeline of sub-items from a template. To plan work for people to approve first:
-        create_plan (steps become work items once approved), submit_plan, get_plan to read the decision, and after a
-        rejection add_plan_version with what the decision_note asked for.
+        item you hold), move_work_item (to order those sub-items), request_approval and search_context help along the way;
+        list_templates and instantiate_template turn the item you hold into a pipeline of sub-items from a template. To plan
+        work for people to approve first: create_plan (steps become work items once approved), submit_plan, get_plan to read
+        the decision, and after a rejection add_plan_version with what the decision_note asked for.
         """;
 
     public static IServiceCollection AddBosunMcp(this IServiceCollection services)

@@ -81,6 +81,12 @@ internal static class McpTools
                 Strings("labels", "Labels."), Any("input", "Input for whoever does it (any JSON)."),
                 Bool("approval_required", "Must a person approve its output?")),
             ReadOnly: false, CreateWorkItemAsync),
+        new("move_work_item", "Reorder a sub-item",
+            "Put a sub-item of the item you hold just before or just after one of its siblings (give before or after, not both); "
+            + "lists of children, boards and story maps follow that order.",
+            Of(Str("work_item", "The sub-item to move (key or id).", required: true), Str("before", "The sibling it should stand before (key or id)."),
+                Str("after", "The sibling it should stand after (key or id).")),
+            ReadOnly: false, MoveWorkItemAsync),
         new("request_approval", "Request approval",
             "Ask a person to look at something (a plan, a risky step, a spend); it does not change the item.",
             Of(Str("subject", "What to decide.", required: true, maxLength: 500), Str("work_item", "The item it is about (key or id)."),
@@ -289,6 +295,13 @@ internal static class McpTools
 
         return await services.GetRequiredService<WorkItemService>().CreateSubItemAsync(parentRef!, "parent", new CreateWorkItem(
             null, type, title, description, status, priority, assignee, null, null, null, labels, approval, input, null), ct);
+    }
+
+    private static async Task<object> MoveWorkItemAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (item, before, after) = (args.Str("work_item", required: true), args.Str("before"), args.Str("after"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<WorkItemService>().MoveAmongSiblingsAsync(item!, new MoveWorkItem(before, after), ct);
     }
 
     private static async Task<object> RequestApprovalAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

@@ -87,7 +87,7 @@ internal static class BoardPage
         var projects = new List<ProjectView>();
         for (string? cursor = null; ;)
         {
-            var page = await projectService.ListAsync(null, new PageRequest(PageRequest.MaxLimit, cursor), ct);
+            var page = await projectService.ListAsync(null, false, new PageRequest(PageRequest.MaxLimit, cursor), ct);
             projects.AddRange(page.Items);
             if ((cursor = page.NextCursor) is null)
             {
@@ -98,10 +98,10 @@ internal static class BoardPage
         projects = projects.OrderBy(p => p.Status != ProjectStatus.Active).ThenBy(p => p.Key, StringComparer.Ordinal).ToList();
         var project = filters.Project is { Length: > 0 } wanted
             ? projects.FirstOrDefault(p => p.Id == wanted || string.Equals(p.Key, wanted, StringComparison.OrdinalIgnoreCase))
-              ?? throw ProblemException.NotFound($"Project {wanted}")
+              ?? await ArchivedProjectAsync(projectService, wanted, ct)
             : projects.FirstOrDefault();
         var roster = await Roster.LoadAsync(services.GetRequiredService<AgentService>(), services.GetRequiredService<PeopleService>(), ct);
-        var goals = (await services.GetRequiredService<GoalService>().ListAsync(null, null, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
+        var goals = (await services.GetRequiredService<GoalService>().ListAsync(null, null, false, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
         if (project is null)
         {
             return new Model(projects, null, filters, [], false, roster, goals);
@@ -122,6 +122,30 @@ internal static class BoardPage
         return new Model(projects, project, filters, items, next is not null, roster, goals);
     }
 
+    /// The picker leaves archived projects out, but a link to one still opens its board, marked as archived.
+    internal static async Task<ProjectView> ArchivedProjectAsync(ProjectService projects, string wanted, CancellationToken ct)
+    {
+        try
+        {
+            return await projects.GetAsync(wanted, ct);
+        }
+        catch (ProblemException problem) when (problem.Status == 404)
+        {
+            throw ProblemException.NotFound($"Project {wanted}");
+        }
+    }
+
+    /// The board and the story map of one project link to each other.
+    internal static Html ProjectViews(ProjectView project, bool onMap) => Html.Of($"""
+        <nav class="views" aria-label="Project views"><a href="/board{Html.Query(("project", project.Key))}"{(onMap ? Html.Empty : Current)}>Board</a> <a href="/map{Html.Query(("project", project.Key))}"{(onMap ? Current : Html.Empty)}>Story map</a></nav>
+        """);
+
+    private static readonly Html Current = Html.Raw(" aria-current=\"page\"");
+
+    internal static Html ArchivedNotice(ProjectView project) => project.ArchivedAt is { } archived
+        ? Html.Of($"""<p class="notice" role="note">{project.Key} was archived {Format.Time(archived)}: it is left out of lists, and agents claim none of its work.</p>""")
+        : Html.Empty;
+
     public static Html Render(HttpContext http, Model model, FormState form)
     {
         var w = new HtmlWriter();
@@ -141,6 +165,8 @@ internal static class BoardPage
             <h1>{project.Name} <span class="muted">{project.Key}</span></h1>
             <span><a class="button" href="/projects/{project.Key}/policy">Policy</a> <a class="button" href="#new-item">New work item</a></span>
             </div>
+            {ProjectViews(project, onMap: false)}
+            {ArchivedNotice(project)}
             <form class="filters" method="get" action="/board" role="search" aria-label="Filter work items">
             """);
         w.Add($"{Field.Select(FormState.Empty, "project", "Project", model.Projects.Select(p => (p.Key, $"{p.Key} · {p.Name}")), project.Key, "filter-")}");
@@ -163,7 +189,7 @@ internal static class BoardPage
         w.Add($"""<div class="board" aria-label="Work items by status">""");
         foreach (var status in Columns)
         {
-            var column = byStatus[status].OrderByDescending(i => i.Priority).ThenBy(i => i.Id, StringComparer.Ordinal).ToList();
+            var column = byStatus[status].OrderBy(i => i.Position, StringComparer.Ordinal).ThenBy(i => i.Id, StringComparer.Ordinal).ToList();
             var name = status.Snake();
             w.Add($"""
                 <section class="column" data-status="{name}" aria-labelledby="col-{name}">

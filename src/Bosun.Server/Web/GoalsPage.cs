@@ -19,7 +19,7 @@ internal static class GoalsPage
                 var all = new List<GoalView>();
                 for (string? cursor = null; ;)
                 {
-                    var page = await goals.ListAsync(null, null, new PageRequest(PageRequest.MaxLimit, cursor), c);
+                    var page = await goals.ListAsync(null, null, false, new PageRequest(PageRequest.MaxLimit, cursor), c);
                     all.AddRange(page.Items);
                     if ((cursor = page.NextCursor) is null)
                     {
@@ -27,7 +27,7 @@ internal static class GoalsPage
                     }
                 }
 
-                var projectKeys = (await projects.ListAsync(null, new PageRequest(PageRequest.MaxLimit, null), c)).Items.ToDictionary(p => p.Id, p => p.Key);
+                var projectKeys = await projects.KeysAsync(c);
                 return (all, projectKeys);
             });
             return Layout.Page(http, "Goals", Nav.Goals, Render(list, keys));

@@ -41,7 +41,7 @@ internal static class PlansPage
                     }
                 }
 
-                var keys = (await projects.ListAsync(null, new PageRequest(PageRequest.MaxLimit, null), c)).Items.ToDictionary(p => p.Id, p => p.Key);
+                var keys = await projects.KeysAsync(c);
                 return new ListModel(all, keys, project, status, workItem, archived);
             });
             return Layout.Page(http, "Plans", Nav.Plans, RenderList(model));

@@ -23,6 +23,7 @@ public static class WebEndpoints
         var pages = app.MapGroup("").ExcludeFromDescription().AddEndpointFilter(Guard(signInRequired: true));
         pages.MapGet("/", () => new SeeOther("/board"));
         BoardPage.Map(pages);
+        StoryMapPage.Map(pages);
         WorkItemPage.Map(pages);
         ProjectPolicyPage.Map(pages);
         InboxPage.Map(pages);

@@ -53,7 +53,7 @@ public sealed class McpServerTests
 
         var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).ToHashSet();
         foreach (var name in new[] { "whoami", "list_my_work", "claim_work", "get_work_item", "heartbeat", "complete_work", "fail_work",
-                     "release_work", "add_comment", "create_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context",
+                     "release_work", "add_comment", "create_work_item", "move_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context",
                      "list_deliverables", "deliverable_progress",
                      "list_templates", "instantiate_template" })
         {
@@ -82,6 +82,9 @@ public sealed class McpServerTests
         var child = await CallAsync(mcp, "create_work_item", new { parent = "WEB-1", title = "Compress the hero image" });
         Assert.Equal(item.Str("id"), child.Str("parent_id"));
         Assert.Equal("ready", child.Str("status"));
+        var first = await CallAsync(mcp, "create_work_item", new { parent = "WEB-1", title = "Measure the page weight first" });
+        await CallAsync(mcp, "move_work_item", new { work_item = first.Str("key"), before = child.Str("key") });
+        Assert.Equal([first.Str("key"), child.Str("key")], (await acme.Owner.ListAllAsync("/api/v1/work?parent=WEB-1")).Select(w => w.Str("key")));
 
         var held = await CallAsync(mcp, "list_my_work");
         Assert.Equal(run, held.GetProperty("holding").EnumerateArray().Single().Str("run_id"));
@@ -190,6 +193,13 @@ public sealed class McpServerTests
         Assert.True(notHeld.IsError);
         Assert.Contains("parent:", Text(notHeld));
 
+        var reorder = await CallRawAsync(mcp, "move_work_item", new { work_item = "WEB-1" });
+        Assert.True(reorder.IsError);
+        Assert.Contains("before:", Text(reorder));
+        var notHeldMove = await CallRawAsync(mcp, "move_work_item", new { work_item = "WEB-1", after = "WEB-1" });
+        Assert.True(notHeldMove.IsError);
+        Assert.Contains("sub-items of the item they are working on", Text(notHeldMove));
+
         var stale = await CallRawAsync(mcp, "heartbeat", new { run_id = "01ARZ3NDEKTSV4RRFFQ69G5FAV", lease_token = "nope" });
         Assert.True(stale.IsError);
         Assert.Contains("Run was not found", Text(stale));
@@ -256,7 +266,7 @@ public sealed class McpServerTests
         {
             ("claim_work", "/api/v1/work/claim"), ("heartbeat", "/api/v1/runs/{id}/heartbeat"), ("complete_work", "/api/v1/runs/{id}/complete"),
             ("fail_work", "/api/v1/runs/{id}/fail"), ("release_work", "/api/v1/runs/{id}/release"), ("add_comment", "/api/v1/work/{id}/comments"),
-            ("request_approval", "/api/v1/approvals"), ("record_llm_usage", "/api/v1/runs/{id}/llm-calls"), ("record_tool_call", "/api/v1/runs/{id}/tool-calls"),
+            ("move_work_item", "/api/v1/work/{id}/move"), ("request_approval", "/api/v1/approvals"), ("record_llm_usage", "/api/v1/runs/{id}/llm-calls"), ("record_tool_call", "/api/v1/runs/{id}/tool-calls"),
         };
         foreach (var (tool, route) in pairs)
         {

@@ -95,6 +95,51 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Sub_items_are_reordered_and_work_projects_and_goals_archived_and_restored_on_the_command_line()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var parent = await acme.CreateWorkAsync("WEB", "Launch");
+        foreach (var title in new[] { "Copy", "Design", "Build" })
+        {
+            await acme.CreateWorkAsync("WEB", title, new { parent_id = parent.Str("id") });
+        }
+
+        var goal = await acme.CreateGoalAsync(new { title = "Sign-ups" });
+        using var cli = new CliRunner(app);
+        await cli.LoginAsync(acme.OwnerToken);
+
+        Assert.Contains("WEB-4 now stands before WEB-2", (await cli.OkAsync("work", "move", "WEB-4", "--before", "WEB-2")).Output);
+        await cli.OkAsync("work", "move", "WEB-2", "--after", "WEB-3");
+        var children = (await cli.OkAsync("work", "list", "--parent", "WEB-1", "--json")).Json().GetProperty("items").EnumerateArray();
+        Assert.Equal(["Build", "Design", "Copy"], children.Select(w => w.Str("title")));
+        var both = await cli.RunAsync("work", "move", "WEB-2", "done", "--before", "WEB-3");
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("exactly one", both.Error);
+        var stranger = await cli.RunAsync("work", "move", "WEB-2", "--before", "WEB-1");
+        Assert.Equal(2, stranger.ExitCode);
+        Assert.Contains("before", stranger.Error);
+
+        Assert.Contains("WEB-2 is archived.", (await cli.OkAsync("work", "archive", "WEB-2")).Output);
+        Assert.Contains("Project WEB is archived.", (await cli.OkAsync("project", "archive", "WEB")).Output);
+        Assert.Contains("Goal Sign-ups is archived.", (await cli.OkAsync("goal", "archive", goal.Str("id"))).Output);
+        Assert.DoesNotContain("WEB-2", (await cli.OkAsync("work", "list")).Output);
+        Assert.Contains("WEB-2", (await cli.OkAsync("work", "list", "--archived")).Output);
+        Assert.Contains("WEB", (await cli.OkAsync("project", "list", "--archived")).Output);
+        Assert.Contains("Sign-ups", (await cli.OkAsync("goal", "list", "--archived")).Output);
+        Assert.Empty(await acme.Owner.ListAllAsync("/api/v1/projects"));
+
+        await cli.OkAsync("work", "restore", "WEB-2");
+        await cli.OkAsync("project", "restore", "WEB");
+        var restored = (await cli.OkAsync("goal", "restore", goal.Str("id"), "--json")).Json();
+        Assert.Equal(JsonValueKind.Null, restored.GetProperty("archived_at").ValueKind);
+        Assert.Contains("WEB-2", (await cli.OkAsync("work", "list")).Output);
+        Assert.Equal("active", (await acme.Owner.GetJsonAsync("/api/v1/projects/WEB")).Str("status"));
+        Assert.Single(await acme.Owner.ListAllAsync("/api/v1/goals"));
+    }
+
+    [Fact]
     public async Task Work_list_all_follows_next_cursor_through_every_page()
     {
         await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);

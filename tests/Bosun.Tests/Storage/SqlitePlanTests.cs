@@ -52,4 +52,38 @@ public sealed class SqlitePlanTests
         Assert.StartsWith("SCAN jsonb_each", steps[0]);
         Assert.Equal("SEARCH work_items USING INDEX sqlite_autoindex_work_items_1 (tenant_id=? AND id=?)", steps[1]);
     }
+
+    /// The claim leaves archived items out; the test on their mark must not cost it the partial index of the ready set,
+    /// which hands the candidates over in claim order.
+    [Fact]
+    public async Task The_claim_reads_the_ready_items_through_their_partial_indexes_though_it_skips_archived_ones()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        await using var connection = new SqliteConnection(app.Store.ConnectionString);
+        await connection.OpenAsync();
+
+        foreach (var (statement, index) in new[] { (ClaimStatements.Pick, "ix_work_items_ready"), (ClaimStatements.PickInProject, "ix_work_items_ready_by_project") })
+        {
+            Assert.Contains("w.archived_at IS NULL", statement.Sqlite);
+            await using var explain = connection.CreateCommand();
+            explain.CommandText = "EXPLAIN QUERY PLAN " + statement.Sqlite;
+            foreach (var name in new[] { "@tenant", "@agent", "@role", "@project" })
+            {
+                explain.Parameters.AddWithValue(name, "x");
+            }
+
+            var steps = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    steps.Add(reader.GetString(3));
+                }
+            }
+
+            // The named project is one row found by its key; the items are read from the index, already in claim order.
+            Assert.True(steps.Count(s => s.StartsWith($"SEARCH w USING INDEX {index} (", StringComparison.Ordinal)) == 1, string.Join(" | ", steps));
+            Assert.DoesNotContain(steps, s => s.StartsWith("SCAN", StringComparison.Ordinal) || s.Contains("TEMP B-TREE", StringComparison.Ordinal));
+        }
+    }
 }

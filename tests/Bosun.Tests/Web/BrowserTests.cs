@@ -165,6 +165,59 @@ public sealed class BrowserTests
         await Expect(page.Locator("article[data-template='global:card_build']")).ToHaveCountAsync(0);
     }
 
+    [Theory, BothStores]
+    public async Task The_story_map_shows_workflows_activities_and_cards_in_order_and_its_buttons_reorder_them(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), realServer: true);
+        var acme = await app.CreateTenantAsync("acme");
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB", "Website");
+        await acme.CreateAgentAsync("coder");
+        var signUp = await acme.CreateWorkAsync("WEB", "Sign up", new { type = "workflow" });
+        var buy = await acme.CreateWorkAsync("WEB", "Buy", new { type = "workflow" });
+        var account = await acme.CreateWorkAsync("WEB", "Create an account", new { type = "activity", parent_id = signUp.Str("id") });
+        var verify = await acme.CreateWorkAsync("WEB", "Verify the email", new { type = "activity", parent_id = signUp.Str("id") });
+        await acme.CreateWorkAsync("WEB", "Pay", new { type = "activity", parent_id = buy.Str("id") });
+        await acme.CreateWorkAsync("WEB", "Email field", new { type = "card", parent_id = account.Str("id"), status = "ready" });
+        await acme.CreateWorkAsync("WEB", "Password rules", new { type = "card", parent_id = account.Str("id") });
+        await acme.CreateWorkAsync("WEB", "Terms checkbox", new { type = "card", parent_id = account.Str("id"), assignee = "agent:coder" });
+        await acme.CreateWorkAsync("WEB", "Resend link", new { type = "card", parent_id = verify.Str("id") });
+        await acme.Owner.PostJsonAsync("/api/v1/work/WEB-2/move", new { before = "WEB-1" });
+        var shot = store.ToString().ToLowerInvariant();
+
+        await using var browser = await Browser.LaunchAsync(app.Url);
+        var page = browser.Page;
+        await browser.SignInAsync("owner@example.test", WebTestTenants.Password);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Story map" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/map\\?project=WEB$"));
+
+        Assert.Equal(["WEB-2", "WEB-1"], await KeysAsync(page.Locator("section.workflow")));
+        Assert.Equal(["WEB-3", "WEB-4"], await KeysAsync(page.Locator("section.workflow[data-key='WEB-1'] section.activity")));
+        Assert.Equal(["WEB-6", "WEB-7", "WEB-8"], await KeysAsync(page.Locator("section.activity[data-key='WEB-3'] li.card")));
+        var terms = page.Locator("li.card[data-key='WEB-8']");
+        await Expect(terms).ToContainTextAsync("Terms checkbox");
+        await Expect(terms).ToContainTextAsync("Backlog");
+        await Expect(terms).ToContainTextAsync("coder (agent)");
+        await Expect(page.Locator("li.card[data-key='WEB-6']")).ToContainTextAsync("Ready");
+        await browser.ScreenshotAsync($"{shot}-11-story-map");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Move WEB-8 up" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Moved WEB-8.");
+        Assert.Equal(["WEB-6", "WEB-8", "WEB-7"], await KeysAsync(page.Locator("section.activity[data-key='WEB-3'] li.card")));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Move WEB-3 right" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Moved WEB-3.");
+        Assert.Equal(["WEB-4", "WEB-3"], await KeysAsync(page.Locator("section.workflow[data-key='WEB-1'] section.activity")));
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Move WEB-3 right" })).ToHaveCountAsync(0);
+        await browser.ScreenshotAsync($"{shot}-12-story-map-moved");
+
+        Assert.Equal(["Email field", "Terms checkbox", "Password rules"], (await acme.Owner.ListAllAsync("/api/v1/work?parent=WEB-3")).Select(w => w.Str("title")));
+        var audit = await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={account.Str("id")}&action=work_item.updated");
+        Assert.Equal($"user:{acme.OwnerId}", audit.Single().Str("actor"));
+    }
+
+    private static async Task<string[]> KeysAsync(ILocator items) => await items.EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.key)");
+
     private static ILocator Card(IPage page, string status, string key) =>
         page.Locator($"section.column[data-status='{status}'] li.card[data-key='{key}']");
 }

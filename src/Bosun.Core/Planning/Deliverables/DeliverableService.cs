@@ -100,7 +100,12 @@ public sealed class DeliverableService(BosunDb db, RequestContext context, TimeP
     {
         RequirePerson();
         var deliverable = await LockedAsync(id, ct);
-        deliverable.ArchivedAt ??= Now;
+        if (deliverable.ArchivedAt is null)
+        {
+            deliverable.ArchivedAt = Now;
+            ArchiveAudit.Record(db, "deliverable", deliverable.Id, archived: true, new { name = deliverable.Name }, Now);
+        }
+
         await db.SaveChangesAsync(ct);
         return await DetailAsync(deliverable, ct);
     }
@@ -109,7 +114,12 @@ public sealed class DeliverableService(BosunDb db, RequestContext context, TimeP
     {
         RequirePerson();
         var deliverable = await LockedAsync(id, ct);
-        deliverable.ArchivedAt = null;
+        if (deliverable.ArchivedAt is not null)
+        {
+            deliverable.ArchivedAt = null;
+            ArchiveAudit.Record(db, "deliverable", deliverable.Id, archived: false, new { name = deliverable.Name }, Now);
+        }
+
         await db.SaveChangesAsync(ct);
         await schedule.EnsureAsync(deliverable.Id, strict: true, ct);
         return await DetailAsync(deliverable, ct);
