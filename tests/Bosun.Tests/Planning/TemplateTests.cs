@@ -1,7 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Planning;
 using Bosun.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Tests.Planning;
 
@@ -484,6 +488,63 @@ public sealed class TemplateTests
         Assert.Equal("done", closed.Str("status"));
         Assert.NotEqual(JsonValueKind.Null, closed.GetProperty("completed_at").ValueKind);
     }
+
+    [Theory, BothStores]
+    public async Task A_pipeline_made_for_a_deliverable_period_fills_in_the_period_and_counts_toward_it_when_done(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var project = await acme.CreateProjectAsync("WEB");
+        var goal = await acme.CreateGoalAsync(new { title = "Ten posts a month", project_id = "WEB" });
+        var period = await SeedPeriodAsync(app, acme, project.Str("id"), goal.Str("id"), "Blog posts", "2026-03");
+        var id = (await acme.Owner.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "Post", kind = "blog_post",
+            variables = new object[] { new { key = "topic", type = "text", required = true } },
+            steps = new object[]
+            {
+                new { key = "write", title = "{{deliverable}} {{period}} #{{index}}: {{topic}}" },
+                new { key = "publish", title = "Publish {{topic}} (made {{date}})", after = new[] { "write" } },
+            },
+        })).Str("id");
+
+        var first = await InstantiateAsync(acme, id, new { project = "WEB", deliverable_period = period, goal = goal.Str("id"), variables = new { topic = "Pricing" } });
+        var second = await InstantiateAsync(acme, id, new { project = "WEB", deliverable_period = period, variables = new { topic = "Billing" } });
+
+        Assert.Equal(period, first.GetProperty("parent").Str("deliverable_period_id"));
+        Assert.Equal(goal.Str("id"), first.GetProperty("parent").Str("goal_id"));
+        Assert.All(first.GetProperty("steps").EnumerateArray(), s => Assert.Equal(goal.Str("id"), s.Str("goal_id")));
+        Assert.Equal("Blog posts 2026-03 #1: Pricing", ByStep(first)["write"].Str("title"));
+        Assert.Equal("Blog posts 2026-03 #2: Billing", ByStep(second)["write"].Str("title"));
+        Assert.Matches(@"^Publish Pricing \(made \d{4}-\d{2}-\d{2}\)$", ByStep(first)["publish"].Str("title"));
+
+        await DoAsync(acme, ByStep(first)["write"]);
+        Assert.Equal(0, await CompletedAsync(app, period));
+        await DoAsync(acme, ByStep(first)["publish"]);
+        Assert.Equal("done", (await acme.Owner.GetJsonAsync($"/api/v1/work/{first.GetProperty("parent").Str("id")}")).Str("status"));
+        Assert.Equal(1, await CompletedAsync(app, period));
+    }
+
+    /// A deliverable with one period, as the deliverables service would keep it.
+    private static async Task<string> SeedPeriodAsync(BosunTestApp app, TestTenant tenant, string projectId, string goalId, string name, string month)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(tenant.Id, Actor.System);
+        var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
+        var deliverable = new Deliverable { GoalId = goalId, ProjectId = projectId, Name = name, Type = "blog_post", QuantityPerPeriod = 10 };
+        var start = DateTime.ParseExact(month, "yyyy-MM", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+        var period = new DeliverablePeriod { DeliverableId = deliverable.Id, Period = month, StartsAt = start, EndsAt = start.AddMonths(1), TargetCount = 10 };
+        await db.InTransactionAsync(async ct =>
+        {
+            db.Deliverables.Add(deliverable);
+            db.DeliverablePeriods.Add(period);
+            await db.SaveChangesAsync(ct);
+        }, write: true, CancellationToken.None);
+        return period.Id;
+    }
+
+    private static Task<int> CompletedAsync(BosunTestApp app, string periodId) =>
+        app.WithDbAsync(db => db.DeliverablePeriods.IgnoreQueryFilters().Where(p => p.Id == periodId).Select(p => p.CompletedCount).SingleAsync());
 
     private static async Task DoAsync(TestTenant tenant, JsonElement step)
     {
