@@ -52,6 +52,7 @@ public sealed class BosunTestApp : IAsyncDisposable
         var app = BosunServer.Build(options, builder =>
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddProvider(new ServerErrors());
             if (!realServer)
             {
                 builder.WebHost.UseTestServer();
@@ -168,7 +169,8 @@ public static class HttpJson
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"{(int)response.StatusCode} {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {text}");
+            var server = (int)response.StatusCode >= 500 ? $"\nserver log:\n{ServerErrors.For(response.RequestMessage?.RequestUri?.AbsolutePath)}" : "";
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {text}{server}");
         }
 
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
