@@ -14,7 +14,7 @@ public static class TemplateCommands
     private static Command List()
     {
         var kind = new Option<string?>("--kind") { Description = "Only templates of this kind, e.g. blog_post" };
-        var archived = new Option<bool>("--archived") { Description = "List the archived templates too" };
+        var archived = new Option<bool>("--archived") { Description = "List only the archived templates" };
         var list = new ListOptions();
         return ClientCommand.Create("list", "List the global templates and your tenant's own", async (cli, ct) =>
         {

@@ -13,7 +13,7 @@ public static class TemplateEndpoints
         var templates = api.MapGroup("/templates").WithTags("Templates");
         templates.MapGet("", (string? kind, bool? archived, int? limit, string? cursor, TemplateService s, CancellationToken ct) =>
                 s.ListAsync(kind, archived ?? false, limit, cursor, ct))
-            .WithSummary("List the global templates and the tenant's own (scope global or tenant); filter by kind, archived=true adds the archived ones");
+            .WithSummary("List the global templates and the tenant's own (scope global or tenant); filter by kind; archived=true lists only the archived ones");
         templates.MapPost("", async Task<Created<TemplateView>> (TemplateRequest body, TemplateService s, CancellationToken ct) =>
         {
             var template = await s.CreateAsync(body, ct);

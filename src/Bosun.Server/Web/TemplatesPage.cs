@@ -34,7 +34,7 @@ internal static class TemplatesPage
         var w = new HtmlWriter();
         w.Add($"""
             <div class="page-head"><h1>Templates</h1>
-            <p><a href="/templates{Html.Query(("kind", kind), ("archived", archived ? null : "true"))}">{(archived ? "Hide archived templates" : "Show archived templates")}</a></p></div>
+            <p><a href="/templates{Html.Query(("kind", kind), ("archived", archived ? null : "true"))}">{(archived ? "Show the templates in use" : "Show the archived templates")}</a></p></div>
             <p class="muted">Each template makes a parent item and one sub-item per step. Instantiate one with
             <code>bosun template instantiate ID --project KEY --var key=value</code> or <code>POST /api/v1/templates/ID/instantiate</code>;
             copy a global one with <code>bosun template copy ID</code> to change it.</p>
@@ -46,7 +46,7 @@ internal static class TemplatesPage
 
         if (templates.Count == 0)
         {
-            w.Add($"""<p class="muted">No templates of this kind.</p>""");
+            w.Add($"""<p class="muted">{(archived ? "No archived templates." : "No templates of this kind.")}</p>""");
             return w.ToHtml();
         }
 

@@ -397,11 +397,13 @@ public sealed class TemplateTests
         var acme = await app.CreateTenantAsync();
         await acme.CreateProjectAsync("WEB");
         var id = (await acme.Owner.PostJsonAsync("/api/v1/templates", Newsletter())).Str("id");
+        await acme.Owner.PostJsonAsync("/api/v1/templates", Newsletter("Still in use"));
 
         var archived = await acme.Owner.PostJsonAsync($"/api/v1/templates/{id}/archive", new { });
         Assert.NotEqual(JsonValueKind.Null, archived.GetProperty("archived_at").ValueKind);
         Assert.DoesNotContain(await acme.Owner.ListAllAsync("/api/v1/templates"), t => t.Str("id") == id);
-        Assert.Contains(await acme.Owner.ListAllAsync("/api/v1/templates?archived=true"), t => t.Str("id") == id);
+        Assert.Equal([id], (await acme.Owner.ListAllAsync("/api/v1/templates?archived=true")).Select(t => t.Str("id")));
+        Assert.Equal([id], (await acme.Owner.ListAllAsync("/api/v1/templates?archived=true&kind=newsletter")).Select(t => t.Str("id")));
         Assert.Equal("Newsletter", (await acme.Owner.GetJsonAsync($"/api/v1/templates/{id}")).Str("name"));
         var refused = await (await acme.Owner.SendJsonAsync(HttpMethod.Post, $"/api/v1/templates/{id}/instantiate", new { project = "WEB", variables = new { topic = "x" } }))
             .ProblemAsync(HttpStatusCode.Conflict);
@@ -416,8 +418,10 @@ public sealed class TemplateTests
 
         var audit = (await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={id}")).Where(a => a.Str("action") is "template.archived" or "template.restored").ToList();
         Assert.Equal(["template.restored", "template.archived"], audit.Select(a => a.Str("action")));
-        Assert.Equal(JsonValueKind.Null, audit[0].GetProperty("changes").GetProperty("archived_at").GetProperty("after").ValueKind);
-        Assert.Equal(JsonValueKind.String, audit[1].GetProperty("changes").GetProperty("archived_at").GetProperty("after").ValueKind);
+        Assert.All(audit, a => Assert.Equal("Newsletter", a.GetProperty("changes").Str("name")));
+        var changes = (await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={id}&action=template.updated"))
+            .Select(a => a.GetProperty("changes").GetProperty("archived_at")).ToList();
+        Assert.Equal([JsonValueKind.Null, JsonValueKind.String], changes.Select(c => c.GetProperty("after").ValueKind));
         Assert.All(audit, a => Assert.Equal($"user:{acme.OwnerId}", a.Str("actor")));
         await acme.Owner.PostJsonAsync($"/api/v1/templates/{id}/restore", new { });
         Assert.Single(await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={id}&action=template.restored"));

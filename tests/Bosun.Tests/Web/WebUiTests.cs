@@ -101,6 +101,8 @@ public sealed class WebUiTests
 
         var archived = await web.GetAsync("/templates?archived=true");
         Assert.Contains("Old process", archived.Html);
+        Assert.DoesNotContain("Release notes", archived.Html);
+        Assert.DoesNotContain("global:content_pipeline", archived.Html);
         var releases = await web.GetAsync("/templates?kind=release");
         Assert.Contains("Release notes", releases.Html);
         Assert.DoesNotContain("global:content_pipeline", releases.Html);

@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
-using Bosun.Core.Governance;
 using Bosun.Core.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -58,7 +57,8 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    /// Global templates first, then the tenant's by id; the cursor is the id of the last row, global or not.
+    /// Global templates first, then the tenant's by id; the cursor is the id of the last row, global or not. With
+    /// <paramref name="archived"/> only the archived ones, as every archivable list answers: globals are never archived.
     public async Task<Page<TemplateView>> ListAsync(string? kind, bool archived, int? limit, string? cursor, CancellationToken ct)
     {
         var afterGlobal = cursor is not null && GlobalTemplates.IsGlobal(cursor);
@@ -70,7 +70,7 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
         var page = PageRequest.From(limit, afterGlobal ? null : cursor);
         kind = string.IsNullOrEmpty(kind) ? null : kind;
         var rows = new List<TemplateView>();
-        if (page.Cursor is null)
+        if (page.Cursor is null && !archived)
         {
             var skip = afterGlobal ? GlobalTemplates.All.Select(t => t.Id).ToList().IndexOf(cursor!) + 1 : 0;
             rows.AddRange(GlobalTemplates.All.Skip(skip).Where(t => kind is null || t.Kind == kind).Select(View));
@@ -84,10 +84,7 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
                 query = query.Where(t => t.Kind == kind);
             }
 
-            if (!archived)
-            {
-                query = query.Where(t => t.ArchivedAt == null);
-            }
+            query = archived ? query.Where(t => t.ArchivedAt != null) : query.Where(t => t.ArchivedAt == null);
 
             if (page.Cursor is { } after)
             {
@@ -233,10 +230,8 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
         var archived = template.ArchivedAt is not null;
         if (archived != archive)
         {
-            var before = template.ArchivedAt;
             template.ArchivedAt = archive ? Now : null;
-            AuditLog.Record(db, archive ? "template.archived" : "template.restored", "template", template.Id,
-                new { archived_at = new { before, after = template.ArchivedAt } }, Now);
+            ArchiveAudit.Record(db, "template", template.Id, archive, new { name = template.Name, version = template.CurrentVersion }, Now);
             await db.SaveChangesAsync(ct);
         }
 
