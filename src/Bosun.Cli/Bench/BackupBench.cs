@@ -66,14 +66,17 @@ public static class BackupBench
         // Agents cycle from here to the end; each phase counts the cycles completed within it.
         long completed = 0;
         var exhausted = false;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        // Agents stop between cycles, so no request is cut off half-way (which the server would log as a failed
+        // transaction); Ctrl+C still cuts them off.
+        using var stop = new CancellationTokenSource();
         var working = Task.WhenAll(clients.Select(async client =>
         {
             while (!stop.IsCancellationRequested)
             {
                 try
                 {
-                    if (!await CycleAsync(client, stop.Token))
+                    if (!await CycleAsync(client, ct))
                     {
                         exhausted = true;
                         return;
@@ -81,7 +84,7 @@ public static class BackupBench
 
                     Interlocked.Increment(ref completed);
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
                     return;
                 }

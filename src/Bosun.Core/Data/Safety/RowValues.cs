@@ -127,7 +127,7 @@ public static class RowValues
 }
 
 /// The rows of a table summed up so that two copies can be compared without sorting either: the count, and the sum of
-/// each row's SHA-256 taken as four 64-bit numbers. Rows may arrive in any order; a row that differs, is missing or is
+/// each row's SHA-256 taken as four little-endian 64-bit numbers. Rows may arrive in any order; a row that differs, is missing or is
 /// extra changes the sum.
 public sealed class TableChecksum
 {
@@ -141,7 +141,7 @@ public sealed class TableChecksum
         SHA256.HashData(canonicalRow, hash);
         for (var i = 0; i < 4; i++)
         {
-            _sum[i] += BitConverter.ToUInt64(hash.Slice(i * 8, 8));
+            _sum[i] += System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(hash.Slice(i * 8, 8));
         }
 
         Rows++;
