@@ -46,7 +46,7 @@ public sealed class BenchCommandTests
 
         Assert.True(exit == 0, bench.Transcript());
         Assert.Contains("Backup: copy", bench.Output);
-        Assert.Contains("Restore (checksum, copy, counts, migrations)", bench.Output);
+        Assert.Contains("│ Restore ", bench.Output);
         Assert.Contains("During a backup agents write at", bench.Output);
         Assert.Empty(bench.LeftBehind());
     }
