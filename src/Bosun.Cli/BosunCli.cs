@@ -17,6 +17,7 @@ public static class BosunCli
         ServerCommands.Add(root);
         ClientCommands.Add(root);
         LedgerCommands.Add(root);
+        DataSafetyCommands.Add(root);
         Commands.AgentRunCommand.AddTo(root);
         return root;
     }

@@ -25,5 +25,6 @@ public static class ClientCommands
         root.Add(WorkCommands.Create());
         root.Add(ApprovalCommands.Create());
         root.Add(AuditCommands.Create());
+        root.Add(StatusCommand.Create());
     }
 }

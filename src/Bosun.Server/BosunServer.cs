@@ -1,5 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Safety;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.Identity;
@@ -34,6 +35,9 @@ public sealed class BosunServerOptions
     /// Warnings and errors unless asked for more; `Information` adds one line per request.
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// Where backups go and how often the server makes one; null reads BOSUN_BACKUP_EVERY, BOSUN_BACKUP_DIR and BOSUN_BACKUP_KEEP.
+    public BackupScheduleOptions? Backups { get; init; }
 }
 
 public static class BosunServer
@@ -50,6 +54,7 @@ public static class BosunServer
         builder.Services.AddSingleton<TimeProvider>(new MicrosecondClock(options.Clock));
         builder.Services.AddBosunStore(options.Store);
         AddFeatures(builder.Services, options.RunBackgroundJobs);
+        AddBackups(builder.Services, options.Backups ?? BackupScheduleOptions.FromConfiguration(builder.Configuration, options.Store), options.RunBackgroundJobs);
         builder.Services.AddBosunMcp();
         builder.Services.ConfigureHttpJsonOptions(json => BosunJson.Configure(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -72,7 +77,11 @@ public static class BosunServer
         app.UseMiddleware<WebSessionMiddleware>();
         app.UseMiddleware<UnitOfWorkMiddleware>();
 
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health").ExcludeFromDescription();
+        app.MapGet("/healthz", (BackupMonitor backups) =>
+        {
+            var backup = backups.Health();
+            return TypedResults.Ok(new { status = backup.Warnings.Count > 0 ? "warning" : "ok", backup });
+        }).WithTags("Health").ExcludeFromDescription();
         app.MapOpenApi();
         var api = app.MapGroup("/api/v1");
         api.MapIdentity();
@@ -100,6 +109,21 @@ public static class BosunServer
         services.AddKnowledge();
         services.AddRealtime();
         services.AddIntegrations(backgroundJobs);
+    }
+
+    /// The backup monitor /healthz reports from, and with a schedule the job that backs the server up.
+    private static void AddBackups(IServiceCollection services, BackupScheduleOptions backups, bool backgroundJobs)
+    {
+        services.AddSingleton(backups);
+        services.AddSingleton<BackupMonitor>();
+        if (backups.Every is not null)
+        {
+            services.AddSingleton<BackupScheduler>();
+            if (backgroundJobs)
+            {
+                services.AddHostedService(sp => sp.GetRequiredService<BackupScheduler>());
+            }
+        }
     }
 
     /// Starts a server the way `bosun serve` does, so the benchmarks measure what people run: builds it, brings the

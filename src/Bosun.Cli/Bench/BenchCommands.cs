@@ -14,6 +14,7 @@ public static class BenchCommands
         bench.Add(UiBench.Command());
         bench.Add(BatchBench.Command());
         bench.Add(PlanBench.Command());
+        bench.Add(BackupBench.Command());
         return bench;
     }
 }

@@ -120,6 +120,19 @@ public sealed class BenchServer : IAsyncDisposable
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
+    /// POSTs JSON and returns the answer's JSON; a refusal fails the benchmark, naming the request.
+    public static async Task<System.Text.Json.JsonElement> PostAsync(HttpClient client, string path, object body, CancellationToken ct)
+    {
+        using var response = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(client, path, body, Bosun.Server.Http.BosunJson.Options, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST {path} failed: {(int)response.StatusCode} {text}");
+        }
+
+        return System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     public static Option<string> StoreOption() => new("--store")
     {
         Description = "sqlite or postgres (a throwaway PostgreSQL with durable commits)",

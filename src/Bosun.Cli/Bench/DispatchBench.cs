@@ -215,7 +215,7 @@ public static class DispatchBench
     /// had not worked off in a warm-up round spilled into the first measured phase (1.5-2 s of compiling in a 10 s phase).
     /// Between warm-up rounds the bench waits, idle, until a quarter second passes without compiling (at most 10 s), and
     /// returns how much was compiled meanwhile.
-    private static async Task<TimeSpan> SettleJitAsync(CancellationToken ct)
+    internal static async Task<TimeSpan> SettleJitAsync(CancellationToken ct)
     {
         var start = JitInfo.GetCompilationTime();
         var waited = Stopwatch.StartNew();

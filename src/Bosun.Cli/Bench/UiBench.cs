@@ -44,14 +44,14 @@ public static partial class UiBench
             await scope.ServiceProvider.GetRequiredService<SignInService>().SetPasswordAsync("bench", "owner@bench.test", Password, ct);
         }
 
-        await Post(api, "api/v1/projects", new { key = "BENCH", name = "Bench" }, ct);
-        await Post(api, "api/v1/agents", new { name = "coder", role = "backend" }, ct);
+        await BenchServer.PostAsync(api, "api/v1/projects", new { key = "BENCH", name = "Bench" }, ct);
+        await BenchServer.PostAsync(api, "api/v1/agents", new { name = "coder", role = "backend" }, ct);
         var statuses = new[] { "backlog", "ready" };
         var labels = new[] { "frontend", "backend", "launch", "docs" };
         var load = Stopwatch.StartNew();
         for (var i = 0; i < itemCount; i++)
         {
-            await Post(api, "api/v1/work", new
+            await BenchServer.PostAsync(api, "api/v1/work", new
             {
                 project_id = "BENCH", title = $"Work item number {i} with a title of a usual length", status = statuses[i % 2],
                 priority = (i % 7 == 0) ? "high" : "normal", labels = new[] { labels[i % labels.Length] },
@@ -139,18 +139,6 @@ public static partial class UiBench
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)].ToString("0.0", CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<JsonElement> Post(HttpClient client, string url, object body, CancellationToken ct)
-    {
-        using var response = await client.PostAsJsonAsync(url, body, BosunJson.Options, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"POST {url} failed: {(int)response.StatusCode} {text}");
-        }
-
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     [GeneratedRegex("name=\"_csrf\" value=\"([^\"]+)\"")]

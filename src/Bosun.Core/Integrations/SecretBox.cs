@@ -17,7 +17,42 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
-    private readonly Lazy<KeyRing> _keys = new(() => KeyRing.Load(configuration, store));
+    private readonly Lazy<KeyRing> _keys = new(() => KeyRing.Load(configuration, store, create: true));
+
+    /// Whether a sealed value opens with the keys configured here, told without creating a key file when there is none
+    /// (a restore that is refused leaves nothing behind): null when it opens, otherwise why not, for a person to act on.
+    public string? WhyNotOpen(string sealedValue, string purpose)
+    {
+        KeyRing keys;
+        try
+        {
+            keys = KeyRing.Load(configuration, store, create: false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.Message;
+        }
+
+        if (keys.Missing is { } missing)
+        {
+            return $"no secret key is configured here ({missing}); it was sealed with key {KeyIdOf(sealedValue)}";
+        }
+
+        try
+        {
+            Open(sealedValue, purpose, keys);
+            return null;
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return keys.Find(KeyIdOf(sealedValue)) is null
+                ? $"it was sealed with key {KeyIdOf(sealedValue)}, and the keys configured here are {string.Join(", ", keys.Ids)} (BOSUN_SECRET_KEY, BOSUN_SECRET_KEY_FILE or secret.key, BOSUN_SECRET_KEYS_PREVIOUS)"
+                : $"it does not decrypt with key {KeyIdOf(sealedValue)} ({ex.Message})";
+        }
+    }
+
+    /// The id of the key a value was sealed with (the first 8 hex digits of the key's SHA-256), which reveals nothing of it.
+    public static string KeyIdOf(string sealedValue) => sealedValue.Split('.') is [Version, var id, _] ? id : "(not a sealed value)";
 
     /// <param name="purpose">Bound into the ciphertext (e.g. "webhook:ID"), so a sealed value copied to another row fails to open.</param>
     public string Seal(string plaintext, string purpose)
@@ -32,7 +67,9 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
         return $"{Version}.{key.Id}.{Convert.ToBase64String(output)}";
     }
 
-    public string Open(string sealedValue, string purpose)
+    public string Open(string sealedValue, string purpose) => Open(sealedValue, purpose, _keys.Value);
+
+    private static string Open(string sealedValue, string purpose, KeyRing keys)
     {
         var parts = sealedValue.Split('.');
         if (parts is not [Version, var keyId, var payload])
@@ -40,7 +77,7 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
             throw new CryptographicException("Not a sealed secret.");
         }
 
-        var key = _keys.Value.Find(keyId)
+        var key = keys.Find(keyId)
                   ?? throw new CryptographicException($"The secret was sealed with key {keyId}, which is not configured (BOSUN_SECRET_KEY, BOSUN_SECRET_KEYS_PREVIOUS).");
         var bytes = Convert.FromBase64String(payload);
         var length = bytes.Length - NonceSize - TagSize;
@@ -75,15 +112,21 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
         }
     }
 
-    private sealed class KeyRing(IReadOnlyList<Key> keys)
+    private sealed class KeyRing(IReadOnlyList<Key> keys, string? missing = null)
     {
         public Key Current => keys[0];
 
+        /// Why there is no key, when none is configured and none was to be created.
+        public string? Missing => missing;
+
+        public IEnumerable<string> Ids => keys.Select(k => k.Id);
+
         public Key? Find(string id) => keys.FirstOrDefault(k => k.Id == id);
 
-        public static KeyRing Load(IConfiguration configuration, StoreOptions store)
+        public static KeyRing Load(IConfiguration configuration, StoreOptions store, bool create)
         {
             var keys = new List<Key>();
+            string? missing = null;
             if (configuration["BOSUN_SECRET_KEY"] is { Length: > 0 } configured)
             {
                 keys.Add(Key.Parse(configured, "BOSUN_SECRET_KEY"));
@@ -91,7 +134,14 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
             else
             {
                 var file = configuration["BOSUN_SECRET_KEY_FILE"] is { Length: > 0 } named ? named : DefaultFile(configuration, store);
-                keys.AddRange(ReadOrCreate(file).Select(line => Key.Parse(line, file)));
+                if (!create && !File.Exists(file))
+                {
+                    missing = $"BOSUN_SECRET_KEY is not set and {file} does not exist";
+                }
+                else
+                {
+                    keys.AddRange(ReadOrCreate(file).Select(line => Key.Parse(line, file)));
+                }
             }
 
             foreach (var previous in (configuration["BOSUN_SECRET_KEYS_PREVIOUS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -99,7 +149,7 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
                 keys.Add(Key.Parse(previous, "BOSUN_SECRET_KEYS_PREVIOUS"));
             }
 
-            return new KeyRing(keys);
+            return new KeyRing(keys, keys.Count == 0 ? missing : null);
         }
 
         private static string DefaultFile(IConfiguration configuration, StoreOptions store)

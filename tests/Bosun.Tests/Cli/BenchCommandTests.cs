@@ -37,6 +37,21 @@ public sealed class BenchCommandTests
     }
 
     [Theory, BothStores]
+    public async Task A_short_backup_benchmark_prints_its_figures_and_leaves_nothing_behind(StoreKind store)
+    {
+        await using var bench = BosunProcess.Start("bench", "backup", "--store", store.ToString().ToLowerInvariant(),
+            "--items", "2000", "--agents", "2", "--seconds", "1");
+
+        var exit = await bench.ExitAsync(TimeSpan.FromMinutes(4));
+
+        Assert.True(exit == 0, bench.Transcript());
+        Assert.Contains("Backup: copy", bench.Output);
+        Assert.Contains("│ Restore ", bench.Output);
+        Assert.Contains("During a backup agents write at", bench.Output);
+        Assert.Empty(bench.LeftBehind());
+    }
+
+    [Theory, BothStores]
     public async Task Ctrl_C_stops_a_benchmark_and_removes_its_server_and_database(StoreKind store)
     {
         await using var bench = BosunProcess.Start("bench", "dispatch", "--store", store.ToString().ToLowerInvariant(),

@@ -18,6 +18,7 @@ public sealed class JsonOptionTests
         ["bench ui"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench batch"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench plan"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
+        ["bench backup"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
     };
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Data.Safety;
 using Bosun.Core.Identity;
 using Bosun.Server;
 using Bosun.Server.Http;
@@ -36,11 +37,11 @@ public sealed class BosunTestApp : IAsyncDisposable
         Clock = clock;
     }
 
-    public static async Task<BosunTestApp> StartAsync(StoreKind kind, bool fakeClock = false) =>
-        await StartOnAsync(await TestDatabases.CreateAsync(kind), fakeClock ? new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:00:00Z")) : null);
+    public static async Task<BosunTestApp> StartAsync(StoreKind kind, bool fakeClock = false, BackupScheduleOptions? backups = null) =>
+        await StartOnAsync(await TestDatabases.CreateAsync(kind), fakeClock ? new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:00:00Z")) : null, backups: backups);
 
     /// Starts (or restarts) the app on an existing database.
-    public static async Task<BosunTestApp> StartOnAsync(StoreOptions store, FakeTimeProvider? clock = null, bool realServer = false)
+    public static async Task<BosunTestApp> StartOnAsync(StoreOptions store, FakeTimeProvider? clock = null, bool realServer = false, BackupScheduleOptions? backups = null)
     {
         var options = new BosunServerOptions
         {
@@ -48,6 +49,7 @@ public sealed class BosunTestApp : IAsyncDisposable
             Clock = (TimeProvider?)clock ?? TimeProvider.System,
             RunBackgroundJobs = clock is null,
             Urls = "http://127.0.0.1:0",
+            Backups = backups,
         };
         var app = BosunServer.Build(options, builder =>
         {

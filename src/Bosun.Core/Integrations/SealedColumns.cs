@@ -1,0 +1,15 @@
+namespace Bosun.Core.Integrations;
+
+/// The columns that hold values sealed with <see cref="SecretBox"/>, and what each row's value was sealed for. Backups
+/// and archives carry these values sealed; a restore or an import first opens one of them with the key configured
+/// where it lands, so a missing or wrong key is found before anything is written.
+public static class SealedColumns
+{
+    /// <param name="Purpose">The purpose the row's value was sealed for, from the row's columns by name.</param>
+    public sealed record Column(string Table, string Name, Func<Func<string, string?>, string> Purpose);
+
+    public static readonly IReadOnlyList<Column> All =
+    [
+        new("webhooks", "secret_sealed", row => WebhookService.Purpose(row("tenant_id")!, row("id")!)),
+    ];
+}
