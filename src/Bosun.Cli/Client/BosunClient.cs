@@ -7,10 +7,15 @@ using Bosun.Server.Http;
 namespace Bosun.Cli.Client;
 
 /// A failed API call, carrying the server's problem details.
-public sealed class ApiProblem(int status, JsonElement? problem, string message) : Exception(message)
+public sealed class ApiProblem(int status, JsonElement? problem, string message, TimeSpan? retryAfter = null) : Exception(message)
 {
     public int Status { get; } = status;
     public JsonElement? Problem { get; } = problem;
+
+    /// How long Bosun asked the caller to wait before trying again (the Retry-After header), if it said.
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    public string? Type => Problem is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty("type", out var type) ? type.GetString() : null;
 }
 
 /// Where the CLI finds a running Bosun and the token to use: --url/--token, then BOSUN_URL/BOSUN_TOKEN,
@@ -128,7 +133,7 @@ public sealed class BosunClient : IDisposable
         if (!response.IsSuccessStatusCode)
         {
             var detail = json?.TryGetProperty("detail", out var d) == true ? d.GetString() : text;
-            throw new ApiProblem((int)response.StatusCode, json, $"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}");
+            throw new ApiProblem((int)response.StatusCode, json, $"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}", response.Headers.RetryAfter?.Delta);
         }
 
         return json ?? default;

@@ -10,7 +10,7 @@ public static class AgentCommands
     private const string Adapters = "claude, openai, ollama, gemini, http, cli, mcp or custom";
 
     public static Command Create() => ClientCommand.Group("agent", "Agents that claim and do work",
-        List(), Show(), New(), Update(), Toggle("enable", true), Toggle("disable", false), Token());
+        List(), Show(), New(), Update(), Toggle("enable", true), Toggle("disable", false), Resume(), Token());
 
     private static Command List()
     {
@@ -25,6 +25,7 @@ public static class AgentCommands
                 cli.Out.Table(rows, "agents",
                     Column.Of("Name", "name"), Column.Of("Role", "role"), Column.Of("Adapter", "adapter"), Column.Of("Model", "model"),
                     new Column("Enabled", a => a.Text("enabled") == "yes" ? new Markup("[green]yes[/]") : new Markup("[red]no[/]")),
+                    new Column("Paused", a => Paused(a) is { } paused ? new Markup($"[yellow]{Markup.Escape(paused)}[/]") : new Markup("")),
                     Column.Of("Max runs", "max_concurrent_runs"), Column.Of("Cost cap/item", a => a.Usd("max_cost_per_work_item_usd")),
                     Column.Of("Last heartbeat", a => a.Time("last_heartbeat_at")), Column.Of("Id", "id"));
             }
@@ -90,6 +91,16 @@ public static class AgentCommands
         }, agent);
     }
 
+    private static Command Resume()
+    {
+        var agent = AgentArgument();
+        return ClientCommand.Create("resume", "Let an agent claim again now, before the reset of the provider's limit that paused it", async (cli, ct) =>
+        {
+            var resumed = await cli.Client.PostAsync($"api/v1/agents/{Query.Segment(cli.Get(agent))}/resume", new { }, ct);
+            return cli.Print(resumed, () => cli.Out.MarkupLineInterpolated($"Agent {resumed.Text("name")} claims work again."));
+        }, agent);
+    }
+
     private static Command Token()
     {
         var agent = AgentArgument();
@@ -106,6 +117,12 @@ public static class AgentCommands
         }, agent, name, expires);
     }
 
+    /// "until … (rate limit)" while a provider's limit pauses the agent's claims.
+    private static string? Paused(JsonElement agent) =>
+        agent.Time("claims_paused_until") is { Length: > 0 } until
+            ? $"paused until {until} ({(agent.Text("pause_reason") == "quota" ? "quota" : "rate limit")})"
+            : null;
+
     private static Argument<string> AgentArgument() => new("agent") { Description = "The agent's name or id" };
 
     private static void Render(IAnsiConsole console, JsonElement agent) => console.Details(
@@ -115,6 +132,7 @@ public static class AgentCommands
         Output.Row("Model", agent.Text("model")),
         Output.Row("Description", agent.Text("description")),
         Output.Row("Enabled", agent.Text("enabled")),
+        Output.Row("Claims", Paused(agent) ?? "not paused"),
         Output.Row("Max concurrent runs", agent.Text("max_concurrent_runs")),
         Output.Row("Run timeout", $"{agent.Text("run_timeout_seconds")}s"),
         Output.Row("Max cost per work item", agent.Usd("max_cost_per_work_item_usd") is { Length: > 0 } cap ? cap : "none"),

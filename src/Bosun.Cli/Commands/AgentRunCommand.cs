@@ -146,15 +146,18 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
             }
             catch (ApiProblem problem) when (problem.Status is 409 or 429)
             {
-                // A spent budget or a full concurrency limit: wait and ask again.
-                if (options.UntilIdle && problem.Status == 409)
+                // A spent budget, a full concurrency limit or a pause after a provider's limit: wait as long as Bosun
+                // says (a pause lasts until the limit resets), and ask again.
+                var paused = problem.Type == "/problems/claims-paused";
+                if (options.UntilIdle && (problem.Status == 409 || paused))
                 {
                     Log($"Claim refused: {Detail(problem)}");
                     return null;
                 }
 
-                Log($"Claim refused ({problem.Status}): {Detail(problem)}; asking again in {backoff.TotalSeconds:0}s.");
-                await Task.Delay(backoff, ct);
+                var wait = problem.RetryAfter is { } asked && (paused || asked > backoff) ? asked : backoff;
+                Log($"Claim refused ({problem.Status}): {Detail(problem)}; asking again in {wait.TotalSeconds:0}s.");
+                await Task.Delay(wait, ct);
                 backoff = Next(backoff);
             }
         }
@@ -327,6 +330,7 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         (string Action, object Body) call = ending switch
         {
             Ending.Exited when exitCode == 0 => ("complete", new { lease_token = lease, output = OutputOf(stdout), summary = exit }),
+            Ending.Exited when LimitOf(stdout) is { } limit => ("fail", limit.With(lease, $"{exit}\n{tail}".Trim())),
             Ending.Exited => ("fail", new { lease_token = lease, error = $"{exit}\n{tail}".Trim(), retryable = true }),
             Ending.TimedOut => ("fail", new { lease_token = lease, error = $"Stopped: {reason}; {exit}\n{tail}".Trim(), retryable = true }),
             Ending.Stopped => ("release", new { lease_token = lease, reason = $"Stopped: {reason}; {exit}" }),
@@ -347,6 +351,26 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         {
             Log($"[{key}] {exit}; Bosun did not take the result: {Detail(problem)}");
         }
+    }
+
+    /// A provider's limit, reported by a command that failed with a JSON object such as {"limit": "rate", "retry_after": 60}
+    /// (or "reset_at") on its stdout: the run fails with the limit, so Bosun pauses the claims rather than retrying.
+    private sealed record LimitReport(string Limit, JsonElement? RetryAfter, JsonElement? ResetAt, string? Error)
+    {
+        public object With(string lease, string exit) => new Dictionary<string, object?>
+        {
+            ["lease_token"] = lease, ["error"] = Error is { Length: > 0 } error ? $"{error}\n{exit}" : exit, ["retryable"] = true,
+            ["limit"] = Limit, ["retry_after"] = RetryAfter, ["reset_at"] = ResetAt,
+        };
+    }
+
+    private static LimitReport? LimitOf(Capture stdout)
+    {
+        var output = OutputOf(stdout);
+        JsonElement? Field(string name) => output.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+        return output.ValueKind == JsonValueKind.Object && Field("limit") is { ValueKind: JsonValueKind.String } limit
+            ? new LimitReport(limit.GetString()!, Field("retry_after"), Field("reset_at"), Field("error") is { ValueKind: JsonValueKind.String } e ? e.GetString() : null)
+            : null;
     }
 
     private static JsonElement OutputOf(Capture stdout)

@@ -57,11 +57,13 @@ public static class ProjectCommands
     {
         var project = ProjectArgument();
         var settings = new ProjectOptions();
+        var noCap = new Option<bool>("--no-max-concurrent-runs") { Description = "Remove the cap on the project's concurrent runs" };
         return ClientCommand.Create("update", "Change a project", async (cli, ct) =>
         {
-            var updated = await cli.Client.PatchAsync($"api/v1/projects/{Query.Segment(cli.Get(project))}", settings.ToBody(cli).RequireChanges(), ct);
+            var body = settings.ToBody(cli).Set("clear_max_concurrent_runs", cli.Get(noCap) ? true : null).RequireChanges();
+            var updated = await cli.Client.PatchAsync($"api/v1/projects/{Query.Segment(cli.Get(project))}", body, ct);
             return cli.Print(updated, () => Render(cli.Out, updated));
-        }, [project, .. settings.Symbols]);
+        }, [project, .. settings.Symbols, noCap]);
     }
 
     private static Command Policy()
@@ -105,6 +107,7 @@ public static class ProjectCommands
         Output.Row("Repository", project.Text("repository_url")),
         Output.Row("Default branch", project.Text("default_branch")),
         Output.Row("Lead", project.Text("lead_user_id")),
+        Output.Row("Max concurrent runs", project.TextOrNull("max_concurrent_runs") ?? "no cap"),
         Output.Row("Created", project.Time("created_at")),
         Output.Row("Archived", project.Time("archived_at")),
         Output.Row("Id", project.Text("id")));
@@ -117,8 +120,9 @@ public static class ProjectCommands
         private readonly Option<string?> _branch = new("--default-branch") { Description = "Branch agents start from (default main)" };
         private readonly Option<string?> _status = new("--status") { Description = Statuses };
         private readonly Option<string?> _lead = new("--lead") { Description = "Id of the person who leads it" };
+        private readonly Option<int?> _maxRuns = new("--max-concurrent-runs") { Description = "Most agents' runs on its items at once (owners and admins)" };
 
-        public Symbol[] Symbols => [_name, _description, _repository, _branch, _status, _lead];
+        public Symbol[] Symbols => [_name, _description, _repository, _branch, _status, _lead, _maxRuns];
 
         public Body ToBody(CliContext cli) => new Body()
             .Set("name", cli.Get(_name))
@@ -126,6 +130,7 @@ public static class ProjectCommands
             .Set("repository_url", cli.Get(_repository))
             .Set("default_branch", cli.Get(_branch))
             .Set("status", cli.Get(_status))
-            .Set("lead_user_id", cli.Get(_lead));
+            .Set("lead_user_id", cli.Get(_lead))
+            .Set("max_concurrent_runs", cli.Get(_maxRuns));
     }
 }

@@ -86,6 +86,9 @@ public static partial class Check
         return scp.Success && scp.Groups["host"].Value.ToLowerInvariant() is not ("javascript" or "data" or "vbscript" or "file");
     }
 
+    /// The highest cap on concurrent runs a tenant or a project takes.
+    public const int MaxConcurrentRunsCap = 100_000;
+
     public static int? Range(ValidationProblem problem, string field, int? value, int min, int max)
     {
         if (value is { } v && (v < min || v > max))

@@ -59,12 +59,11 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         {
             var look = await db.InTransactionAsync(async c =>
             {
-                var state = await AgentAsync(agentId, projectRef, c);
+                var state = await AgentAsync(agentId, projectRef, lockCaps: false, c);
                 var found = state.Agent;
-                if (lookFirst)
-                {
-                    CheckAgent(found, state.ActiveRuns);
-                }
+
+                // A paused agent is answered here, without queueing for SQLite's writer lock.
+                CheckAgent(found, lookFirst ? state.ActiveRuns : null);
 
                 var projectId = state.Project();
                 var blocked = await BlockedAsync(state, projectId, c);
@@ -80,13 +79,21 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
 
         var (leases, claimed) = await RetryTransientAsync(() => db.InTransactionAsync(async c =>
         {
-            var state = await AgentAsync(agentId, before is null ? projectRef : null, c);
+            var state = await AgentAsync(agentId, before is null ? projectRef : null, lockCaps: true, c);
             var (fresh, active) = (state.Agent, state.ActiveRuns);
             CheckAgent(fresh, active);
             var projectId = before is { } known ? known.ProjectId : state.Project();
             var blocked = before is { } read ? read.Blocked : await BlockedAsync(state, projectId, c);
             var room = Math.Min(max, fresh.MaxConcurrentRuns - active);
-            var ids = await SelectCandidatesAsync(fresh, projectId, room, lockRows: true, blocked, c);
+            var caps = state.Capped ? await CapRoomAsync(state, projectId, room, c) : null;
+            var ids = await SelectCandidatesAsync(fresh, projectId, caps?.Room ?? room, lockRows: true, blocked, c, caps);
+            if (ids.Count == 0 && caps is { Full.Count: > 0 } && (await SelectCandidatesAsync(fresh, projectId, 1, lockRows: false, blocked, c)).Count > 0)
+            {
+                throw CapReached($"Project{(caps.Full.Count > 1 ? "s" : "")} {string.Join(", ", caps.Full.Values.Order())} already "
+                                 + $"{(caps.Full.Count > 1 ? "have" : "has")} as many active runs as {(caps.Full.Count > 1 ? "their caps allow" : "its cap allows")}, "
+                                 + "and the work you may take is there.", "project");
+            }
+
             var made = await LeaseAsync(fresh, ids, c);
             return (made, inside && made.Count > 0 ? await contextBuilder.BuildAsync(made, c) : null);
         }, write: true, ct));
@@ -99,9 +106,51 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return claimed ?? await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
     }
 
-    private async Task<AgentState> AgentAsync(string agentId, string? projectRef, CancellationToken ct) =>
-        await ClaimStatements.AgentAsync(db, context.RequireTenant(), agentId, projectRef, ct)
+    private async Task<AgentState> AgentAsync(string agentId, string? projectRef, bool lockCaps, CancellationToken ct) =>
+        await ClaimStatements.AgentAsync(db, context.RequireTenant(), agentId, projectRef, lockCaps, ct)
         ?? throw ProblemException.Forbidden("This agent no longer exists.");
+
+    /// What the caps on concurrent runs leave of the claim's room: at most <see cref="Room"/> items, none from the
+    /// projects in <see cref="Full"/> (id → key), and from the other capped projects no more than <see cref="Left"/> says.
+    private sealed record CapRoom(int Room, Dictionary<string, string> Full, Dictionary<string, int> Left);
+
+    /// Counts the runs under the caps (on PostgreSQL after the claim lock, so exactly) and refuses the claim when the
+    /// tenant, or the project it names, has no room.
+    private async Task<CapRoom> CapRoomAsync(AgentState state, string? projectId, int room, CancellationToken ct)
+    {
+        var counts = await ClaimStatements.CapsAsync(db, context.RequireTenant(), ct);
+        if (state.TenantCap is { } cap)
+        {
+            if (counts.TenantActive >= cap)
+            {
+                throw CapReached($"The tenant already has {counts.TenantActive} of its {cap} concurrent runs; wait for one to end.", "tenant");
+            }
+
+            room = Math.Min(room, cap - counts.TenantActive);
+        }
+
+        if (projectId is not null && counts.Projects.TryGetValue(projectId, out var named))
+        {
+            if (named.Active >= named.Cap)
+            {
+                throw CapReached($"Project {named.Key} already has {named.Active} of its {named.Cap} concurrent runs; wait for one to end.", "project");
+            }
+
+            room = Math.Min(room, named.Cap - named.Active);
+        }
+
+        return new CapRoom(room,
+            counts.Projects.Where(p => p.Value.Active >= p.Value.Cap).ToDictionary(p => p.Key, p => p.Value.Key),
+            counts.Projects.Where(p => p.Value.Active < p.Value.Cap).ToDictionary(p => p.Key, p => p.Value.Cap - p.Value.Active));
+    }
+
+    private static ProblemException CapReached(string detail, string scope)
+    {
+        var problem = new ProblemException(429, "Too many active runs", detail, "/problems/concurrency-limit");
+        problem.Headers["Retry-After"] = "5";
+        problem.Extensions["limit_scope"] = scope;
+        return problem;
+    }
 
     /// Many claimers lock rows at once; when PostgreSQL aborts one of them to break a deadlock or a serialization
     /// conflict, nothing was committed, so the claim is simply tried again.
@@ -121,20 +170,23 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
     }
 
-    private void CheckAgent(Agent agent, int activeRuns)
+    /// Without <paramref name="activeRuns"/> only what needs no exact count: enabled, and not paused.
+    private void CheckAgent(Agent agent, int? activeRuns)
     {
         if (!agent.Enabled)
         {
             throw ProblemException.Forbidden($"Agent {agent.Name} is disabled.");
         }
 
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (agent.ClaimsPausedUntil > now)
+        {
+            throw ProviderLimit.Paused(agent, now);
+        }
+
         if (activeRuns >= agent.MaxConcurrentRuns)
         {
-            var problem = new ProblemException(429, "Too many active runs",
-                $"Agent {agent.Name} already holds {activeRuns} of its {agent.MaxConcurrentRuns} concurrent runs; finish or release one first.",
-                "/problems/concurrency-limit");
-            problem.Headers["Retry-After"] = "5";
-            throw problem;
+            throw CapReached($"Agent {agent.Name} already holds {activeRuns} of its {agent.MaxConcurrentRuns} concurrent runs; finish or release one first.", "agent");
         }
     }
 
@@ -182,7 +234,8 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         return blocked;
     }
 
-    private Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, BlockedScopes? blocked, CancellationToken ct)
+    private Task<List<string>> SelectCandidatesAsync(Agent agent, string? projectId, int limit, bool lockRows, BlockedScopes? blocked, CancellationToken ct,
+        CapRoom? caps = null)
     {
         if (limit <= 0)
         {
@@ -190,7 +243,9 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
 
         var items = blocked is null ? null : blocked.WorkItemIds.Concat(blocked.AgentWorkItems.Where(p => p.AgentId == agent.Id).Select(p => p.WorkItemId)).ToHashSet();
-        return ClaimStatements.CandidatesAsync(db, context.RequireTenant(), agent, projectId, limit, lockRows, blocked?.ProjectIds, items, ct);
+        IReadOnlyCollection<string>? projects = caps is not { Full.Count: > 0 } ? blocked?.ProjectIds : caps.Full.Keys.Union(blocked?.ProjectIds ?? Enumerable.Empty<string>()).ToList();
+        return ClaimStatements.CandidatesAsync(db, context.RequireTenant(), agent, projectId, limit, lockRows, projects, items,
+            caps is { Left.Count: > 0 } && limit > 1 ? new Dictionary<string, int>(caps.Left) : null, ct);
     }
 
     /// Leases the picked items with one UPDATE that re-checks their status (an item taken meanwhile is skipped), then

@@ -7,13 +7,19 @@ using Bosun.Core.Planning;
 
 namespace Bosun.Core.Dispatch;
 
-/// What a claim needs to know before it picks: the agent's settings, how many runs it holds, the project it named (by
-/// id, or by key in any case, as ProjectLookup matches it), and whether the tenant has any budget that stops work.
-internal sealed record AgentState(Agent Agent, int ActiveRuns, string? ProjectRef, string? ProjectId, bool AnyStopBudget)
+/// What a claim needs to know before it picks: the agent's settings (with its pause), how many runs it holds, the project
+/// it named (by id, or by key in any case, as ProjectLookup matches it), whether the tenant has any budget that stops
+/// work, and the caps on concurrent runs: the tenant's, and whether any project has one.
+internal sealed record AgentState(Agent Agent, int ActiveRuns, string? ProjectRef, string? ProjectId, bool AnyStopBudget, int? TenantCap, bool AnyProjectCap)
 {
     public string? Project() =>
         ProjectRef is null ? null : ProjectId ?? throw ProblemException.Invalid("project", "no such project");
+
+    public bool Capped => TenantCap is not null || AnyProjectCap;
 }
+
+/// The active agents' runs of the tenant, and of each project with a cap (by id: its key, its cap and its runs).
+internal sealed record CapCounts(int TenantActive, IReadOnlyDictionary<string, (string Key, int Cap, int Active)> Projects);
 
 /// The claim's hand-written statements.
 internal static class ClaimStatements
@@ -23,26 +29,46 @@ internal static class ClaimStatements
     /// BEGIN and COMMIT.
     public static bool SingleWriter(BosunDb db) => !db.IsPostgres;
 
+    private const string AnyProjectCap = "EXISTS (SELECT 1 FROM projects cp WHERE cp.tenant_id = a.tenant_id AND cp.max_concurrent_runs IS NOT NULL)";
+
     // Each of these was a round trip of its own, and on PostgreSQL a round trip costs more CPU than such small lookups do.
-    private static string AgentText(string project) => $"""
+    // With a cap on concurrent runs, two claims on PostgreSQL could each count the runs before the other's commit and
+    // together pass the cap; so a claim that will lease takes the tenant's claim lock here, and counts the runs in its
+    // next statement, which sees every claim that held the lock before. Without a cap, nothing is locked.
+    private static string AgentText(string project, bool postgres) => $"""
         SELECT a.name, a.role, a.enabled, a.max_concurrent_runs, a.run_timeout_seconds, a.max_cost_per_work_item_micros,
                (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = a.tenant_id AND r.agent_id = a.id AND r.status = 'active'),
                {project},
-               EXISTS (SELECT 1 FROM budgets b WHERE b.tenant_id = a.tenant_id AND b.action = 'stop')
-        FROM agents a WHERE a.tenant_id = @tenant AND a.id = @agent
+               EXISTS (SELECT 1 FROM budgets b WHERE b.tenant_id = a.tenant_id AND b.action = 'stop'),
+               a.claims_paused_until, a.pause_reason, t.max_concurrent_runs, {AnyProjectCap}
+               {(postgres ? $", CASE WHEN @lock AND (t.max_concurrent_runs IS NOT NULL OR {AnyProjectCap}) THEN (SELECT true FROM pg_advisory_xact_lock({ClaimLockClass}, hashtext(a.tenant_id)) l) END" : "")}
+        FROM agents a JOIN tenants t ON t.id = a.tenant_id
+        WHERE a.tenant_id = @tenant AND a.id = @agent
         """;
 
-    public static readonly Statement Agent = new("claim.agent", AgentText("NULL"));
+    /// The class of the tenants' claim locks among PostgreSQL's two-key advisory locks ("bocl" in ASCII); the
+    /// migrations' lock has a single key, which PostgreSQL keeps apart from two-key ones.
+    private const int ClaimLockClass = 0x626f636c;
 
-    public static readonly Statement AgentWithProject = new("claim.agent_with_project",
-        AgentText("(SELECT p.id FROM projects p WHERE p.tenant_id = a.tenant_id AND (p.id = @project OR p.key = @project_key) LIMIT 1)"));
+    private static Statement AgentStatement(string name, string project) => new(name, AgentText(project, postgres: false), AgentText(project, postgres: true));
 
-    /// The agent's state, or null when the agent no longer exists.
-    public static async Task<AgentState?> AgentAsync(BosunDb db, string tenant, string agentId, string? projectRef, CancellationToken ct)
+    public static readonly Statement Agent = AgentStatement("claim.agent", "NULL");
+
+    public static readonly Statement AgentWithProject = AgentStatement("claim.agent_with_project",
+        "(SELECT p.id FROM projects p WHERE p.tenant_id = a.tenant_id AND (p.id = @project OR p.key = @project_key) LIMIT 1)");
+
+    /// The agent's state, or null when the agent no longer exists. With <paramref name="lockCaps"/> a claim about to lease
+    /// takes the tenant's claim lock, on PostgreSQL and only when a cap is set.
+    public static async Task<AgentState?> AgentAsync(BosunDb db, string tenant, string agentId, string? projectRef, bool lockCaps, CancellationToken ct)
     {
         await using var command = Sql.Command(db, (projectRef is null ? Agent : AgentWithProject).For(db));
         command.With("tenant", tenant);
         command.With("agent", agentId);
+        if (db.IsPostgres)
+        {
+            command.With("lock", lockCaps);
+        }
+
         if (projectRef is not null)
         {
             command.With("project", projectRef);
@@ -65,9 +91,44 @@ internal static class ClaimStatements
             MaxConcurrentRuns = reader.GetInt32(3),
             RunTimeoutSeconds = reader.GetInt32(4),
             MaxCostPerWorkItemMicros = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+            ClaimsPausedUntil = reader.IsDBNull(9) ? null : DateTime.SpecifyKind(reader.GetDateTime(9), DateTimeKind.Utc),
+            PauseReason = reader.IsDBNull(10) ? null : reader.GetString(10),
         };
         return new AgentState(agent, Convert.ToInt32(reader.GetValue(6)), projectRef, reader.IsDBNull(7) ? null : reader.GetString(7),
-            Convert.ToBoolean(reader.GetValue(8)));
+            Convert.ToBoolean(reader.GetValue(8)), reader.IsDBNull(11) ? null : Convert.ToInt32(reader.GetValue(11)), Convert.ToBoolean(reader.GetValue(12)));
+    }
+
+    /// Read only when a cap is set. People's runs are not counted: a person who starts an item is never refused, and
+    /// the caps are on what agents run at once.
+    public static readonly Statement Caps = new("claim.caps", """
+        SELECT NULL, NULL, NULL, (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = @tenant AND r.status = 'active' AND r.agent_id IS NOT NULL)
+        UNION ALL
+        SELECT p.id, p.key, p.max_concurrent_runs,
+               (SELECT COUNT(*) FROM runs r JOIN work_items w ON w.tenant_id = r.tenant_id AND w.id = r.work_item_id
+                WHERE r.tenant_id = @tenant AND r.status = 'active' AND r.agent_id IS NOT NULL AND w.project_id = p.id)
+        FROM projects p WHERE p.tenant_id = @tenant AND p.max_concurrent_runs IS NOT NULL
+        """);
+
+    public static async Task<CapCounts> CapsAsync(BosunDb db, string tenant, CancellationToken ct)
+    {
+        await using var command = Sql.Command(db, Caps.For(db));
+        command.With("tenant", tenant);
+        var (tenantActive, projects) = (0, new Dictionary<string, (string Key, int Cap, int Active)>());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var active = Convert.ToInt32(reader.GetValue(3));
+            if (reader.IsDBNull(0))
+            {
+                tenantActive = active;
+            }
+            else
+            {
+                projects[reader.GetString(0)] = (reader.GetString(1), Convert.ToInt32(reader.GetValue(2)), active);
+            }
+        }
+
+        return new CapCounts(tenantActive, projects);
     }
 
     // The dependency check is written as nested EXISTS so that both planners start from the item's own
@@ -82,7 +143,7 @@ internal static class ClaimStatements
     // at `limit` rows; the index gives the rows in claim order, so the rest are never produced. PostgreSQL locks
     // every row its LIMIT lets through, so it keeps the exact limit.
     private static string CandidatesText(bool postgres, bool inProject, bool lockRows, int excludedProjects, int excludedItems) => $"""
-        SELECT w.id FROM work_items w {(postgres ? "" : inProject ? "INDEXED BY ix_work_items_ready_by_project" : "INDEXED BY ix_work_items_ready")}
+        SELECT w.id, w.project_id FROM work_items w {(postgres ? "" : inProject ? "INDEXED BY ix_work_items_ready_by_project" : "INDEXED BY ix_work_items_ready")}
         JOIN projects p ON p.tenant_id = w.tenant_id AND p.id = w.project_id
         WHERE w.tenant_id = @tenant AND w.status = 'ready' AND w.archived_at IS NULL AND p.status = 'active'
           {(inProject ? "AND w.project_id = @project" : "")}
@@ -111,9 +172,10 @@ internal static class ClaimStatements
     public static readonly Statement PickInProject = Candidates("claim.pick_in_project", inProject: true, lockRows: true);
 
     /// The ids of up to <paramref name="limit"/> items the agent may claim, best first, leaving out the items and
-    /// projects a spent budget blocks (their lists make the text, so only the common case without them is kept whole).
+    /// projects a spent budget blocks (their lists make the text, so only the common case without them is kept whole),
+    /// and taking no more of a project than <paramref name="projectRoom"/> has room for (it is counted down).
     public static async Task<List<string>> CandidatesAsync(BosunDb db, string tenant, Agent agent, string? projectId, int limit, bool lockRows,
-        IReadOnlyCollection<string>? excludedProjects, IReadOnlyCollection<string>? excludedItems, CancellationToken ct)
+        IReadOnlyCollection<string>? excludedProjects, IReadOnlyCollection<string>? excludedItems, Dictionary<string, int>? projectRoom, CancellationToken ct)
     {
         var (bp, bw) = (excludedProjects?.Count ?? 0, excludedItems?.Count ?? 0);
         var text = bp + bw > 0
@@ -139,6 +201,16 @@ internal static class ClaimStatements
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (ids.Count < limit && await reader.ReadAsync(ct))
         {
+            if (projectRoom is not null && reader.GetString(1) is var project && projectRoom.TryGetValue(project, out var room))
+            {
+                if (room <= 0)
+                {
+                    continue;
+                }
+
+                projectRoom[project] = room - 1;
+            }
+
             ids.Add(reader.GetString(0));
         }
 

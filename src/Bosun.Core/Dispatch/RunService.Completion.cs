@@ -119,12 +119,13 @@ public sealed partial class RunService
         EnsureHoldsLease(run, item);
         var problem = new ValidationProblem();
         var error = Check.Text(problem, "error", request.Error, 20_000, required: true);
+        var limit = ProviderLimit.Read(problem, request, Now);
         problem.ThrowIfAny();
         run.Status = RunStatus.Failed;
         run.EndedAt = Now;
         run.Error = error;
         run.Retryable = request.Retryable ?? true;
-        var escalation = await AfterFailureAsync(run, item, run.Retryable.Value, ct);
+        var escalation = limit is null ? await AfterFailureAsync(run, item, run.Retryable.Value, ct) : await PauseForLimitAsync(run, item, limit, ct);
         await db.SaveChangesAsync(ct);
         return new RunOutcome(RunView.From(run), await workItems.ViewAsync(item, ct), null, escalation);
     }

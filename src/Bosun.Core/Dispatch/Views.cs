@@ -46,7 +46,9 @@ public sealed record Artifacts(IReadOnlyList<JsonElement>? Commits, IReadOnlyLis
 
 public sealed record CompleteRequest(string? LeaseToken, JsonElement? Output, string? Summary, JsonElement? Artifacts);
 
-public sealed record FailRequest(string? LeaseToken, string? Error, bool? Retryable);
+/// With <see cref="Limit"/> ("rate" or "quota") the failure reports a provider's limit: claims pause until the reset
+/// (<see cref="RetryAfter"/> seconds from now, or <see cref="ResetAt"/>) and the item goes back without using an attempt.
+public sealed record FailRequest(string? LeaseToken, string? Error, bool? Retryable, int? RetryAfter = null, DateTimeOffset? ResetAt = null, string? Limit = null);
 
 public sealed record ReleaseRequest(string? LeaseToken, string? Reason);
 

@@ -15,6 +15,8 @@ public sealed class AgentService(BosunDb db, RequestContext context, TimeProvide
 {
     public static readonly IReadOnlyList<string> KnownAdapters = ["claude", "openai", "ollama", "gemini", "http", "cli", "mcp", "custom"];
 
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
     public async Task<Page<AgentView>> ListAsync(AgentFilter filter, PageRequest page, CancellationToken ct)
     {
         var query = db.Agents.AsNoTracking().AsQueryable();
@@ -35,13 +37,13 @@ public sealed class AgentService(BosunDb db, RequestContext context, TimeProvide
 
         var rows = await query.OrderBy(a => a.Id).ToPageAsync(page, a => a.Id, a => a, ct);
         var projects = await ProjectsOfAsync(rows.Items.Select(a => a.Id).ToList(), ct);
-        return new Page<AgentView>(rows.Items.Select(a => AgentView.From(a, projects[a.Id])).ToList(), rows.NextCursor);
+        return new Page<AgentView>(rows.Items.Select(a => AgentView.From(a, projects[a.Id], Now)).ToList(), rows.NextCursor);
     }
 
     public async Task<AgentView> GetAsync(string id, CancellationToken ct)
     {
         var agent = await FindAsync(id, ct);
-        return AgentView.From(agent, (await ProjectsOfAsync([agent.Id], ct))[agent.Id]);
+        return AgentView.From(agent, (await ProjectsOfAsync([agent.Id], ct))[agent.Id], Now);
     }
 
     public async Task<AgentView> CreateAsync(AgentRequest request, CancellationToken ct)
@@ -62,7 +64,7 @@ public sealed class AgentService(BosunDb db, RequestContext context, TimeProvide
         db.Agents.Add(agent);
         SetProjects(agent.Id, projectIds ?? []);
         await db.SaveChangesAsync(ct);
-        return AgentView.From(agent, projectIds ?? []);
+        return AgentView.From(agent, projectIds ?? [], Now);
     }
 
     public async Task<AgentView> UpdateAsync(string id, AgentRequest request, CancellationToken ct)
@@ -89,7 +91,7 @@ public sealed class AgentService(BosunDb db, RequestContext context, TimeProvide
             if (!before.SequenceEqual(after))
             {
                 // The links are rows of their own, so the agent's audit row would not show them.
-                Governance.AuditLog.Record(db, "agent.projects_changed", "agent", agent.Id, new { project_ids = new { before, after } }, clock.GetUtcNow().UtcDateTime);
+                Governance.AuditLog.Record(db, "agent.projects_changed", "agent", agent.Id, new { project_ids = new { before, after } }, Now);
             }
 
             await db.AgentProjects.Where(p => p.AgentId == agent.Id).ExecuteDeleteAsync(ct);
@@ -97,7 +99,18 @@ public sealed class AgentService(BosunDb db, RequestContext context, TimeProvide
         }
 
         await db.SaveChangesAsync(ct);
-        return AgentView.From(agent, projectIds ?? (await ProjectsOfAsync([agent.Id], ct))[agent.Id]);
+        return AgentView.From(agent, projectIds ?? (await ProjectsOfAsync([agent.Id], ct))[agent.Id], Now);
+    }
+
+    /// Lifts a pause that a provider's limit set, before its time: the agent claims again at once.
+    public async Task<AgentView> ResumeAsync(string id, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.ManageAgents);
+        var agent = await FindAsync(id, ct);
+        agent.ClaimsPausedUntil = null;
+        agent.PauseReason = null;
+        await db.SaveChangesAsync(ct);
+        return AgentView.From(agent, (await ProjectsOfAsync([agent.Id], ct))[agent.Id], Now);
     }
 
     private static void Apply(Agent agent, AgentRequest request, ValidationProblem problem)

@@ -55,6 +55,7 @@ internal sealed class AgentConfiguration : IEntityTypeConfiguration<Agent>
         b.Property(x => x.Role).HasMaxLength(100);
         b.Property(x => x.Adapter).HasMaxLength(50);
         b.Property(x => x.Model).HasMaxLength(200);
+        b.Property(x => x.PauseReason).HasMaxLength(20);
         b.HasIndex(x => new { x.TenantId, x.Name }).IsUnique();
         b.HasIndex(x => new { x.TenantId, x.Role, x.Enabled });
     }

@@ -15,6 +15,9 @@ public sealed class Tenant : IHasTimestamps, IAudited
     public string Plan { get; set; } = "self_hosted";
     public long? MonthlySpendCapMicros { get; set; }
     public bool StorePromptText { get; set; }
+
+    /// The most agents' runs the tenant has active at once; claims beyond it are refused. None when null.
+    public int? MaxConcurrentRuns { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -65,6 +68,11 @@ public sealed class Agent : ITenantScoped, IHasTimestamps, IAudited
     public long? MaxCostPerWorkItemMicros { get; set; }
     public int FailuresBeforeEscalation { get; set; } = 3;
     public bool Enabled { get; set; } = true;
+
+    /// Set when the agent reported a provider's rate limit or quota: it claims nothing before this time (UTC), and
+    /// claims again after it without anyone having to act. <see cref="PauseReason"/> says which limit.
+    public DateTime? ClaimsPausedUntil { get; set; }
+    public string? PauseReason { get; set; }
     public DateTime? LastHeartbeatAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }

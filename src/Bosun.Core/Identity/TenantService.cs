@@ -6,7 +6,9 @@ namespace Bosun.Core.Identity;
 
 public sealed record TenantBootstrap(TenantView Tenant, UserView Owner, IssuedToken Token);
 
-public sealed record UpdateTenant(string? Name, string? Slug, string? Plan, decimal? MonthlySpendCapUsd, bool? ClearMonthlySpendCap, bool? StorePromptText);
+public sealed record UpdateTenant(
+    string? Name, string? Slug, string? Plan, decimal? MonthlySpendCapUsd, bool? ClearMonthlySpendCap, bool? StorePromptText,
+    int? MaxConcurrentRuns = null, bool? ClearMaxConcurrentRuns = null);
 
 public sealed class TenantService(BosunDb db, RequestContext context, Ledger.BudgetService budgets)
 {
@@ -48,6 +50,7 @@ public sealed class TenantService(BosunDb db, RequestContext context, Ledger.Bud
         var slug = Check.Slug(problem, "slug", request.Slug, required: false);
         var plan = Check.Text(problem, "plan", request.Plan, 50);
         var cap = Check.Usd(problem, "monthly_spend_cap_usd", request.MonthlySpendCapUsd);
+        var runs = Check.Range(problem, "max_concurrent_runs", request.MaxConcurrentRuns, 1, Check.MaxConcurrentRunsCap);
         problem.ThrowIfAny();
 
         var tenant = await db.Tenants.SingleAsync(t => t.Id == context.RequireTenant(), ct);
@@ -69,6 +72,7 @@ public sealed class TenantService(BosunDb db, RequestContext context, Ledger.Bud
         }
 
         tenant.StorePromptText = request.StorePromptText ?? tenant.StorePromptText;
+        tenant.MaxConcurrentRuns = request.ClearMaxConcurrentRuns == true ? null : runs ?? tenant.MaxConcurrentRuns;
         try
         {
             await db.SaveChangesAsync(ct);

@@ -2,10 +2,11 @@ using Bosun.Core.Common;
 
 namespace Bosun.Core.Identity;
 
-public sealed record TenantView(string Id, string Name, string Slug, string Plan, decimal? MonthlySpendCapUsd, bool StorePromptText, DateTime CreatedAt, DateTime UpdatedAt)
+public sealed record TenantView(
+    string Id, string Name, string Slug, string Plan, decimal? MonthlySpendCapUsd, bool StorePromptText, int? MaxConcurrentRuns, DateTime CreatedAt, DateTime UpdatedAt)
 {
     public static TenantView From(Tenant t) =>
-        new(t.Id, t.Name, t.Slug, t.Plan, Money.ToUsd(t.MonthlySpendCapMicros), t.StorePromptText, t.CreatedAt, t.UpdatedAt);
+        new(t.Id, t.Name, t.Slug, t.Plan, Money.ToUsd(t.MonthlySpendCapMicros), t.StorePromptText, t.MaxConcurrentRuns, t.CreatedAt, t.UpdatedAt);
 }
 
 public sealed record UserView(string Id, string Email, string Name, PersonRole Role, PersonStatus Status, bool HasPassword, DateTime CreatedAt, DateTime? LastSeenAt)
@@ -27,11 +28,17 @@ public sealed record IssuedInvitation(InvitationView Invitation, string Token, s
 public sealed record AgentView(
     string Id, string Name, string Role, string Adapter, string? Model, string? Description,
     int MaxConcurrentRuns, int RunTimeoutSeconds, decimal? MaxCostPerWorkItemUsd, int FailuresBeforeEscalation,
-    bool Enabled, IReadOnlyList<string> ProjectIds, DateTime? LastHeartbeatAt, DateTime CreatedAt, DateTime UpdatedAt)
+    bool Enabled, IReadOnlyList<string> ProjectIds, DateTime? ClaimsPausedUntil, string? PauseReason, DateTime? LastHeartbeatAt,
+    DateTime CreatedAt, DateTime UpdatedAt)
 {
-    public static AgentView From(Agent a, IReadOnlyList<string> projectIds) => new(
-        a.Id, a.Name, a.Role, a.Adapter, a.Model, a.Description, a.MaxConcurrentRuns, a.RunTimeoutSeconds,
-        Money.ToUsd(a.MaxCostPerWorkItemMicros), a.FailuresBeforeEscalation, a.Enabled, projectIds, a.LastHeartbeatAt, a.CreatedAt, a.UpdatedAt);
+    /// A pause whose time has passed is over: the agent claims again, so it is shown as not paused.
+    public static AgentView From(Agent a, IReadOnlyList<string> projectIds, DateTime now)
+    {
+        var paused = a.ClaimsPausedUntil > now;
+        return new(a.Id, a.Name, a.Role, a.Adapter, a.Model, a.Description, a.MaxConcurrentRuns, a.RunTimeoutSeconds,
+            Money.ToUsd(a.MaxCostPerWorkItemMicros), a.FailuresBeforeEscalation, a.Enabled, projectIds,
+            paused ? a.ClaimsPausedUntil : null, paused ? a.PauseReason : null, a.LastHeartbeatAt, a.CreatedAt, a.UpdatedAt);
+    }
 }
 
 public sealed record TokenView(string Id, string Name, string Prefix, string Principal, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt)

@@ -29,6 +29,9 @@ public sealed class Project : ITenantScoped, IHasTimestamps, IAudited
 
     /// Set while the project is archived (its status is then archived too); cleared by a restore.
     public DateTime? ArchivedAt { get; set; }
+
+    /// The most agents' runs on the project's items at once; claims beyond it are refused. None when null.
+    public int? MaxConcurrentRuns { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

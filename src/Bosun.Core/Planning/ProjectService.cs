@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Bosun.Core.Planning;
 
 public sealed record ProjectRequest(
-    string? Key, string? Name, string? Description, string? RepositoryUrl, string? DefaultBranch, ProjectStatus? Status, string? LeadUserId);
+    string? Key, string? Name, string? Description, string? RepositoryUrl, string? DefaultBranch, ProjectStatus? Status, string? LeadUserId,
+    int? MaxConcurrentRuns = null, bool? ClearMaxConcurrentRuns = null);
 
 /// Projects are archived, never deleted. An archived project's status is archived too: asking for that status, or for
 /// archived projects, shows them; every other list leaves them out. Its work items stay as they are, but a claim takes
@@ -120,6 +121,14 @@ public sealed partial class ProjectService(BosunDb db, RequestContext context, T
         if (request.Status is { } status)
         {
             SetStatus(project, status);
+        }
+
+        if (request.MaxConcurrentRuns is not null || request.ClearMaxConcurrentRuns == true)
+        {
+            // Members and agents edit projects; how many runs the agents may have on one is for those who manage agents.
+            Permissions.Require(context, Capability.ManageAgents);
+            var cap = Check.Range(problem, "max_concurrent_runs", request.MaxConcurrentRuns, 1, Check.MaxConcurrentRunsCap);
+            project.MaxConcurrentRuns = request.ClearMaxConcurrentRuns == true ? null : cap ?? project.MaxConcurrentRuns;
         }
 
         if (request.LeadUserId is { Length: > 0 } lead)

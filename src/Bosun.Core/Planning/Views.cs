@@ -5,10 +5,10 @@ namespace Bosun.Core.Planning;
 
 public sealed record ProjectView(
     string Id, string Key, string Name, string? Description, string? RepositoryUrl, string DefaultBranch,
-    ProjectStatus Status, string? LeadUserId, DateTime CreatedAt, DateTime UpdatedAt, DateTime? ArchivedAt)
+    ProjectStatus Status, string? LeadUserId, int? MaxConcurrentRuns, DateTime CreatedAt, DateTime UpdatedAt, DateTime? ArchivedAt)
 {
     public static ProjectView From(Project p) =>
-        new(p.Id, p.Key, p.Name, p.Description, p.RepositoryUrl, p.DefaultBranch, p.Status, p.LeadUserId, p.CreatedAt, p.UpdatedAt, p.ArchivedAt);
+        new(p.Id, p.Key, p.Name, p.Description, p.RepositoryUrl, p.DefaultBranch, p.Status, p.LeadUserId, p.MaxConcurrentRuns, p.CreatedAt, p.UpdatedAt, p.ArchivedAt);
 }
 
 public sealed record GoalView(

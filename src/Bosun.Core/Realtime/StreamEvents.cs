@@ -16,7 +16,7 @@ public static class StreamEvents
     [
         "work_item.created", "work_item.changed", "run.started", "run.ended", "approval.requested", "approval.decided",
         "comment.created", "budget.warning", "budget.stop", "budget.resumed", "project.created", "project.changed",
-        "goal.created", "goal.changed", "plan.created", "plan.changed", "plan.activated",
+        "goal.created", "goal.changed", "plan.created", "plan.changed", "plan.activated", "agent.paused", "agent.resumed",
     ];
 
     /// True when a filter pattern (an event type, "work_item.*", or "*") matches the type.
@@ -49,6 +49,15 @@ public static class StreamEvents
             "plan.created" => "plan.created",
             "plan.updated" => "plan.changed",
             "plan.activated" => "plan.activated",
+            _ => null,
+        },
+
+        // A provider's limit pausing an agent's claims, and a person lifting the pause; a pause that ends at its time
+        // changes nothing and so is not announced.
+        "agent" => Change(audit.ChangesJson, "claims_paused_until") switch
+        {
+            { ValueKind: JsonValueKind.String } => "agent.paused",
+            { ValueKind: JsonValueKind.Null } => "agent.resumed",
             _ => null,
         },
         _ => null,
@@ -160,11 +169,15 @@ public static class StreamEvents
     private static IEnumerable<(string, object?)> Params(string prefix, IReadOnlyList<string> values) =>
         values.Select((v, i) => ($"{prefix}{i}", (object?)v));
 
-    private static string? StatusAfter(string changesJson)
+    private static string? StatusAfter(string changesJson) =>
+        Change(changesJson, "status") is { ValueKind: JsonValueKind.String } after ? after.GetString() : null;
+
+    /// The value a change gave the field, or null when the change left it alone.
+    private static JsonElement? Change(string changesJson, string field)
     {
         using var doc = JsonDocument.Parse(changesJson);
-        return doc.RootElement.TryGetProperty("status", out var status) && status.TryGetProperty("after", out var after) && after.ValueKind == JsonValueKind.String
-            ? after.GetString()
+        return doc.RootElement.TryGetProperty(field, out var change) && change.ValueKind == JsonValueKind.Object && change.TryGetProperty("after", out var after)
+            ? after.Clone()
             : null;
     }
 }

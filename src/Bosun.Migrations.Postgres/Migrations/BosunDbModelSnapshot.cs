@@ -454,6 +454,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(50)")
                         .HasColumnName("adapter");
 
+                    b.Property<DateTime?>("ClaimsPausedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claims_paused_until");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -492,6 +496,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("name");
+
+                    b.Property<string>("PauseReason")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("pause_reason");
 
                     b.Property<string>("Role")
                         .IsRequired()
@@ -706,6 +715,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<int?>("MaxConcurrentRuns")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_concurrent_runs");
 
                     b.Property<long?>("MonthlySpendCapMicros")
                         .HasColumnType("bigint")
@@ -2484,6 +2497,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasMaxLength(26)
                         .HasColumnType("character varying(26)")
                         .HasColumnName("lead_user_id");
+
+                    b.Property<int?>("MaxConcurrentRuns")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_concurrent_runs");
 
                     b.Property<string>("Name")
                         .IsRequired()

@@ -449,6 +449,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("adapter");
 
+                    b.Property<DateTime?>("ClaimsPausedUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claims_paused_until");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
@@ -487,6 +491,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
+
+                    b.Property<string>("PauseReason")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pause_reason");
 
                     b.Property<string>("Role")
                         .IsRequired()
@@ -701,6 +710,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
+
+                    b.Property<int?>("MaxConcurrentRuns")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_concurrent_runs");
 
                     b.Property<long?>("MonthlySpendCapMicros")
                         .HasColumnType("INTEGER")
@@ -2479,6 +2492,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasMaxLength(26)
                         .HasColumnType("TEXT")
                         .HasColumnName("lead_user_id");
+
+                    b.Property<int?>("MaxConcurrentRuns")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_concurrent_runs");
 
                     b.Property<string>("Name")
                         .IsRequired()

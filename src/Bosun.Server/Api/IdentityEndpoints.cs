@@ -58,6 +58,8 @@ public static class IdentityEndpoints
         agents.MapGet("/{id}", (string id, AgentService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read an agent (by id or name)");
         agents.MapPatch("/{id}", (string id, AgentRequest body, AgentService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
             .WithSummary("Change an agent, enable or disable it");
+        agents.MapPost("/{id}/resume", (string id, AgentService s, CancellationToken ct) => s.ResumeAsync(id, ct))
+            .WithSummary("Lift a pause that a provider's rate limit or quota set, before its reset time");
 
         var tokens = api.MapGroup("/tokens").WithTags("Tokens");
         tokens.MapGet("", ([Microsoft.AspNetCore.Mvc.FromQuery(Name = "agent_id")] string? agentId, int? limit, string? cursor, TokenService s, CancellationToken ct) =>

@@ -104,6 +104,23 @@ internal sealed class McpArgs
         return null;
     }
 
+    /// A point in time as ISO 8601 text with its offset, e.g. 2026-03-02T10:00:00Z.
+    public DateTimeOffset? Time(string name)
+    {
+        if (Str(name) is not { } text)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time;
+        }
+
+        Problem.Add(name, "must be a time such as 2026-03-02T10:00:00Z");
+        return null;
+    }
+
     /// Any JSON value, as given.
     public JsonElement? Json(string name) => Present(name, out var value) ? value : null;
 

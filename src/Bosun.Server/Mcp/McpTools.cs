@@ -33,7 +33,8 @@ internal static class McpTools
         new("claim_work", "Claim work",
             "Take the best ready work item you may do. Waits up to wait_seconds for one to become ready. Returns the item, its context "
             + "(parent, goal, dependencies, comments, revision notes, the last checkpoint) and the run with run_id and lease_token, "
-            + "or claimed: false when nothing is ready.",
+            + "or claimed: false when nothing is ready, or when your claims are paused after a provider's limit (then with "
+            + "claims_paused_until and retry_after_seconds: wait that long).",
             Of(Int("wait_seconds", "How long to wait for work, 0-60 seconds (default 0).", min: 0, max: ClaimService.MaxWaitSeconds),
                 Str("project", "Only claim from this project (key such as WEB, or id).")),
             ReadOnly: false, ClaimAsync, Transactions.Claim),
@@ -60,9 +61,16 @@ internal static class McpTools
                     + "\"passed|failed|pending|skipped\", \"url\": \"...\", \"summary\": \"...\"}], \"changed_paths\": [\"src/app.cs\"]}")),
             ReadOnly: false, CompleteAsync, Transactions.AgentLoop),
         new("fail_work", "Fail work",
-            "Report that the run failed. A retryable failure puts the item back in the queue until its attempts run out; then a person is asked to look.",
+            "Report that the run failed. A retryable failure puts the item back in the queue until its attempts run out; then a person is asked to look. "
+            + "If your model provider refused you for a rate limit or a spent quota, say so with limit (and retry_after or reset_at when the provider "
+            + "told you): the item goes back without using an attempt, and you (for a quota, every agent on your adapter and model) claim nothing "
+            + "until the reset. Do not retry into the limit yourself.",
             Of(RunId, LeaseToken, Str("error", "What went wrong.", required: true, maxLength: 20_000),
-                Bool("retryable", "May another attempt succeed? (default true)")),
+                Bool("retryable", "May another attempt succeed? (default true)"),
+                Str("limit", "rate or quota, when a provider's limit stopped the run.", oneOf: [ProviderLimit.Rate, ProviderLimit.Quota]),
+                Int("retry_after", "Seconds until the limit resets, as the provider said (default 60 for rate, 3600 for quota).", min: 0,
+                    max: (long)ProviderLimit.Longest.TotalSeconds),
+                Str("reset_at", "When the limit resets, e.g. 2026-03-02T10:00:00Z (instead of retry_after).")),
             ReadOnly: false, FailAsync),
         new("release_work", "Release work",
             "Give the item back to the queue without counting a failure (e.g. it is not for you).",
@@ -198,7 +206,24 @@ internal static class McpTools
         var wait = args.Int("wait_seconds");
         var project = args.Str("project");
         args.ThrowIfAny();
-        var claimed = await services.GetRequiredService<ClaimService>().ClaimAsync(new ClaimRequest(1, wait, project), ct);
+        ClaimResponse claimed;
+        try
+        {
+            claimed = await services.GetRequiredService<ClaimService>().ClaimAsync(new ClaimRequest(1, wait, project), ct);
+        }
+        catch (ProblemException paused) when (paused.Type == "/problems/claims-paused")
+        {
+            // Not an error of the call: nothing is claimed until the reset, and the answer says when to ask again.
+            return new Dictionary<string, object?>
+            {
+                ["claimed"] = false,
+                ["claims_paused_until"] = paused.Extensions["claims_paused_until"],
+                ["pause_reason"] = paused.Extensions["pause_reason"],
+                ["retry_after_seconds"] = int.Parse(paused.Headers["Retry-After"], System.Globalization.CultureInfo.InvariantCulture),
+                ["message"] = $"{paused.Detail} Do not claim again before then.",
+            };
+        }
+
         return claimed.Items.Count == 0
             ? new Dictionary<string, object?> { ["claimed"] = false, ["message"] = "No work is ready for you right now; try again later." }
             : new Dictionary<string, object?>
@@ -249,7 +274,8 @@ internal static class McpTools
     private static async Task<object> FailAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
     {
         var run = args.Str("run_id", required: true);
-        var request = new FailRequest(args.Str("lease_token", required: true), args.Str("error", required: true), args.Bool("retryable"));
+        var request = new FailRequest(args.Str("lease_token", required: true), args.Str("error", required: true), args.Bool("retryable"),
+            args.Int("retry_after"), args.Time("reset_at"), args.Str("limit"));
         args.ThrowIfAny();
         return await services.GetRequiredService<RunService>().FailAsync(run!, request, ct);
     }

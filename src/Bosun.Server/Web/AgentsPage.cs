@@ -10,8 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Server.Web;
 
-/// The tenant's agents: whether they are on, what they run now, what they spent this month, when they were
-/// last heard from; switch them on or off and give them tokens.
+/// The tenant's agents: whether they are on or paused by a provider's limit, what they run now, what they spent this
+/// month, when they were last heard from; switch them on or off, lift a pause, and give them tokens.
 internal static class AgentsPage
 {
     private sealed record Row(AgentView Agent, RunView? Run, string? RunItemKey, decimal SpentUsd);
@@ -34,6 +34,21 @@ internal static class AgentsPage
                 var updated = await http.WriteAsync(c => agents.UpdateAsync(id,
                     new AgentRequest(null, null, null, null, null, null, null, null, null, null, enabled, null), c));
                 Layout.SetFlash(http, $"{updated.Name} is {(updated.Enabled ? "enabled" : "disabled")}.");
+                return (IResult)new SeeOther("/agents");
+            }
+            catch (ProblemException problem) when (problem.Status != 404)
+            {
+                return await ShowAsync(http, new FormState(form, problem, id), null, problem.Status);
+            }
+        });
+
+        app.MapPost("/agents/{id}/resume", async (string id, HttpContext http, AgentService agents) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            try
+            {
+                var resumed = await http.WriteAsync(c => agents.ResumeAsync(id, c));
+                Layout.SetFlash(http, $"{resumed.Name} claims work again.");
                 return (IResult)new SeeOther("/agents");
             }
             catch (ProblemException problem) when (problem.Status != 404)
@@ -100,6 +115,15 @@ internal static class AgentsPage
         return new Model(rows, now, Permissions.Has(services.GetRequiredService<RequestContext>(), Capability.ManageAgents));
     }
 
+    /// A pause after a provider's limit ends by itself at its time; until then the agent claims nothing.
+    private static Html Paused(AgentView agent) => agent.ClaimsPausedUntil is { } until
+        ? Html.Of($""" <span class="status agent-paused" title="Claims resume by themselves at this time">paused until {Format.Time(until)} ({ProviderLimit.Describe(agent.PauseReason)})</span>""")
+        : Html.Empty;
+
+    private static Html ResumeButton(HttpContext http, AgentView agent) => agent.ClaimsPausedUntil is null
+        ? Html.Empty
+        : Html.Of($"""<form method="post" action="/agents/{agent.Id}/resume" class="inline">{Layout.Token(http)}<button type="submit">Resume {agent.Name} now</button></form>""");
+
     private static Html Render(HttpContext http, Model m, FormState form, NewToken? issued)
     {
         var w = new HtmlWriter();
@@ -133,7 +157,7 @@ internal static class AgentsPage
             w.Add($"""
                 <tr data-agent="{agent.Name}">
                 <th scope="row">{agent.Name}<br><small class="muted">{agent.Role} · {agent.Adapter}{(agent.Model is { } model ? " · " + model : "")}</small></th>
-                <td><span class="status agent-{(agent.Enabled ? "enabled" : "disabled")}">{(agent.Enabled ? "enabled" : "disabled")}</span></td>
+                <td><span class="status agent-{(agent.Enabled ? "enabled" : "disabled")}">{(agent.Enabled ? "enabled" : "disabled")}</span>{Paused(agent)}</td>
                 <td>{(row.Run is { } run ? Html.Of($"<a href=\"/work/{row.RunItemKey}\">{row.RunItemKey}</a> <small>attempt {run.Attempt}, {Format.Duration(m.Now - run.StartedAt)}</small>") : Html.Raw("<span class=\"muted\">idle</span>"))}</td>
                 <td class="num">{Format.Usd(row.SpentUsd)}</td>
                 <td>{Format.Ago(agent.LastHeartbeatAt, m.Now)}</td>
@@ -143,6 +167,7 @@ internal static class AgentsPage
                 w.Add($"""
                     <td>
                     {scoped.Summary(agent.Id, prefix)}
+                    {ResumeButton(http, agent)}
                     <form method="post" action="/agents/{agent.Id}/enabled" class="inline">{Layout.Token(http)}<input type="hidden" name="enabled" value="{(agent.Enabled ? "false" : "true")}"><button type="submit">{(agent.Enabled ? "Disable" : "Enable")} {agent.Name}</button></form>
                     <details><summary>New token</summary>
                     <form method="post" action="/agents/{agent.Id}/tokens" novalidate>

@@ -111,4 +111,57 @@ public sealed class AgentRunTests : IDisposable
         Assert.Equal("budget", run.Str("stop_reason"));
         Assert.Equal("ready", (await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1")).Str("status"));
     }
+
+    [Theory, BothStores]
+    public async Task Agent_run_reports_a_provider_limit_and_sleeps_through_the_pause_instead_of_claiming(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), realServer: true);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Summarise the week", new { status = "ready" });
+        var (_, _, token) = await acme.CreateAgentAsync("summariser", extra: new { failures_before_escalation = 1 });
+
+        // The first call meets the provider's rate limit; the next one, after the reset, succeeds.
+        var script = Script("limited.sh", """
+            if [ ! -f "$DIR/limited" ]; then
+                touch "$DIR/limited"
+                echo '{"limit": "rate", "retry_after": 3, "error": "429 from the provider"}'
+                exit 1
+            fi
+            echo '{"summary": "a quiet week"}'
+            """);
+
+        // Run in-process with a token to stop it by, since without --until-idle the runner goes on for ever.
+        Bosun.Cli.Client.ClientSettings.ConfigPathOverride.Value = Path.Combine(_dir, "config.json");
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var running = Bosun.Cli.BosunCli.RunAsync(
+            ["agent", "run", "--url", app.BaseUrl, "--token", token, "--agent", "summariser", "--wait", "0", "--", "bash", script],
+            new System.CommandLine.InvocationConfiguration { Output = output, Error = error }, stop.Token);
+        JsonElement item;
+        do
+        {
+            await Task.Delay(200);
+            item = await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1");
+        }
+        while (item.Str("status") != "done" && !running.IsCompleted);
+
+        await stop.CancelAsync();
+        await running;
+        Assert.True(item.Str("status") == "done", error.ToString());
+
+        var runs = (await acme.Owner.GetJsonAsync("/api/v1/runs?work_item=WEB-1")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["failed", "completed"], runs.Select(r => r.Str("status")));
+        Assert.StartsWith("rate limit until", runs[0].Str("error"));
+        Assert.Contains("429 from the provider", runs[0].Str("error"));
+        Assert.Equal([1, 1], runs.Select(r => r.GetProperty("attempt").GetInt32()));
+
+        // One refused claim, answered with the time left, and the next claim only after the reset.
+        var log = error.ToString();
+        Assert.Single(log.Split('\n'), line => line.StartsWith("Claim refused", StringComparison.Ordinal));
+        Assert.Contains("claims no work until", log);
+        var waited = runs[1].GetProperty("started_at").GetDateTime() - runs[0].GetProperty("ended_at").GetDateTime();
+        Assert.True(waited >= TimeSpan.FromSeconds(2), $"claimed again after {waited}");
+    }
 }

@@ -439,4 +439,35 @@ public sealed class CliTests
         var audit = await cli.OkAsync("audit", "--entity-type", "tenant", "--json");
         Assert.Equal("tenant.updated", audit.Json().GetProperty("items")[0].Str("action"));
     }
+
+    [Fact]
+    public async Task Caps_on_concurrent_runs_and_an_agents_pause_are_set_shown_and_lifted_on_the_command_line()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var acme = await app.CreateTenantAsync();
+        using var cli = new CliRunner(app);
+        await cli.LoginAsync(acme.OwnerToken);
+
+        Assert.Equal(10, (await cli.OkAsync("tenant", "update", "--max-concurrent-runs", "10", "--json")).Json().GetProperty("max_concurrent_runs").GetInt32());
+        Assert.Contains("Max concurrent runs", (await cli.OkAsync("tenant", "show")).Output);
+        await cli.OkAsync("project", "create", "WEB", "--name", "Website");
+        Assert.Equal(2, (await cli.OkAsync("project", "update", "WEB", "--max-concurrent-runs", "2", "--json")).Json().GetProperty("max_concurrent_runs").GetInt32());
+        var cleared = await cli.OkAsync("project", "update", "WEB", "--no-max-concurrent-runs", "--json");
+        Assert.Equal(JsonValueKind.Null, cleared.Json().GetProperty("max_concurrent_runs").ValueKind);
+        var refused = await cli.RunAsync("project", "update", "WEB", "--max-concurrent-runs", "0");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("max_concurrent_runs", refused.Error);
+
+        await acme.CreateWorkAsync("WEB", "Task", new { status = "ready" });
+        var (agent, client, _) = await acme.CreateAgentAsync("coder");
+        var claimed = (await client.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0];
+        await (await client.PostAsJsonAsync($"/api/v1/runs/{claimed.GetProperty("run").Str("run_id")}/fail",
+            new { lease_token = claimed.GetProperty("run").Str("lease_token"), error = "quota spent", limit = "quota" }, BosunJson.Options)).ReadSuccessAsync();
+
+        Assert.Contains("(quota)", (await cli.OkAsync("agent", "show", "coder")).Output);
+        Assert.Contains("claims work again", (await cli.OkAsync("agent", "resume", "coder")).Output);
+        var shown = await acme.Owner.GetJsonAsync($"/api/v1/agents/{agent.Str("id")}");
+        Assert.Equal(JsonValueKind.Null, shown.GetProperty("claims_paused_until").ValueKind);
+        Assert.Contains("not paused", (await cli.OkAsync("agent", "show", "coder")).Output);
+    }
 }

@@ -1,0 +1,60 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Bosun.Migrations.Sqlite.Migrations
+{
+    /// <inheritdoc />
+    public partial class ClaimPauses : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<int>(
+                name: "max_concurrent_runs",
+                table: "tenants",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "max_concurrent_runs",
+                table: "projects",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "claims_paused_until",
+                table: "agents",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "pause_reason",
+                table: "agents",
+                type: "TEXT",
+                maxLength: 20,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "max_concurrent_runs",
+                table: "tenants");
+
+            migrationBuilder.DropColumn(
+                name: "max_concurrent_runs",
+                table: "projects");
+
+            migrationBuilder.DropColumn(
+                name: "claims_paused_until",
+                table: "agents");
+
+            migrationBuilder.DropColumn(
+                name: "pause_reason",
+                table: "agents");
+        }
+    }
+}
