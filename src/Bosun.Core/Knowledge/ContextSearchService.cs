@@ -12,7 +12,7 @@ public sealed record ContextHit(
 public sealed record ContextResults(string Query, IReadOnlyList<ContextHit> Results);
 
 /// Finds what a project already knows: work items (title, description, output) and comments whose text holds
-/// every search term, newest first. An agent searches the projects it serves (all, if it serves none).
+/// every search term, newest first, leaving archived items out. An agent searches the projects it serves (all, if it serves none).
 public sealed class ContextSearchService(BosunDb db, RequestContext context)
 {
     public const int MaxResults = 50;
@@ -32,7 +32,8 @@ public sealed class ContextSearchService(BosunDb db, RequestContext context)
         }
 
         var projects = await ProjectScopeAsync(project, ct);
-        var items = db.WorkItems.AsNoTracking();
+        // Archived items are out of the way everywhere else, so what an agent learns from must not bring them back.
+        var items = db.WorkItems.AsNoTracking().Where(w => w.ArchivedAt == null);
         var matchingComments = db.Comments.AsNoTracking();
         foreach (var term in terms)
         {
@@ -41,7 +42,7 @@ public sealed class ContextSearchService(BosunDb db, RequestContext context)
             matchingComments = SearchStatements.Matching(db, matchingComments, pattern);
         }
 
-        var comments = matchingComments.Join(db.WorkItems, c => c.WorkItemId, w => w.Id, (c, w) => new { Comment = c, Item = w });
+        var comments = matchingComments.Join(db.WorkItems.Where(w => w.ArchivedAt == null), c => c.WorkItemId, w => w.Id, (c, w) => new { Comment = c, Item = w });
         if (projects is not null)
         {
             items = items.Where(w => projects.Contains(w.ProjectId));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Bosun.Core.Data;
+using Bosun.Tests.Agents;
 using Bosun.Tests.Infrastructure;
 using Bosun.Tests.Web;
 using WebClient = Bosun.Tests.Web.WebClient;
@@ -21,7 +22,7 @@ public sealed class ArchiveTests
         var goal = await acme.CreateGoalAsync(new { title = "Launch" });
         var flow = await acme.CreateWorkAsync("WEB", "Sign up", new { type = "workflow" });
         var activity = await acme.CreateWorkAsync("WEB", "Create an account", new { type = "activity", parent_id = flow.Str("id") });
-        var (coderAgent, coder, _) = await acme.CreateAgentAsync("coder");
+        var (coderAgent, coder, coderToken) = await acme.CreateAgentAsync("coder");
         var card = await acme.CreateWorkAsync("WEB", "Email field", new
         {
             type = "card", parent_id = activity.Str("id"), status = "ready", labels = new[] { "launch" }, goal_id = goal.Str("id"), assignee = "agent:coder",
@@ -57,6 +58,8 @@ public sealed class ArchiveTests
         Assert.DoesNotContain("data-key=\"WEB-3\"", (await web.GetAsync("/map?project=WEB")).Html);
         Assert.DoesNotContain("WEB-4", (await web.GetAsync("/inbox")).Html);
         Assert.Empty((await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items").EnumerateArray());
+        await using var mcp = await McpServerTests.ConnectAsync(app, coderToken);
+        Assert.DoesNotContain(await SearchAsync(mcp, "email field"), key => key == "WEB-3");
         await (await acme.Owner.PostRawAsync("/api/v1/work/WEB-3/start", "{}")).ProblemAsync(HttpStatusCode.Conflict);
         Assert.Equal(archived.GetProperty("archived_at").GetDateTime(), (await acme.Owner.GetJsonAsync("/api/v1/work/WEB-3")).GetProperty("archived_at").GetDateTime());
 
@@ -72,6 +75,7 @@ public sealed class ArchiveTests
         }
 
         Assert.Equal(["WEB-3"], StoryMapCards(await acme.Owner.GetJsonAsync("/api/v1/projects/WEB/story-map")));
+        Assert.Contains(await SearchAsync(mcp, "email field"), key => key == "WEB-3");
         Assert.Equal("WEB-3", (await coder.GetJsonAsync("/api/v1/work/mine")).GetProperty("assigned")[0].Str("key"));
         Assert.Contains("data-key=\"WEB-3\"", (await web.GetAsync("/board?project=WEB")).Html);
         Assert.Equal("WEB-3", (await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("item").Str("key"));
@@ -226,4 +230,7 @@ public sealed class ArchiveTests
             .SelectMany(w => w.GetProperty("activities").EnumerateArray())
             .SelectMany(a => a.GetProperty("cards").EnumerateArray())
             .Select(c => c.Str("key")).ToList();
+
+    private static async Task<List<string>> SearchAsync(ModelContextProtocol.Client.McpClient mcp, string query) =>
+        (await McpServerTests.CallAsync(mcp, "search_context", new { query })).GetProperty("results").EnumerateArray().Select(r => r.Str("work_item_key")).ToList();
 }
