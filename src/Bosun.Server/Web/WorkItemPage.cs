@@ -58,6 +58,29 @@ internal static class WorkItemPage
         });
     }
 
+    /// Where an item came from, for the items a plan, a template or a deliverable period made: the way back to what
+    /// explains why the item exists.
+    private static Html MadeFrom(WorkItemView item)
+    {
+        var sources = new List<Html>();
+        if (item.PlanId is { } plan)
+        {
+            sources.Add(Html.Of($"<a href=\"/plans/{plan}\">its plan</a>"));
+        }
+
+        if (item.TemplateId is { } template)
+        {
+            sources.Add(Html.Of($"<a href=\"/templates#template-{template}\">template version {item.TemplateVersion}</a>{(item.StepKey is { } step ? $", step {step}" : "")}"));
+        }
+
+        if (item.DeliverablePeriodId is not null)
+        {
+            sources.Add(Html.Raw("<a href=\"/deliverables\">a deliverable period</a>"));
+        }
+
+        return sources.Count == 0 ? Html.Raw("") : Html.Of($"<dt>Made from</dt><dd>{Html.Raw(string.Join(", ", sources.Select(x => x.Value)))}</dd>");
+    }
+
     private static UpdateWorkItem Update(WorkStatus? status = null, string? assignee = null) =>
         new(null, null, null, status, null, assignee, null, null, null, null, null, null, null, null);
 
@@ -201,6 +224,7 @@ internal static class WorkItemPage
             <dt>Labels</dt><dd>{(item.Labels.Count == 0 ? "none" : string.Join(", ", item.Labels))}</dd>
             <dt>Goal</dt><dd>{(m.Goal is { } goal ? Html.Of($"<a href=\"/goals#goal-{goal.Id}\">{goal.Title}</a>") : Html.Raw("none"))}</dd>
             <dt>Parent</dt><dd>{(m.Parent is { } parent ? Html.Of($"<a href=\"/work/{parent.Key}\">{parent.Key} {parent.Title}</a>") : Html.Raw("none"))}</dd>
+            {MadeFrom(item)}
             <dt>Approval</dt><dd>{(item.ApprovalRequired ? "a reviewer approves the output" : "not required")}</dd>
             <dt>Attempts</dt><dd>{item.Attempts}</dd>
             <dt>Due</dt><dd>{Format.Time(item.DueAt)}</dd>

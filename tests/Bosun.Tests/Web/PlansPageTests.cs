@@ -66,5 +66,9 @@ public sealed class PlansPageTests
         Assert.Contains("href=\"/work/WEB-3\"", after.Html);
         Assert.DoesNotContain("/decide\"", after.Html);
         Assert.Equal(2, (await acme.Owner.ListAllAsync($"/api/v1/work?parent={ticket.Str("id")}")).Count);
+
+        // A released ticket's page leads back to the plan that made it.
+        var released = await web.GetAsync("/work/WEB-2");
+        Assert.Contains($"href=\"/plans/{id}\"", released.Html);
     }
 }
