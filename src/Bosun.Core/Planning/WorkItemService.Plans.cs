@@ -23,6 +23,46 @@ public sealed partial class WorkItemService
         await db.SaveChangesAsync(ct);
     }
 
+    /// Steps of this plan that a later approved version no longer has. One nobody has taken yet (backlog, ready,
+    /// blocked or failed) is cancelled, and the steps that waited for it wait no more, as the new version's `after`
+    /// says; one under way or finished is left as it is, for a person to decide, since cancelling it would throw work
+    /// away. Done on the approver's behalf, in the approval's transaction.
+    internal async Task<(IReadOnlyList<WorkItem> Cancelled, IReadOnlyList<WorkItem> Left)> DropStepsAsync(IReadOnlyList<string> itemIds, CancellationToken ct)
+    {
+        var cancelled = new List<WorkItem>();
+        var left = new List<WorkItem>();
+        foreach (var id in itemIds)
+        {
+            await RowLock.LockAsync(db, "work_items", id, ct);
+            var item = await db.WorkItems.FirstAsync(w => w.Id == id, ct);
+            await db.Entry(item).ReloadAsync(ct);
+            if (item.Status is not (WorkStatus.Backlog or WorkStatus.Ready or WorkStatus.Blocked or WorkStatus.Failed) || item.ArchivedAt is not null)
+            {
+                left.Add(item);
+                continue;
+            }
+
+            foreach (var waiting in await db.WorkItemDependencies.Where(d => d.DependsOnId == id).ToListAsync(ct))
+            {
+                db.WorkItemDependencies.Remove(waiting);
+                Governance.AuditLog.Record(db, "work_item.dependency_removed", "work_item", waiting.WorkItemId, new { depends_on = new { before = item.Key } }, Now);
+            }
+
+            item.Status = WorkStatus.Cancelled;
+            await ItemClosing.FinishedAsync(db, item, Now, ct);
+            cancelled.Add(item);
+        }
+
+        await db.SaveChangesAsync(ct);
+        if (cancelled.Count > 0)
+        {
+            // A step that waited only for a dropped one may be claimable now.
+            queue.Changed();
+        }
+
+        return (cancelled, left);
+    }
+
     /// The backlog items an approved plan releases, in the caller's transaction: each still in the backlog becomes ready;
     /// one that left the backlog meanwhile (released by hand, cancelled, archived) keeps its status. Both are linked to
     /// the plan. Bosun does this on the approver's behalf, so no permission of the caller is asked.

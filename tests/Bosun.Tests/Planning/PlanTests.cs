@@ -118,16 +118,7 @@ public sealed class PlanTests
     public async Task A_rejected_plan_is_planned_again_as_the_next_attempt_and_a_later_approval_supersedes_the_active_version(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
-        var acme = await app.CreateTenantAsync();
-        await acme.CreateProjectAsync("WEB");
-        var (_, chief, _) = await acme.CreateAgentAsync("chief", "chief_of_staff");
-        var ticket = await acme.CreateWorkAsync("WEB", "Launch the pricing page", new { type = "ticket" });
-        var plan = await chief.PostJsonAsync("/api/v1/plans", new
-        {
-            project = "WEB", kind = "execution_plan", title = "Pricing page launch", work_item = ticket.Str("key"),
-            steps = new[] { Step("design", "Design it"), Step("build", "Build it", null, "design") },
-        });
-        var id = plan.Str("id");
+        var (acme, chief, ticket, id) = await PricingPlanAsync(app, Step("design", "Design it"), Step("build", "Build it", null, "design"));
         var approval = (await chief.PostJsonAsync($"/api/v1/plans/{id}/submit", new { })).GetProperty("versions")[0].Str("approval_id");
 
         var noNote = await acme.Owner.PostAsJsonAsync($"/api/v1/approvals/{approval}/reject", new { }, BosunJson.Options);
@@ -182,6 +173,45 @@ public sealed class PlanTests
         Assert.Equal(["design", "build", "qa", "announce"], children.Select(c => c.Str("step_key")));
         Assert.Equal([children[2].Str("key")], children[3].GetProperty("depends_on").EnumerateArray().Select(d => d.Str("key")));
         await (await acme.Owner.GetAsync($"/api/v1/plans/{id}/versions/4")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory, BothStores]
+    public async Task A_later_version_that_drops_steps_cancels_those_not_started_and_leaves_work_under_way(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var (acme, chief, ticket, id) = await PricingPlanAsync(app,
+            Step("design", "Design it"), Step("build", "Build it", null, "design"), Step("docs", "Write the docs"), Step("qa", "Test it", null, "docs"));
+        await ApproveNewestAsync(acme, chief, id);
+        var steps = (await acme.Owner.ListAllAsync($"/api/v1/work?parent={ticket.Str("id")}")).ToDictionary(c => c.Str("step_key"), c => c.Str("key"));
+        await acme.Owner.PostJsonAsync($"/api/v1/work/{steps["design"]}/start", new { });
+
+        // The new version no longer designs or documents: the design under way stays, the docs nobody started go.
+        await chief.PostJsonAsync($"/api/v1/plans/{id}/versions", new { steps = new[] { Step("build", "Build it"), Step("qa", "Test it") } });
+        await ApproveNewestAsync(acme, chief, id);
+
+        Assert.Equal("in_progress", (await acme.Owner.GetJsonAsync($"/api/v1/work/{steps["design"]}")).Str("status"));
+        Assert.Equal("cancelled", (await acme.Owner.GetJsonAsync($"/api/v1/work/{steps["docs"]}")).Str("status"));
+        var qa = await acme.Owner.GetJsonAsync($"/api/v1/work/{steps["qa"]}");
+        Assert.Empty(qa.GetProperty("depends_on").EnumerateArray());
+        Assert.Equal("ready", qa.Str("status"));
+        var activated = (await acme.Owner.ListAllAsync($"/api/v1/audit?entity_id={id}")).Where(a => a.Str("action") == "plan.activated")
+            .Select(a => a.GetProperty("changes")).Single(c => c.TryGetProperty("cancelled", out var cancelled) && cancelled.GetArrayLength() > 0);
+        Assert.Equal([steps["docs"]], activated.GetProperty("cancelled").EnumerateArray().Select(k => k.GetString()));
+        Assert.Equal([steps["design"]], activated.GetProperty("left_as_they_were").EnumerateArray().Select(k => k.GetString()));
+    }
+
+    /// A chief of staff's draft execution plan for a pricing page ticket.
+    private static async Task<(TestTenant Acme, HttpClient Chief, JsonElement Ticket, string PlanId)> PricingPlanAsync(BosunTestApp app, params object[] steps)
+    {
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var (_, chief, _) = await acme.CreateAgentAsync("chief", "chief_of_staff");
+        var ticket = await acme.CreateWorkAsync("WEB", "Launch the pricing page", new { type = "ticket" });
+        var plan = await chief.PostJsonAsync("/api/v1/plans", new
+        {
+            project = "WEB", kind = "execution_plan", title = "Pricing page launch", work_item = ticket.Str("key"), steps,
+        });
+        return (acme, chief, ticket, plan.Str("id"));
     }
 
     private static async Task ApproveNewestAsync(TestTenant tenant, HttpClient author, string planId)

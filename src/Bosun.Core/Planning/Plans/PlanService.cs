@@ -240,6 +240,7 @@ public sealed partial class PlanService(BosunDb db, RequestContext context, Time
             kept = applied.Kept,
             released = applied.Released,
             left_as_they_were = applied.Skipped,
+            cancelled = applied.Cancelled,
         }, now);
         await db.SaveChangesAsync(ct);
 
@@ -249,7 +250,10 @@ public sealed partial class PlanService(BosunDb db, RequestContext context, Time
         return await ViewAsync(plan, ct);
     }
 
-    private sealed record Applied(IReadOnlyList<string> Created, IReadOnlyList<string> Kept, IReadOnlyList<string> Released, IReadOnlyList<string> Skipped);
+    private sealed record Applied(IReadOnlyList<string> Created, IReadOnlyList<string> Kept, IReadOnlyList<string> Released, IReadOnlyList<string> Skipped)
+    {
+        public IReadOnlyList<string> Cancelled { get; init; } = [];
+    }
 
     /// Steps become work items: children of the planned item, or of a parent made for a plan of no item. Source items are
     /// released. Bosun does it on the approver's behalf, so an agent's sub-item rule and the approver's role do not apply.
@@ -264,9 +268,11 @@ public sealed partial class PlanService(BosunDb db, RequestContext context, Time
             var byKey = earlier.Where(w => w.StepKey is not null).GroupBy(w => w.StepKey!).ToDictionary(g => g.Key, g => g.First());
             var kept = steps.Where(s => byKey.ContainsKey(s.Key!)).Select(s => byKey[s.Key!].Key).ToList();
             var fresh = steps.Where(s => !byKey.ContainsKey(s.Key!)).ToList();
+            var stepKeys = steps.Select(s => s.Key!).ToHashSet();
+            var droppedIds = earlier.Where(w => w.StepKey is not null && !stepKeys.Contains(w.StepKey)).Select(w => w.Id).ToList();
             if (fresh.Count == 0)
             {
-                return new Applied([], kept, [], []);
+                return await DropAsync(new Applied([], kept, [], []), droppedIds, ct);
             }
 
             var under = plan.WorkItemId ?? earlier.FirstOrDefault(w => w.StepKey is null && w.CloseWithChildren)?.Id;
@@ -281,7 +287,7 @@ public sealed partial class PlanService(BosunDb db, RequestContext context, Time
             var waits = fresh.SelectMany((s, i) => (s.After ?? []).Where(byKey.ContainsKey).Select(a => (made.Steps[i].Id, byKey[a].Id))).ToList();
             await workItems.StepsJoinedAsync(made.Steps[0].Id, waits, ct);
             var created = (made.Parent is { } parent ? [parent, .. made.Steps] : made.Steps).Select(i => i.Key).ToList();
-            return new Applied(created, kept, [], []);
+            return await DropAsync(new Applied(created, kept, [], []), droppedIds, ct);
         }
 
         if (PlanJson.Ids(version.SourceItemsJson) is { Count: > 0 } sources)
@@ -291,6 +297,18 @@ public sealed partial class PlanService(BosunDb db, RequestContext context, Time
         }
 
         return new Applied([], [], [], []);
+    }
+
+    /// Dropped after the new steps are made, so a pipeline whose remaining steps are all finished closes once.
+    private async Task<Applied> DropAsync(Applied applied, IReadOnlyList<string> droppedIds, CancellationToken ct)
+    {
+        if (droppedIds.Count == 0)
+        {
+            return applied;
+        }
+
+        var (cancelled, left) = await workItems.DropStepsAsync(droppedIds, ct);
+        return applied with { Skipped = left.Select(i => i.Key).ToList(), Cancelled = cancelled.Select(i => i.Key).ToList() };
     }
 
     /// Archived plans leave every list unless asked for. A plan with a version waiting for a decision is decided first,
