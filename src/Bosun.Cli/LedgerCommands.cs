@@ -382,14 +382,16 @@ public static class LedgerCommands
     /// "1,234 of 10,000" tokens, or empty for a budget without a token cap.
     private static string BudgetTokens(JsonElement b) =>
         b.TryGetProperty("max_tokens", out var max) && max.ValueKind == JsonValueKind.Number
-            ? $"{b.GetProperty("spent_tokens").GetInt64():N0} of {max.GetInt64():N0}"
+            ? $"{Count(b.GetProperty("spent_tokens").GetInt64())} of {Count(max.GetInt64())}"
             : "";
 
     private static string Caps(JsonElement b) => string.Join(" and ", new[]
     {
-        b.TryGetProperty("amount_usd", out var a) && a.ValueKind == JsonValueKind.Number ? $"${a.GetDecimal()}" : null,
-        b.TryGetProperty("max_tokens", out var t) && t.ValueKind == JsonValueKind.Number ? $"{t.GetInt64():N0} tokens" : null,
+        b.TryGetProperty("amount_usd", out var a) && a.ValueKind == JsonValueKind.Number ? $"${a.GetDecimal().ToString(CultureInfo.InvariantCulture)}" : null,
+        b.TryGetProperty("max_tokens", out var t) && t.ValueKind == JsonValueKind.Number ? $"{Count(t.GetInt64())} tokens" : null,
     }.OfType<string>());
+
+    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string? Str(this JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
