@@ -167,13 +167,13 @@ public static class LedgerCommands
                 cli.Out.Write(CostTable("Top work items", last.GetProperty("top_work_items"), null));
             }
 
-            var budgets = new Table { Title = new TableTitle("Budgets") }.AddColumns("Name", "Scope", "Window", "Spent", "Amount", "Used", "Action", "State");
+            var budgets = new Table { Title = new TableTitle("Budgets") }.AddColumns("Name", "Scope", "Window", "Spent", "Amount", "Tokens", "Used", "Action", "State");
             foreach (var b in last.GetProperty("budgets").EnumerateArray())
             {
                 var state = b.Str("state");
                 var color = state switch { "exhausted" or "over" => "red", "warning" => "yellow", _ => "green" };
                 budgets.AddRow(Esc(b.Str("name")), Esc($"{b.Str("scope")} {b.Str("scope_id")}"), Esc(b.Str("window")), Usd(b, "spent_usd"), Usd(b, "amount_usd"),
-                    $"{b.GetProperty("percent_used").GetDouble():0.#}%", Esc(b.Str("action")), $"[{color}]{state}[/]");
+                    BudgetTokens(b), $"{b.GetProperty("percent_used").GetDouble():0.#}%", Esc(b.Str("action")), $"[{color}]{state}[/]");
             }
 
             cli.Out.Write(budgets);
@@ -200,11 +200,11 @@ public static class LedgerCommands
             var all = await cli.Client.GetAsync("/api/v1/budgets", ct);
             return cli.Print(all, () =>
             {
-                var table = new Table().AddColumns("Id", "Name", "Scope", "Window", "Spent", "Amount", "Warn at", "Action", "State");
+                var table = new Table().AddColumns("Id", "Name", "Scope", "Window", "Spent", "Amount", "Tokens", "Warn at", "Action", "State");
                 foreach (var b in all.EnumerateArray())
                 {
                     table.AddRow(Esc(b.Str("id")), Esc(b.Str("name")), Esc($"{b.Str("scope")} {b.Str("scope_id")}"), Esc(b.Str("window")), Usd(b, "spent_usd"),
-                        Usd(b, "amount_usd"), $"{b.GetProperty("warn_percent").GetInt32()}%", Esc(b.Str("action")), Esc(b.Str("state")));
+                        Usd(b, "amount_usd"), BudgetTokens(b), $"{b.GetProperty("warn_percent").GetInt32()}%", Esc(b.Str("action")), Esc(b.Str("state")));
                 }
 
                 cli.Out.Write(table);
@@ -213,31 +213,40 @@ public static class LedgerCommands
 
         var scope = new Option<string>("--scope") { Description = "tenant, project, agent or work_item", DefaultValueFactory = _ => "tenant" };
         var scopeId = new Option<string?>("--scope-id") { Description = "Project key, agent name, work item key (or their ids)" };
-        var amount = new Option<decimal>("--amount") { Description = "Amount in USD", Required = true };
+        var amount = new Option<decimal?>("--amount") { Description = "Amount in USD (give it, --max-tokens, or both)" };
+        var maxTokens = new Option<long?>("--max-tokens") { Description = "Cap on input plus output tokens (cache writes count as input)" };
+        var cacheReads = new Option<bool>("--count-cache-reads") { Description = "Count cache reads towards --max-tokens too (default: not)" };
         var window = new Option<string>("--window") { Description = "month (UTC calendar month) or lifetime", DefaultValueFactory = _ => "month" };
         var warn = new Option<int?>("--warn-percent") { Description = "Warn at this share of the amount (default 80)" };
-        var action = new Option<string>("--action") { Description = "At the cap: stop (default) or warn", DefaultValueFactory = _ => "stop" };
+        var action = new Option<string>("--action") { Description = "At the cap: stop (default), fail (also fails the running items) or warn", DefaultValueFactory = _ => "stop" };
         var name = new Option<string?>("--name") { Description = "A name to recognise it by" };
         var set = ClientCommand.Create("set", "Set a budget", async (cli, ct) =>
         {
             var budget = await cli.Client.PostAsync("/api/v1/budgets", new BudgetRequest(
                 cli.Get(name), Enum.Parse<BudgetScope>(cli.Get(scope).Replace("_", ""), ignoreCase: true), cli.Get(scopeId),
                 Enum.Parse<BudgetWindow>(cli.Get(window), ignoreCase: true), cli.Get(amount), cli.Get(warn),
-                Enum.Parse<BudgetAction>(cli.Get(action), ignoreCase: true)), ct);
+                Enum.Parse<BudgetAction>(cli.Get(action), ignoreCase: true), cli.Get(maxTokens), cli.Get(cacheReads) ? true : null), ct);
             return cli.Print(budget, () => cli.Out.MarkupLineInterpolated(
-                $"Budget {budget.Str("id")}: {budget.Str("name")}, ${budget.GetProperty("amount_usd").GetDecimal()} per {budget.Str("window")}, {budget.Str("action")} at the cap."));
-        }, scope, scopeId, amount, window, warn, action, name);
+                $"Budget {budget.Str("id")}: {budget.Str("name")}, {Caps(budget)} per {budget.Str("window")}, {budget.Str("action")} at the cap."));
+        }, scope, scopeId, amount, maxTokens, cacheReads, window, warn, action, name);
 
         var id = new Argument<string>("ID") { Description = "Budget id" };
-        var newAmount = new Option<decimal>("--amount") { Description = "New amount in USD", Required = true };
-        var raise = ClientCommand.Create("raise", "Change a budget's amount; raising it resumes the work it stopped", async (cli, ct) =>
+        var newAmount = new Option<decimal?>("--amount") { Description = "New amount in USD" };
+        var newTokens = new Option<long?>("--max-tokens") { Description = "New cap on tokens" };
+        var raise = ClientCommand.Create("raise", "Change a budget's amount or token cap; raising it resumes the work it stopped", async (cli, ct) =>
         {
-            var budget = await cli.Client.PatchAsync($"/api/v1/budgets/{Uri.EscapeDataString(cli.Get(id))}", new { amount_usd = cli.Get(newAmount) }, ct);
-            return cli.Print(budget, () => cli.Out.MarkupLineInterpolated(
-                $"Budget {budget.Str("name")} is now ${budget.GetProperty("amount_usd").GetDecimal()} ({budget.Str("state")})."));
-        }, id, newAmount);
+            if (cli.Get(newAmount) is null && cli.Get(newTokens) is null)
+            {
+                throw new UsageException("Give --amount, --max-tokens or both.");
+            }
 
-        return new Command("budgets", "Budgets that stop or warn at a spend cap") { list, set, raise };
+            var budget = await cli.Client.PatchAsync($"/api/v1/budgets/{Uri.EscapeDataString(cli.Get(id))}",
+                new BudgetRequest(null, null, null, null, cli.Get(newAmount), null, null, cli.Get(newTokens)), ct);
+            return cli.Print(budget, () => cli.Out.MarkupLineInterpolated(
+                $"Budget {budget.Str("name")} is now {Caps(budget)} ({budget.Str("state")})."));
+        }, id, newAmount, newTokens);
+
+        return new Command("budgets", "Budgets that stop, fail or warn at a cap on spend or tokens") { list, set, raise };
     }
 
     private static Command ImportCommand()
@@ -369,6 +378,20 @@ public static class LedgerCommands
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? $"${v.GetDecimal().ToString("0.######", CultureInfo.InvariantCulture)}" : "";
 
     private static string Esc(string? text) => Markup.Escape(text ?? "");
+
+    /// "1,234 of 10,000" tokens, or empty for a budget without a token cap.
+    private static string BudgetTokens(JsonElement b) =>
+        b.TryGetProperty("max_tokens", out var max) && max.ValueKind == JsonValueKind.Number
+            ? $"{Count(b.GetProperty("spent_tokens").GetInt64())} of {Count(max.GetInt64())}"
+            : "";
+
+    private static string Caps(JsonElement b) => string.Join(" and ", new[]
+    {
+        b.TryGetProperty("amount_usd", out var a) && a.ValueKind == JsonValueKind.Number ? $"${a.GetDecimal().ToString(CultureInfo.InvariantCulture)}" : null,
+        b.TryGetProperty("max_tokens", out var t) && t.ValueKind == JsonValueKind.Number ? $"{Count(t.GetInt64())} tokens" : null,
+    }.OfType<string>());
+
+    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string? Str(this JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -27,24 +27,35 @@ public static class CostsBench
         var calls = new Option<int>("--calls") { Description = "How many LLM calls to load", DefaultValueFactory = _ => 1_000_000 };
         var items = new Option<int>("--work-items") { Description = "Work items (one run each) the calls spread over", DefaultValueFactory = _ => 2000 };
         var queries = new Option<int>("--queries") { Description = "Timed requests per summary", DefaultValueFactory = _ => 200 };
-        var command = new Command("costs", "Cost summary latency over a tenant with many LLM calls") { store, calls, items, queries };
+        var budgets = new Option<bool>("--budgets") { Description = "Set a tenant budget and one per project first (warn only, never reached), so every call charges two budgets" };
+        var command = new Command("costs", "Cost summary latency over a tenant with many LLM calls") { store, calls, items, queries, budgets };
         command.SetAction(async (result, ct) =>
         {
-            return await BenchServer.RunToEndAsync(() => RunAsync(result.GetValue(store)!, result.GetValue(calls), Math.Max(1, result.GetValue(items)), Math.Max(1, result.GetValue(queries)), ct), ct);
+            return await BenchServer.RunToEndAsync(() => RunAsync(result.GetValue(store)!, result.GetValue(calls), Math.Max(1, result.GetValue(items)),
+                Math.Max(1, result.GetValue(queries)), result.GetValue(budgets), ct), ct);
         });
         return command;
     }
 
-    private static async Task RunAsync(string store, int callCount, int itemCount, int queryCount, CancellationToken ct)
+    private static async Task RunAsync(string store, int callCount, int itemCount, int queryCount, bool withBudgets, CancellationToken ct)
     {
         await using var server = await BenchServer.StartAsync(store);
         var (tenantId, client) = await server.CreateTenantAsync("costs");
-        AnsiConsole.MarkupLineInterpolated($"Bosun at {server.Url} on {server.Store.Describe()}; {callCount:N0} LLM calls over {itemCount:N0} work items");
+        AnsiConsole.MarkupLineInterpolated($"Bosun at {server.Url} on {server.Store.Describe()}; {callCount:N0} LLM calls over {itemCount:N0} work items{(withBudgets ? ", charging a tenant and a project budget" : "")}");
 
         var projects = new List<string>();
         for (var p = 0; p < 5; p++)
         {
             projects.Add((await Post(client, "api/v1/projects", new { key = $"P{p}", name = $"Project {p}" }, ct)).GetProperty("id").GetString()!);
+        }
+
+        if (withBudgets)
+        {
+            await Post(client, "api/v1/budgets", new { scope = "tenant", amount_usd = 1_000_000_000m, action = "warn" }, ct);
+            foreach (var project in projects)
+            {
+                await Post(client, "api/v1/budgets", new { scope = "project", scope_id = project, amount_usd = 1_000_000_000m, action = "warn" }, ct);
+            }
         }
 
         var agents = new List<string>();

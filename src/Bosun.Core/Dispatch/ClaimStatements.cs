@@ -39,7 +39,7 @@ internal static class ClaimStatements
         SELECT a.name, a.role, a.enabled, a.max_concurrent_runs, a.run_timeout_seconds, a.max_cost_per_work_item_micros,
                (SELECT COUNT(*) FROM runs r WHERE r.tenant_id = a.tenant_id AND r.agent_id = a.id AND r.status = 'active'),
                {project},
-               EXISTS (SELECT 1 FROM budgets b WHERE b.tenant_id = a.tenant_id AND b.action = 'stop'),
+               EXISTS (SELECT 1 FROM budgets b WHERE b.tenant_id = a.tenant_id AND b.action <> 'warn'),
                a.claims_paused_until, a.pause_reason, t.max_concurrent_runs, {AnyProjectCap}
                {(postgres ? $", CASE WHEN @lock AND (t.max_concurrent_runs IS NOT NULL OR {AnyProjectCap}) THEN (SELECT true FROM pg_advisory_xact_lock({ClaimLockClass}, hashtext(a.tenant_id)) l) END" : "")}
         FROM agents a JOIN tenants t ON t.id = a.tenant_id

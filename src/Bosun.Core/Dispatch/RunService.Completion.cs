@@ -188,6 +188,34 @@ public sealed partial class RunService
         return reaped;
     }
 
+    /// Runs a `fail` budget ends, in the transaction that crossed it: each fails without a retry, naming the budget, and
+    /// is told to stop on its next heartbeat; its item fails and escalates as after any failure.
+    internal async Task<int> FailForBudgetAsync(IReadOnlyList<string> runIds, string error, CancellationToken ct)
+    {
+        var failed = 0;
+        foreach (var runId in runIds)
+        {
+            await RunStatements.LockItemOfRunAsync(db, context.RequireTenant(), runId, ct);
+            var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, ct);
+            if (run is not { Status: RunStatus.Active, EndedAt: null })
+            {
+                continue;
+            }
+
+            var item = await db.WorkItems.FirstAsync(w => w.Id == run.WorkItemId, ct);
+            run.Status = RunStatus.Failed;
+            run.EndedAt = Now;
+            run.Error = error;
+            run.Retryable = false;
+            run.StopReason = "budget";
+            await AfterFailureAsync(run, item, retryable: false, ct);
+            failed++;
+        }
+
+        await db.SaveChangesAsync(ct);
+        return failed;
+    }
+
     /// Back to the queue while attempts remain; otherwise failed, with an escalation to a person.
     private async Task<string?> AfterFailureAsync(Run run, WorkItem item, bool retryable, CancellationToken ct)
     {

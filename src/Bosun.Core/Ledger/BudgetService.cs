@@ -6,10 +6,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Core.Ledger;
 
-/// Budgets over what runs spend: who sets, changes and removes them, and how they read with their spend. What a budget
-/// does to work (charging, stopping, resuming) is <see cref="BudgetEnforcement"/>'s.
+/// Budgets over what runs spend, in money, tokens or both: who sets, changes and removes them, and how they read with
+/// their spend. What a budget does to work (charging, stopping, failing, resuming) is <see cref="BudgetEnforcement"/>'s.
 public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvider clock, BudgetEnforcement enforcement)
 {
+    /// The highest token cap a budget takes: far beyond any spend, and small enough that percentages stay exact in a long.
+    public const long MaxTokenCap = 1_000_000_000_000_000;
+
     public async Task<IReadOnlyList<BudgetView>> ListAsync(CancellationToken ct)
     {
         var list = await db.Set<Budget>().AsNoTracking().OrderBy(b => b.Id).ToListAsync(ct);
@@ -25,9 +28,11 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
         var scope = request.Scope ?? BudgetScope.Tenant;
         var scopeId = await ResolveScopeAsync(scope, request.ScopeId, problem, ct);
         var amount = Check.Usd(problem, "amount_usd", request.AmountUsd);
-        if (request.AmountUsd is null)
+        var maxTokens = TokenCap(problem, request.MaxTokens);
+        if (request.AmountUsd is null && request.MaxTokens is null)
         {
-            problem.Add("amount_usd", "is required");
+            problem.Add("amount_usd", "is required unless max_tokens is given");
+            problem.Add("max_tokens", "is required unless amount_usd is given");
         }
 
         var budget = new Budget
@@ -37,6 +42,9 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
             ScopeId = scopeId,
             Window = request.Window ?? BudgetWindow.Month,
             AmountMicros = amount ?? 0,
+            TokensOnly = request.AmountUsd is null,
+            MaxTokens = maxTokens,
+            CountCacheReads = request.CountCacheReads ?? false,
             WarnPercent = Check.Range(problem, "warn_percent", request.WarnPercent, 1, 100) ?? 80,
             Action = request.Action ?? BudgetAction.Stop,
         };
@@ -50,8 +58,9 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
         return await GetAsync(budget.Id, ct);
     }
 
-    /// Changing the amount is how a budget is raised: runs stopped by it resume when nothing else blocks them,
-    /// and its pending "raise budget" approvals are closed as approved.
+    /// Changing the amount or the token cap is how a budget is raised: runs stopped by it resume when nothing else blocks
+    /// them, and its pending "raise budget" approvals are closed as approved. A change that leaves it spent stops (or
+    /// fails) its scope at once.
     public async Task<BudgetView> UpdateAsync(string id, BudgetRequest request, CancellationToken ct)
     {
         Permissions.Require(context, Capability.ManageTenant);
@@ -62,21 +71,62 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
             problem.Add("scope", "cannot change; create another budget");
         }
 
-        var before = budget.AmountMicros;
+        // The spend of the window was counted one way; counting cache reads from now on would mix the two.
+        if (request.CountCacheReads is { } counts && counts != budget.CountCacheReads)
+        {
+            problem.Add("count_cache_reads", "cannot change; create another budget");
+        }
+
+        var before = (Money: budget.MoneyCap, Tokens: budget.MaxTokens, budget.Action, budget.Window);
         budget.Name = Check.Text(problem, "name", request.Name, 200) ?? budget.Name;
-        budget.AmountMicros = Check.Usd(problem, "amount_usd", request.AmountUsd) ?? budget.AmountMicros;
+        if (request.AmountUsd is not null && request.ClearAmount == true)
+        {
+            problem.Add("clear_amount", "cannot be given with amount_usd");
+        }
+
+        if (request.MaxTokens is not null && request.ClearMaxTokens == true)
+        {
+            problem.Add("clear_max_tokens", "cannot be given with max_tokens");
+        }
+
+        if (Check.Usd(problem, "amount_usd", request.AmountUsd) is { } amount)
+        {
+            (budget.AmountMicros, budget.TokensOnly) = (amount, false);
+        }
+        else if (request.ClearAmount == true)
+        {
+            (budget.AmountMicros, budget.TokensOnly) = (0, true);
+        }
+
+        budget.MaxTokens = request.ClearMaxTokens == true ? null : TokenCap(problem, request.MaxTokens) ?? budget.MaxTokens;
+        if (budget.MoneyCap is null && budget.MaxTokens is null)
+        {
+            problem.Add(request.ClearAmount == true ? "clear_amount" : "clear_max_tokens", "would leave the budget without amount_usd or max_tokens");
+        }
+
         budget.WarnPercent = Check.Range(problem, "warn_percent", request.WarnPercent, 1, 100) ?? budget.WarnPercent;
         budget.Window = request.Window ?? budget.Window;
         budget.Action = request.Action ?? budget.Action;
         problem.ThrowIfAny();
         await db.SaveChangesAsync(ct);
-        if (budget.AmountMicros > before || budget.Action == BudgetAction.Warn)
+
+        static bool Lower(long? was, long? now) => now is { } n && (was is not { } w || n < w);
+        var lowered = Lower(before.Money, budget.MoneyCap) || Lower(before.Tokens, budget.MaxTokens)
+                      || before.Action == BudgetAction.Warn && budget.Action != BudgetAction.Warn;
+        var raised = Lower(budget.MoneyCap, before.Money) || Lower(budget.MaxTokens, before.Tokens)
+                     || budget.Action == BudgetAction.Warn && before.Action != BudgetAction.Warn || budget.Window != before.Window;
+        if (budget.Window != before.Window)
         {
-            await enforcement.ResumeAsync(budget, $"Budget raised to ${Money.ToUsd(budget.AmountMicros)}.", ct);
+            await enforcement.OpenWindowAsync(budget, ct);
         }
-        else if (budget.AmountMicros < before)
+        else if (budget.Action != BudgetAction.Warn && lowered)
         {
             await enforcement.StopIfSpentAsync(budget, ct);
+        }
+
+        if (raised && (budget.Action == BudgetAction.Warn || !await enforcement.IsSpentAsync(budget, ct)))
+        {
+            await enforcement.ResumeAsync(budget, $"Budget raised to {Caps(budget)}.", ct);
         }
 
         return await GetAsync(budget.Id, ct);
@@ -133,10 +183,11 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
             await db.SaveChangesAsync(ct);
             await enforcement.OpenWindowAsync(current, ct);
         }
-        else if (current.AmountMicros != cap.Value || current.Action != BudgetAction.Stop || current.Window != BudgetWindow.Month)
+        else if (current.MoneyCap != cap.Value || current.Action != BudgetAction.Stop || current.Window != BudgetWindow.Month)
         {
-            var raised = cap.Value > current.AmountMicros;
+            var raised = current.MoneyCap is null || cap.Value > current.AmountMicros;
             current.AmountMicros = cap.Value;
+            current.TokensOnly = false;
             current.Action = BudgetAction.Stop;
             current.Window = BudgetWindow.Month;
             await db.SaveChangesAsync(ct);
@@ -150,6 +201,23 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
             }
         }
     }
+
+    private static long? TokenCap(ValidationProblem problem, long? value)
+    {
+        if (value is < 0 or > MaxTokenCap)
+        {
+            problem.Add("max_tokens", $"must be between 0 and {MaxTokenCap}");
+            return null;
+        }
+
+        return value;
+    }
+
+    private static string Caps(Budget b) => string.Join(" and ", new[]
+    {
+        b.MoneyCap is { } money ? $"${Money.ToUsd(money)}" : null,
+        b.MaxTokens is { } tokens ? $"{tokens.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} tokens" : null,
+    }.OfType<string>());
 
     private async Task<IReadOnlyList<BudgetView>> ViewsAsync(IReadOnlyList<Budget> budgets, CancellationToken ct)
     {

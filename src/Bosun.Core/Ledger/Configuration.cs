@@ -66,6 +66,7 @@ internal sealed class BudgetConfiguration : IEntityTypeConfiguration<Budget>
         b.ToTable("budgets");
         b.HasTenantKey();
         b.Property(x => x.Name).HasMaxLength(200);
+        b.Ignore(x => x.MoneyCap);
         b.HasIndex(x => new { x.TenantId, x.Scope, x.ScopeId });
     }
 }

@@ -15,7 +15,13 @@ public enum BudgetScope { Tenant, Project, Agent, WorkItem }
 
 public enum BudgetWindow { Month, Lifetime }
 
-public enum BudgetAction { Stop, Warn }
+/// What a budget does when a limit is reached: `stop` refuses usage and claims in its scope and tells its runs to stop;
+/// `fail` does the same and also fails the items of its active runs (each escalated as after a failure); `warn` only
+/// warns.
+public enum BudgetAction { Stop, Warn, Fail }
+
+/// Which of a budget's limits a crossing or a block is about.
+public enum BudgetLimit { Money, Tokens }
 
 public enum AlertLevel { Warn, Cap }
 
@@ -113,12 +119,33 @@ public sealed class Budget : ITenantScoped, IHasTimestamps, IAudited
     /// The project, agent or work item; null for a tenant-wide budget.
     public string? ScopeId { get; set; }
     public BudgetWindow Window { get; set; } = BudgetWindow.Month;
+
+    /// The money cap; ignored when <see cref="TokensOnly"/> (a column of its own rather than a nullable amount, so
+    /// adding token caps rebuilt no table).
     public long AmountMicros { get; set; }
+
+    /// A budget that caps tokens and no money.
+    public bool TokensOnly { get; set; }
+
+    /// Input plus output tokens (cache writes are input), with cache reads when <see cref="CountCacheReads"/>.
+    public long? MaxTokens { get; set; }
+    public bool CountCacheReads { get; set; }
     public int WarnPercent { get; set; } = 80;
     public BudgetAction Action { get; set; } = BudgetAction.Stop;
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    public long? MoneyCap => TokensOnly ? null : AmountMicros;
+
+    /// Whether the spend of a window reaches either limit.
+    public bool SpentBy(BudgetSpent spent) => MoneyCap is { } money && spent.Micros >= money || MaxTokens is { } tokens && spent.Tokens >= tokens;
+
+    /// The tokens of calls as this budget counts them.
+    public long TokensOf(LlmCall c) => c.InputTokens + c.OutputTokens + c.CacheWriteTokens + (CountCacheReads ? c.CacheReadTokens : 0);
 }
+
+/// A budget's spend in one window: money and tokens as it counts them.
+public readonly record struct BudgetSpent(long Micros, long Tokens);
 
 /// Spend of one budget in one window, bumped in the transaction that records the cost.
 public sealed class BudgetSpend : ITenantScoped
@@ -129,6 +156,7 @@ public sealed class BudgetSpend : ITenantScoped
     /// First instant of the window: the month's first day, or DateTime.MinValue for lifetime budgets.
     public DateTime WindowStart { get; set; }
     public long SpentMicros { get; set; }
+    public long SpentTokens { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
 
@@ -143,9 +171,14 @@ public sealed class BudgetAlert : ITenantScoped
     public string? AgentId { get; set; }
     public string? WorkItemId { get; set; }
     public AlertLevel Level { get; set; }
+
+    /// Null on alerts written before budgets capped tokens, which were all about money.
+    public BudgetLimit? LimitKind { get; set; }
     public DateTime WindowStart { get; set; }
     public long AmountMicros { get; set; }
     public long SpentMicros { get; set; }
+    public long? MaxTokens { get; set; }
+    public long? SpentTokens { get; set; }
     public string? ApprovalId { get; set; }
     public DateTime CreatedAt { get; set; }
 }

@@ -50,7 +50,9 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
             await AddToRollupsAsync(scope, inserted, ct);
         }
 
-        var stopReason = await db.Runs.AsNoTracking().Where(r => r.Id == run.Id && r.EndedAt == null).Select(r => r.StopReason).FirstOrDefaultAsync(ct);
+        // A `fail` budget this request crossed may have ended the run already: that is a stop as well.
+        var stopReason = await db.Runs.AsNoTracking().Where(r => r.Id == run.Id && (r.EndedAt == null || r.StopReason == "budget"))
+            .Select(r => r.StopReason).FirstOrDefaultAsync(ct);
         return new RecordedLlmCalls(
             inserted.Select(LlmCallView.From).ToList(), inserted.Count, calls.Count - inserted.Count,
             Money.ToUsd(inserted.Sum(c => c.CostMicros ?? 0)), Money.ToUsd(inserted.Sum(c => c.ListCostMicros ?? 0)),

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using Bosun.Core.Common;
+using Bosun.Core.Data;
 
 namespace Bosun.Core.Ledger;
 
@@ -51,32 +53,46 @@ public sealed record RunCostView(
             Money.ToUsd(c.CostMicros), Money.ToUsd(c.ListCostMicros), c.UnpricedCalls);
 }
 
+/// A budget to set or change. <see cref="ClearAmount"/> and <see cref="ClearMaxTokens"/> remove a cap on change (a
+/// budget keeps at least one).
 public sealed record BudgetRequest(
-    string? Name, BudgetScope? Scope, string? ScopeId, BudgetWindow? Window, decimal? AmountUsd, int? WarnPercent, BudgetAction? Action);
+    string? Name, BudgetScope? Scope, string? ScopeId, BudgetWindow? Window, decimal? AmountUsd, int? WarnPercent, BudgetAction? Action,
+    long? MaxTokens = null, bool? CountCacheReads = null, bool? ClearAmount = null, bool? ClearMaxTokens = null);
 
+/// A budget with its spend in the current window. The amount (money) and max_tokens are each null when the budget does
+/// not cap them; percent_used is that of the limit nearer its cap.
 public sealed record BudgetView(
-    string Id, string Name, BudgetScope Scope, string? ScopeId, BudgetWindow Window, decimal AmountUsd, int WarnPercent,
-    BudgetAction Action, DateTime WindowStart, decimal SpentUsd, decimal RemainingUsd, double PercentUsed, string State,
-    DateTime CreatedAt, DateTime UpdatedAt)
+    string Id, string Name, BudgetScope Scope, string? ScopeId, BudgetWindow Window, decimal? AmountUsd, int WarnPercent,
+    BudgetAction Action, DateTime WindowStart, decimal SpentUsd, decimal? RemainingUsd, double PercentUsed, string State,
+    DateTime CreatedAt, DateTime UpdatedAt, long? MaxTokens, bool CountCacheReads, long SpentTokens, long? RemainingTokens,
+    double? MoneyPercentUsed, double? TokensPercentUsed)
 {
-    public static BudgetView From(Budget b, DateTime windowStart, long spent)
+    public static BudgetView From(Budget b, DateTime windowStart, BudgetSpent spent)
     {
-        var percent = b.AmountMicros == 0 ? (spent > 0 ? 100 : 0) : Math.Round(spent * 100.0 / b.AmountMicros, 1);
-        var state = spent >= b.AmountMicros ? (b.Action == BudgetAction.Stop ? "exhausted" : "over")
-            : spent * 100 >= b.AmountMicros * b.WarnPercent ? "warning" : "ok";
-        return new(b.Id, b.Name, b.Scope, b.ScopeId, b.Window, Money.ToUsd(b.AmountMicros), b.WarnPercent, b.Action,
-            windowStart, Money.ToUsd(spent), Money.ToUsd(Math.Max(0, b.AmountMicros - spent)), percent, state, b.CreatedAt, b.UpdatedAt);
+        static double Percent(long spent, long cap) => cap == 0 ? (spent > 0 ? 100 : 0) : Math.Round(spent * 100.0 / cap, 1);
+        double? money = b.MoneyCap is { } m ? Percent(spent.Micros, m) : null;
+        double? tokens = b.MaxTokens is { } t ? Percent(spent.Tokens, t) : null;
+        var warned = b.MoneyCap is { } wm && spent.Micros * 100 >= wm * b.WarnPercent || b.MaxTokens is { } wt && spent.Tokens * 100 >= wt * b.WarnPercent;
+        var state = b.SpentBy(spent) ? (b.Action == BudgetAction.Warn ? "over" : "exhausted") : warned ? "warning" : "ok";
+        return new(b.Id, b.Name, b.Scope, b.ScopeId, b.Window, Money.ToUsd(b.MoneyCap), b.WarnPercent, b.Action,
+            windowStart, Money.ToUsd(spent.Micros), b.MoneyCap is { } cap ? Money.ToUsd(Math.Max(0, cap - spent.Micros)) : null,
+            Math.Max(money ?? 0, tokens ?? 0), state, b.CreatedAt, b.UpdatedAt, b.MaxTokens, b.CountCacheReads, spent.Tokens,
+            b.MaxTokens is { } max ? Math.Max(0, max - spent.Tokens) : null, money, tokens);
     }
 }
 
-/// A `stop` budget (or an agent's cap per work item) whose window is spent: new claims in its scope are refused.
+/// A `stop` or `fail` budget (or an agent's cap per work item) whose window is spent: new claims in its scope are
+/// refused. <see cref="Limit"/> says whether money or tokens reached the cap.
 public sealed record BudgetBlock(
     string Kind, string? BudgetId, string Name, BudgetScope Scope, string? ScopeId, string? AgentId, string? WorkItemId,
-    decimal AmountUsd, decimal SpentUsd, DateTime WindowStart)
+    decimal? AmountUsd, decimal SpentUsd, DateTime WindowStart, BudgetLimit Limit = BudgetLimit.Money, long? MaxTokens = null,
+    long SpentTokens = 0, BudgetAction Action = BudgetAction.Stop)
 {
     public string Describe() => Kind == "agent_cap"
         ? $"Agent {AgentId} has spent ${SpentUsd} of its ${AmountUsd} cap on work item {WorkItemId}."
-        : $"Budget '{Name}' ({Scope.ToString().ToLowerInvariant()}{(ScopeId is null ? "" : " " + ScopeId)}) has spent ${SpentUsd} of ${AmountUsd}.";
+        : Limit == BudgetLimit.Tokens
+            ? $"Budget '{Name}' ({Scope.Snake()}{(ScopeId is null ? "" : " " + ScopeId)}) has used {SpentTokens.ToString("N0", CultureInfo.InvariantCulture)} of {MaxTokens?.ToString("N0", CultureInfo.InvariantCulture)} tokens."
+            : $"Budget '{Name}' ({Scope.Snake()}{(ScopeId is null ? "" : " " + ScopeId)}) has spent ${SpentUsd} of ${AmountUsd}.";
 
     public ProblemException ToProblem(string what)
     {
@@ -97,12 +113,18 @@ public sealed record BlockedScopes(bool Tenant, IReadOnlySet<string> ProjectIds,
         || (agentId is not null && (AgentIds.Contains(agentId) || AgentWorkItems.Contains((agentId, workItemId))));
 }
 
+/// A crossing: <see cref="Limit"/> says whether money or tokens crossed; the spend of both at that moment comes along.
 public sealed record BudgetAlertView(
     string Id, AlertLevel Level, string? BudgetId, string? AgentId, string? WorkItemId, DateTime WindowStart,
-    decimal AmountUsd, decimal SpentUsd, string? ApprovalId, DateTime CreatedAt)
+    decimal? AmountUsd, decimal SpentUsd, string? ApprovalId, DateTime CreatedAt, BudgetLimit Limit, long? MaxTokens, long? SpentTokens)
 {
-    public static BudgetAlertView From(BudgetAlert a) => new(
-        a.Id, a.Level, a.BudgetId, a.AgentId, a.WorkItemId, a.WindowStart, Money.ToUsd(a.AmountMicros), Money.ToUsd(a.SpentMicros), a.ApprovalId, a.CreatedAt);
+    public static BudgetAlertView From(BudgetAlert a)
+    {
+        var limit = a.LimitKind ?? BudgetLimit.Money;
+        var amount = limit == BudgetLimit.Tokens && a.AmountMicros == 0 ? null : Money.ToUsd((long?)a.AmountMicros);
+        return new(a.Id, a.Level, a.BudgetId, a.AgentId, a.WorkItemId, a.WindowStart, amount, Money.ToUsd(a.SpentMicros), a.ApprovalId, a.CreatedAt,
+            limit, a.MaxTokens, a.SpentTokens);
+    }
 }
 
 public sealed record PriceRequest(

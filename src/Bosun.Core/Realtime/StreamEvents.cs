@@ -122,7 +122,7 @@ public static class StreamEvents
     }
 
     /// Fills in what the tracked entities could not tell: a budget's scope (and whether reaching its cap
-    /// stops work or only warns), and the project and key of work items changed by raw SQL.
+    /// stops or fails work, or only warns), and the project and key of work items changed by raw SQL.
     internal static async Task ResolveAsync(DbTransaction transaction, bool sync, string tenantId, IReadOnlyList<StreamEvent> events, CancellationToken ct)
     {
         var budgetIds = events.Where(e => e.EntityType == "budget" && e.WorkItemId is null).Select(e => e.EntityId).Distinct().ToList();
@@ -144,7 +144,7 @@ public static class StreamEvents
                     e.WorkItemId = budget.ScopeId;
                 }
 
-                if (e.Type == "budget.stop" && budget.Action != "stop")
+                if (e.Type == "budget.stop" && budget.Action == "warn")
                 {
                     e.Type = "budget.warning";
                 }

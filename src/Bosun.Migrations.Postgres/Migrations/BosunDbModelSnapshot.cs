@@ -1321,9 +1321,17 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("amount_micros");
 
+                    b.Property<bool>("CountCacheReads")
+                        .HasColumnType("boolean")
+                        .HasColumnName("count_cache_reads");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("MaxTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_tokens");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -1341,6 +1349,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasMaxLength(26)
                         .HasColumnType("character varying(26)")
                         .HasColumnName("scope_id");
+
+                    b.Property<bool>("TokensOnly")
+                        .HasColumnType("boolean")
+                        .HasColumnName("tokens_only");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -1412,9 +1424,22 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("level");
 
+                    b.Property<string>("LimitKind")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("limit_kind");
+
+                    b.Property<long?>("MaxTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_tokens");
+
                     b.Property<long>("SpentMicros")
                         .HasColumnType("bigint")
                         .HasColumnName("spent_micros");
+
+                    b.Property<long?>("SpentTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("spent_tokens");
 
                     b.Property<DateTime>("WindowStart")
                         .HasColumnType("timestamp with time zone")
@@ -1457,6 +1482,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.Property<long>("SpentMicros")
                         .HasColumnType("bigint")
                         .HasColumnName("spent_micros");
+
+                    b.Property<long>("SpentTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("spent_tokens");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")

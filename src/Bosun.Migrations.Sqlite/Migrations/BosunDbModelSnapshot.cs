@@ -1316,9 +1316,17 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("amount_micros");
 
+                    b.Property<bool>("CountCacheReads")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("count_cache_reads");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("MaxTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_tokens");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -1336,6 +1344,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasMaxLength(26)
                         .HasColumnType("TEXT")
                         .HasColumnName("scope_id");
+
+                    b.Property<bool>("TokensOnly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tokens_only");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")
@@ -1407,9 +1419,22 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("level");
 
+                    b.Property<string>("LimitKind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("limit_kind");
+
+                    b.Property<long?>("MaxTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_tokens");
+
                     b.Property<long>("SpentMicros")
                         .HasColumnType("INTEGER")
                         .HasColumnName("spent_micros");
+
+                    b.Property<long?>("SpentTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("spent_tokens");
 
                     b.Property<DateTime>("WindowStart")
                         .HasColumnType("TEXT")
@@ -1452,6 +1477,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.Property<long>("SpentMicros")
                         .HasColumnType("INTEGER")
                         .HasColumnName("spent_micros");
+
+                    b.Property<long>("SpentTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("spent_tokens");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")

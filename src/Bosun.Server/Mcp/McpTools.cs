@@ -126,7 +126,7 @@ internal static class McpTools
             Of(PlanId, Int("version", "Only this version.", min: 1)), ReadOnly: true, GetPlanAsync),
         new("record_llm_usage", "Record LLM usage",
             "Record one LLM call of the run: tokens as the provider reported them, priced by Bosun (or cost_usd if you know it). "
-            + "Answers stop: true when a budget is spent; then stop working.",
+            + "Answers stop: true when a budget is spent (its money or its token cap); then stop working.",
             Of(RunId, Str("provider", "anthropic, openai, google, ...", required: true), Str("model", "The model name the provider reported.", required: true),
                 Int("input_tokens", "Input tokens.", required: true, min: 0), Int("output_tokens", "Output tokens.", required: true, min: 0),
                 Int("cache_read_tokens", "Cache-read tokens.", min: 0), Int("cache_write_tokens", "Cache-write tokens.", min: 0),

@@ -114,24 +114,44 @@ internal static class CostsPage
         {
             var scope = budget.Scope.Snake() + (budget.ScopeId is { } sid ? " " + (names.GetValueOrDefault(sid) ?? sid) : "");
             var marks = new List<Charts.Mark> { new(budget.WarnPercent, "warn", $"warn at {budget.WarnPercent}%") };
-            if (budget.Action == BudgetAction.Stop)
+            if (budget.Action != BudgetAction.Warn)
             {
-                marks.Add(new Charts.Mark(100, "stop", "work stops here"));
+                marks.Add(new Charts.Mark(100, "stop", budget.Action == BudgetAction.Fail ? "work fails here" : "work stops here"));
             }
 
-            var label = $"{budget.Name}: {Format.Usd(budget.SpentUsd)} of {Format.Usd(budget.AmountUsd)} ({budget.PercentUsed.ToString("0.#", CultureInfo.InvariantCulture)}%)";
+            var caps = string.Join(" and ", new[] { budget.AmountUsd is { } a ? Format.Usd(a) : null, budget.MaxTokens is { } t ? $"{Tokens(t)} tokens" : null }.OfType<string>());
             w.Add($"""
                 <li class="panel budget budget-{budget.State}">
                 <div class="goal-head"><h3>{budget.Name}</h3><span class="status budget-state-{budget.State}">{budget.State}</span></div>
-                <p class="muted">{scope} · {budget.Window.Snake()} · {budget.Action.Snake()} at the cap · warns at {budget.WarnPercent}%</p>
-                {Charts.Bar(budget.PercentUsed, label, $"fill {budget.State}", [.. marks])}
-                <p class="progress-text"><strong>{Format.Usd(budget.SpentUsd)}</strong> of {Format.Usd(budget.AmountUsd)} · {Format.Usd(budget.RemainingUsd)} left</p>
-                </li>
+                <p class="muted">{scope} · {budget.Window.Snake()} · {caps} · {budget.Action.Snake()} at the cap · warns at {budget.WarnPercent}%</p>
                 """);
+            if (budget is { AmountUsd: { } amount, MoneyPercentUsed: { } moneyPercent })
+            {
+                var label = $"{budget.Name}: {Format.Usd(budget.SpentUsd)} of {Format.Usd(amount)} ({moneyPercent.ToString("0.#", CultureInfo.InvariantCulture)}%)";
+                w.Add($"""
+                    {Charts.Bar(moneyPercent, label, $"fill {budget.State}", [.. marks])}
+                    <p class="progress-text"><strong>{Format.Usd(budget.SpentUsd)}</strong> of {Format.Usd(amount)} · {Format.Usd(budget.RemainingUsd ?? 0)} left</p>
+                    """);
+            }
+
+            if (budget is { MaxTokens: { } max, TokensPercentUsed: { } tokensPercent })
+            {
+                var counted = budget.CountCacheReads ? "cache reads counted" : "cache reads not counted";
+                var label = $"{budget.Name}: {Tokens(budget.SpentTokens)} of {Tokens(max)} tokens ({tokensPercent.ToString("0.#", CultureInfo.InvariantCulture)}%)";
+                w.Add($"""
+                    {Charts.Bar(tokensPercent, label, $"fill {budget.State}", [.. marks])}
+                    <p class="progress-text budget-tokens"><strong>{Tokens(budget.SpentTokens)}</strong> of {Tokens(max)} tokens · {Tokens(budget.RemainingTokens ?? 0)} left · {counted}</p>
+                    """);
+            }
+
+            w.Add($"</li>");
         }
 
         w.Add($"</ul></section>");
     }
+
+    /// Token counts in full, since a cap is read against the exact figure.
+    private static string Tokens(long n) => n.ToString("#,##0", CultureInfo.InvariantCulture);
 
     private static void Unpriced(HtmlWriter w, IReadOnlyList<UnpricedModelView> unpriced)
     {
