@@ -47,6 +47,14 @@ internal static class WorkItemPage
             });
         });
 
+        app.MapPost("/work/{key}/archive", async (string key, HttpContext http, WorkItemService items) =>
+            await ActAsync(http, key, await http.Request.ReadFormAsync(http.RequestAborted), "archive", async c =>
+                $"{(await items.ArchiveAsync(key, c)).Key} is archived: it has left the board and the lists until it is restored."));
+
+        app.MapPost("/work/{key}/restore", async (string key, HttpContext http, WorkItemService items) =>
+            await ActAsync(http, key, await http.Request.ReadFormAsync(http.RequestAborted), "archive", async c =>
+                $"{(await items.RestoreAsync(key, c)).Key} is restored."));
+
         app.MapPost("/work/{key}/comments", async (string key, HttpContext http, WorkItemService items) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -203,6 +211,15 @@ internal static class WorkItemPage
         {
             w.Add($"""<p><a href="/inbox">Open the inbox</a></p>""");
         }
+
+        // Nothing a person planned is deleted: an item is archived out of the lists and restored from its page.
+        w.Add($"""
+            {form.Summary("archive", "archive-")}
+            <form method="post" action="/work/{item.Key}/{(item.ArchivedAt is null ? "archive" : "restore")}" class="archive">{Layout.Token(http)}
+            {(item.ArchivedAt is { } archivedAt ? Html.Of($"<p data-testid=\"archived\">Archived {Format.Time(archivedAt)}.</p>") : Html.Empty)}
+            <button type="submit">{(item.ArchivedAt is null ? "Archive" : "Restore")}</button>
+            </form>
+            """);
 
         w.Add($"""
             </section>

@@ -92,6 +92,34 @@ public sealed class ArchiveTests
     }
 
     [Theory, BothStores]
+    public async Task A_person_archives_an_item_from_its_page_and_restores_it_there(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Old banner", new { status = "ready" });
+        using var web = new WebClient(app);
+        await web.SignInAsync("owner@example.test", WebTestTenants.Password);
+
+        await web.GetAsync("/work/WEB-1");
+        var archived = await web.PostAsync("/work/WEB-1/archive", new Dictionary<string, string>());
+
+        Assert.Equal((HttpStatusCode.SeeOther, "/work/WEB-1"), (archived.Status, archived.Location));
+        var page = await web.GetAsync("/work/WEB-1");
+        Assert.Contains("data-testid=\"archived\"", page.Html);
+        Assert.Contains("action=\"/work/WEB-1/restore\"", page.Html);
+        Assert.DoesNotContain("data-key=\"WEB-1\"", (await web.GetAsync("/board?project=WEB")).Html);
+        Assert.Equal(JsonValueKind.String, (await acme.Owner.GetJsonAsync("/api/v1/work/WEB-1")).GetProperty("archived_at").ValueKind);
+
+        var restored = await web.PostAsync("/work/WEB-1/restore", new Dictionary<string, string>());
+
+        Assert.Equal(HttpStatusCode.SeeOther, restored.Status);
+        Assert.Contains("action=\"/work/WEB-1/archive\"", (await web.GetAsync("/work/WEB-1")).Html);
+        Assert.Contains("data-key=\"WEB-1\"", (await web.GetAsync("/board?project=WEB")).Html);
+    }
+
+    [Theory, BothStores]
     public async Task Work_in_hand_or_awaiting_a_reviewer_is_not_archived_until_it_is_let_go(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
