@@ -3,6 +3,7 @@ using Bosun.Core.Data;
 using Bosun.Core.Data.Safety;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
+using Bosun.Core.HumanInput;
 using Bosun.Core.Identity;
 using Bosun.Core.Integrations;
 using Bosun.Core.Knowledge;
@@ -90,6 +91,7 @@ public static class BosunServer
         api.MapQualityGate();
         api.MapGovernance();
         api.MapDispatch();
+        api.MapHumanInput();
         api.MapLedger();
         api.MapRealtime();
         api.MapWebhooks();
@@ -104,6 +106,7 @@ public static class BosunServer
         services.AddIdentity();
         services.AddPlanning(backgroundJobs);
         services.AddDispatch(backgroundJobs);
+        services.AddHumanInput(backgroundJobs);
         services.AddGovernance(backgroundJobs);
         services.AddLedger(backgroundJobs);
         services.AddKnowledge();

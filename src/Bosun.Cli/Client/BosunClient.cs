@@ -117,9 +117,18 @@ public sealed class BosunClient : IDisposable
 
     public Task<JsonElement> DeleteAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Delete, path, null, ct);
 
-    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct = default)
+    /// A POST that a retry (with the same key) answers with the first response instead of doing twice.
+    public Task<JsonElement> PostOnceAsync(string path, object? body, string idempotencyKey, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, path, body, ct, idempotencyKey);
+
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct = default, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         if (body is not null)
         {
             request.Content = body as HttpContent ?? JsonContent.Create(body, options: BosunJson.Options);

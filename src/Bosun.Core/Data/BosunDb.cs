@@ -147,6 +147,9 @@ public sealed class BosunDb : DbContext
     public DbSet<DeliverablePeriod> DeliverablePeriods => Set<DeliverablePeriod>();
     public DbSet<ProjectPolicy> ProjectPolicies => Set<ProjectPolicy>();
     public DbSet<RunCheck> RunChecks => Set<RunCheck>();
+    public DbSet<HumanInput.ItemForm> ItemForms => Set<HumanInput.ItemForm>();
+    public DbSet<HumanInput.Submission> Submissions => Set<HumanInput.Submission>();
+    public DbSet<HumanInput.Question> Questions => Set<HumanInput.Question>();
 
     // Asking EF for the provider's name initialises the context's services and reads assembly metadata; hot paths ask
     // often, so the answer is kept per options instance (built once per process).

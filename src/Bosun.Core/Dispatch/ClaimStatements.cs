@@ -135,7 +135,8 @@ internal static class ClaimStatements
     // dependency rows; as a join, SQLite without statistics scanned every work item of the tenant per candidate.
     // Archived items and items of projects that are not active (paused or archived) are never claimed.
     // Directly assigned items always; role-assigned and unassigned ones only in projects the agent serves
-    // (an agent linked to no project serves all). Dependencies must all be done.
+    // (an agent linked to no project serves all). Dependencies must all be done. Questions are for people to answer
+    // (their role is a person's role), so no agent claims one.
     // SQLite's planner prefers the board's (project, status) index and then sorts every ready item of the project;
     // the claim-ordered partial indexes give the best item first, so SQLite is told to use them.
     // SQLite looks at a bound LIMIT while it plans, so a statement with `LIMIT @limit` was compiled again on every
@@ -145,7 +146,7 @@ internal static class ClaimStatements
     private static string CandidatesText(bool postgres, bool inProject, bool lockRows, int excludedProjects, int excludedItems) => $"""
         SELECT w.id, w.project_id FROM work_items w {(postgres ? "" : inProject ? "INDEXED BY ix_work_items_ready_by_project" : "INDEXED BY ix_work_items_ready")}
         JOIN projects p ON p.tenant_id = w.tenant_id AND p.id = w.project_id
-        WHERE w.tenant_id = @tenant AND w.status = 'ready' AND w.archived_at IS NULL AND p.status = 'active'
+        WHERE w.tenant_id = @tenant AND w.status = 'ready' AND w.archived_at IS NULL AND p.status = 'active' AND w.type <> 'question'
           {(inProject ? "AND w.project_id = @project" : "")}
           {NotIn("w.project_id", "bp", excludedProjects)}
           {NotIn("w.id", "bw", excludedItems)}

@@ -89,6 +89,6 @@ public sealed class DispatchContext(BosunDb db)
             comments[item.Id].OrderByDescending(c => c.Id).Take(RecentComments).OrderBy(c => c.Id).Select(CommentView.From).ToList(),
             item.RevisionNotes,
             WorkItemView.ParseJson(item.CheckpointJson),
-            WorkItemView.ParseJson(item.OutputJson)), labels[item.Id].Order().ToList()));
+            WorkItemView.ParseJson(item.OutputJson)) { Answers = WorkItemView.ParseJson(item.AnswersJson) }, labels[item.Id].Order().ToList()));
     }
 }

@@ -3,7 +3,8 @@ using Bosun.Core.Data;
 
 namespace Bosun.Core.Dispatch;
 
-public enum RunStatus { Active, Completed, Failed, Released, TimedOut, Cancelled, Stopped }
+/// Waiting: the run asked a person a blocking question and ended; the item is claimed again once it is answered.
+public enum RunStatus { Active, Completed, Failed, Released, TimedOut, Cancelled, Stopped, Waiting }
 
 /// One attempt at a work item by an agent or a person. Immutable once ended (the database refuses it).
 public sealed class Run : ITenantScoped, IAudited

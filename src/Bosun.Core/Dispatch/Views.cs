@@ -32,7 +32,11 @@ public sealed record GoalSummary(string Id, string Title, string? MetricName, do
 /// what the previous attempt left behind.
 public sealed record WorkContext(
     RelatedItem? Parent, GoalSummary? Goal, IReadOnlyList<RelatedItem> Dependencies, IReadOnlyList<CommentView> Comments,
-    string? RevisionNotes, JsonElement? Checkpoint, JsonElement? PreviousOutput);
+    string? RevisionNotes, JsonElement? Checkpoint, JsonElement? PreviousOutput)
+{
+    /// The questions the item's runs asked people, with their answers once given (see the item's answers).
+    public JsonElement? Answers { get; init; }
+}
 
 public sealed record ClaimedWork(WorkItemView Item, Lease Run, WorkContext Context);
 

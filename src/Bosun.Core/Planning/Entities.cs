@@ -109,6 +109,9 @@ public sealed class WorkItem : ITenantScoped, IHasTimestamps, IAudited
 
     /// Last checkpoint any run saved; a retry starts from it.
     public string? CheckpointJson { get; set; }
+
+    /// The questions the item's runs asked people and their answers, oldest first: the next run receives them.
+    public string? AnswersJson { get; set; }
     public string? CreatedBy { get; set; }
     public DateTime? CompletedAt { get; set; }
 

@@ -39,6 +39,9 @@ public sealed record WorkItemView(
     public bool CloseWithChildren { get; init; }
     public DateTime? ArchivedAt { get; init; }
 
+    /// The questions the item's runs asked people and their answers, oldest first.
+    public JsonElement? Answers { get; init; }
+
     public static WorkItemView From(WorkItem w, IReadOnlyList<string> labels, IReadOnlyList<DependencyView> dependsOn) => new(
         w.Id, w.Key, w.ProjectId, w.Type, w.Title, w.Description, w.Status, w.Priority, Assignment.Describe(w),
         w.ParentId, w.GoalId, w.DueAt, w.ApprovalRequired, labels, dependsOn, ParseJson(w.InputJson), ParseJson(w.OutputJson),
@@ -54,6 +57,7 @@ public sealed record WorkItemView(
         DeliverablePeriodId = w.DeliverablePeriodId,
         CloseWithChildren = w.CloseWithChildren,
         ArchivedAt = w.ArchivedAt,
+        Answers = ParseJson(w.AnswersJson),
     };
 
     public static JsonElement? ParseJson(string? json)

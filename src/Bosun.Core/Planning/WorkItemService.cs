@@ -9,7 +9,11 @@ namespace Bosun.Core.Planning;
 public sealed record CreateWorkItem(
     string? ProjectId, string? Type, string? Title, string? Description, WorkStatus? Status, Priority? Priority,
     string? Assignee, string? ParentId, string? GoalId, DateTimeOffset? DueAt, IReadOnlyList<string>? Labels,
-    bool? ApprovalRequired, JsonElement? Input, IReadOnlyList<string>? DependsOn);
+    bool? ApprovalRequired, JsonElement? Input, IReadOnlyList<string>? DependsOn)
+{
+    /// A form people fill in on the item; checked and stored by the human input service, which creates such items.
+    public JsonElement? Form { get; init; }
+}
 
 public sealed record UpdateWorkItem(
     string? Type, string? Title, string? Description, WorkStatus? Status, Priority? Priority, string? Assignee,

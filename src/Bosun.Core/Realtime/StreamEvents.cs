@@ -17,6 +17,7 @@ public static class StreamEvents
         "work_item.created", "work_item.changed", "run.started", "run.ended", "approval.requested", "approval.decided",
         "comment.created", "budget.warning", "budget.stop", "budget.resumed", "project.created", "project.changed",
         "goal.created", "goal.changed", "plan.created", "plan.changed", "plan.activated", "agent.paused", "agent.resumed",
+        "question.asked", "question.answered", "question.escalated", "submission.created",
     ];
 
     /// True when a filter pattern (an event type, "work_item.*", or "*") matches the type.
@@ -33,6 +34,14 @@ public static class StreamEvents
         "approval" when audit.Action == "approval.created" => "approval.requested",
         "approval" when StatusAfter(audit.ChangesJson) is { } status && status != "pending" => "approval.decided",
         "comment" when audit.Action == "comment.created" => "comment.created",
+        "submission" when audit.Action == "submission.created" => "submission.created",
+        "question" => audit.Action switch
+        {
+            "question.created" => "question.asked",
+            "question.escalated" => "question.escalated",
+            _ when StatusAfter(audit.ChangesJson) is "answered" or "expired" => "question.answered",
+            _ => null,
+        },
         "budget" => audit.Action switch
         {
             "budget.warn_reached" => "budget.warning",
@@ -90,6 +99,14 @@ public static class StreamEvents
                 break;
             case "comment":
                 e.WorkItemId = Tracked<Comment>(audit.EntityId)?.WorkItemId;
+                break;
+            case "submission":
+                e.WorkItemId = Tracked<HumanInput.Submission>(audit.EntityId)?.WorkItemId;
+                break;
+
+            // A question's events belong to the item that asked it, whose runs wait for the answer.
+            case "question":
+                e.WorkItemId = Tracked<HumanInput.Question>(audit.EntityId)?.AskingItemId;
                 break;
             case "approval":
                 var approval = Tracked<Approval>(audit.EntityId);

@@ -436,6 +436,261 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.ToTable("idempotency_records", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.HumanInput.ItemForm", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("definition_json");
+
+                    b.Property<bool>("OneShot")
+                        .HasColumnType("boolean")
+                        .HasColumnName("one_shot");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_item_forms");
+
+                    b.HasIndex("TenantId", "WorkItemId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_item_forms_tenant_id_work_item_id");
+
+                    b.ToTable("item_forms", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.HumanInput.Question", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AnswerJson")
+                        .HasColumnType("text")
+                        .HasColumnName("answer_json");
+
+                    b.Property<DateTime?>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("answered_at");
+
+                    b.Property<string>("AnsweredByRef")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("answered_by_ref");
+
+                    b.Property<string>("AskedByRef")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("asked_by_ref");
+
+                    b.Property<string>("AskingItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("asking_item_id");
+
+                    b.Property<string>("AskingRunId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("asking_run_id");
+
+                    b.Property<bool>("Blocking")
+                        .HasColumnType("boolean")
+                        .HasColumnName("blocking");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DefaultAnswerJson")
+                        .HasColumnType("text")
+                        .HasColumnName("default_answer_json");
+
+                    b.Property<DateTime?>("EscalatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("escalated_at");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("OnExpiry")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("on_expiry");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SubmissionId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("submission_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("text");
+
+                    b.Property<string>("ToRef")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("to_ref");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_questions");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_questions_expiring")
+                        .HasFilter("status = 'open' AND expires_at IS NOT NULL");
+
+                    b.HasIndex("TenantId", "AskingRunId")
+                        .HasDatabaseName("ix_questions_tenant_id_asking_run_id");
+
+                    b.HasIndex("TenantId", "SubmissionId")
+                        .HasDatabaseName("ix_questions_tenant_id_submission_id");
+
+                    b.HasIndex("TenantId", "WorkItemId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_questions_tenant_id_work_item_id");
+
+                    b.HasIndex("TenantId", "AskingItemId", "Id")
+                        .HasDatabaseName("ix_questions_tenant_id_asking_item_id_id");
+
+                    b.HasIndex("TenantId", "Status", "ToRef")
+                        .HasDatabaseName("ix_questions_open")
+                        .HasFilter("status = 'open'");
+
+                    b.ToTable("questions", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.HumanInput.Submission", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BindingsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("bindings_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FormId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("form_id");
+
+                    b.Property<string>("IdempotencyKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<string>("SubmittedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("submitted_by_name");
+
+                    b.Property<string>("SubmittedByRef")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("submitted_by_ref");
+
+                    b.Property<string>("ValuesJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("values_json");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_submissions");
+
+                    b.HasIndex("TenantId", "FormId")
+                        .HasDatabaseName("ix_submissions_tenant_id_form_id");
+
+                    b.HasIndex("TenantId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_submissions_tenant_id_idempotency_key");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Id")
+                        .HasDatabaseName("ix_submissions_tenant_id_work_item_id_id");
+
+                    b.ToTable("submissions", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Identity.Agent", b =>
                 {
                     b.Property<string>("TenantId")
@@ -2736,6 +2991,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(26)")
                         .HasColumnName("active_run_id");
 
+                    b.Property<string>("AnswersJson")
+                        .HasColumnType("text")
+                        .HasColumnName("answers_json");
+
                     b.Property<bool>("ApprovalRequired")
                         .HasColumnType("boolean")
                         .HasColumnName("approval_required");
@@ -3181,6 +3440,62 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_audit_entries_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.HumanInput.ItemForm", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_item_forms_work_items_tenant_id_work_item_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.HumanInput.Question", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "AskingItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_questions_work_items_tenant_id_asking_item_id");
+
+                    b.HasOne("Bosun.Core.Dispatch.Run", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "AskingRunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_questions_runs_tenant_id_asking_run_id");
+
+                    b.HasOne("Bosun.Core.HumanInput.Submission", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "SubmissionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_questions_submissions_tenant_id_submission_id");
+
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_questions_work_items_tenant_id_work_item_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.HumanInput.Submission", b =>
+                {
+                    b.HasOne("Bosun.Core.HumanInput.ItemForm", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "FormId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_submissions_item_forms_tenant_id_form_id");
+
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_submissions_work_items_tenant_id_work_item_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Identity.Agent", b =>

@@ -1,4 +1,5 @@
 using Bosun.Core.Common;
+using Bosun.Core.HumanInput;
 using Bosun.Core.Planning;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -60,11 +61,11 @@ public static class PlanningEndpoints
                 PageRequest.From(limit, cursor, keyed: WorkItemFilter.OrdersByPosition(parent)), ct))
             .WithSummary("List work items; filter by status (comma-separated), assignee, project, type, label, parent, goal, q, archived; "
                 + "with parent, in position order");
-        work.MapPost("", async Task<Created<WorkItemView>> (CreateWorkItem body, WorkItemService s, CancellationToken ct) =>
+        work.MapPost("", async Task<Created<WorkItemView>> (CreateWorkItem body, HumanInputService s, CancellationToken ct) =>
         {
-            var item = await s.CreateRequestedAsync(body, ct);
+            var item = await s.CreateWithFormAsync(body, body.Form, ct);
             return TypedResults.Created($"/api/v1/work/{item.Id}", item);
-        }).WithSummary("Create a work item");
+        }).WithSummary("Create a work item, optionally with a form people fill in (form: {fields, bindings, one_shot})");
         work.MapPost("/batch", async Task<Created<BatchCreatedItems>> (CreateWorkItems body, WorkItemService s, CancellationToken ct) =>
             TypedResults.Created("/api/v1/work", new BatchCreatedItems(await s.CreateBatchAsync(body, ct))))
             .WithSummary("Create up to 1,000 work items at once, all or none; items name each other by ref (parent_ref, depends_on_refs)");

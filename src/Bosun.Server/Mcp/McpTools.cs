@@ -2,6 +2,7 @@ using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
+using Bosun.Core.HumanInput;
 using Bosun.Core.Identity;
 using Bosun.Core.Knowledge;
 using Bosun.Core.Ledger;
@@ -95,6 +96,27 @@ internal static class McpTools
             Of(Str("work_item", "The sub-item to move (key or id).", required: true), Str("before", "The sibling it should stand before (key or id)."),
                 Str("after", "The sibling it should stand after (key or id).")),
             ReadOnly: false, MoveWorkItemAsync),
+        new("ask_human", "Ask a person",
+            "Ask a person or a role a question: a choice of options (one click for them), a form of fields, or free text. A blocking "
+            + "question (the default) ends your run as waiting without using an attempt: stop working, the item is blocked until the "
+            + "answer, then claimed again with the question, the answer and your checkpoint in its context (context.answers). A "
+            + "non-blocking one lets you go on; read the answer later with get_question.",
+            Of(RunId, LeaseToken, Str("question", "What you want to know.", required: true, maxLength: 2000),
+                Str("details", "Background the person needs.", maxLength: 20_000),
+                Array("options", "Choices, each text or {\"value\", \"label\"}."),
+                Object("form", "Instead of options: {\"fields\": [{\"key\", \"type\": text|long_text|number|date|boolean|single_select|multi_select|link, "
+                    + "\"label\", \"help\", \"required\", \"default\", \"options\", \"min\", \"max\", \"pattern\", \"max_length\"}]}."),
+                Str("to", "user:EMAIL or role:owner|admin|member|reviewer; default the project lead."),
+                Bool("blocking", "Wait for the answer (default true)."),
+                Str("kind", "decide, provide, review or connect (default decide with options, else provide).", oneOf: EnumNames<QuestionKind>.All),
+                Int("expires_in_seconds", "Give up waiting after this long (60 s to 30 days).", min: 60, max: (long)HumanInputService.LongestExpiry.TotalSeconds),
+                Str("on_expiry", "default (answer with default_answer) or escalate (to the project lead).", oneOf: [HumanInputService.ExpireWithDefault, HumanInputService.ExpireToLead]),
+                Any("default_answer", "The answer taken at expiry: an option's value, or an object of the form's values."),
+                Any("checkpoint", "State to resume from when you are claimed again.")),
+            ReadOnly: false, AskHumanAsync),
+        new("get_question", "Get a question",
+            "A question you asked (by its id or its item's key) with its status and, once given, the answer.",
+            Of(Str("question", "The question's id or its item's key.", required: true)), ReadOnly: true, GetQuestionAsync),
         new("request_approval", "Request approval",
             "Ask a person to look at something (a plan, a risky step, a spend); it does not change the item.",
             Of(Str("subject", "What to decide.", required: true, maxLength: 500), Str("work_item", "The item it is about (key or id)."),
@@ -328,6 +350,24 @@ internal static class McpTools
         var (item, before, after) = (args.Str("work_item", required: true), args.Str("before"), args.Str("after"));
         args.ThrowIfAny();
         return await services.GetRequiredService<WorkItemService>().MoveAmongSiblingsAsync(item!, new MoveWorkItem(before, after), ct);
+    }
+
+    private static async Task<object> AskHumanAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var run = args.Str("run_id", required: true);
+        var options = args.Json("options") is { ValueKind: System.Text.Json.JsonValueKind.Array } list ? list.EnumerateArray().ToList() : null;
+        var request = new AskRequest(args.Str("lease_token", required: true), args.Str("question", required: true), args.Str("details"), options,
+            args.Json("form"), args.Str("to"), args.Bool("blocking"), args.Str("kind"), args.Int("expires_in_seconds"), args.Str("on_expiry"),
+            args.Json("default_answer"), args.Json("checkpoint"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<HumanInputService>().AskAsync(run!, request, ct);
+    }
+
+    private static async Task<object> GetQuestionAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var question = args.Str("question", required: true);
+        args.ThrowIfAny();
+        return await services.GetRequiredService<HumanInputService>().GetQuestionAsync(question!, ct);
     }
 
     private static async Task<object> RequestApprovalAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

@@ -1,6 +1,7 @@
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Governance;
+using Bosun.Core.HumanInput;
 using Bosun.Core.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,7 @@ namespace Bosun.Server.Web;
 /// What waits for the signed-in person: approvals they may decide (one click each) and work assigned to them.
 internal static class InboxPage
 {
-    private sealed record Model(Inbox Inbox, bool MayDecide, Roster Roster);
+    private sealed record Model(Inbox Inbox, bool MayDecide, Roster Roster, IReadOnlyList<QuestionView> Questions);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -46,13 +47,14 @@ internal static class InboxPage
         });
     }
 
-    private static async Task<HtmlResult> ShowAsync(HttpContext http, FormState form, int status = 200)
+    internal static async Task<HtmlResult> ShowAsync(HttpContext http, FormState form, int status = 200)
     {
         var services = http.RequestServices;
         var model = await http.ReadAsync(async c => new Model(
             await services.GetRequiredService<ApprovalService>().InboxAsync(c),
             Permissions.Has(services.GetRequiredService<RequestContext>(), Capability.DecideApprovals),
-            await Roster.LoadAsync(services.GetRequiredService<AgentService>(), services.GetRequiredService<PeopleService>(), c)));
+            await Roster.LoadAsync(services.GetRequiredService<AgentService>(), services.GetRequiredService<PeopleService>(), c),
+            (await services.GetRequiredService<HumanInputService>().ListQuestionsAsync(QuestionStatus.Open, mine: true, null, new PageRequest(PageRequest.MaxLimit, null), c)).Items));
         return Layout.Page(http, "Inbox", Nav.Inbox, Render(http, model, form), status);
     }
 
@@ -70,10 +72,36 @@ internal static class InboxPage
         </form>
         """);
 
+    /// Questions asked of the person or their role, oldest first, each with its form: a choice is one click.
+    private static void RenderQuestions(HtmlWriter w, HttpContext http, Model m, FormState form)
+    {
+        w.Add($"""<section aria-labelledby="questions-h"><h2 id="questions-h">Questions for you <span class="count">{m.Questions.Count}</span></h2>""");
+        if (m.Questions.Count == 0)
+        {
+            w.Add($"""<p class="muted">No question waits for your answer.</p>""");
+        }
+
+        foreach (var question in m.Questions.OrderBy(q => q.Id))
+        {
+            var definition = FormDefinition.Parse(question.Form, "form", new ValidationProblem())!;
+            w.Add($"""
+                <article class="panel question" data-question="{question.Key}" aria-labelledby="q{question.Key}-title">
+                <h3 id="q{question.Key}-title"><a href="/work/{question.Key}">{question.Key}</a> {question.Question}</h3>
+                <p class="muted">{question.Kind.Snake()} · asked by {m.Roster.Describe(question.AskedBy)} for <a href="/work/{question.AskingItemKey}">{question.AskingItemKey}</a>{(question.Blocking ? " · the work waits for your answer" : "")} · {Format.Time(question.CreatedAt)}{(question.ExpiresAt is { } at ? Html.Of($" · expires {Format.Time(at)}") : Html.Empty)}</p>
+                {HumanInputForms.Render(http, question.Key, definition, form, "/inbox", "Answer")}
+                </article>
+                """);
+        }
+
+        w.Add($"</section>");
+    }
+
     private static Html Render(HttpContext http, Model m, FormState form)
     {
         var w = new HtmlWriter();
-        w.Add($"""<h1>Inbox</h1><section aria-labelledby="approvals-h"><h2 id="approvals-h">Approvals waiting for you <span class="count">{m.Inbox.Approvals.Count}</span></h2>""");
+        w.Add($"""<h1>Inbox</h1>""");
+        RenderQuestions(w, http, m, form);
+        w.Add($"""<section aria-labelledby="approvals-h"><h2 id="approvals-h">Approvals waiting for you <span class="count">{m.Inbox.Approvals.Count}</span></h2>""");
         if (!m.MayDecide)
         {
             w.Add($"""<p class="muted">Your role does not decide approvals.</p>""");
@@ -108,15 +136,18 @@ internal static class InboxPage
                 """);
         }
 
-        w.Add($"""</section><section aria-labelledby="mine-h"><h2 id="mine-h">Assigned to you <span class="count">{m.Inbox.Work.Count}</span></h2>""");
-        if (m.Inbox.Work.Count == 0)
+        // Questions assigned to the person are answered above.
+        var asked = m.Questions.Select(q => q.WorkItemId).ToHashSet();
+        var work = m.Inbox.Work.Where(i => !asked.Contains(i.Id)).ToList();
+        w.Add($"""</section><section aria-labelledby="mine-h"><h2 id="mine-h">Assigned to you <span class="count">{work.Count}</span></h2>""");
+        if (work.Count == 0)
         {
             w.Add($"""<p class="muted">No open work is assigned to you.</p>""");
         }
         else
         {
             w.Add($"<ul class=\"links\">");
-            foreach (var item in m.Inbox.Work)
+            foreach (var item in work)
             {
                 w.Add($"""<li><a href="/work/{item.Key}">{item.Key} {item.Title}</a> <span class="status status-{item.Status.Snake()}">{BoardPage.StatusText(item.Status)}</span></li>""");
             }

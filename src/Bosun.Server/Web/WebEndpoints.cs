@@ -27,6 +27,7 @@ public static class WebEndpoints
         WorkItemPage.Map(pages);
         ProjectPolicyPage.Map(pages);
         InboxPage.Map(pages);
+        HumanInputForms.Map(pages);
         GoalsPage.Map(pages);
         PlansPage.Map(pages);
         DeliverablesPage.Map(pages);

@@ -3,6 +3,7 @@ using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
+using Bosun.Core.HumanInput;
 using Bosun.Core.Identity;
 using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
@@ -21,7 +22,7 @@ internal static class WorkItemPage
     private sealed record Model(
         WorkItemView Item, ProjectView Project, IReadOnlyList<WorkItemView> SubItems, IReadOnlyList<CommentView> Comments,
         IReadOnlyList<RunDetail> Runs, IReadOnlyList<ApprovalView> Approvals, Roster Roster, GoalView? Goal, WorkItemView? Parent, DateTime Now,
-        IReadOnlyList<RunCheckView> Checks);
+        IReadOnlyList<RunCheckView> Checks, FormView? Form, IReadOnlyList<SubmissionView> Submissions, IReadOnlyList<QuestionView> Questions);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -106,7 +107,7 @@ internal static class WorkItemPage
         }
     }
 
-    private static async Task<HtmlResult> ShowAsync(HttpContext http, string key, FormState form, int status = 200)
+    internal static async Task<HtmlResult> ShowAsync(HttpContext http, string key, FormState form, int status = 200)
     {
         var model = await http.ReadAsync(c => LoadAsync(http.RequestServices, key, c));
         return Layout.Page(http, $"{model.Item.Key} {model.Item.Title}", Nav.Board, Render(http, model, form), status);
@@ -132,7 +133,11 @@ internal static class WorkItemPage
         var parent = item.ParentId is { } parentId ? await items.GetAsync(parentId, ct) : null;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         var checks = await services.GetRequiredService<RunCheckService>().LatestOfItemAsync(item.Id, ct);
-        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks);
+        var input = services.GetRequiredService<HumanInputService>();
+        var itemForm = await input.FindFormAsync(item.Id, ct);
+        var submissions = itemForm is null ? [] : (await input.ListSubmissionsAsync(item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
+        var questions = (await input.ListQuestionsAsync(null, mine: false, item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
+        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks, itemForm, submissions, questions);
     }
 
     /// Moves a person may make by hand; claims, starts and approvals have their own buttons and services.
@@ -172,6 +177,8 @@ internal static class WorkItemPage
 
         w.Add($"</section>");
 
+        RenderQuestions(w, m);
+        RenderForm(w, http, m, form);
         RenderDependencies(w, m);
         RenderChecks(w, m);
         RenderRuns(w, m);
@@ -250,6 +257,64 @@ internal static class WorkItemPage
             </dl>
             </section>
             """);
+    }
+
+    /// The questions the item asked (or, on a question's own item, the question itself) and their answers.
+    private static void RenderQuestions(HtmlWriter w, Model m)
+    {
+        if (m.Questions.Count == 0)
+        {
+            return;
+        }
+
+        w.Add($"""<section aria-labelledby="questions-h"><h2 id="questions-h">Questions</h2><ol class="history questions">""");
+        foreach (var q in m.Questions.OrderBy(q => q.Id))
+        {
+            w.Add($"""
+                <li data-question="{q.Key}"><span class="status question-{q.Status.Snake()}">{q.Status.Snake()}</span> <a href="/work/{q.Key}">{q.Key}</a> {q.Question}
+                <small>{q.Kind.Snake()} · asked by {m.Roster.Describe(q.AskedBy)} of {(q.To.StartsWith("role:", StringComparison.Ordinal) ? $"any {q.To[5..]}" : m.Roster.Describe(q.To))} for <a href="/work/{q.AskingItemKey}">{q.AskingItemKey}</a>{(q.Blocking ? " · blocking" : "")} {Format.Time(q.CreatedAt)}</small>
+                """);
+            if (q.Answer is { } answer)
+            {
+                w.Add($"""<br><small>answered by {m.Roster.Describe(q.AnsweredBy)} {Format.Time(q.AnsweredAt)}</small><pre class="json" data-testid="answer">{answer.ToString()}</pre>""");
+            }
+
+            w.Add($"</li>");
+        }
+
+        w.Add($"</ol></section>");
+    }
+
+    /// The item's form while it takes a submission, and what was submitted.
+    private static void RenderForm(HtmlWriter w, HttpContext http, Model m, FormState form)
+    {
+        if (m.Form is not { Definition: { } definition } itemForm)
+        {
+            return;
+        }
+
+        w.Add($"""<section aria-labelledby="form-h"><h2 id="form-h">Form</h2>""");
+        if (itemForm.Accepting)
+        {
+            w.Add($"{HumanInputForms.Render(http, m.Item.Key, definition, form, $"/work/{m.Item.Key}")}");
+        }
+        else
+        {
+            w.Add($"""<p class="muted">{(itemForm.OneShot && itemForm.Submissions > 0 ? "Submitted: the form takes one submission." : "The item takes no more submissions.")}</p>""");
+        }
+
+        if (m.Submissions.Count > 0)
+        {
+            w.Add($"""<h3>Submissions</h3><ol class="history submissions">""");
+            foreach (var submission in m.Submissions)
+            {
+                w.Add($"""<li data-submission="{submission.Id}"><small>{submission.SubmittedByName} {Format.Time(submission.SubmittedAt)}</small><pre class="json">{submission.Values.ToString()}</pre></li>""");
+            }
+
+            w.Add($"</ol>");
+        }
+
+        w.Add($"</section>");
     }
 
     private static void RenderDependencies(HtmlWriter w, Model m)
