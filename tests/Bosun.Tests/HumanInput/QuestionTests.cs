@@ -148,4 +148,35 @@ public sealed class QuestionTests
         var again = (await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0];
         Assert.Equal("blue", again.GetProperty("context").GetProperty("answers")[0].GetProperty("answer").Str("answer"));
     }
+    [Theory, BothStores]
+    public async Task An_unanswered_question_without_a_default_goes_to_the_project_lead_who_still_answers_it(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store, fakeClock: true);
+        var acme = await app.CreateTenantAsync("acme");
+        await acme.CreateProjectAsync("WEB");
+        var lead = await acme.AddPersonAsync("member");
+        await acme.Owner.PatchJsonAsync("/api/v1/projects/WEB", new { lead_user_id = lead.Id });
+        var (_, coder, _) = await acme.CreateAgentAsync("coder", "backend");
+        await acme.CreateWorkAsync("WEB", "Name the release", new { status = "ready" });
+        var lease = (await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run");
+        var asked = await coder.PostJsonAsync($"/api/v1/runs/{lease.Str("run_id")}/ask", new
+        {
+            lease_token = lease.Str("lease_token"), question = "What should the release be called?", to = "role:reviewer", expires_in_seconds = 600,
+        });
+        Assert.Equal("escalate", asked.GetProperty("question").Str("on_expiry"));
+        Assert.Empty((await lead.Client.GetJsonAsync("/api/v1/questions?mine=true&status=open")).GetProperty("items").EnumerateArray());
+
+        app.Clock!.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(1, await app.Services.GetRequiredService<QuestionExpiry>().SweepAsync(CancellationToken.None));
+
+        var escalated = Assert.Single((await lead.Client.GetJsonAsync("/api/v1/questions?mine=true&status=open")).GetProperty("items").EnumerateArray());
+        Assert.Equal($"user:{lead.Id}", escalated.Str("to"));
+        var questionItem = await acme.Owner.GetJsonAsync($"/api/v1/work/{escalated.Str("key")}");
+        Assert.Equal("high", questionItem.Str("priority"));
+        Assert.Equal($"user:{lead.Id}", questionItem.Str("assignee"));
+        var answered = await (await lead.Client.SendJsonAsync(HttpMethod.Post, $"/api/v1/work/{escalated.Str("key")}/submissions", new { values = new { answer = "Harbour" } }, "l-1")).ReadSuccessAsync();
+        Assert.Equal("answered", answered.GetProperty("question").Str("status"));
+        var audit = await acme.Owner.GetJsonAsync($"/api/v1/audit?action=question.escalated");
+        Assert.Single(audit.GetProperty("items").EnumerateArray());
+    }
 }
