@@ -54,7 +54,8 @@ internal sealed record Roster(IReadOnlyList<AgentView> Agents, IReadOnlyList<Use
         {
             "agent" => $"{Agent(id)} (agent)",
             "user" => Person(id),
-            "role" => $"any {id} agent",
+            // People's roles (a question for any reviewer) read without "agent" unless agents have that role too.
+            "role" => Agents.Any(a => a.Role == id) ? $"any {id} agent" : $"any {id}",
             _ => reference,
         };
     }
