@@ -29,6 +29,7 @@ public static class LedgerCommands
         root.Add(Prices());
         root.Add(Cost());
         root.Add(Costs());
+        root.Add(UsageCommands.Create());
         root.Add(Budgets());
         root.Add(ImportCommand());
         root.Add(Events());

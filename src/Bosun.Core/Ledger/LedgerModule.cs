@@ -15,6 +15,7 @@ public static class LedgerModule
         services.AddScoped<LedgerService>();
         services.AddScoped<EventService>();
         services.AddScoped<CostReportService>();
+        services.AddScoped<UsageReports>();
         services.AddScoped<SessionImportService>();
         services.AddHostedService(sp => new LedgerMaintenance(sp, sp.GetRequiredService<ILogger<LedgerMaintenance>>(), backgroundJobs));
         return services;

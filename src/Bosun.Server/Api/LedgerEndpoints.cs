@@ -82,6 +82,16 @@ public static class LedgerEndpoints
         costs.MapGet("/unpriced-models", (PriceService s, CancellationToken ct) => s.UnpricedAsync(ct))
             .WithSummary("Models whose calls could not be priced");
 
+        var usage = api.MapGroup("/usage").WithTags("Usage");
+        usage.MapGet("/daily", (string? since, string? until, string? project, string? agent, UsageReports s, CancellationToken ct) =>
+            s.DailyAsync(new UsageFilter(since, until, project, agent), ct)).WithSummary("Tokens and cost per UTC day with each day's models and cache hit ratio");
+        usage.MapGet("/monthly", (string? since, string? until, string? project, string? agent, UsageReports s, CancellationToken ct) =>
+            s.MonthlyAsync(new UsageFilter(since, until, project, agent), ct)).WithSummary("Tokens and cost per UTC month with each month's models");
+        usage.MapGet("/sessions", (string? since, string? until, string? project, string? agent, UsageReports s, CancellationToken ct) =>
+            s.SessionsAsync(new UsageFilter(since, until, project, agent), ct)).WithSummary("Tokens and cost per imported session or run, latest first");
+        usage.MapGet("/blocks", (string? since, string? until, string? project, string? agent, UsageReports s, CancellationToken ct) =>
+            s.BlocksAsync(new UsageFilter(since, until, project, agent), ct)).WithSummary("Five-hour billing blocks with the active block's burn rate and projection");
+
         var events = api.MapGroup("/events").WithTags("Agent events");
         events.MapPost("", async (HttpRequest request, EventService s, CancellationToken ct) =>
             TypedResults.Ok(await s.IngestAsync(await ReadEventsAsync(request, ct), ct)))

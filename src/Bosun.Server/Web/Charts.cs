@@ -24,7 +24,8 @@ internal static class Charts
     }
 
     /// Columns for a series such as spend per day; each column names its value on hover and the y axis shows the top.
-    public static Html Columns(IReadOnlyList<(string Label, decimal Value)> points, Func<decimal, string> format, string title)
+    /// <paramref name="tick"/> shortens a label under its column (default its last two characters, the day of a date).
+    public static Html Columns(IReadOnlyList<(string Label, decimal Value)> points, Func<decimal, string> format, string title, Func<string, string>? tick = null)
     {
         if (points.Count == 0)
         {
@@ -46,7 +47,7 @@ internal static class Charts
             w.Add($"""<rect class="column-bar" x="{N(x)}" y="{N(height - h)}" width="{N(columnWidth - 3)}" height="{N(h)}"><title>{label}: {format(value)}</title></rect>""");
             if (i % 3 == 0 || i == points.Count - 1)
             {
-                w.Add($"""<text class="tick" x="{N(x + (columnWidth - 3) / 2)}" y="{N(height + 12)}" text-anchor="middle">{label[^2..]}</text>""");
+                w.Add($"""<text class="tick" x="{N(x + (columnWidth - 3) / 2)}" y="{N(height + 12)}" text-anchor="middle">{(tick ?? (l => l[^2..]))(label)}</text>""");
             }
         }
 

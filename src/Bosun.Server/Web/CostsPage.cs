@@ -13,10 +13,11 @@ namespace Bosun.Server.Web;
 internal static class CostsPage
 {
     private sealed record Model(
-        DateTime Month, CostSummary Days, CostSummary Models, CostSummary Agents, CostSummary Projects, IReadOnlyList<UnpricedModelView> Unpriced);
+        DateTime Month, CostSummary Days, CostSummary Models, CostSummary Agents, CostSummary Projects, IReadOnlyList<UnpricedModelView> Unpriced,
+        UsagePeriodReport Daily, UsagePeriodReport Monthly, UsageSessionReport Sessions, UsageBlockReport Blocks);
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/costs", async (HttpContext http, string? month, CostReportService reports, PriceService prices, TimeProvider clock) =>
+        app.MapGet("/costs", async (HttpContext http, string? month, CostReportService reports, UsageReports usage, PriceService prices, TimeProvider clock) =>
         {
             var now = clock.GetUtcNow().UtcDateTime;
             var start = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -29,13 +30,18 @@ internal static class CostsPage
 
             start = DateTime.SpecifyKind(start, DateTimeKind.Utc);
             var end = start.AddMonths(1);
+            var range = new UsageFilter(start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), end.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), null, null);
             var model = await http.ReadAsync(async c => new Model(
                 start,
                 await reports.SummaryAsync(start, end, "day", 0, c),
                 await reports.SummaryAsync(start, end, "model", 0, c),
                 await reports.SummaryAsync(start, end, "agent", 0, c),
                 await reports.SummaryAsync(start, end, "project", 0, c),
-                await prices.UnpricedAsync(c)));
+                await prices.UnpricedAsync(c),
+                await usage.DailyAsync(range, c),
+                await usage.MonthlyAsync(range with { Since = start.AddMonths(-11).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) }, c),
+                await usage.SessionsAsync(range, c),
+                await usage.BlocksAsync(range, c)));
             return Layout.Page(http, $"Costs {start:yyyy-MM}", Nav.Costs, Render(model));
         });
 
@@ -59,12 +65,17 @@ internal static class CostsPage
             </dl>
             <section aria-labelledby="daily-h"><h2 id="daily-h">Spend per day</h2>
             """);
-        var byDay = m.Days.Rows.ToDictionary(r => r.Key, r => r.CostUsd);
+        // Subscription usage is billed at $0, which would draw nothing: it is charted at list price instead.
+        var byDay = m.Daily.Rows.ToDictionary(r => r.Period, r => Charted(r.Usage));
         var days = Enumerable.Range(0, (m.Month.AddMonths(1) - m.Month).Days)
             .Select(d => m.Month.AddDays(d).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
             .Select(day => (day, byDay.GetValueOrDefault(day)))
             .ToList();
         w.Add($"{Charts.Columns(days, Format.Usd, $"Spend per day in {m.Month:yyyy-MM}")}");
+        if (m.Daily.Total.SubscriptionListCostUsd > 0)
+        {
+            w.Add($"""<p class="muted" data-testid="list-price-note">Subscription usage is drawn at list price ({Format.Usd(m.Daily.Total.SubscriptionListCostUsd)} this month): the subscription already paid for it, so it adds nothing to what was spent.</p>""");
+        }
         w.Add($"""<details><summary>Show as a table</summary><table><thead><tr><th scope="col">Day</th><th scope="col" class="num">Cost</th></tr></thead><tbody>""");
         foreach (var (day, cost) in days.Where(d => d.Item2 != 0))
         {
@@ -76,6 +87,7 @@ internal static class CostsPage
         Breakdown(w, "agents-h", "Per agent", m.Agents.Rows, r => r.Label ?? r.Key);
         Breakdown(w, "projects-h", "Per project", m.Projects.Rows, r => r.Label ?? r.Key);
         w.Add($"</div>");
+        Usage(w, m);
         Budgets(w, m);
         Unpriced(w, m.Unpriced);
         return w.ToHtml();
@@ -148,6 +160,52 @@ internal static class CostsPage
         }
 
         w.Add($"</ul></section>");
+    }
+
+    /// What a chart draws for spend: the billed cost, with subscription usage at its list price.
+    private static decimal Charted(UsageTotals u) => u.CostUsd + u.SubscriptionListCostUsd;
+
+    private static void Usage(HtmlWriter w, Model m)
+    {
+        w.Add($"""<section aria-labelledby="usage-h"><h2 id="usage-h">Usage</h2>""");
+        var tokens = Enumerable.Range(0, (m.Month.AddMonths(1) - m.Month).Days)
+            .Select(d => m.Month.AddDays(d).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Select(day => (day, (decimal)(m.Daily.Rows.FirstOrDefault(r => r.Period == day)?.Usage.TotalTokens ?? 0)))
+            .ToList();
+        w.Add($"""<h3>Tokens per day</h3>{Charts.Columns(tokens, v => Format.Count((long)v), $"Tokens per day in {m.Month:yyyy-MM}")}""");
+        var months = m.Monthly.Rows.Select(r => (r.Period, Charted(r.Usage))).ToList();
+        w.Add($"""<h3>Spend per month</h3>{Charts.Columns(months, Format.Usd, "Spend per month, subscription usage at list price")}""");
+
+        if (m.Blocks.ActiveBlock is { BurnRate: { } burn } active)
+        {
+            w.Add($"""
+                <div class="panel" data-testid="active-block"><h3>Active five-hour block</h3>
+                <p>{Format.Time(active.Start)} to {Format.Time(active.End)} · {Format.Count(active.Usage.TotalTokens)} tokens · {Format.Usd(active.Usage.ListCostUsd)} at list price ({Format.Usd(active.Usage.CostUsd)} billed)</p>
+                <p>Burning {burn.TokensPerMinute.ToString("#,##0", CultureInfo.InvariantCulture)} tokens/min, {Format.Usd(burn.ListCostPerHourUsd)}/h at list price · projected by the block's end: {Format.Count(burn.ProjectedTokens)} tokens, {Format.Usd(burn.ProjectedListCostUsd)} at list price ({Format.Usd(burn.ProjectedCostUsd)} billed) · {burn.RemainingMinutes} min left</p>
+                </div>
+                """);
+        }
+
+        var blocks = m.Blocks.Blocks.TakeLast(40).Select(b => (b.Start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), Charted(b.Usage))).ToList();
+        w.Add($"""<h3>Five-hour blocks</h3>{Charts.Columns(blocks, Format.Usd, "Spend per five-hour block, subscription usage at list price", l => l[8..13])}""");
+
+        w.Add($"""<div class="grid3"><section class="panel" aria-labelledby="usage-models-h"><h3 id="usage-models-h">Models</h3>""");
+        w.Add($"""<table data-testid="usage-models"><thead><tr><th scope="col">Model</th><th scope="col" class="num">Tokens</th><th scope="col" class="num">Cache hit</th><th scope="col" class="num">List price</th></tr></thead><tbody>""");
+        foreach (var model in m.Daily.Models)
+        {
+            var ratio = model.Usage.CacheHitRatio is { } r ? (r * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : "—";
+            w.Add($"""<tr><td>{model.Model}</td><td class="num">{Format.Count(model.Usage.TotalTokens)}</td><td class="num">{ratio}</td><td class="num">{Format.Usd(model.Usage.ListCostUsd)}</td></tr>""");
+        }
+
+        w.Add($"""</tbody></table><p class="muted">Cache hit = cache reads / (input + cache reads + cache writes).</p></section>""");
+        w.Add($"""<section class="panel" aria-labelledby="usage-sessions-h"><h3 id="usage-sessions-h">Sessions</h3>""");
+        w.Add($"""<table data-testid="usage-sessions"><thead><tr><th scope="col">Session</th><th scope="col">Agent</th><th scope="col" class="num">Tokens</th><th scope="col" class="num">List price</th></tr></thead><tbody>""");
+        foreach (var session in m.Sessions.Rows.Take(15))
+        {
+            w.Add($"""<tr><td>{session.Label}</td><td>{session.Agent ?? ""}</td><td class="num">{Format.Count(session.Usage.TotalTokens)}</td><td class="num">{Format.Usd(session.Usage.ListCostUsd)}</td></tr>""");
+        }
+
+        w.Add($"</tbody></table></section></div></section>");
     }
 
     /// Token counts in full, since a cap is read against the exact figure.
