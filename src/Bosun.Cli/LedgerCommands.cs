@@ -60,23 +60,45 @@ public static class LedgerCommands
 
         var file = new Argument<FileInfo>("FILE") { Description = "LiteLLM's model_prices_and_context_window.json or genai-prices' data.json" };
         var from = new Option<DateTimeOffset?>("--effective-from") { Description = "When the imported prices take effect (default now)" };
-        var import = ClientCommand.Create("import", "Import prices from LiteLLM's or genai-prices' price file and report the models added or changed", async (cli, ct) =>
+        var format = new Option<string?>("--format") { Description = "litellm or genai-prices (default: told apart by the file's shape)" };
+        var import = ClientCommand.Create("import", "Import prices from LiteLLM's or genai-prices' price file and report the models added, changed and unchanged", async (cli, ct) =>
         {
             var path = cli.Get(file);
-            using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(path.FullName, ct));
-            var effective = cli.Get(from) is { } f ? $"?effective_from={Uri.EscapeDataString(f.ToString("O"))}" : "";
-            var imported = await cli.Client.PostAsync($"/api/v1/prices/import{effective}", document.RootElement, ct);
-            return cli.Print(imported, () =>
+            JsonDocument document;
+            try
             {
-                cli.Out.MarkupLineInterpolated(
-                    $"Imported {imported.GetProperty("imported").GetInt32()} prices from a {imported.GetProperty("format").GetString()} file ({imported.GetProperty("skipped").GetInt32()} unchanged or not token-priced), effective from {imported.GetProperty("effective_from").GetDateTime():u}.");
-                foreach (var (label, field) in new[] { ("Added", "added"), ("Changed", "changed") })
-                {
-                    var models = imported.GetProperty(field).EnumerateArray().Select(m => m.GetString()).ToList();
-                    cli.Out.MarkupLineInterpolated($"{label} ({models.Count}): {(models.Count == 0 ? "none" : string.Join(", ", models))}");
-                }
-            });
-        }, file, from);
+                document = JsonDocument.Parse(await File.ReadAllBytesAsync(path.FullName, ct));
+            }
+            catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"{path.FullName} is not a readable JSON price file: {ex.Message}");
+            }
+
+            using var _ = document;
+            var query = new List<string>();
+            if (cli.Get(from) is { } f)
+            {
+                query.Add($"effective_from={Uri.EscapeDataString(f.ToString("O"))}");
+            }
+
+            if (cli.Get(format) is { } fmt)
+            {
+                query.Add($"format={fmt}");
+            }
+
+            JsonElement imported;
+            try
+            {
+                imported = await cli.Client.PostAsync($"/api/v1/prices/import{(query.Count > 0 ? "?" + string.Join('&', query) : "")}", document.RootElement, ct);
+            }
+            catch (ApiProblem problem) when (problem.Status == 400 && !cli.Json)
+            {
+                cli.Error.MarkupLineInterpolated($"[red bold]{path.FullName} was not imported.[/]");
+                throw;
+            }
+
+            return cli.Print(imported, () => PrintImport(cli, imported));
+        }, file, from, format);
 
         return new Command("prices", "The model price catalog") { list, import };
     }
@@ -373,6 +395,37 @@ public static class LedgerCommands
         }
 
         return table;
+    }
+
+    /// One row per model added or re-priced, old → new per rate; unchanged models only counted (a LiteLLM file has thousands).
+    private static void PrintImport(CliContext cli, JsonElement imported)
+    {
+        var added = imported.GetProperty("added").GetArrayLength();
+        var changed = imported.GetProperty("changed").GetArrayLength();
+        var unchanged = imported.GetProperty("unchanged").GetArrayLength();
+        cli.Out.MarkupLineInterpolated(
+            $"Read a {imported.Str("format")} file: {added} added, {changed} changed, {unchanged} unchanged, effective from {imported.GetProperty("effective_from").GetDateTime():u}.");
+        if (added + changed > 0)
+        {
+            var table = new Table().AddColumns("Model", "", "Input", "Output", "Cache read", "Cache write", "Long context");
+            foreach (var c in imported.GetProperty("changes").EnumerateArray())
+            {
+                var old = c.GetProperty("old");
+                var @new = c.GetProperty("new");
+                string Rate(string name) => old.ValueKind != JsonValueKind.Object || Usd(old, name) == Usd(@new, name)
+                    ? Usd(@new, name)
+                    : $"{Usd(old, name)} → {Usd(@new, name)}";
+                table.AddRow(Esc(c.Str("model")),
+                    old.ValueKind == JsonValueKind.Object ? $"changed (was {Esc(old.Str("source"))})" : "added",
+                    Esc(Rate("input_usd_per_mtok")), Esc(Rate("output_usd_per_mtok")), Esc(Rate("cache_read_usd_per_mtok")),
+                    Esc(Rate("cache_write_usd_per_mtok")),
+                    @new.GetProperty("long_context_threshold").ValueKind == JsonValueKind.Number ? $"> {@new.GetProperty("long_context_threshold").GetInt64():N0}" : "");
+            }
+
+            cli.Out.Write(table);
+        }
+
+        cli.Out.MarkupLine("Calls already recorded keep their cost; the new prices apply to calls made from the effective date on.");
     }
 
     private static string Usd(JsonElement e, string name) =>

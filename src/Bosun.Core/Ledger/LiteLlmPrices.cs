@@ -11,7 +11,8 @@ public static partial class LiteLlmPrices
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw Common.ProblemException.Invalid("body", "must be a JSON object of model name to prices (LiteLLM's format)");
+            throw Common.ProblemException.Invalid("body",
+                "$ must be an object of model name to prices (LiteLLM's model_prices_and_context_window.json) or an array of providers with models (genai-prices' data.json)");
         }
 
         var entries = new List<PriceEntry>();

@@ -77,24 +77,40 @@ public sealed class PriceService(BosunDb db, RequestContext context, TimeProvide
     }
 
     /// Imports a price file, LiteLLM's (an object of model name to prices) or genai-prices' (an array of providers),
-    /// told apart by shape. Entries equal to the price already in force are skipped, so a re-import adds history only
-    /// where a price really changed; the answer names the models added and those whose price changed.
-    public async Task<PriceImportResult> ImportAsync(JsonElement file, DateTimeOffset? effectiveFrom, CancellationToken ct)
+    /// told apart by shape unless <paramref name="format"/> names one. Entries equal to the price in force (the tenant's,
+    /// else Bosun's built-in one) are left out, so a re-import adds history only where a price really changed. Recorded
+    /// calls keep the cost they were given: a new price applies to calls made from its effective date on.
+    public async Task<PriceImportResult> ImportAsync(JsonElement file, DateTimeOffset? effectiveFrom, string? format, CancellationToken ct)
     {
         Permissions.Require(context, Capability.ManageTenant);
         var from = Check.Utc(effectiveFrom) ?? Now;
-        var format = GenAiPrices.Fits(file) ? "genai-prices" : "litellm";
-        var entries = format == "litellm" ? LiteLlmPrices.Parse(file, from) : GenAiPrices.Parse(file, from);
-        var existing = (await db.Set<ModelPrice>().AsNoTracking().ToListAsync(ct))
+        var chosen = format?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "auto" => GenAiPrices.Fits(file) ? "genai-prices" : "litellm",
+            "litellm" => "litellm",
+            "genai-prices" or "genai" => "genai-prices",
+            _ => throw ProblemException.Invalid("format", "must be litellm or genai-prices (or left out to tell them apart by shape)"),
+        };
+        var entries = chosen == "litellm" ? LiteLlmPrices.Parse(file, from) : GenAiPrices.Parse(file, from);
+        if (entries.Count == 0)
+        {
+            throw ProblemException.Invalid("body", $"$: no model in this {chosen} file has a price per input and output token, so there is nothing to import");
+        }
+
+        var tenant = (await db.Set<ModelPrice>().AsNoTracking().ToListAsync(ct))
             .GroupBy(p => p.Model)
             .ToDictionary(g => g.Key, g => g.Where(p => p.EffectiveFrom <= from).OrderByDescending(p => p.EffectiveFrom).FirstOrDefault());
-        var exact = existing.Values.Where(p => p is not null).Select(p => (p!.Model, p.EffectiveFrom)).ToHashSet();
-        List<string> added = [], changed = [];
+        var exact = tenant.Values.Where(p => p is not null).Select(p => (p!.Model, p.EffectiveFrom)).ToHashSet();
+        var builtIn = DefaultPrices.All.Where(e => e.EffectiveFrom <= from).GroupBy(e => e.Model)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(e => e.EffectiveFrom).First());
+        List<string> unchanged = [];
+        List<PriceChange> changes = [];
         foreach (var entry in entries.DistinctBy(e => e.Model))
         {
-            var current = existing.GetValueOrDefault(entry.Model);
-            if (current is not null && Same(PriceEntry.From(current), entry) || exact.Contains((entry.Model, from)))
+            var current = tenant.GetValueOrDefault(entry.Model) is { } own ? PriceEntry.From(own) : builtIn.GetValueOrDefault(entry.Model);
+            if (current is not null && Same(current, entry) || exact.Contains((entry.Model, from)))
             {
+                unchanged.Add(entry.Model);
                 continue;
             }
 
@@ -114,12 +130,17 @@ public sealed class PriceService(BosunDb db, RequestContext context, TimeProvide
                 LongCacheWriteMicrosPerMtok = entry.LongContext?.CacheWrite,
                 Source = entry.Source,
             });
-            (current is null ? added : changed).Add(entry.Model);
+            changes.Add(new PriceChange(entry.Model, current is null ? null : PriceView.From(current), PriceView.From(entry)));
         }
 
         await db.SaveChangesAsync(ct);
-        var imported = added.Count + changed.Count;
-        return new PriceImportResult(imported, entries.Count - imported, from, format, added.Order(StringComparer.Ordinal).ToList(), changed.Order(StringComparer.Ordinal).ToList());
+        changes.Sort((a, b) => string.CompareOrdinal(a.Model, b.Model));
+        return new PriceImportResult(
+            changes.Count, entries.Count - changes.Count, from, chosen,
+            changes.Where(c => c.Old is null).Select(c => c.Model).ToList(),
+            changes.Where(c => c.Old is not null).Select(c => c.Model).ToList(),
+            unchanged.Order(StringComparer.Ordinal).ToList(),
+            changes);
     }
 
     public async Task<CostQuote> QuoteAsync(string? provider, string? model, long? input, long? output, long? cacheRead, long? cacheWrite,

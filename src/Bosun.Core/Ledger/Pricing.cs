@@ -128,24 +128,40 @@ public sealed partial class PriceCatalog(IReadOnlyList<PriceEntry> tenantEntries
     private static partial Regex DottedVersion();
 }
 
-/// Bosun's built-in list prices (USD per million tokens) for current major models. Tenants add or
-/// override entries with `bosun prices import` or the prices API.
+/// Bosun's built-in list prices (USD per million tokens) for current major models, as published by the providers on
+/// <see cref="AsOf"/>. Tenants add or override entries with `bosun prices import` or the prices API.
 public static class DefaultPrices
 {
+    /// When the prices below were last checked against the providers' published price lists.
+    public static readonly DateOnly AsOf = new(2026, 12, 2);
+
     private static readonly DateTime Since = new(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     public static readonly IReadOnlyList<PriceEntry> All =
     [
+        // Opus 4.5 to 4.8 share one rate card; cache writes are the 5-minute rate (the 1-hour one is 2× input).
+        Anthropic("claude-opus-4-8", 5, 25, 0.50m, 6.25m),
+        Anthropic("claude-opus-4-7", 5, 25, 0.50m, 6.25m),
+        Anthropic("claude-opus-4-6", 5, 25, 0.50m, 6.25m),
         Anthropic("claude-opus-4-5", 5, 25, 0.50m, 6.25m),
         Anthropic("claude-opus-4-1", 15, 75, 1.50m, 18.75m),
         Anthropic("claude-opus-4", 15, 75, 1.50m, 18.75m),
+        // Anthropic lists no long-context surcharge for Sonnet 4.6's 1M window, so none is assumed here.
+        Anthropic("claude-sonnet-4-6", 3, 15, 0.30m, 3.75m),
         Anthropic("claude-sonnet-4-5", 3, 15, 0.30m, 3.75m, new LongContextTier(200_000, Usd(6), Usd(22.50m), Usd(0.60m), Usd(7.50m))),
         Anthropic("claude-sonnet-4", 3, 15, 0.30m, 3.75m, new LongContextTier(200_000, Usd(6), Usd(22.50m), Usd(0.60m), Usd(7.50m))),
         Anthropic("claude-3-7-sonnet", 3, 15, 0.30m, 3.75m),
         Anthropic("claude-3-5-sonnet", 3, 15, 0.30m, 3.75m),
         Anthropic("claude-haiku-4-5", 1, 5, 0.10m, 1.25m),
         Anthropic("claude-3-5-haiku", 0.80m, 4, 0.08m, 1),
+        // GPT-5.4 and 5.5 may bill long prompts at a higher rate; that tier could not be confirmed, so only the base rate is kept.
+        OpenAi("gpt-5.5", 5, 30, 0.50m),
+        OpenAi("gpt-5.4", 2.50m, 15, 0.25m),
+        OpenAi("gpt-5.4-mini", 0.75m, 4.50m, 0.075m),
+        OpenAi("gpt-5.3-codex", 1.75m, 14, 0.175m),
+        OpenAi("gpt-5.2-codex", 1.75m, 14, 0.175m),
         OpenAi("gpt-5.2", 1.75m, 14, 0.175m),
+        OpenAi("gpt-5.1-codex-max", 1.25m, 10, 0.125m),
         OpenAi("gpt-5.1", 1.25m, 10, 0.125m),
         OpenAi("gpt-5.1-codex", 1.25m, 10, 0.125m),
         OpenAi("gpt-5.1-codex-mini", 0.25m, 2, 0.025m),

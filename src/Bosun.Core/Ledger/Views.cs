@@ -147,7 +147,14 @@ public sealed record CostQuote(
     string Provider, string Model, string? PricedAs, string? PriceRef, long InputTokens, long OutputTokens, long CacheReadTokens,
     long CacheWriteTokens, long ReasoningTokens, bool LongContext, decimal? CostUsd);
 
-public sealed record PriceImportResult(int Imported, int Skipped, DateTime EffectiveFrom, string Format, IReadOnlyList<string> Added, IReadOnlyList<string> Changed);
+/// What an import did: the models it added, those whose price changed (with the price they had, a tenant's own or
+/// Bosun's built-in one) and those it left because their price was already the one in force.
+public sealed record PriceImportResult(
+    int Imported, int Skipped, DateTime EffectiveFrom, string Format, IReadOnlyList<string> Added, IReadOnlyList<string> Changed,
+    IReadOnlyList<string> Unchanged, IReadOnlyList<PriceChange> Changes);
+
+/// One model an import added (no old price) or re-priced from its effective date on.
+public sealed record PriceChange(string Model, PriceView? Old, PriceView New);
 
 public sealed record CostRow(
     string Key, string? Label, long Calls, long InputTokens, long OutputTokens, long CacheReadTokens, long CacheWriteTokens,

@@ -63,10 +63,10 @@ public static class LedgerEndpoints
         }).WithSummary("Add a price for a model from a date on (history is kept)");
         foreach (var route in new[] { "/import", "/import/litellm" })
         {
-            prices.MapPost(route, ([FromQuery(Name = "effective_from")] DateTimeOffset? effectiveFrom, JsonElement body, PriceService s, CancellationToken ct) =>
-                s.ImportAsync(body, effectiveFrom, ct))
+            prices.MapPost(route, ([FromQuery(Name = "effective_from")] DateTimeOffset? effectiveFrom, string? format, JsonElement body, PriceService s, CancellationToken ct) =>
+                s.ImportAsync(body, effectiveFrom, format, ct))
                 .WithMetadata(new BodySizeLimit(32 << 20))
-                .WithSummary("Import a price file, LiteLLM's model_prices_and_context_window.json or genai-prices' data.json (told apart by shape)");
+                .WithSummary("Import a price file, LiteLLM's model_prices_and_context_window.json or genai-prices' data.json (told apart by shape, or ?format=litellm|genai-prices); answers the models added, changed (old and new price) and unchanged");
         }
         prices.MapGet("/quote", (string? provider, string? model, [FromQuery(Name = "input_tokens")] long? input, [FromQuery(Name = "output_tokens")] long? output,
                 [FromQuery(Name = "cache_read_tokens")] long? cacheRead, [FromQuery(Name = "cache_write_tokens")] long? cacheWrite,

@@ -133,6 +133,23 @@ public sealed class ImportTests : IDisposable
         Assert.Equal(("codex-1", "feature", "gpt-5-codex"), (session.Str("external_id"), session.Str("git_branch"), session.Str("model")));
     }
 
+    [Theory, BothStores]
+    public async Task A_codex_session_on_gpt_5_3_codex_is_priced_by_the_shipped_catalog(StoreKind store)
+    {
+        var file = WriteCodexFixture(Path.Combine(_root, "codex53"), "gpt-5.3-codex");
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        using var client = ClientFor(app, acme);
+
+        var imported = await TranscriptImporter.RunAsync(client, new CodexRollouts(), [file], null, null, default);
+
+        Assert.Equal(2, imported.CallsRecorded);
+        var total = (await acme.Owner.GetJsonAsync("/api/v1/costs/summary?by=model&from=2026-03-01&to=2026-04-01")).GetProperty("total");
+        // gpt-5.3-codex at $1.75 input, $0.175 cached input, $14 output: (800×1.75 + 200×0.175 + 50×14) + (500×1.75 + 1000×0.175 + 80×14) per million.
+        Assert.Equal((0.004305m, 0L), (total.Usd("list_cost_usd"), total.GetProperty("unpriced_calls").GetInt64()));
+        Assert.Empty((await acme.Owner.GetJsonAsync("/api/v1/costs/unpriced-models")).EnumerateArray());
+    }
+
     [Fact]
     public void The_default_folders_follow_CLAUDE_CONFIG_DIR_and_CODEX_HOME()
     {
@@ -192,7 +209,7 @@ public sealed class ImportTests : IDisposable
         return file;
     }
 
-    private static string WriteCodexFixture(string dir)
+    private static string WriteCodexFixture(string dir, string model = "gpt-5-codex")
     {
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, "rollout-2026-03-01T10-00-00-codex-1.jsonl");
@@ -201,7 +218,7 @@ public sealed class ImportTests : IDisposable
         File.WriteAllLines(file,
         [
             "{\"timestamp\":\"2026-03-01T10:00:00Z\",\"type\":\"session_meta\",\"payload\":{\"id\":\"codex-1\",\"timestamp\":\"2026-03-01T10:00:00Z\",\"cwd\":\"/home/ada/acme\",\"originator\":\"codex_cli_rs\",\"cli_version\":\"0.50.0\",\"git\":{\"branch\":\"feature\"}}}",
-            "{\"timestamp\":\"2026-03-01T10:00:01Z\",\"type\":\"turn_context\",\"payload\":{\"cwd\":\"/home/ada/acme\",\"model\":\"gpt-5-codex\"}}",
+            $"{{\"timestamp\":\"2026-03-01T10:00:01Z\",\"type\":\"turn_context\",\"payload\":{{\"cwd\":\"/home/ada/acme\",\"model\":\"{model}\"}}}}",
             "{\"timestamp\":\"2026-03-01T10:00:02Z\",\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"Add a test\"}]}}",
             "{\"timestamp\":\"2026-03-01T10:00:03Z\",\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":null}}",
             Count(1000, 200, 50, 10),
