@@ -65,10 +65,14 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         return problem;
     }
 
+    // A statement that ran past its command timeout (an overloaded database) did not commit either: the client is
+    // told to come back, as for a deadlock, rather than that Bosun failed.
     private static bool IsContention(Exception? ex) => ex switch
     {
         null => false,
-        Npgsql.PostgresException pg => pg.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure,
+        Npgsql.PostgresException pg => pg.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure
+            or Npgsql.PostgresErrorCodes.QueryCanceled,
+        Npgsql.NpgsqlException { InnerException: TimeoutException } => true,
         _ => IsContention(ex.InnerException),
     };
 

@@ -15,8 +15,17 @@ public sealed class DispatchTests
 {
     private static async Task<JsonElement> ClaimAsync(HttpClient agent, object? body = null)
     {
-        var claimed = await agent.PostJsonAsync("/api/v1/work/claim", body ?? new { });
-        return claimed.GetProperty("items");
+        // A database too busy to answer in time is a 503 with Retry-After, which agents retry (as `bosun agent run` does).
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await agent.PostAsJsonAsync("/api/v1/work/claim", body ?? new { }, BosunJson.Options);
+            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 5)
+            {
+                return (await response.ReadSuccessAsync()).GetProperty("items");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
     }
 
     private static async Task<HttpResponseMessage> RunCallAsync(HttpClient client, JsonElement claimed, string action, object body) =>
