@@ -107,7 +107,9 @@ internal static class RunStatements
             await using var command = Sql.Command(db, LockItemOfRun.For(db));
             command.With("tenant", tenant);
             command.With("run", runId);
-            await command.ExecuteScalarAsync(ct);
+            // Not ExecuteScalar: Npgsql drops a timeout that strikes after the row was read, leaving the transaction
+            // aborted with no error; reading the statement to its end reports it here.
+            await command.ExecuteNonQueryAsync(ct);
         }
     }
 

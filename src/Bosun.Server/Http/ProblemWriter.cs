@@ -32,7 +32,12 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             var problem = Translate(ex);
-            if (problem.Status >= 500)
+            if (problem.Status == 503)
+            {
+                // Nothing was saved and the client retries; an operator still wants to see the database struggling.
+                logger.LogWarning("Request {Method} {Path} answered busy: {Reason}", context.Request.Method, context.Request.Path, ex.GetBaseException().Message);
+            }
+            else if (problem.Status >= 500)
             {
                 logger.LogError(ex, "Request {Method} {Path} failed", context.Request.Method, context.Request.Path);
             }
@@ -66,12 +71,14 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
     }
 
     // A statement that ran past its command timeout (an overloaded database) did not commit either: the client is
-    // told to come back, as for a deadlock, rather than that Bosun failed.
+    // told to come back, as for a deadlock, rather than that Bosun failed. Npgsql does not report a timeout that strikes
+    // while it finishes reading a result it has already handed over (it treats the cancelled rest as read), so such a
+    // timeout surfaces only at the transaction's next statement, as "current transaction is aborted": the same case.
     private static bool IsContention(Exception? ex) => ex switch
     {
         null => false,
         Npgsql.PostgresException pg => pg.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure
-            or Npgsql.PostgresErrorCodes.QueryCanceled,
+            or Npgsql.PostgresErrorCodes.QueryCanceled or Npgsql.PostgresErrorCodes.InFailedSqlTransaction,
         Npgsql.NpgsqlException { InnerException: TimeoutException } => true,
         _ => IsContention(ex.InnerException),
     };

@@ -31,6 +31,21 @@ public sealed class DispatchTests
     private static async Task<HttpResponseMessage> RunCallAsync(HttpClient client, JsonElement claimed, string action, object body) =>
         await client.PostAsJsonAsync($"/api/v1/runs/{claimed.GetProperty("run").Str("run_id")}/{action}", body, BosunJson.Options);
 
+    /// A run call as an agent under load makes it: a 503 saved nothing, so it is sent again (`bosun agent run` does).
+    private static async Task<HttpResponseMessage> RunCallRetryingAsync(HttpClient client, JsonElement claimed, string action, object body)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await RunCallAsync(client, claimed, action, body);
+            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 5)
+            {
+                return response;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
     private static string Lease(JsonElement claimed) => claimed.GetProperty("run").Str("lease_token");
 
     [Theory, BothStores]
@@ -478,11 +493,11 @@ public sealed class DispatchTests
                     // Every fifth worker drops a tenth of its items to exercise retries under contention.
                     if (n % 5 == 0 && claimed.GetProperty("item").Str("key").EndsWith('7') && claimed.GetProperty("run").GetProperty("attempt").GetInt32() == 1)
                     {
-                        await (await RunCallAsync(client, claimed, "fail", new { lease_token = Lease(claimed), error = "flaky", retryable = true })).ReadSuccessAsync();
+                        await (await RunCallRetryingAsync(client, claimed, "fail", new { lease_token = Lease(claimed), error = "flaky", retryable = true })).ReadSuccessAsync();
                         continue;
                     }
 
-                    await (await RunCallAsync(client, claimed, "complete", new { lease_token = Lease(claimed) })).ReadSuccessAsync();
+                    await (await RunCallRetryingAsync(client, claimed, "complete", new { lease_token = Lease(claimed) })).ReadSuccessAsync();
                     Interlocked.Increment(ref completions);
                 }
             }
