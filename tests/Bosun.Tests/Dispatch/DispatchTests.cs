@@ -13,15 +13,19 @@ namespace Bosun.Tests.Dispatch;
 
 public sealed class DispatchTests
 {
-    private static async Task<JsonElement> ClaimAsync(HttpClient agent, object? body = null)
+    private static async Task<JsonElement> ClaimAsync(HttpClient agent, object? body = null) =>
+        (await (await RetryingBusyAsync(() => agent.PostAsJsonAsync("/api/v1/work/claim", body ?? new { }, BosunJson.Options))).ReadSuccessAsync()).GetProperty("items");
+
+    /// A database too busy to answer in time is a 503 with Retry-After that saved nothing, so agents send the call
+    /// again (as `bosun agent run` does); after five tries the answer is returned as it is.
+    private static async Task<HttpResponseMessage> RetryingBusyAsync(Func<Task<HttpResponseMessage>> call)
     {
-        // A database too busy to answer in time is a 503 with Retry-After, which agents retry (as `bosun agent run` does).
         for (var attempt = 1; ; attempt++)
         {
-            var response = await agent.PostAsJsonAsync("/api/v1/work/claim", body ?? new { }, BosunJson.Options);
+            var response = await call();
             if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 5)
             {
-                return (await response.ReadSuccessAsync()).GetProperty("items");
+                return response;
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1));
@@ -31,20 +35,8 @@ public sealed class DispatchTests
     private static async Task<HttpResponseMessage> RunCallAsync(HttpClient client, JsonElement claimed, string action, object body) =>
         await client.PostAsJsonAsync($"/api/v1/runs/{claimed.GetProperty("run").Str("run_id")}/{action}", body, BosunJson.Options);
 
-    /// A run call as an agent under load makes it: a 503 saved nothing, so it is sent again (`bosun agent run` does).
-    private static async Task<HttpResponseMessage> RunCallRetryingAsync(HttpClient client, JsonElement claimed, string action, object body)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var response = await RunCallAsync(client, claimed, action, body);
-            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 5)
-            {
-                return response;
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
-    }
+    private static Task<HttpResponseMessage> RunCallRetryingAsync(HttpClient client, JsonElement claimed, string action, object body) =>
+        RetryingBusyAsync(() => RunCallAsync(client, claimed, action, body));
 
     private static string Lease(JsonElement claimed) => claimed.GetProperty("run").Str("lease_token");
 
