@@ -41,8 +41,8 @@ public static class GitHubCommands
             if (rows is not null)
             {
                 cli.Out.Table(rows, "GitHub integrations",
-                    new Column("Repositories", Repositories), new Column("Project", g => g.TextOrNull("project_key") ?? "all"),
-                    new Column("Done on merge", g => g.GetProperty("done_on_merge").GetBoolean() ? "yes" : "no"),
+                    Column.Of("Repositories", Repositories), Column.Of("Project", g => g.TextOrNull("project_key") ?? "all"),
+                    Column.Of("Done on merge", g => g.GetProperty("done_on_merge").GetBoolean() ? "yes" : "no"),
                     Column.Of("Secret", "secret_prefix"), Column.Of("Last delivery", g => g.Time("last_delivery_at")), Column.Of("Id", "id"));
             }
 

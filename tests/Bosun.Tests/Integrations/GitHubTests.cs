@@ -129,7 +129,7 @@ public sealed class GitHubTests
 
         await ReadAsync(await SendAsync(app, id, secret, "check_suite", CheckSuite("completed", "ccc333", "completed", "success")), HttpStatusCode.OK);
         var checks = (await PullRequestsAsync(acme, "WEB-1"))[0].GetProperty("checks").EnumerateArray()
-            .Select(c => (c.Str("name"), c.Str("status"), c.Str("source"))).OrderBy(c => c.Item1).ToList();
+            .Select(c => (c.Str("name"), c.Str("status"), c.Str("source"))).OrderBy(c => c.Item1, StringComparer.Ordinal).ToList();
         Assert.Equal([("GitHub Actions", "passed", "github"), ("ci/lint", "passed", "github"), ("tests", "passed", "github")], checks);
 
         // The item's check rows hold GitHub's next to the run's.
