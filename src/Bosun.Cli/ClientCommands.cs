@@ -24,6 +24,7 @@ public static class ClientCommands
         root.Add(TemplateCommands.Create());
         root.Add(WorkCommands.Create());
         root.Add(ApprovalCommands.Create());
+        root.Add(GitHubCommands.Create());
         root.Add(QuestionCommands.Questions());
         root.Add(QuestionCommands.Answer());
         root.Add(AuditCommands.Create());

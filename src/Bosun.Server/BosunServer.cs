@@ -95,6 +95,7 @@ public static class BosunServer
         api.MapLedger();
         api.MapRealtime();
         api.MapWebhooks();
+        api.MapGitHub();
         app.MapBosunMcp();
         app.MapWebUi();
         return app;

@@ -1,6 +1,7 @@
 namespace Bosun.Core.Common;
 
-public enum ActorType { System, Person, Agent }
+/// Integration: an inbound integration (a GitHub webhook) acting on its tenant's items, with no role of its own.
+public enum ActorType { System, Person, Agent, Integration }
 
 /// Who is acting: recorded on every audit row and used for permission checks.
 public sealed record Actor(ActorType Type, string? Id, string Name)
@@ -11,6 +12,7 @@ public sealed record Actor(ActorType Type, string? Id, string Name)
     {
         ActorType.Person => $"user:{Id}",
         ActorType.Agent => $"agent:{Id}",
+        ActorType.Integration => $"integration:{Id}",
         _ => "system",
     };
 }

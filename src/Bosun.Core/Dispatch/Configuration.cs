@@ -43,7 +43,15 @@ internal sealed class RunCheckConfiguration : IEntityTypeConfiguration<RunCheck>
         b.References<RunCheck, Run>(x => x.RunId);
         b.References<RunCheck, WorkItem>(x => x.WorkItemId);
         b.References<RunCheck, Project>(x => x.ProjectId);
+        b.References<RunCheck, Integrations.GitHubPullRequest>(x => x.PullRequestId, DeleteBehavior.Cascade);
+        b.Property(x => x.HeadSha).HasMaxLength(64);
+
+        // Rows from before GitHub reported checks were all reported by runs.
+        b.Property(x => x.Source).HasDefaultValue(CheckSource.Run);
         b.HasIndex(x => new { x.TenantId, x.WorkItemId, x.Id });
+        b.HasIndex(x => new { x.TenantId, x.PullRequestId, x.HeadSha, x.Name })
+            .IsUnique()
+            .HasFilter("pull_request_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Id });
     }
 }

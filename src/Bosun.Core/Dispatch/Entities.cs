@@ -36,13 +36,22 @@ public sealed class Run : ITenantScoped, IAudited
 
 public enum CheckStatus { Passed, Failed, Pending, Skipped }
 
-/// A check a run reported in its artifacts (tests, lint, build), kept as a row so it can be asked for per item and
-/// per project.
+/// Who reported a check: a run in its artifacts, or GitHub for a pull request's head commit.
+public enum CheckSource { Run, Github }
+
+/// A check a run reported in its artifacts (tests, lint, build), or one GitHub reported for the head commit of an item's
+/// pull request, kept as a row so it can be asked for per item and per project. A run's checks never change; GitHub's
+/// are one row per pull request, commit and name, updated as GitHub reports progress.
 public sealed class RunCheck : ITenantScoped
 {
     public string TenantId { get; set; } = "";
     public string Id { get; set; } = Ids.New();
-    public required string RunId { get; set; }
+
+    /// Null for a check GitHub reported.
+    public string? RunId { get; set; }
+    public CheckSource Source { get; set; } = CheckSource.Run;
+    public string? PullRequestId { get; set; }
+    public string? HeadSha { get; set; }
     public required string WorkItemId { get; set; }
     public required string ProjectId { get; set; }
     public required string Name { get; set; }
@@ -50,4 +59,5 @@ public sealed class RunCheck : ITenantScoped
     public string? Url { get; set; }
     public string? Summary { get; set; }
     public DateTime CreatedAt { get; set; }
+    public DateTime? UpdatedAt { get; set; }
 }

@@ -198,10 +198,13 @@ public static class QualityGate
                 Truncate($"outside {string.Join(", ", allowed)}: {string.Join(", ", outside)}", 4000));
     }
 
+    /// How the revision notes of an item the gate held back begin.
+    public const string NotesHeading = "The project's checks did not pass:";
+
     /// The revision notes the next run receives: which checks to fix, with what each reported.
     public static string Notes(IReadOnlyList<FailedCheck> failed)
     {
-        var notes = new StringBuilder("The project's checks did not pass:");
+        var notes = new StringBuilder(NotesHeading);
         foreach (var check in failed)
         {
             notes.Append("\n- ").Append(check.Name).Append(": ").Append(check.Reason);

@@ -5,13 +5,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Core.Dispatch;
 
+/// <param name="RunId">Null for a check GitHub reported, which names the pull request and commit instead.</param>
 public sealed record RunCheckView(
-    string Id, string RunId, string WorkItemId, string WorkItemKey, string ProjectId, string Name, CheckStatus Status, string? Url,
-    string? Summary, DateTime CreatedAt);
+    string Id, string? RunId, string WorkItemId, string WorkItemKey, string ProjectId, string Name, CheckStatus Status, string? Url,
+    string? Summary, DateTime CreatedAt, CheckSource Source, string? PullRequestId, string? HeadSha, DateTime? UpdatedAt);
 
 public sealed record CheckFilter(CheckStatus? Status, string? Name);
 
-/// The checks runs reported, as stored at their completion: per work item and per project, newest first.
+/// The checks runs reported, as stored at their completion, and those GitHub reported for items' pull requests: per work
+/// item and per project, newest first.
 public sealed class RunCheckService(BosunDb db, WorkItemService workItems, ProjectService projects)
 {
     public async Task<Page<RunCheckView>> ForItemAsync(string itemRef, PageRequest page, CancellationToken ct)
@@ -37,10 +39,11 @@ public sealed class RunCheckService(BosunDb db, WorkItemService workItems, Proje
         return await PageAsync(query, page, ct);
     }
 
-    /// The checks of the item's latest run that reported any, in the order the run reported them.
+    /// The checks of the item's latest run that reported any, in the order the run reported them (GitHub's are shown with
+    /// the item's pull requests).
     public async Task<IReadOnlyList<RunCheckView>> LatestOfItemAsync(string itemId, CancellationToken ct)
     {
-        var latest = db.RunChecks.Where(c => c.WorkItemId == itemId).OrderByDescending(c => c.Id).Select(c => c.RunId).Take(1);
+        var latest = db.RunChecks.Where(c => c.WorkItemId == itemId && c.RunId != null).OrderByDescending(c => c.Id).Select(c => c.RunId).Take(1);
         var rows = await WithKeys(db.RunChecks.AsNoTracking().Where(c => c.WorkItemId == itemId && latest.Contains(c.RunId)))
             .OrderBy(x => x.Check.Id).ToListAsync(ct);
         return rows.Select(View).ToList();
@@ -70,5 +73,5 @@ public sealed class RunCheckService(BosunDb db, WorkItemService workItems, Proje
 
     private static RunCheckView View(Keyed x) => new(
         x.Check.Id, x.Check.RunId, x.Check.WorkItemId, x.Key, x.Check.ProjectId, x.Check.Name, x.Check.Status, x.Check.Url, x.Check.Summary,
-        x.Check.CreatedAt);
+        x.Check.CreatedAt, x.Check.Source, x.Check.PullRequestId, x.Check.HeadSha, x.Check.UpdatedAt);
 }

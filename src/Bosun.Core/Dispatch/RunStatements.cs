@@ -169,12 +169,12 @@ internal static class RunStatements
     private static readonly Col[] CheckColumns =
     [
         new("tenant_id"), new("id"), new("run_id"), new("work_item_id"), new("project_id"), new("name"), new("status"), new("url"),
-        new("summary"), new("created_at", "timestamptz"),
+        new("summary"), new("created_at", "timestamptz"), new("source"),
     ];
 
     /// The checks a completion reported, inserted in its transaction with one statement.
     public static Task InsertChecksAsync(BosunDb db, string tenant, Run run, WorkItem item, IReadOnlyList<ReportedCheck> checks, DateTime now, CancellationToken ct) =>
         Sql.InsertRowsAsync(db, "run_checks", CheckColumns, checks, c => [
-            tenant, Ids.New(), run.Id, item.Id, item.ProjectId, c.Name, c.Status.Snake(), c.Url, c.Summary, now,
+            tenant, Ids.New(), run.Id, item.Id, item.ProjectId, c.Name, c.Status.Snake(), c.Url, c.Summary, now, "run",
         ], "", null, ct);
 }

@@ -30,6 +30,12 @@ public static class Permissions
             return capability is Capability.EditWork or Capability.Comment;
         }
 
+        // An integration changes only what its own service lets it, never through a person's or an agent's paths.
+        if (context.Actor.Type == ActorType.Integration)
+        {
+            return false;
+        }
+
         return context.PersonRole switch
         {
             PersonRole.Owner or PersonRole.Admin => true,

@@ -11,6 +11,8 @@ public static class IntegrationsModule
         services.AddSingleton<WebhookTransport>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddScoped<WebhookService>();
+        services.AddScoped<GitHubService>();
+        services.AddScoped<GitHubWebhooks>();
         if (backgroundJobs)
         {
             services.AddHostedService<WebhookDeliveryService>();

@@ -11,5 +11,6 @@ public static class SealedColumns
     public static readonly IReadOnlyList<Column> All =
     [
         new("webhooks", "secret_sealed", row => WebhookService.Purpose(row("tenant_id")!, row("id")!)),
+        new("github_integrations", "secret_sealed", row => GitHubService.Purpose(row("tenant_id")!, row("id")!)),
     ];
 }

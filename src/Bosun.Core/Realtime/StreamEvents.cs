@@ -18,6 +18,7 @@ public static class StreamEvents
         "comment.created", "budget.warning", "budget.stop", "budget.resumed", "project.created", "project.changed",
         "goal.created", "goal.changed", "plan.created", "plan.changed", "plan.activated", "agent.paused", "agent.resumed",
         "question.asked", "question.answered", "question.escalated", "submission.created",
+        "github.pull_request", "github.check",
     ];
 
     /// True when a filter pattern (an event type, "work_item.*", or "*") matches the type.
@@ -35,6 +36,10 @@ public static class StreamEvents
         "approval" when StatusAfter(audit.ChangesJson) is { } status && status != "pending" => "approval.decided",
         "comment" when audit.Action == "comment.created" => "comment.created",
         "submission" when audit.Action == "submission.created" => "submission.created",
+
+        // What GitHub reported about an item's pull request or a check of its head commit, for rules that act on merges.
+        "github_pull_request" => "github.pull_request",
+        "github_check" => "github.check",
         "question" => audit.Action switch
         {
             "question.created" => "question.asked",
@@ -102,6 +107,9 @@ public static class StreamEvents
                 break;
             case "submission":
                 e.WorkItemId = Tracked<HumanInput.Submission>(audit.EntityId)?.WorkItemId;
+                break;
+            case "github_pull_request" or "github_check":
+                e.WorkItemId = Change(audit.ChangesJson, "work_item_id")?.GetString();
                 break;
 
             // A question's events belong to the item that asked it, whose runs wait for the answer.

@@ -151,6 +151,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("HeadSha")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("head_sha");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -163,11 +168,23 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("project_id");
 
+                    b.Property<string>("PullRequestId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pull_request_id");
+
                     b.Property<string>("RunId")
-                        .IsRequired()
                         .HasMaxLength(26)
                         .HasColumnType("TEXT")
                         .HasColumnName("run_id");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("run")
+                        .HasColumnName("source");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -178,6 +195,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.Property<string>("Summary")
                         .HasColumnType("TEXT")
                         .HasColumnName("summary");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
 
                     b.Property<string>("Url")
                         .HasMaxLength(2000)
@@ -201,6 +222,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
 
                     b.HasIndex("TenantId", "WorkItemId", "Id")
                         .HasDatabaseName("ix_run_checks_tenant_id_work_item_id_id");
+
+                    b.HasIndex("TenantId", "PullRequestId", "HeadSha", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_run_checks_tenant_id_pull_request_id_head_sha_name")
+                        .HasFilter("pull_request_id IS NOT NULL");
 
                     b.ToTable("run_checks", (string)null);
                 });
@@ -1125,6 +1151,246 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_web_sessions_tenant_id_user_id");
 
                     b.ToTable("web_sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubDelivery", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<string>("DeliveryId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event");
+
+                    b.Property<string>("IntegrationId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("integration_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Repository")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("repository");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_github_deliveries");
+
+                    b.HasIndex("TenantId", "IntegrationId", "DeliveryId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_github_deliveries_tenant_id_integration_id_delivery_id");
+
+                    b.HasIndex("TenantId", "IntegrationId", "Id")
+                        .HasDatabaseName("ix_github_deliveries_tenant_id_integration_id_id");
+
+                    b.ToTable("github_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubIntegration", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<bool>("DoneOnMerge")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("done_on_merge");
+
+                    b.Property<DateTime?>("LastDeliveryAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_delivery_at");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Repositories")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("repositories");
+
+                    b.Property<string>("SecretPrefix")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("secret_prefix");
+
+                    b.Property<string>("SecretSealed")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("secret_sealed");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_github_integrations");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_github_integrations_tenant_id_project_id");
+
+                    b.ToTable("github_integrations", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubPullRequest", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Author")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author");
+
+                    b.Property<string>("BaseBranch")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("base_branch");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Draft")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("draft");
+
+                    b.Property<string>("HeadBranch")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("head_branch");
+
+                    b.Property<string>("HeadSha")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("head_sha");
+
+                    b.Property<DateTime?>("MergedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("merged_at");
+
+                    b.Property<long>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Repository")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("repository");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("url");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_github_pull_requests");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_github_pull_requests_tenant_id_project_id");
+
+                    b.HasIndex("TenantId", "Repository", "HeadSha")
+                        .HasDatabaseName("ix_github_pull_requests_tenant_id_repository_head_sha");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Id")
+                        .HasDatabaseName("ix_github_pull_requests_tenant_id_work_item_id_id");
+
+                    b.HasIndex("TenantId", "Repository", "Number", "WorkItemId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_github_pull_requests_tenant_id_repository_number_work_item_id");
+
+                    b.ToTable("github_pull_requests", (string)null);
                 });
 
             modelBuilder.Entity("Bosun.Core.Integrations.Webhook", b =>
@@ -3384,11 +3650,16 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_run_checks_projects_tenant_id_project_id");
 
+                    b.HasOne("Bosun.Core.Integrations.GitHubPullRequest", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PullRequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_run_checks_github_pull_requests_tenant_id_pull_request_id");
+
                     b.HasOne("Bosun.Core.Dispatch.Run", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "RunId")
                         .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
                         .HasConstraintName("fk_run_checks_runs_tenant_id_run_id");
 
                     b.HasOne("Bosun.Core.Planning.WorkItem", null)
@@ -3581,6 +3852,49 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_web_sessions_users_tenant_id_user_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubDelivery", b =>
+                {
+                    b.HasOne("Bosun.Core.Integrations.GitHubIntegration", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_github_deliveries_github_integrations_tenant_id_integration_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubIntegration", b =>
+                {
+                    b.HasOne("Bosun.Core.Identity.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_github_integrations_tenants_tenant_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_github_integrations_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubPullRequest", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_github_pull_requests_projects_tenant_id_project_id");
+
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_github_pull_requests_work_items_tenant_id_work_item_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Integrations.Webhook", b =>

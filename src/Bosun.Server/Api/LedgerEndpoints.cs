@@ -204,8 +204,10 @@ public static class LedgerEndpoints
         }
     }
 
-    private sealed class BodySizeLimit(long bytes) : IRequestSizeLimitMetadata
-    {
-        public long? MaxRequestBodySize => bytes;
-    }
+}
+
+/// An endpoint that takes larger bodies than the default limit.
+internal sealed class BodySizeLimit(long bytes) : IRequestSizeLimitMetadata
+{
+    public long? MaxRequestBodySize => bytes;
 }

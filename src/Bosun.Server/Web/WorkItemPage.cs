@@ -5,6 +5,7 @@ using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.HumanInput;
 using Bosun.Core.Identity;
+using Bosun.Core.Integrations;
 using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
 using Microsoft.AspNetCore.Builder;
@@ -22,7 +23,8 @@ internal static class WorkItemPage
     private sealed record Model(
         WorkItemView Item, ProjectView Project, IReadOnlyList<WorkItemView> SubItems, IReadOnlyList<CommentView> Comments,
         IReadOnlyList<RunDetail> Runs, IReadOnlyList<ApprovalView> Approvals, Roster Roster, GoalView? Goal, WorkItemView? Parent, DateTime Now,
-        IReadOnlyList<RunCheckView> Checks, FormView? Form, IReadOnlyList<SubmissionView> Submissions, IReadOnlyList<QuestionView> Questions);
+        IReadOnlyList<RunCheckView> Checks, FormView? Form, IReadOnlyList<SubmissionView> Submissions, IReadOnlyList<QuestionView> Questions,
+        IReadOnlyList<PullRequestView> PullRequests);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -137,7 +139,8 @@ internal static class WorkItemPage
         var itemForm = await input.FindFormAsync(item.Id, ct);
         var submissions = itemForm is null ? [] : (await input.ListSubmissionsAsync(item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
         var questions = (await input.ListQuestionsAsync(null, mine: false, item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
-        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks, itemForm, submissions, questions);
+        var pullRequests = (await services.GetRequiredService<GitHubService>().ForItemAsync(item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
+        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks, itemForm, submissions, questions, pullRequests);
     }
 
     /// Moves a person may make by hand; claims, starts and approvals have their own buttons and services.
@@ -180,6 +183,7 @@ internal static class WorkItemPage
         RenderQuestions(w, m);
         RenderForm(w, http, m, form);
         RenderDependencies(w, m);
+        RenderPullRequests(w, m);
         RenderChecks(w, m);
         RenderRuns(w, m);
         RenderApprovals(w, m);
@@ -352,6 +356,36 @@ internal static class WorkItemPage
         }
 
         w.Add($"</section>");
+    }
+
+    /// The pull requests GitHub reported naming the item, each with the checks of its head commit.
+    private static void RenderPullRequests(HtmlWriter w, Model m)
+    {
+        if (m.PullRequests.Count == 0)
+        {
+            return;
+        }
+
+        w.Add($"""<section aria-labelledby="prs-h"><h2 id="prs-h">Pull requests</h2><ol class="history pull-requests">""");
+        foreach (var pr in m.PullRequests)
+        {
+            var state = pr.Draft && pr.State == PullRequestState.Open ? "draft" : pr.State.Snake();
+            w.Add($"""<li data-pull-request="{pr.Number}">{SafeUrl.Link(pr.Url, $"{pr.Repository}#{pr.Number}")} {pr.Title} <span class="status pr-{state}">{state}</span> <span class="muted">head {pr.HeadSha[..Math.Min(7, pr.HeadSha.Length)]}</span>""");
+            if (pr.Checks.Count > 0)
+            {
+                w.Add($"""<ul class="checks">""");
+                foreach (var check in pr.Checks)
+                {
+                    w.Add($"""<li data-check="{check.Name}">{SafeUrl.Link(check.Url, check.Name)} <span class="status check-{check.Status.Snake()}">{check.Status.Snake()}</span> {check.Summary}</li>""");
+                }
+
+                w.Add($"</ul>");
+            }
+
+            w.Add($"</li>");
+        }
+
+        w.Add($"</ol></section>");
     }
 
     /// The latest run's checks as stored at its completion; a link only where SafeUrl allows one.

@@ -160,7 +160,7 @@ internal static class DataSafetyKit
         ColumnAsync(store, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'agent_events'::regclass ORDER BY 1");
 
     /// A tenant that has used Bosun: a project, a goal, items with a parent, labels, a dependency and a comment, an agent
-    /// that completed one item and holds another, LLM and tool calls, a budget, a webhook with its sealed secret, agent
+    /// that completed one item and holds another, LLM and tool calls, a budget, a webhook and a GitHub integration with their sealed secrets, agent
     /// events on two days, an imported session and an approval. Returns the id of the item the agent holds.
     public static async Task<string> PopulateAsync(TestTenant tenant, DateTimeOffset now)
     {
@@ -182,6 +182,7 @@ internal static class DataSafetyKit
         await agent.PostJsonAsync($"/api/v1/runs/{run}/tool-calls", new { tool_name = "bash", input_summary = "ls" });
         await owner.PostJsonAsync("/api/v1/budgets", new { scope = "tenant", amount_usd = 100, warn_percent = 50, action = "warn" });
         await owner.PostJsonAsync("/api/v1/webhooks", new { url = "https://hooks.example.test/bosun" });
+        await owner.PostJsonAsync("/api/v1/github/integrations", new { repositories = new[] { "acme/web" }, project = "WEB" });
         await owner.PostJsonAsync("/api/v1/events", new object[]
         {
             new { id = "e-1", timestamp = now.AddDays(-1), type = "command", session = "s-1", metrics = new { tokens = 10 } },

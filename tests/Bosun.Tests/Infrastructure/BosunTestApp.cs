@@ -37,11 +37,13 @@ public sealed class BosunTestApp : IAsyncDisposable
         Clock = clock;
     }
 
-    public static async Task<BosunTestApp> StartAsync(StoreKind kind, bool fakeClock = false, BackupScheduleOptions? backups = null) =>
-        await StartOnAsync(await TestDatabases.CreateAsync(kind), fakeClock ? new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:00:00Z")) : null, backups: backups);
+    /// <param name="logs">Receives every line the server logs, of any level.</param>
+    public static async Task<BosunTestApp> StartAsync(StoreKind kind, bool fakeClock = false, BackupScheduleOptions? backups = null, ILoggerProvider? logs = null) =>
+        await StartOnAsync(await TestDatabases.CreateAsync(kind), fakeClock ? new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:00:00Z")) : null, backups: backups, logs: logs);
 
     /// Starts (or restarts) the app on an existing database.
-    public static async Task<BosunTestApp> StartOnAsync(StoreOptions store, FakeTimeProvider? clock = null, bool realServer = false, BackupScheduleOptions? backups = null)
+    public static async Task<BosunTestApp> StartOnAsync(
+        StoreOptions store, FakeTimeProvider? clock = null, bool realServer = false, BackupScheduleOptions? backups = null, ILoggerProvider? logs = null)
     {
         var options = new BosunServerOptions
         {
@@ -55,6 +57,11 @@ public sealed class BosunTestApp : IAsyncDisposable
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddProvider(new ServerErrors());
+            if (logs is not null)
+            {
+                builder.Logging.AddProvider(logs);
+                builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(logs.GetType().FullName, null, LogLevel.Trace, null)));
+            }
             if (!realServer)
             {
                 builder.WebHost.UseTestServer();

@@ -101,15 +101,22 @@ public static class DataSafety
         return [.. db.GetService<IMigrationsAssembly>().Migrations.Keys];
     }
 
-    /// The newest migration a database applied, from its history table; null when it has none.
-    public static async Task<string?> SchemaVersionAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, CancellationToken ct)
+    /// Whether a database has the table: a backup or archive of an older schema lacks the tables of later migrations.
+    public static async Task<bool> TableExistsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string table, CancellationToken ct)
     {
         await using var exists = connection.CreateCommand();
         exists.Transaction = transaction;
         exists.CommandText = connection is Npgsql.NpgsqlConnection
-            ? $"SELECT to_regclass('{TableRows.Quote(StoreTables.MigrationHistory)}') IS NOT NULL"
-            : $"SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '{StoreTables.MigrationHistory}'";
-        if (!Convert.ToBoolean(await exists.ExecuteScalarAsync(ct)))
+            ? "SELECT to_regclass(quote_ident(@table)) IS NOT NULL"
+            : "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = @table";
+        exists.With("table", table);
+        return Convert.ToBoolean(await exists.ExecuteScalarAsync(ct));
+    }
+
+    /// The newest migration a database applied, from its history table; null when it has none.
+    public static async Task<string?> SchemaVersionAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, CancellationToken ct)
+    {
+        if (!await TableExistsAsync(connection, transaction, StoreTables.MigrationHistory, ct))
         {
             return null;
         }

@@ -64,6 +64,12 @@ public static class SecretCheck
     private static async IAsyncEnumerable<Func<string, string?>> RowsAsync(DbConnection connection, DbTransaction? transaction, SealedColumns.Column column,
         string? tenantId, int? limit, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
+        // A backup of an older schema has no table a later migration added, and so none of its secrets.
+        if (!await DataSafety.TableExistsAsync(connection, transaction, column.Table, ct))
+        {
+            yield break;
+        }
+
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"SELECT * FROM {TableRows.Quote(column.Table)} WHERE {TableRows.Quote(column.Name)} IS NOT NULL"

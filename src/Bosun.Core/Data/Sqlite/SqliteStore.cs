@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Core.Data.Sqlite;
@@ -14,8 +16,13 @@ internal static class SqliteStore
 
     public static string Describe(string connectionString) => $"SQLite {FileOf(connectionString)}";
 
+    /// A migration that changes a column makes EF Core rebuild the table on SQLite, switching the connection's
+    /// `foreign_keys` pragma off and on around the rebuild outside its transaction, and it warns about that at every
+    /// first start after an upgrade. The pragma belongs to the connection, not the file, and the rebuild itself commits
+    /// as one transaction, so the warning is logged at debug level instead of alarming everyone who upgrades.
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
-        options.UseSqlite(connectionString, o => o.MigrationsAssembly(StoreOptions.SqliteMigrations));
+        options.UseSqlite(connectionString, o => o.MigrationsAssembly(StoreOptions.SqliteMigrations))
+            .ConfigureWarnings(w => w.Log((RelationalEventId.NonTransactionalMigrationOperationWarning, LogLevel.Debug)));
 
     public static void AddServices(IServiceCollection services)
     {
