@@ -25,6 +25,7 @@ public static class ClientCommands
         root.Add(WorkCommands.Create());
         root.Add(ApprovalCommands.Create());
         root.Add(GitHubCommands.Create());
+        root.Add(AgentSessionCommands.Create());
         root.Add(QuestionCommands.Questions());
         root.Add(QuestionCommands.Answer());
         root.Add(AuditCommands.Create());

@@ -277,7 +277,7 @@ public static class LedgerCommands
         Command Source(string name, string description, Func<BillingType, ITranscriptFormat> format, Func<string> defaultRoot)
         {
             var billing = new Option<string>("--billing") { Description = "How these calls were paid for: subscription (default) or api", DefaultValueFactory = _ => "subscription" };
-            var dir = new Argument<string?>("DIR") { Description = "Where the transcripts are (default: " + name switch { "claude-code" => "$CLAUDE_CONFIG_DIR/projects or ~/.claude/projects", _ => "$CODEX_HOME/sessions or ~/.codex/sessions" } + ")", Arity = ArgumentArity.ZeroOrOne };
+            var dir = new Argument<string?>("DIR") { Description = "Where the transcripts are (default: " + name switch { "claude-code" => "$CLAUDE_CONFIG_DIR/projects or ~/.claude/projects", "codex" => "$CODEX_HOME/sessions or ~/.codex/sessions", _ => "the current folder; or one file" } + ")", Arity = ArgumentArity.ZeroOrOne };
             return ClientCommand.Create(name, description, async (cli, ct) =>
             {
                 var parser = format(Enum.Parse<BillingType>(cli.Get(billing), ignoreCase: true));
@@ -335,6 +335,7 @@ public static class LedgerCommands
         {
             Source("claude-code", "Import Claude Code sessions (~/.claude/projects/*/*.jsonl, sub-agents included)", b => new ClaudeCodeTranscripts(b), ClaudeCodeTranscripts.DefaultRoot),
             Source("codex", "Import OpenAI Codex CLI sessions (~/.codex/sessions/**/*.jsonl)", b => new CodexRollouts(b), CodexRollouts.DefaultRoot),
+            Source("generic", "Import sessions of any other agent written in Bosun's session format (*.ndjson, *.jsonl; docs/sessions.md)", b => new GenericSessions(b), GenericSessions.DefaultRoot),
         };
     }
 

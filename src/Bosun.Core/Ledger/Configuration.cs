@@ -171,6 +171,7 @@ internal sealed class AgentSessionConfiguration : IEntityTypeConfiguration<Agent
         b.References<AgentSession, AgentSession>(x => x.ParentId);
         b.HasIndex(x => new { x.TenantId, x.Source, x.ExternalId }).IsUnique();
         b.HasIndex(x => new { x.TenantId, x.StartedAt });
+        b.HasIndex(x => new { x.TenantId, x.Outcome });
     }
 }
 

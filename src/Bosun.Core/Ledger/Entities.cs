@@ -25,7 +25,12 @@ public enum BudgetLimit { Money, Tokens }
 
 public enum AlertLevel { Warn, Cap }
 
-public enum SessionSource { ClaudeCode, Codex }
+/// Where a session came from: Claude Code's or Codex's transcripts, or any other agent through the generic session
+/// format (docs/sessions.md).
+public enum SessionSource { ClaudeCode, Codex, Generic }
+
+/// How an agent session ended, as the agent, a person or a rule judged it.
+public enum SessionOutcome { Success, Failure, Partial, Cancelled }
 
 /// One LLM request as billed. Append-only: the database refuses updates and deletes.
 /// Token counts are normalised: <see cref="InputTokens"/> never includes cache reads or writes, and
@@ -289,6 +294,12 @@ public sealed class AgentSession : ITenantScoped, IHasTimestamps
     public DateTime? StartedAt { get; set; }
     public DateTime? EndedAt { get; set; }
     public int MessageCount { get; set; }
+
+    /// Null until the agent, a person or a rule says how the session went.
+    public SessionOutcome? Outcome { get; set; }
+
+    /// 0–100, optional, set with the outcome or on its own.
+    public int? QualityScore { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -17,6 +17,7 @@ public static class LedgerModule
         services.AddScoped<CostReportService>();
         services.AddScoped<UsageReports>();
         services.AddScoped<SessionImportService>();
+        services.AddScoped<SessionService>();
         services.AddHostedService(sp => new LedgerMaintenance(sp, sp.GetRequiredService<ILogger<LedgerMaintenance>>(), backgroundJobs));
         return services;
     }

@@ -201,8 +201,34 @@ public sealed record SessionImportResult(string SessionId, bool Created, int Mes
 
 public sealed record SessionView(
     string Id, SessionSource Source, string ExternalId, string? ParentId, string? Machine, string? WorkspacePath, string? GitBranch,
-    string? Model, string? Title, DateTime? StartedAt, DateTime? EndedAt, int MessageCount)
+    string? Model, string? Title, DateTime? StartedAt, DateTime? EndedAt, int MessageCount, SessionOutcome? Outcome, int? QualityScore)
 {
     public static SessionView From(AgentSession s) => new(
-        s.Id, s.Source, s.ExternalId, s.ParentId, s.Machine, s.WorkspacePath, s.GitBranch, s.Model, s.Title, s.StartedAt, s.EndedAt, s.MessageCount);
+        s.Id, s.Source, s.ExternalId, s.ParentId, s.Machine, s.WorkspacePath, s.GitBranch, s.Model, s.Title, s.StartedAt, s.EndedAt, s.MessageCount,
+        s.Outcome, s.QualityScore);
 }
+
+/// Which sessions a list shows: by source, outcome (or "none" for sessions nobody rated yet), lowest quality score, and
+/// the sub-agents of one session.
+public sealed record SessionFilter(string? Source, string? Outcome, int? MinQuality, string? Parent);
+
+/// One session with what it cost and the sub-agent sessions it started.
+public sealed record SessionDetail(SessionView Session, SessionUsage Usage, IReadOnlyList<SessionView> SubAgents);
+
+public sealed record SessionUsage(long Calls, long InputTokens, long OutputTokens, long CacheReadTokens, long CacheWriteTokens, decimal CostUsd, decimal ListCostUsd);
+
+/// A message of a session's timeline; its tool uses as the agent called them, and the LLM calls billed for it (matched
+/// by the message's id) with their tokens and cost.
+public sealed record SessionMessageView(
+    int Seq, string? ExternalId, string Role, string? Text, int TextLength, IReadOnlyList<SessionToolUse> ToolUses, string? Model, DateTime? At,
+    IReadOnlyList<SessionCallView> LlmCalls);
+
+public sealed record SessionToolUse(string? Name, string? Id, string? Input);
+
+public sealed record SessionCallView(string Id, string Provider, string Model, long InputTokens, long OutputTokens, long CacheReadTokens,
+    long CacheWriteTokens, decimal? CostUsd, DateTime CalledAt);
+
+public sealed record SessionRating(SessionOutcome? Outcome, int? QualityScore);
+
+/// Sessions per outcome ("none" for unrated ones), with their average quality score and what they cost.
+public sealed record SessionOutcomeRow(string Outcome, long Sessions, double? AverageQuality, decimal CostUsd);

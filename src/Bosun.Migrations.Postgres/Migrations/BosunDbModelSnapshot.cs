@@ -1775,10 +1775,19 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("model");
 
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("outcome");
+
                     b.Property<string>("ParentId")
                         .HasMaxLength(26)
                         .HasColumnType("character varying(26)")
                         .HasColumnName("parent_id");
+
+                    b.Property<int?>("QualityScore")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality_score");
 
                     b.Property<string>("Source")
                         .IsRequired()
@@ -1806,6 +1815,9 @@ namespace Bosun.Migrations.Postgres.Migrations
 
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_agent_sessions");
+
+                    b.HasIndex("TenantId", "Outcome")
+                        .HasDatabaseName("ix_agent_sessions_tenant_id_outcome");
 
                     b.HasIndex("TenantId", "ParentId")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_parent_id");

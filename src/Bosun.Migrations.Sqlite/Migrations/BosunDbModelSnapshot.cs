@@ -1770,10 +1770,19 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("model");
 
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
                     b.Property<string>("ParentId")
                         .HasMaxLength(26)
                         .HasColumnType("TEXT")
                         .HasColumnName("parent_id");
+
+                    b.Property<int?>("QualityScore")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quality_score");
 
                     b.Property<string>("Source")
                         .IsRequired()
@@ -1801,6 +1810,9 @@ namespace Bosun.Migrations.Sqlite.Migrations
 
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_agent_sessions");
+
+                    b.HasIndex("TenantId", "Outcome")
+                        .HasDatabaseName("ix_agent_sessions_tenant_id_outcome");
 
                     b.HasIndex("TenantId", "ParentId")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_parent_id");

@@ -108,8 +108,17 @@ public static class LedgerEndpoints
         sessions.MapPost("/import", (SessionImport body, SessionImportService s, CancellationToken ct) => s.ImportAsync(body, ct))
             .WithMetadata(new BodySizeLimit(64 << 20))
             .WithSummary("Import one parsed agent session with its messages and LLM calls (re-import is idempotent)");
-        sessions.MapGet("", (int? limit, string? cursor, SessionImportService s, CancellationToken ct) =>
-            s.ListAsync(PageRequest.From(limit, cursor), ct)).WithSummary("Imported sessions, newest first");
+        sessions.MapGet("", ([AsParameters] SessionQuery q, int? limit, string? cursor, SessionService s, CancellationToken ct) =>
+            s.ListAsync(q.Filter(), PageRequest.From(limit, cursor), ct))
+            .WithSummary("Agent sessions, newest first; filter by source, outcome (or none), min_quality and parent");
+        sessions.MapGet("/outcomes", ([AsParameters] SessionQuery q, SessionService s, CancellationToken ct) => s.OutcomesAsync(q.Filter(), ct))
+            .WithSummary("Sessions per outcome with their average quality score and cost");
+        sessions.MapGet("/{id}", (string id, SessionService s, CancellationToken ct) => s.GetAsync(id, ct))
+            .WithSummary("One session with its tokens and cost and its sub-agent sessions");
+        sessions.MapGet("/{id}/messages", (string id, int? limit, string? cursor, SessionService s, CancellationToken ct) =>
+            s.MessagesAsync(id, limit, cursor, ct)).WithSummary("A session's messages in order, with their tool uses and the LLM calls billed for each");
+        sessions.MapPatch("/{id}", (string id, SessionRating body, SessionService s, CancellationToken ct) => s.RateAsync(id, body, ct))
+            .WithSummary("Set a session's outcome (success, failure, partial, cancelled) and quality score (0-100)");
     }
 
     private static (IReadOnlyList<T> Items, bool Batch) OneOrMany<T>(JsonElement body) => body.ValueKind switch
@@ -210,4 +219,10 @@ public static class LedgerEndpoints
 internal sealed class BodySizeLimit(long bytes) : IRequestSizeLimitMetadata
 {
     public long? MaxRequestBodySize => bytes;
+}
+
+/// The filters of a session list, as query parameters.
+internal sealed record SessionQuery(string? Source, string? Outcome, [property: FromQuery(Name = "min_quality")] int? MinQuality, string? Parent)
+{
+    public SessionFilter Filter() => new(Source, Outcome, MinQuality, Parent);
 }

@@ -163,6 +163,13 @@ internal static class McpTools
                 Str("status", "ok (default), error or cancelled", oneOf: EnumNames<ToolCallStatus>.All), Str("error", "The error, if any."),
                 Int("duration_ms", "How long it took.", min: 0)),
             ReadOnly: false, RecordToolCallAsync),
+        new("rate_session", "Rate a session",
+            "Say how an agent session went: its outcome and an optional quality score 0-100. The session is the id Bosun gave it "
+            + "(GET /sessions lists them).",
+            Of(Str("session", "The session's id.", required: true),
+                Str("outcome", "success, failure, partial or cancelled", oneOf: EnumNames<SessionOutcome>.All),
+                Int("quality_score", "How good the result was, 0-100.", min: 0, max: 100)),
+            ReadOnly: false, RateSessionAsync),
         new("search_context", "Search project context",
             "Full-text search of what your projects already know: work item titles, descriptions and outputs, and comments. Every word must match.",
             Of(Str("query", "Words to look for.", required: true, maxLength: 500), Str("project", "Only this project (key or id)."),
@@ -430,6 +437,13 @@ internal static class McpTools
         args.ThrowIfAny();
         var recorded = await services.GetRequiredService<LedgerService>().RecordToolCallsAsync(run!, [call], batch: false, ct);
         return new { recorded.Recorded, recorded.Duplicates, recorded.Stop, recorded.Reason };
+    }
+
+    private static async Task<object> RateSessionAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (session, rating) = (args.Str("session", required: true), new SessionRating(args.Enum<SessionOutcome>("outcome"), args.Int("quality_score")));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<SessionService>().RateAsync(session!, rating, ct);
     }
 
     private static async Task<object> ListDeliverablesAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

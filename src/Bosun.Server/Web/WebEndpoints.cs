@@ -33,6 +33,7 @@ public static class WebEndpoints
         DeliverablesPage.Map(pages);
         TemplatesPage.Map(pages);
         CostsPage.Map(pages);
+        SessionsPage.Map(pages);
         AgentsPage.Map(pages);
         ActivityPage.Map(pages);
         ActivityStream.Map(pages);
