@@ -68,6 +68,7 @@ public static class BosunServer
         builder.Services.AddSqliteSharedCommits(options.Store);
 
         configure?.Invoke(builder);
+        builder.AddBosunTelemetry();
 
         var app = builder.Build();
         app.UseMiddleware<RequestLogMiddleware>();

@@ -90,7 +90,7 @@ public sealed class RequestLogMiddleware(RequestDelegate next, ILoggerFactory lo
         }
     }
 
-    private static string MaskedPath(HttpContext context)
+    internal static string MaskedPath(HttpContext context)
     {
         var path = context.Request.PathBase.Add(context.Request.Path).ToString();
         foreach (var (name, value) in context.GetRouteData().Values)

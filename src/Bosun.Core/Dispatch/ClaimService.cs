@@ -30,18 +30,39 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
         }
 
         db.GenericPlans = true;
-        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait);
-        for (var attempt = 0; ; attempt++)
+        using var activity = BosunTelemetry.Source.StartActivity("bosun.claim");
+        activity?.SetTag("bosun.tenant_id", context.TenantId);
+        activity?.SetTag("bosun.agent_id", context.Actor.Id);
+        try
         {
-            var workAppeared = signal.Next();
-            var claimed = await TryClaimAsync(max, request.Project is { Length: > 0 } project ? project : null, lookFirst: attempt > 0, ct);
-            if (claimed.Count > 0 || clock.GetUtcNow() >= deadline)
+            var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait);
+            for (var attempt = 0; ; attempt++)
             {
-                return new ClaimResponse(claimed);
-            }
+                var workAppeared = signal.Next();
+                var claimed = await TryClaimAsync(max, request.Project is { Length: > 0 } project ? project : null, lookFirst: attempt > 0, ct);
+                if (claimed.Count > 0 || clock.GetUtcNow() >= deadline)
+                {
+                    BosunTelemetry.Claimed(claimed.Count);
+                    activity?.SetTag("bosun.claimed", claimed.Count);
+                    return new ClaimResponse(claimed);
+                }
 
-            var left = deadline - clock.GetUtcNow();
-            await Wake.WaitAsync(workAppeared, left < RecheckInterval ? left : RecheckInterval, ct);
+                var left = deadline - clock.GetUtcNow();
+                await Wake.WaitAsync(workAppeared, left < RecheckInterval ? left : RecheckInterval, ct);
+            }
+        }
+        catch (Exception ex)
+        {
+            var result = ex switch
+            {
+                ProblemException { Type: "/problems/claims-paused" } => "paused",
+                ProblemException { Status: < 500 } => "refused",
+                OperationCanceledException => "cancelled",
+                _ => "error",
+            };
+            BosunTelemetry.Claims.Add(1, new KeyValuePair<string, object?>("result", result));
+            activity?.SetTag("bosun.result", result);
+            throw;
         }
     }
 

@@ -275,6 +275,7 @@ public sealed class BudgetEnforcement(BosunDb db, RequestContext context, TimePr
             : CapBlock(crossing.AgentItem!.Value.AgentId, crossing.AgentItem.Value.WorkItemId, crossing.Amount, crossing.Spent);
         var stopped = stops ? await BudgetStatements.StopRunsAsync(db, context.RequireTenant(), budget, crossing.AgentItem, ct) : 0;
         var failed = stops && budget?.Action == BudgetAction.Fail ? await FailRunsAsync(budget, block, ct) : 0;
+        BosunTelemetry.BudgetDecision(!stops ? "warn" : budget?.Action == BudgetAction.Fail ? "fail" : "stop");
         AuditLog.Record(db, crossing.Level == AlertLevel.Warn ? "budget.warn_reached" : "budget.cap_reached", "budget",
             budget?.Id ?? $"{crossing.AgentItem!.Value.AgentId}:{crossing.AgentItem.Value.WorkItemId}",
             new

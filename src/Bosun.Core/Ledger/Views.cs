@@ -96,6 +96,7 @@ public sealed record BudgetBlock(
 
     public ProblemException ToProblem(string what)
     {
+        BosunTelemetry.BudgetDecision("refused");
         var problem = new ProblemException(409, "Budget exhausted", $"{what}: {Describe()} Raise the budget to resume.", "/problems/budget-exhausted");
         problem.Extensions["budget"] = this;
         problem.Extensions["stop"] = true;
