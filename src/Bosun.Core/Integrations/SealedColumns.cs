@@ -12,5 +12,8 @@ public static class SealedColumns
     [
         new("webhooks", "secret_sealed", row => WebhookService.Purpose(row("tenant_id")!, row("id")!)),
         new("github_integrations", "secret_sealed", row => GitHubService.Purpose(row("tenant_id")!, row("id")!)),
+
+        // The vault's data keys; the values under them open once their data key does.
+        new("secrets", "data_key_sealed", row => SecretVault.Purpose(row("tenant_id")!, row("id")!)),
     ];
 }

@@ -34,6 +34,7 @@ public static class WebEndpoints
         TemplatesPage.Map(pages);
         CostsPage.Map(pages);
         AgentsPage.Map(pages);
+        SecretsPage.Map(pages);
         ActivityPage.Map(pages);
         ActivityStream.Map(pages);
     }
