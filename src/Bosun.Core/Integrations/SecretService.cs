@@ -221,7 +221,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
     }
 
     /// Lets an agent ("agent:NAME" or its id) or every agent of a role ("role:NAME") read the secret.
-    public async Task<SecretBindingView> BindAsync(string reference, string? project, BindingRequest request, CancellationToken ct)
+    public async Task<SecretBindingView> AddBindingAsync(string reference, string? project, BindingRequest request, CancellationToken ct)
     {
         Permissions.Require(context, Capability.ManageTenant);
         var secret = await FindAsync(reference, project, ct);
@@ -243,7 +243,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
         return new SecretBindingView(binding.Id, secret.Id, subject, name, binding.CreatedBy, binding.CreatedAt);
     }
 
-    public async Task UnbindAsync(string reference, string? project, string subjectOrId, CancellationToken ct)
+    public async Task RemoveBindingAsync(string reference, string? project, string subjectOrId, CancellationToken ct)
     {
         Permissions.Require(context, Capability.ManageTenant);
         var secret = await FindAsync(reference, project, ct);

@@ -34,11 +34,11 @@ public static class SecretEndpoints
         secrets.MapGet("/{secret}/bindings", (string secret, string? project, SecretService s, CancellationToken ct) => s.ListBindingsAsync(secret, project, ct))
             .WithSummary("Who may read the secret");
         secrets.MapPost("/{secret}/bindings", (string secret, string? project, BindingRequest body, SecretService s, CancellationToken ct) =>
-                s.BindAsync(secret, project, body, ct))
+                s.AddBindingAsync(secret, project, body, ct))
             .WithSummary("Let an agent (subject agent:NAME) or every agent of a role (role:NAME) read the secret during its runs");
         secrets.MapDelete("/{secret}/bindings/{binding}", async Task<NoContent> (string secret, string binding, string? project, SecretService s, CancellationToken ct) =>
             {
-                await s.UnbindAsync(secret, project, binding, ct);
+                await s.RemoveBindingAsync(secret, project, binding, ct);
                 return TypedResults.NoContent();
             })
             .WithSummary("Remove a binding (by its id, or agent:NAME / role:NAME)");

@@ -32,12 +32,12 @@ internal static class SecretsPage
         }));
         app.MapPost("/secrets/{id}/bindings", (string id, HttpContext http, SecretService secrets) => PostAsync(http, id, async (form, c) =>
         {
-            var binding = await secrets.BindAsync(id, null, new BindingRequest(form["subject"]), c);
+            var binding = await secrets.AddBindingAsync(id, null, new BindingRequest(form["subject"]), c);
             return $"{binding.Subject} may read it now.";
         }));
         app.MapPost("/secrets/{id}/bindings/{binding}/delete", (string id, string binding, HttpContext http, SecretService secrets) => PostAsync(http, id, async (_, c) =>
         {
-            await secrets.UnbindAsync(id, null, binding, c);
+            await secrets.RemoveBindingAsync(id, null, binding, c);
             return "Removed the binding.";
         }));
         app.MapPost("/secrets/{id}/archive", (string id, HttpContext http, SecretService secrets) => PostAsync(http, id, async (_, c) =>

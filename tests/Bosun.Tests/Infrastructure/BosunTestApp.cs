@@ -42,8 +42,9 @@ public sealed class BosunTestApp : IAsyncDisposable
         await StartOnAsync(await TestDatabases.CreateAsync(kind), fakeClock ? new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:00:00Z")) : null, backups: backups, logs: logs);
 
     /// Starts (or restarts) the app on an existing database.
-    public static async Task<BosunTestApp> StartOnAsync(
-        StoreOptions store, FakeTimeProvider? clock = null, bool realServer = false, BackupScheduleOptions? backups = null, ILoggerProvider? logs = null)
+    /// <param name="configure">More for the host, such as configuration.</param>
+    public static async Task<BosunTestApp> StartOnAsync(StoreOptions store, FakeTimeProvider? clock = null, bool realServer = false, BackupScheduleOptions? backups = null,
+        ILoggerProvider? logs = null, Action<WebApplicationBuilder>? configure = null)
     {
         var options = new BosunServerOptions
         {
@@ -66,6 +67,8 @@ public sealed class BosunTestApp : IAsyncDisposable
             {
                 builder.WebHost.UseTestServer();
             }
+
+            configure?.Invoke(builder);
         });
         await BosunServer.MigrateAsync(app.Services);
         await app.StartAsync();
