@@ -36,12 +36,12 @@ public sealed class SecretTests : IDisposable
                 builder.Logging.AddProvider(_logs);
             });
 
-    private static async Task<(string RunId, HttpClient Agent, string Token)> AgentHoldingARunAsync(TestTenant tenant, string name = "coder", string role = "backend")
+    private static async Task<(string RunId, HttpClient Agent, string Token, string Lease)> AgentHoldingARunAsync(TestTenant tenant, string name = "coder", string role = "backend")
     {
         var (_, agent, token) = await tenant.CreateAgentAsync(name, role);
         await tenant.CreateWorkAsync("WEB", $"Deploy for {name}", new { status = "ready" });
-        var claim = await agent.PostJsonAsync("/api/v1/work/claim", new { project = "WEB" });
-        return (claim.GetProperty("items")[0].GetProperty("run").Str("run_id"), agent, token);
+        var run = (await agent.PostJsonAsync("/api/v1/work/claim", new { project = "WEB" })).GetProperty("items")[0].GetProperty("run");
+        return (run.Str("run_id"), agent, token, run.Str("lease_token"));
     }
 
     [Theory, BothStores]
@@ -74,7 +74,7 @@ public sealed class SecretTests : IDisposable
         var taken = await acme.Owner.PostAsJsonAsync("/api/v1/secrets", new { name = "DEPLOY_KEY", value = "other" });
         Assert.Equal(HttpStatusCode.BadRequest, taken.StatusCode);
 
-        var (run, agent, _) = await AgentHoldingARunAsync(acme);
+        var (run, agent, _, lease) = await AgentHoldingARunAsync(acme);
         // Not bound yet.
         Assert.Equal(HttpStatusCode.Forbidden, (await agent.GetAsync($"/api/v1/runs/{run}/secrets/DEPLOY_KEY")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await agent.GetAsync($"/api/v1/runs/{run}/secrets/NO_SUCH")).StatusCode);
@@ -95,7 +95,6 @@ public sealed class SecretTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, (await globex.Owner.GetAsync($"/api/v1/secrets/{created.Str("id")}")).StatusCode);
 
         // Once the run has ended, the same agent reads nothing.
-        var lease = (await agent.GetJsonAsync($"/api/v1/runs/{run}")).Str("lease_token");
         await agent.PostJsonAsync($"/api/v1/runs/{run}/complete", new { lease_token = lease, output = new { ok = true } });
         var ended = await agent.GetAsync($"/api/v1/runs/{run}/secrets/DEPLOY_KEY");
         Assert.Equal(HttpStatusCode.Forbidden, ended.StatusCode);
@@ -150,7 +149,7 @@ public sealed class SecretTests : IDisposable
         Assert.All(secrets, s => Assert.Equal(s.Name.StartsWith("ACME", StringComparison.Ordinal) ? $"acme-value-{s.Name[5..]}" : $"globex-value-{s.Name[7..]}", vault.Open(s)));
 
         // The running server reads them through a run, and a second rotation has nothing left to do.
-        var (run, agent, _) = await AgentHoldingARunAsync(acme, "coder2");
+        var (run, agent, _, _) = await AgentHoldingARunAsync(acme, "coder2");
         await acme.Owner.PostJsonAsync("/api/v1/secrets/ACME_3/bindings", new { subject = "agent:coder2" });
         Assert.Equal("acme-value-3", (await agent.GetJsonAsync($"/api/v1/runs/{run}/secrets/ACME_3")).Str("value"));
         var again = await app.Services.GetRequiredService<SecretRotation>().RotateAsync(3, null, CancellationToken.None);
@@ -181,7 +180,7 @@ public sealed class SecretTests : IDisposable
         }
 
         var created = await Answer(acme.Owner.PostAsJsonAsync("/api/v1/secrets", new { name = "API_TOKEN", type = "oauth2", value = Value }));
-        var (run, agent, token) = await AgentHoldingARunAsync(acme);
+        var (run, agent, token, lease) = await AgentHoldingARunAsync(acme);
         await Answer(acme.Owner.PostAsJsonAsync("/api/v1/secrets/API_TOKEN/bindings", new { subject = "agent:coder" }));
 
         // The agent reads it over REST and over MCP: the only answers allowed to hold it.
@@ -214,7 +213,6 @@ public sealed class SecretTests : IDisposable
         await Answer(acme.Owner.GetAsync($"/api/v1/secrets/{created.Str("id")}"));
         await Answer(acme.Owner.GetAsync("/api/v1/secret-accesses"));
         await Answer(acme.Owner.GetAsync("/api/v1/audit?limit=500"));
-        var lease = (await agent.GetJsonAsync($"/api/v1/runs/{run}")).Str("lease_token");
         await Answer(agent.PostAsJsonAsync($"/api/v1/runs/{run}/complete", new { lease_token = lease, output = new { ok = true } }));
         await app.Services.GetRequiredService<Core.Realtime.StreamSequencer>().CatchUpAllAsync(CancellationToken.None);
         while (await app.Services.GetRequiredService<WebhookDispatcher>().RunOnceAsync(CancellationToken.None) > 0)

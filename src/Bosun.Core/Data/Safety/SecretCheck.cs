@@ -13,12 +13,10 @@ public static class SecretCheck
     public static SealedSample? Sample(SealedColumns.Column column, Func<string, string?> row) =>
         row(column.Name) is { Length: > 0 } value ? new SealedSample(column.Table, column.Name, value, column.Purpose(row)) : null;
 
-    /// One sealed value of a database (one tenant's when given), or null when it holds none. <paramref name="tables"/>: the
-    /// tables the database has, when it may be older than this Bosun (a backup taken before a table with sealed values).
-    public static async Task<SealedSample?> SampleAsync(DbConnection connection, DbTransaction? transaction, string? tenantId, CancellationToken ct,
-        IReadOnlyCollection<string>? tables = null)
+    /// One sealed value of a database (one tenant's when given), or null when it holds none.
+    public static async Task<SealedSample?> SampleAsync(DbConnection connection, DbTransaction? transaction, string? tenantId, CancellationToken ct)
     {
-        foreach (var column in In(tables))
+        foreach (var column in SealedColumns.All)
         {
             await foreach (var row in RowsAsync(connection, transaction, column, tenantId, limit: 1, ct))
             {
@@ -30,11 +28,10 @@ public static class SecretCheck
     }
 
     /// The ids of the keys a database's secrets were sealed with (which reveal nothing of the keys).
-    public static async Task<List<string>> KeyIdsAsync(DbConnection connection, DbTransaction? transaction, string? tenantId, CancellationToken ct,
-        IReadOnlyCollection<string>? tables = null)
+    public static async Task<List<string>> KeyIdsAsync(DbConnection connection, DbTransaction? transaction, string? tenantId, CancellationToken ct)
     {
         var ids = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var column in In(tables))
+        foreach (var column in SealedColumns.All)
         {
             await foreach (var row in RowsAsync(connection, transaction, column, tenantId, limit: null, ct))
             {
@@ -47,9 +44,6 @@ public static class SecretCheck
 
         return [.. ids];
     }
-
-    private static IEnumerable<SealedColumns.Column> In(IReadOnlyCollection<string>? tables) =>
-        tables is null ? SealedColumns.All : SealedColumns.All.Where(c => tables.Contains(c.Table));
 
     /// Refuses, before anything is written, when the sample does not open with the keys configured here.
     public static void Require(SecretBox keys, SealedSample? sample, string source)

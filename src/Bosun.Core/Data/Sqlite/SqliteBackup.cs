@@ -104,7 +104,7 @@ internal static class SqliteBackup
 
         var schema = DataSafety.SchemaVersionAsync(copy, null, ct).GetAwaiter().GetResult();
         var counts = CountTablesAsync(copy, null, ct).GetAwaiter().GetResult();
-        var keys = counts.Keys.Any(t => Integrations.SealedColumns.All.Any(c => c.Table == t)) ? SecretCheck.KeyIdsAsync(copy, null, null, ct, counts.Keys).GetAwaiter().GetResult() : [];
+        var keys = counts.Keys.Any(t => Integrations.SealedColumns.All.Any(c => c.Table == t)) ? SecretCheck.KeyIdsAsync(copy, null, null, ct).GetAwaiter().GetResult() : [];
         return new BackupContents(schema, counts, keys);
     }
 
@@ -112,7 +112,7 @@ internal static class SqliteBackup
     {
         await using var copy = await OpenReadOnlyAsync(file, ct);
         var tables = await TablesAsync(copy, null, ct);
-        return Integrations.SealedColumns.All.Any(c => tables.Contains(c.Table)) ? await SecretCheck.SampleAsync(copy, null, null, ct, tables) : null;
+        return Integrations.SealedColumns.All.Any(c => tables.Contains(c.Table)) ? await SecretCheck.SampleAsync(copy, null, null, ct) : null;
     }
 
     /// Whether the file exists and any of its tables holds a row (EF's own bookkeeping aside).
