@@ -327,7 +327,19 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
                 throw ProblemException.Conflict($"Secret {secret.Name} expired at {expires:O}; a person must set a new value.", "/problems/secret-expired");
             }
 
-            var value = vault.Open(secret);
+            string value;
+            try
+            {
+                value = vault.Open(secret);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                // The key it was sealed with is gone from this server's configuration, or the row was altered.
+                throw ProblemException.Conflict(
+                    $"Secret {secret.Name} cannot be opened with this server's keys (it was sealed under key {secret.KeyId}); a person must configure that key or set a new value.",
+                    "/problems/secret-unreadable");
+            }
+
             secret.LastUsedAt = now;
             db.Set<SecretAccess>().Add(new SecretAccess
             {

@@ -27,8 +27,10 @@ public sealed class SecretTests : IDisposable
     private string KeyFile => Path.Combine(_dir, "secret.key");
 
     /// The app with a key file of its own, and every log line of every level kept.
-    private async Task<BosunTestApp> StartAsync(StoreKind store) =>
-        await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:00:00Z")),
+    private async Task<BosunTestApp> StartAsync(StoreKind store) => await StartOnAsync(await TestDatabases.CreateAsync(store));
+
+    private async Task<BosunTestApp> StartOnAsync(StoreOptions store) =>
+        await BosunTestApp.StartOnAsync(store, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:00:00Z")),
             configure: builder =>
             {
                 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["BOSUN_SECRET_KEY_FILE"] = KeyFile });
@@ -159,6 +161,32 @@ public sealed class SecretTests : IDisposable
         var audit = await acme.Owner.GetStringAsync("/api/v1/audit?action=secret.key_rotated&limit=100");
         Assert.Contains(result.KeyId, audit);
         Assert.DoesNotContain("acme-value", audit);
+    }
+
+    [Theory, BothStores]
+    public async Task A_secret_sealed_under_a_key_this_server_lost_is_answered_as_a_conflict_not_an_error(StoreKind store)
+    {
+        var database = await TestDatabases.CreateAsync(store);
+        TestTenant acme;
+        await using (var before = await StartOnAsync(database))
+        {
+            acme = await before.CreateTenantAsync("acme");
+            await acme.CreateProjectAsync("WEB");
+            await acme.Owner.PostJsonAsync("/api/v1/secrets", new { name = "DEPLOY_KEY", value = Value });
+            await acme.Owner.PostJsonAsync("/api/v1/secrets/DEPLOY_KEY/bindings", new { subject = "role:backend" });
+        }
+
+        // The server starts again with a key file that holds only a new key: the secret's is gone.
+        await File.WriteAllTextAsync(KeyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) + "\n");
+        await using var app = await StartOnAsync(database);
+        var owner = app.ClientFor(acme.OwnerToken);
+        var (run, agent, _, _) = await AgentHoldingARunAsync(acme with { App = app, Owner = owner });
+        var read = await agent.GetAsync($"/api/v1/runs/{run}/secrets/DEPLOY_KEY");
+        var problem = await read.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Conflict, read.StatusCode);
+        Assert.Contains("/problems/secret-unreadable", problem);
+        Assert.DoesNotContain(Value, problem);
+        Assert.Empty((await owner.GetJsonAsync("/api/v1/secret-accesses")).GetProperty("items").EnumerateArray());
     }
 
     [Theory, BothStores]
