@@ -17,6 +17,7 @@ public static class ClientCommands
         root.Add(UserCommands.Create());
         root.Add(AgentCommands.Create());
         root.Add(TokenCommands.Create());
+        root.Add(SecretCommands.Create());
         root.Add(ProjectCommands.Create());
         root.Add(GoalCommands.Create());
         root.Add(PlanCommands.Create());

@@ -6,6 +6,7 @@ using Bosun.Core.Identity;
 using Bosun.Server;
 using Bosun.Server.Http;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -200,6 +201,7 @@ public static class ServerCommands
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddEnvironmentVariables().Build());
         services.AddBosunStore(store);
         BosunServer.AddFeatures(services);
         return services.BuildServiceProvider();

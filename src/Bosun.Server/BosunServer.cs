@@ -97,6 +97,7 @@ public static class BosunServer
         api.MapRealtime();
         api.MapWebhooks();
         api.MapGitHub();
+        api.MapSecrets();
         app.MapBosunMcp();
         app.MapWebUi();
         return app;

@@ -59,6 +59,10 @@ public static class ServerLogging
         }
 
         logging.AddFilter(StartupCategory, (LogLevel)Math.Min((int)options.LogLevel, (int)LogLevel.Information));
+
+        // The MCP library writes whole protocol messages at Debug and Trace, and a get_secret answer carries a secret's
+        // value: its lines below Information are never written, whatever level is asked for.
+        logging.AddFilter("ModelContextProtocol", (LogLevel)Math.Max((int)options.LogLevel, (int)LogLevel.Information));
     }
 }
 

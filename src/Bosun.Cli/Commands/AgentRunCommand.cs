@@ -27,6 +27,11 @@ public static class AgentRunCommand
         var project = new Option<string?>("--project") { Description = "Only claim work of this project" };
         var wait = new Option<int>("--wait") { Description = "Seconds each claim waits for work (long poll, 0-60)", DefaultValueFactory = _ => 30 };
         var heartbeat = new Option<int>("--heartbeat") { Description = "Seconds between heartbeats while the command runs", DefaultValueFactory = _ => 30 };
+        var secrets = new Option<string[]>("--secret")
+        {
+            Description = "NAME=ENV: read the bound secret NAME for each run and give it to the command as the environment variable ENV "
+                          + "(never on its command line); repeat for more",
+        };
         var command = new Argument<string[]>("command") { Description = "The command to run for each item, after --", Arity = ArgumentArity.OneOrMore };
         var run = ClientCommand.Create("run",
             "Claim work and run COMMAND for each item: the item comes as JSON on stdin and in BOSUN_WORK_ITEM, with BOSUN_URL, BOSUN_TOKEN, "
@@ -40,16 +45,33 @@ public static class AgentRunCommand
                 }
 
                 var options = new RunnerOptions(cli.Get(agent), cli.Get(command), cli.Get(once), cli.Get(untilIdle), Math.Max(1, cli.Get(parallel)),
-                    cli.Get(project), Math.Clamp(cli.Get(wait), 0, 60), TimeSpan.FromSeconds(Math.Max(1, cli.Get(heartbeat))));
+                    cli.Get(project), Math.Clamp(cli.Get(wait), 0, 60), TimeSpan.FromSeconds(Math.Max(1, cli.Get(heartbeat))),
+                    SecretEnvironment.Parse(cli.Get(secrets) ?? []));
                 return await new AgentRunner(cli, options).RunAsync(ct);
             },
-            agent, once, untilIdle, parallel, project, wait, heartbeat, command);
+            agent, once, untilIdle, parallel, project, wait, heartbeat, secrets, command);
         return run;
     }
 }
 
 internal sealed record RunnerOptions(
-    string Agent, string[] Command, bool Once, bool UntilIdle, int Parallel, string? Project, int WaitSeconds, TimeSpan Heartbeat);
+    string Agent, string[] Command, bool Once, bool UntilIdle, int Parallel, string? Project, int WaitSeconds, TimeSpan Heartbeat,
+    IReadOnlyList<(string Name, string Variable)> Secrets);
+
+/// `--secret NAME=ENV` pairs: the secret NAME goes into the environment variable ENV (NAME alone means ENV = NAME).
+internal static class SecretEnvironment
+{
+    public static IReadOnlyList<(string Name, string Variable)> Parse(IEnumerable<string> pairs) => pairs.Select(pair =>
+    {
+        var (name, variable) = pair.Split('=', 2) is [var n, var v] ? (n.Trim(), v.Trim()) : (pair.Trim(), pair.Trim());
+        if (name.Length == 0 || variable.Length == 0 || !variable.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || char.IsAsciiDigit(variable[0]))
+        {
+            throw new UsageException($"--secret {pair}: give NAME=ENV, ENV being an environment variable name (letters, digits, '_').");
+        }
+
+        return (name, variable);
+    }).ToList();
+}
 
 /// The worker loop: claim, run the command, heartbeat while it runs, report, repeat. Every call to Bosun is
 /// retried with backoff while Bosun cannot be reached, so a restart of the server only pauses the runner.
@@ -174,10 +196,27 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         var lease = run.GetProperty("lease_token").GetString()!;
         Log($"[{key}] claimed (run {runId}, attempt {run.GetProperty("attempt").GetInt32()}): {item.GetProperty("title").GetString()}");
 
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, variable) in options.Secrets)
+        {
+            try
+            {
+                var secret = await RetryAsync(c => cli.Client.GetAsync($"api/v1/runs/{runId}/secrets/{Uri.EscapeDataString(name)}", c), $"read secret {name}", ct);
+                environment[variable] = secret.GetProperty("value").GetString()!;
+            }
+            catch (ApiProblem problem)
+            {
+                Log($"[{key}] cannot read secret {name}: {Detail(problem)}; giving the item back.");
+                await RetryAsync(c => cli.Client.PostAsync($"api/v1/runs/{runId}/release", new { lease_token = lease, reason = $"the runner could not read secret {name}" }, c),
+                    $"release run {runId}", CancellationToken.None);
+                return;
+            }
+        }
+
         Process process;
         try
         {
-            process = Start(claimed, item, runId, lease, key);
+            process = Start(claimed, item, runId, lease, key, environment);
         }
         catch (UsageException)
         {
@@ -189,7 +228,8 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         using var _ = process;
         var stdout = new Capture(MaxStdout);
         var stderr = new Capture(TailLength);
-        var reading = Task.WhenAll(PumpAsync(process.StandardOutput, stdout, null), PumpAsync(process.StandardError, stderr, $"[{key}] "));
+        var values = environment.Values.Where(v => v.Length >= 4).Distinct().ToList();
+        var reading = Task.WhenAll(PumpAsync(process.StandardOutput, stdout, null, values), PumpAsync(process.StandardError, stderr, $"[{key}] ", values));
         await FeedAsync(process, claimed);
 
         var ending = Ending.Exited;
@@ -240,7 +280,7 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         await ReportAsync(runId, lease, key, ending, reason, process.ExitCode, stdout, stderr, ct);
     }
 
-    private Process Start(JsonElement claimed, JsonElement item, string runId, string lease, string key)
+    private Process Start(JsonElement claimed, JsonElement item, string runId, string lease, string key, IReadOnlyDictionary<string, string> secrets)
     {
         var start = new ProcessStartInfo(options.Command[0])
         {
@@ -264,6 +304,10 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         start.Environment["BOSUN_LEASE_TOKEN"] = lease;
         start.Environment["BOSUN_WORK_ITEM_KEY"] = key;
         start.Environment["BOSUN_WORK_ITEM"] = full.Length < 100_000 ? full : item.GetRawText()[..Math.Min(item.GetRawText().Length, 100_000)];
+        foreach (var (variable, value) in secrets)
+        {
+            start.Environment[variable] = value;
+        }
         try
         {
             return Process.Start(start) ?? throw new UsageException($"Could not start {options.Command[0]}.");
@@ -288,10 +332,12 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         }
     }
 
-    private async Task PumpAsync(StreamReader reader, Capture capture, string? echoPrefix)
+    /// Copies the command's output line by line; a secret it was given and prints is masked before it is echoed or reported.
+    private async Task PumpAsync(StreamReader reader, Capture capture, string? echoPrefix, IReadOnlyList<string> secrets)
     {
-        while (await reader.ReadLineAsync() is { } line)
+        while (await reader.ReadLineAsync() is { } read)
         {
+            var line = secrets.Aggregate(read, (text, secret) => text.Replace(secret, "[secret]", StringComparison.Ordinal));
             capture.Add(line);
             if (echoPrefix is not null)
             {

@@ -12,7 +12,8 @@ namespace Bosun.Core.Data;
 public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesInterceptor
 {
     // Secrets never reach the audit log, not even as hashes.
-    private static readonly HashSet<string> Hidden = ["PasswordHash", "TokenHash", "LeaseToken", "NextItemNumber", "FailedSignIns"];
+    private static readonly HashSet<string> Hidden =
+        ["PasswordHash", "TokenHash", "LeaseToken", "NextItemNumber", "FailedSignIns", "ValueSealed", "DataKeySealed", "SecretSealed"];
 
     // Liveness signals (heartbeats, lease extensions, progress notes) change constantly and are kept on the run itself.
     private static readonly HashSet<string> Liveness = ["LeaseExpiresAt", "HeartbeatAt", "Progress", "CheckpointJson", "LastHeartbeatAt", "LastUsedAt"];

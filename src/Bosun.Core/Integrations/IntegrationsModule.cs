@@ -13,6 +13,9 @@ public static class IntegrationsModule
         services.AddScoped<WebhookService>();
         services.AddScoped<GitHubService>();
         services.AddScoped<GitHubWebhooks>();
+        services.AddSingleton<SecretVault>();
+        services.AddSingleton<SecretRotation>();
+        services.AddScoped<SecretService>();
         if (backgroundJobs)
         {
             services.AddHostedService<WebhookDeliveryService>();

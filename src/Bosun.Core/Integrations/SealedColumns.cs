@@ -12,5 +12,12 @@ public static class SealedColumns
     [
         new("webhooks", "secret_sealed", row => WebhookService.Purpose(row("tenant_id")!, row("id")!)),
         new("github_integrations", "secret_sealed", row => GitHubService.Purpose(row("tenant_id")!, row("id")!)),
+
+        // The vault's data keys; the values under them open once their data key does.
+        new("secrets", "data_key_sealed", row => SecretVault.Purpose(row("tenant_id")!, row("id")!)),
     ];
+
+    /// Columns sealed under a data key of their row (itself in <see cref="All"/>) rather than with the configured key:
+    /// they open wherever their data key opens, so the key check needs only the data key.
+    public static readonly IReadOnlyList<(string Table, string Name)> UnderDataKey = [("secrets", "value_sealed")];
 }

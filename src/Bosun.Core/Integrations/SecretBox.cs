@@ -17,7 +17,37 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
-    private readonly Lazy<KeyRing> _keys = new(() => KeyRing.Load(configuration, store, create: true));
+    private readonly Lock _loading = new();
+    private KeyRing? _ring;
+
+    private KeyRing Keys
+    {
+        get
+        {
+            if (_ring is { } ring)
+            {
+                return ring;
+            }
+
+            lock (_loading)
+            {
+                return _ring ??= KeyRing.Load(configuration, store, create: true);
+            }
+        }
+    }
+
+    /// The id of the key new values are sealed with.
+    public string CurrentKeyId => Keys.Current.Id;
+
+    /// Reads the keys again (a key file that gained a new first line), so a running server opens values re-sealed
+    /// under a key added after it started, and seals new ones with it.
+    public void Reload()
+    {
+        lock (_loading)
+        {
+            _ring = KeyRing.Load(configuration, store, create: true);
+        }
+    }
 
     /// Whether a sealed value opens with the keys configured here, told without creating a key file when there is none
     /// (a restore that is refused leaves nothing behind): null when it opens, otherwise why not, for a person to act on.
@@ -57,7 +87,7 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
     /// <param name="purpose">Bound into the ciphertext (e.g. "webhook:ID"), so a sealed value copied to another row fails to open.</param>
     public string Seal(string plaintext, string purpose)
     {
-        var key = _keys.Value.Current;
+        var key = Keys.Current;
         var data = Encoding.UTF8.GetBytes(plaintext);
         var output = new byte[NonceSize + data.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);
@@ -67,7 +97,18 @@ public sealed class SecretBox(IConfiguration configuration, StoreOptions store)
         return $"{Version}.{key.Id}.{Convert.ToBase64String(output)}";
     }
 
-    public string Open(string sealedValue, string purpose) => Open(sealedValue, purpose, _keys.Value);
+    public string Open(string sealedValue, string purpose)
+    {
+        var keys = Keys;
+        if (keys.Find(KeyIdOf(sealedValue)) is null)
+        {
+            // Sealed under a key added since the keys were read (a rotation run from the command line).
+            Reload();
+            keys = Keys;
+        }
+
+        return Open(sealedValue, purpose, keys);
+    }
 
     private static string Open(string sealedValue, string purpose, KeyRing keys)
     {

@@ -14,6 +14,9 @@ public static class Transactions
     /// Idempotency-Key the request's transaction holds them, so the first response is stored with the change.
     public static readonly OwnsTransactionAttribute AgentLoop = new() { UnlessIdempotencyKey = true };
 
+    /// Reading a secret for a run writes its access event: the service opens a write transaction for the GET.
+    public static readonly OwnsTransactionAttribute SecretRead = new();
+
     /// Whether the service opens its own transactions rather than running inside the caller's.
     public static bool ServiceOwns(OwnsTransactionAttribute? owns, bool idempotencyKey) =>
         owns is not null && !(owns.UnlessIdempotencyKey && idempotencyKey);

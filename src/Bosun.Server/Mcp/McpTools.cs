@@ -4,6 +4,7 @@ using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.HumanInput;
 using Bosun.Core.Identity;
+using Bosun.Core.Integrations;
 using Bosun.Core.Knowledge;
 using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
@@ -114,6 +115,11 @@ internal static class McpTools
                 Any("default_answer", "The answer taken at expiry: an option's value, or an object of the form's values."),
                 Any("checkpoint", "State to resume from when you are claimed again.")),
             ReadOnly: false, AskHumanAsync),
+        new("get_secret", "Get a secret",
+            "The value of a secret bound to you (or your role) for this run: an API key, token or password a person stored in Bosun's "
+            + "vault. Only while you hold the run; every read is recorded. Keep it out of your output, logs and comments.",
+            Of(RunId, Str("name", "The secret's name, e.g. GITHUB_TOKEN.", required: true, maxLength: SecretService.NameLength)),
+            ReadOnly: false, GetSecretAsync, Transactions.SecretRead),
         new("get_question", "Get a question",
             "A question you asked (by its id or its item's key) with its status and, once given, the answer.",
             Of(Str("question", "The question's id or its item's key.", required: true)), ReadOnly: true, GetQuestionAsync),
@@ -368,6 +374,14 @@ internal static class McpTools
             args.Json("default_answer"), args.Json("checkpoint"));
         args.ThrowIfAny();
         return await services.GetRequiredService<HumanInputService>().AskAsync(run!, request, ct);
+    }
+
+    private static async Task<object> GetSecretAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var run = args.Str("run_id", required: true);
+        var name = args.Str("name", required: true);
+        args.ThrowIfAny();
+        return await services.GetRequiredService<SecretService>().ReadForRunAsync(run!, name!, SecretService.ViaMcp, ct);
     }
 
     private static async Task<object> GetQuestionAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

@@ -160,7 +160,8 @@ internal static class DataSafetyKit
         ColumnAsync(store, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'agent_events'::regclass ORDER BY 1");
 
     /// A tenant that has used Bosun: a project, a goal, items with a parent, labels, a dependency and a comment, an agent
-    /// that completed one item and holds another, LLM and tool calls, a budget, a webhook and a GitHub integration with their sealed secrets, agent
+    /// that completed one item and holds another, LLM and tool calls, a budget, a webhook and a GitHub integration with their sealed secrets, a
+    /// vault secret bound to the agent and read by it, agent
     /// events on two days, an imported session and an approval. Returns the id of the item the agent holds.
     public static async Task<string> PopulateAsync(TestTenant tenant, DateTimeOffset now)
     {
@@ -183,6 +184,9 @@ internal static class DataSafetyKit
         await owner.PostJsonAsync("/api/v1/budgets", new { scope = "tenant", amount_usd = 100, warn_percent = 50, action = "warn" });
         await owner.PostJsonAsync("/api/v1/webhooks", new { url = "https://hooks.example.test/bosun" });
         await owner.PostJsonAsync("/api/v1/github/integrations", new { repositories = new[] { "acme/web" }, project = "WEB" });
+        await owner.PostJsonAsync("/api/v1/secrets", new { name = "DEPLOY_KEY", type = "api_key", value = "deploy-key-value" });
+        await owner.PostJsonAsync("/api/v1/secrets/DEPLOY_KEY/bindings", new { subject = "agent:coder" });
+        await agent.GetJsonAsync($"/api/v1/runs/{run}/secrets/DEPLOY_KEY");
         await owner.PostJsonAsync("/api/v1/events", new object[]
         {
             new { id = "e-1", timestamp = now.AddDays(-1), type = "command", session = "s-1", metrics = new { tokens = 10 } },
