@@ -120,7 +120,11 @@ public sealed class ScheduleFirer(BosunDb db, RequestContext context, TimeProvid
     public async Task<ScheduleFiring> RunNowAsync(string scheduleId, JsonElement? variables, string actorRef, CancellationToken ct)
     {
         var s = await db.Schedules.AsNoTracking().FirstAsync(x => x.Id == scheduleId, ct);
-        var firing = new ScheduleFiring { ScheduleId = s.Id, FireTime = Now, Trigger = FiringTrigger.Manual, ActorRef = actorRef };
+        // Two manual firings within one microsecond are two firings: the later one takes the next microsecond.
+        var now = Now;
+        var latest = await db.ScheduleFirings.Where(f => f.ScheduleId == s.Id && f.FireTime >= now).MaxAsync(f => (DateTime?)f.FireTime, ct);
+        var at = latest is { } taken ? taken.AddTicks(10) : now;
+        var firing = new ScheduleFiring { ScheduleId = s.Id, FireTime = at, Trigger = FiringTrigger.Manual, ActorRef = actorRef };
         db.ScheduleFirings.Add(firing);
         await MakeAsync(s, firing, variables, ct);
         await db.SaveChangesAsync(ct);
