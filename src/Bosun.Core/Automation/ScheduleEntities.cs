@@ -68,7 +68,8 @@ public sealed class Schedule : ITenantScoped, IHasTimestamps, IAudited
 }
 
 /// One time of one schedule: made once, in the transaction that makes its items, and never made twice, whatever number
-/// of Bosun processes try (the unique key on tenant, schedule and fire time).
+/// of Bosun processes try (the unique key on tenant, schedule, trigger and fire time). The trigger is part of the key so
+/// that a manual firing (at its request time) can never take the time of a scheduled one and block it.
 public sealed class ScheduleFiring : ITenantScoped
 {
     public string TenantId { get; set; } = "";
@@ -114,7 +115,7 @@ internal sealed class ScheduleFiringConfiguration : IEntityTypeConfiguration<Sch
         b.Property(x => x.Error).HasMaxLength(2000);
         b.Property(x => x.ActorRef).HasMaxLength(100);
         b.References<ScheduleFiring, Schedule>(x => x.ScheduleId);
-        b.HasIndex(x => new { x.TenantId, x.ScheduleId, x.FireTime }).IsUnique();
+        b.HasIndex(x => new { x.TenantId, x.ScheduleId, x.FireTime, x.Trigger }).IsUnique();
         b.HasIndex(x => new { x.TenantId, x.ScheduleId, x.Id });
         b.HasIndex(x => x.Status).HasDatabaseName("ix_schedule_firings_queued").HasFilter("status = 'queued'");
     }

@@ -14,7 +14,7 @@ public sealed record DueFiring(Schedule Schedule, DateTime FireTime, DateTime? N
 /// Fires schedules, always in the caller's transaction, so the firing row and the items it makes commit together or
 /// not at all. Exactly once: the schedule's row is locked first (PostgreSQL, skipping a row another process holds;
 /// SQLite's write transactions already run one at a time) and read again under the lock, so a second process finds
-/// the time already moved on; and the unique key on (tenant, schedule, fire time) refuses a second firing row
+/// the time already moved on; and the unique key on (tenant, schedule, fire time, trigger) refuses a second firing row
 /// whatever happens.
 public sealed class ScheduleFirer(BosunDb db, RequestContext context, TimeProvider clock, WorkItemService work, TemplateService templates)
 {
@@ -120,9 +120,12 @@ public sealed class ScheduleFirer(BosunDb db, RequestContext context, TimeProvid
     public async Task<ScheduleFiring> RunNowAsync(string scheduleId, JsonElement? variables, string actorRef, CancellationToken ct)
     {
         var s = await db.Schedules.AsNoTracking().FirstAsync(x => x.Id == scheduleId, ct);
-        // Two manual firings within one microsecond are two firings: the later one takes the next microsecond.
+        // Manual firings are keyed apart from scheduled ones (the trigger is part of the unique key), so one never takes
+        // a scheduled time. Two manual firings within one microsecond (the store's precision) are two firings: under
+        // the schedule's row lock the later one takes the microsecond after the latest manual one.
         var now = Now;
-        var latest = await db.ScheduleFirings.Where(f => f.ScheduleId == s.Id && f.FireTime >= now).MaxAsync(f => (DateTime?)f.FireTime, ct);
+        var latest = await db.ScheduleFirings.Where(f => f.ScheduleId == s.Id && f.Trigger == FiringTrigger.Manual && f.FireTime >= now)
+            .MaxAsync(f => (DateTime?)f.FireTime, ct);
         var at = latest is { } taken ? taken.AddTicks(10) : now;
         var firing = new ScheduleFiring { ScheduleId = s.Id, FireTime = at, Trigger = FiringTrigger.Manual, ActorRef = actorRef };
         db.ScheduleFirings.Add(firing);

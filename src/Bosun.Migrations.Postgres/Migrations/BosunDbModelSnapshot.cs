@@ -251,12 +251,12 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasDatabaseName("ix_schedule_firings_queued")
                         .HasFilter("status = 'queued'");
 
-                    b.HasIndex("TenantId", "ScheduleId", "FireTime")
-                        .IsUnique()
-                        .HasDatabaseName("ix_schedule_firings_tenant_id_schedule_id_fire_time");
-
                     b.HasIndex("TenantId", "ScheduleId", "Id")
                         .HasDatabaseName("ix_schedule_firings_tenant_id_schedule_id_id");
+
+                    b.HasIndex("TenantId", "ScheduleId", "FireTime", "Trigger")
+                        .IsUnique()
+                        .HasDatabaseName("ix_schedule_firings_tenant_id_schedule_id_fire_time_trigger");
 
                     b.ToTable("schedule_firings", (string)null);
                 });

@@ -92,9 +92,9 @@ namespace Bosun.Migrations.Postgres.Migrations
                 filter: "status = 'queued'");
 
             migrationBuilder.CreateIndex(
-                name: "ix_schedule_firings_tenant_id_schedule_id_fire_time",
+                name: "ix_schedule_firings_tenant_id_schedule_id_fire_time_trigger",
                 table: "schedule_firings",
-                columns: new[] { "tenant_id", "schedule_id", "fire_time" },
+                columns: new[] { "tenant_id", "schedule_id", "fire_time", "trigger" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
