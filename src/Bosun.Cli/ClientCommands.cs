@@ -22,6 +22,7 @@ public static class ClientCommands
         root.Add(GoalCommands.Create());
         root.Add(PlanCommands.Create());
         root.Add(DeliverableCommands.Create());
+        root.Add(ScheduleCommands.Create());
         root.Add(TemplateCommands.Create());
         root.Add(WorkCommands.Create());
         root.Add(ApprovalCommands.Create());

@@ -1,3 +1,4 @@
+using Bosun.Core.Automation;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Data.Safety;
@@ -93,6 +94,7 @@ public static class BosunServer
         api.MapGovernance();
         api.MapDispatch();
         api.MapHumanInput();
+        api.MapSchedules();
         api.MapLedger();
         api.MapRealtime();
         api.MapWebhooks();
@@ -110,6 +112,7 @@ public static class BosunServer
         services.AddPlanning(backgroundJobs);
         services.AddDispatch(backgroundJobs);
         services.AddHumanInput(backgroundJobs);
+        services.AddSchedules(backgroundJobs);
         services.AddGovernance(backgroundJobs);
         services.AddLedger(backgroundJobs);
         services.AddKnowledge();

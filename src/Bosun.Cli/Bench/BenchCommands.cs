@@ -15,6 +15,7 @@ public static class BenchCommands
         bench.Add(BatchBench.Command());
         bench.Add(PlanBench.Command());
         bench.Add(BackupBench.Command());
+        bench.Add(ScheduleBench.Command());
         return bench;
     }
 }

@@ -8,12 +8,18 @@ public sealed record Actor(ActorType Type, string? Id, string Name)
 {
     public static readonly Actor System = new(ActorType.System, null, "system");
 
+    /// Bosun acting on behalf of one of its own objects (a schedule's firing): the system's rights, recorded under
+    /// that object's reference ("schedule:ID") so the audit trail says which one acted.
+    public string? SystemRef { get; init; }
+
+    public static Actor Automation(string reference, string name) => new(ActorType.System, null, name) { SystemRef = reference };
+
     public string Ref => Type switch
     {
         ActorType.Person => $"user:{Id}",
         ActorType.Agent => $"agent:{Id}",
         ActorType.Integration => $"integration:{Id}",
-        _ => "system",
+        _ => SystemRef ?? "system",
     };
 }
 

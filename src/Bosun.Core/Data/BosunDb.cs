@@ -150,6 +150,8 @@ public sealed class BosunDb : DbContext
     public DbSet<HumanInput.ItemForm> ItemForms => Set<HumanInput.ItemForm>();
     public DbSet<HumanInput.Submission> Submissions => Set<HumanInput.Submission>();
     public DbSet<HumanInput.Question> Questions => Set<HumanInput.Question>();
+    public DbSet<Automation.Schedule> Schedules => Set<Automation.Schedule>();
+    public DbSet<Automation.ScheduleFiring> ScheduleFirings => Set<Automation.ScheduleFiring>();
 
     // Asking EF for the provider's name initialises the context's services and reads assembly metadata; hot paths ask
     // often, so the answer is kept per options instance (built once per process).

@@ -17,7 +17,7 @@ public static class StreamEvents
         "work_item.created", "work_item.changed", "run.started", "run.ended", "approval.requested", "approval.decided",
         "comment.created", "budget.warning", "budget.stop", "budget.resumed", "project.created", "project.changed",
         "goal.created", "goal.changed", "plan.created", "plan.changed", "plan.activated", "agent.paused", "agent.resumed",
-        "question.asked", "question.answered", "question.escalated", "submission.created",
+        "question.asked", "question.answered", "question.escalated", "submission.created", "schedule.fired", "schedule.failed",
         "github.pull_request", "github.check",
     ];
 
@@ -54,6 +54,7 @@ public static class StreamEvents
             "budget.resumed" => "budget.resumed",
             _ => null,
         },
+        "schedule" => audit.Action is "schedule.fired" or "schedule.failed" ? audit.Action : null,
         "project" or "goal" => audit.Action.EndsWith(".created", StringComparison.Ordinal) ? $"{audit.EntityType}.created" : $"{audit.EntityType}.changed",
 
         // A version becoming active is announced on its own, for automation that waits for approved plans; archiving

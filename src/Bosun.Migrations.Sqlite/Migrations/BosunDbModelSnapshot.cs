@@ -17,6 +17,245 @@ namespace Bosun.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Bosun.Core.Automation.Schedule", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("active");
+
+                    b.Property<DateTime>("AnchorAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("anchor_at");
+
+                    b.Property<string>("Assignee")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee");
+
+                    b.Property<string>("CatchUp")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("catch_up");
+
+                    b.Property<int>("CatchUpMax")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("catch_up_max");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Cron")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cron");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<int>("FailuresInRow")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures_in_row");
+
+                    b.Property<string>("InputJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("input_json");
+
+                    b.Property<int?>("IntervalSeconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interval_seconds");
+
+                    b.Property<string>("ItemType")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("item_type");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastFiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_fired_at");
+
+                    b.Property<string>("LastFiringId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_firing_id");
+
+                    b.Property<string>("LastStatus")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_status");
+
+                    b.Property<string>("Makes")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("makes");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("NextFireAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_fire_at");
+
+                    b.Property<string>("Overlap")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("overlap");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("TemplateId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("template_id");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("time_zone");
+
+                    b.Property<string>("Title")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("VariablesJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("variables_json");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_schedules");
+
+                    b.HasIndex("NextFireAt")
+                        .HasDatabaseName("ix_schedules_due")
+                        .HasFilter("active AND next_fire_at IS NOT NULL");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_schedules_tenant_id_project_id");
+
+                    b.ToTable("schedules", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.ScheduleFiring", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActorRef")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_ref");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<DateTime>("FireTime")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fire_time");
+
+                    b.Property<string>("ItemIdsJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("item_ids_json");
+
+                    b.Property<string>("ItemKeysJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("item_keys_json");
+
+                    b.Property<DateTime?>("MadeAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("made_at");
+
+                    b.Property<string>("ScheduleId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schedule_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_schedule_firings");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_schedule_firings_queued")
+                        .HasFilter("status = 'queued'");
+
+                    b.HasIndex("TenantId", "ScheduleId", "Id")
+                        .HasDatabaseName("ix_schedule_firings_tenant_id_schedule_id_id");
+
+                    b.HasIndex("TenantId", "ScheduleId", "FireTime", "Trigger")
+                        .IsUnique()
+                        .HasDatabaseName("ix_schedule_firings_tenant_id_schedule_id_fire_time_trigger");
+
+                    b.ToTable("schedule_firings", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Dispatch.Run", b =>
                 {
                     b.Property<string>("TenantId")
@@ -3857,6 +4096,26 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasName("pk_stream_heads");
 
                     b.ToTable("stream_heads", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.Schedule", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_schedules_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.ScheduleFiring", b =>
+                {
+                    b.HasOne("Bosun.Core.Automation.Schedule", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ScheduleId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_schedule_firings_schedules_tenant_id_schedule_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Dispatch.Run", b =>

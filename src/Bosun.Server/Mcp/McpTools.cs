@@ -192,6 +192,15 @@ internal static class McpTools
             Of(Str("period", "A month such as 2026-04 (default this month); a quarterly deliverable answers for the quarter holding it."),
                 Str("goal", "Only deliverables of this goal (id).")),
             ReadOnly: true, DeliverableProgressAsync),
+        new("list_schedules", "List schedules",
+            "The tenant's schedules (cron in a time zone, interval or manual) with what each makes, its next five fire times and its last firing's status and error.",
+            Of(Bool("active", "Only active (true) or paused (false) ones.")),
+            ReadOnly: true, ListSchedulesAsync),
+        new("run_schedule", "Fire a schedule",
+            "Fire a schedule now, active or paused: it makes its item or template instance at once. Answers the firing with its items.",
+            Of(Str("schedule", "The schedule's id (one list_schedules gave).", required: true),
+                Object("variables", "Values for the template's variables or the item's {{name}} placeholders, e.g. {\"topic\": \"Pricing\"}.")),
+            ReadOnly: false, RunScheduleAsync),
         new("list_templates", "List templates",
             "Pipeline templates you may instantiate: Bosun's global ones and your tenant's, each with its variables (key, type, required, "
             + "default) and steps (key, title, assignee, approval gate, after).",
@@ -466,6 +475,22 @@ internal static class McpTools
         args.ThrowIfAny();
         var page = await services.GetRequiredService<DeliverableService>().ListAsync(filter, new PageRequest(PageRequest.MaxLimit, null), ct);
         return new { page.Items, Truncated = page.NextCursor is not null };
+    }
+
+    private static async Task<object> ListSchedulesAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var active = args.Bool("active");
+        args.ThrowIfAny();
+        var page = await services.GetRequiredService<Bosun.Core.Automation.ScheduleService>().ListAsync(active, new PageRequest(PageRequest.MaxLimit, null), ct);
+        return new { page.Items, Truncated = page.NextCursor is not null };
+    }
+
+    private static async Task<object> RunScheduleAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (schedule, variables) = (args.Str("schedule", required: true), args.Json("variables"));
+        args.ThrowIfAny();
+        var context = services.GetRequiredService<RequestContext>();
+        return await services.GetRequiredService<Bosun.Core.Automation.ScheduleService>().RunNowAsync(schedule!, variables, context.Actor.Ref, ct);
     }
 
     private static async Task<object> DeliverableProgressAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

@@ -54,7 +54,7 @@ public sealed class McpServerTests
         var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).ToHashSet();
         foreach (var name in new[] { "whoami", "list_my_work", "claim_work", "get_work_item", "heartbeat", "complete_work", "fail_work",
                      "release_work", "add_comment", "create_work_item", "move_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context",
-                     "list_deliverables", "deliverable_progress",
+                     "list_deliverables", "deliverable_progress", "list_schedules", "run_schedule",
                      "list_templates", "instantiate_template" })
         {
             Assert.Contains(name, tools);

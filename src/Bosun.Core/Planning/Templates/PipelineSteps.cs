@@ -23,7 +23,7 @@ public static partial class PipelineSteps
 
     /// Placeholders Bosun fills itself where it knows them: the deliverable and its period, the pipeline's number
     /// within the period, and the day it was made.
-    public static readonly IReadOnlyList<string> BuiltIns = ["date", "period", "deliverable", "index"];
+    public static readonly IReadOnlyList<string> BuiltIns = ["date", "period", "deliverable", "index", "fire_time"];
 
     public static void CheckVariables(IReadOnlyList<TemplateVariable>? variables, ValidationProblem problem, string field = "variables")
     {

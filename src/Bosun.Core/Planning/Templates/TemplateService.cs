@@ -18,7 +18,11 @@ public sealed record CopyTemplate(string? Name);
 
 /// <see cref="Title"/> names the parent item (placeholders allowed); without it the parent is named after the template.
 public sealed record InstantiateTemplate(
-    string? Project, JsonElement? Variables, string? Parent, string? Goal, string? DeliverablePeriod, string? Title);
+    string? Project, JsonElement? Variables, string? Parent, string? Goal, string? DeliverablePeriod, string? Title)
+{
+    /// Built-in placeholders the caller fills in (a schedule's firing: date, period and fire time in its time zone).
+    public IReadOnlyDictionary<string, string>? BuiltIns { get; init; }
+}
 
 /// One version of a template, global or the tenant's. <see cref="Versions"/> is given when one template is read.
 public sealed record TemplateView(
@@ -287,6 +291,11 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
         problem.ThrowIfAny();
 
         // A variable of the same name wins over a built-in: the template's author asked for it.
+        foreach (var (name, value) in request.BuiltIns ?? new Dictionary<string, string>())
+        {
+            values.TryAdd(name, value);
+        }
+
         values.TryAdd("date", DateOnly.FromDateTime(Now).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         if (period is not null)
         {
