@@ -1,3 +1,4 @@
+using Bosun.Core.Automation;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Data.Safety;
@@ -98,6 +99,7 @@ public static class BosunServer
         api.MapWebhooks();
         api.MapGitHub();
         api.MapSecrets();
+        api.MapRules();
         app.MapBosunMcp();
         app.MapWebUi();
         return app;
@@ -115,6 +117,7 @@ public static class BosunServer
         services.AddKnowledge();
         services.AddRealtime();
         services.AddIntegrations(backgroundJobs);
+        services.AddRules(backgroundJobs);
     }
 
     /// The backup monitor /healthz reports from, and with a schedule the job that backs the server up.
