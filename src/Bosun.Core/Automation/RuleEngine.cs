@@ -118,7 +118,13 @@ public sealed class RuleEngine(IServiceScopeFactory scopes, TimeProvider clock, 
             var actions = RuleActionTypes.Read(rule.ActionsJson);
             var now = Now;
             var rows = 0;
-            foreach (var e in candidates)
+
+            // The cursor moves in the same transaction as the rows, so an event is met once; rows found anyway (a cursor
+            // moved back by hand) are left as they are, never made twice.
+            var sources = candidates.Select(e => $"event:{e.Seq.ToString(CultureInfo.InvariantCulture)}").ToList();
+            var seen = (await db.Set<RuleActionRecord>().AsNoTracking().Where(a => a.RuleId == rule.Id && sources.Contains(a.Source))
+                .Select(a => a.Source).Distinct().ToListAsync(c)).ToHashSet(StringComparer.Ordinal);
+            foreach (var e in candidates.Where(e => !seen.Contains($"event:{e.Seq.ToString(CultureInfo.InvariantCulture)}")))
             {
                 var item = e.WorkItemId is { } id ? items.GetValueOrDefault(id) : null;
                 var itemLabels = e.WorkItemId is { } lid ? labels.GetValueOrDefault(lid) ?? [] : [];
