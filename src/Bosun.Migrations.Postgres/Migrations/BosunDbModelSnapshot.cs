@@ -452,6 +452,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("HeadSha")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("head_sha");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -464,11 +469,23 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(26)")
                         .HasColumnName("project_id");
 
+                    b.Property<string>("PullRequestId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("pull_request_id");
+
                     b.Property<string>("RunId")
-                        .IsRequired()
                         .HasMaxLength(26)
                         .HasColumnType("character varying(26)")
                         .HasColumnName("run_id");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasDefaultValue("run")
+                        .HasColumnName("source");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -479,6 +496,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.Property<string>("Summary")
                         .HasColumnType("text")
                         .HasColumnName("summary");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
 
                     b.Property<string>("Url")
                         .HasMaxLength(2000)
@@ -502,6 +523,11 @@ namespace Bosun.Migrations.Postgres.Migrations
 
                     b.HasIndex("TenantId", "WorkItemId", "Id")
                         .HasDatabaseName("ix_run_checks_tenant_id_work_item_id_id");
+
+                    b.HasIndex("TenantId", "PullRequestId", "HeadSha", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_run_checks_tenant_id_pull_request_id_head_sha_name")
+                        .HasFilter("pull_request_id IS NOT NULL");
 
                     b.ToTable("run_checks", (string)null);
                 });
@@ -1428,6 +1454,474 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.ToTable("web_sessions", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubDelivery", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("DeliveryId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("event");
+
+                    b.Property<string>("IntegrationId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("integration_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("outcome");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Repository")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("repository");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_github_deliveries");
+
+                    b.HasIndex("TenantId", "IntegrationId", "DeliveryId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_github_deliveries_tenant_id_integration_id_delivery_id");
+
+                    b.HasIndex("TenantId", "IntegrationId", "Id")
+                        .HasDatabaseName("ix_github_deliveries_tenant_id_integration_id_id");
+
+                    b.ToTable("github_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubIntegration", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("description");
+
+                    b.Property<bool>("DoneOnMerge")
+                        .HasColumnType("boolean")
+                        .HasColumnName("done_on_merge");
+
+                    b.Property<DateTime?>("LastDeliveryAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_delivery_at");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Repositories")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("repositories");
+
+                    b.Property<string>("SecretPrefix")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("secret_prefix");
+
+                    b.Property<string>("SecretSealed")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("secret_sealed");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_github_integrations");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_github_integrations_tenant_id_project_id");
+
+                    b.ToTable("github_integrations", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubPullRequest", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Author")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("author");
+
+                    b.Property<string>("BaseBranch")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("base_branch");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Draft")
+                        .HasColumnType("boolean")
+                        .HasColumnName("draft");
+
+                    b.Property<string>("HeadBranch")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("head_branch");
+
+                    b.Property<string>("HeadSha")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("head_sha");
+
+                    b.Property<DateTime?>("MergedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("merged_at");
+
+                    b.Property<long>("Number")
+                        .HasColumnType("bigint")
+                        .HasColumnName("number");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Repository")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("repository");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("title");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("url");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_github_pull_requests");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_github_pull_requests_tenant_id_project_id");
+
+                    b.HasIndex("TenantId", "Repository", "HeadSha")
+                        .HasDatabaseName("ix_github_pull_requests_tenant_id_repository_head_sha");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Id")
+                        .HasDatabaseName("ix_github_pull_requests_tenant_id_work_item_id_id");
+
+                    b.HasIndex("TenantId", "Repository", "Number", "WorkItemId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_github_pull_requests_tenant_id_repository_number_work_item_");
+
+                    b.ToTable("github_pull_requests", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.Secret", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("DataKeySealed")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("data_key_sealed");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("key_id");
+
+                    b.Property<DateTime?>("LastCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_checked_at");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_used_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("type");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("ValueSealed")
+                        .HasMaxLength(21898)
+                        .HasColumnType("character varying(21898)")
+                        .HasColumnName("value_sealed");
+
+                    b.Property<DateTime?>("ValueSetAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("value_set_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_secrets");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ux_secrets_tenant_name")
+                        .HasFilter("project_id IS NULL AND archived_at IS NULL");
+
+                    b.HasIndex("KeyId", "TenantId", "Id")
+                        .HasDatabaseName("ix_secrets_key");
+
+                    b.HasIndex("TenantId", "ProjectId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ux_secrets_project_name")
+                        .HasFilter("project_id IS NOT NULL AND archived_at IS NULL");
+
+                    b.ToTable("secrets", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.SecretAccess", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor_name");
+
+                    b.Property<string>("ActorRef")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("actor_ref");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("SecretId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("secret_id");
+
+                    b.Property<string>("SecretName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("secret_name");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Via")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("via");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_secret_accesses");
+
+                    b.HasIndex("TenantId", "RunId")
+                        .HasDatabaseName("ix_secret_accesses_tenant_id_run_id");
+
+                    b.HasIndex("TenantId", "SecretId", "Id")
+                        .HasDatabaseName("ix_secret_accesses_tenant_id_secret_id_id");
+
+                    b.ToTable("secret_accesses", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.SecretBinding", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("SecretId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("secret_id");
+
+                    b.Property<string>("SubjectRef")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("subject_ref");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_secret_bindings");
+
+                    b.HasIndex("TenantId", "SecretId", "SubjectRef")
+                        .IsUnique()
+                        .HasDatabaseName("ix_secret_bindings_tenant_id_secret_id_subject_ref");
+
+                    b.ToTable("secret_bindings", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Integrations.Webhook", b =>
                 {
                     b.Property<string>("TenantId")
@@ -1805,10 +2299,19 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("model");
 
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("outcome");
+
                     b.Property<string>("ParentId")
                         .HasMaxLength(26)
                         .HasColumnType("character varying(26)")
                         .HasColumnName("parent_id");
+
+                    b.Property<int?>("QualityScore")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality_score");
 
                     b.Property<string>("Source")
                         .IsRequired()
@@ -1836,6 +2339,9 @@ namespace Bosun.Migrations.Postgres.Migrations
 
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_agent_sessions");
+
+                    b.HasIndex("TenantId", "Outcome")
+                        .HasDatabaseName("ix_agent_sessions_tenant_id_outcome");
 
                     b.HasIndex("TenantId", "ParentId")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_parent_id");
@@ -3730,11 +4236,16 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_run_checks_projects_tenant_id_project_id");
 
+                    b.HasOne("Bosun.Core.Integrations.GitHubPullRequest", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PullRequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_run_checks_github_pull_requests_tenant_id_pull_request_id");
+
                     b.HasOne("Bosun.Core.Dispatch.Run", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "RunId")
                         .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
                         .HasConstraintName("fk_run_checks_runs_tenant_id_run_id");
 
                     b.HasOne("Bosun.Core.Planning.WorkItem", null)
@@ -3927,6 +4438,85 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_web_sessions_users_tenant_id_user_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubDelivery", b =>
+                {
+                    b.HasOne("Bosun.Core.Integrations.GitHubIntegration", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_github_deliveries_github_integrations_tenant_id_integration");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubIntegration", b =>
+                {
+                    b.HasOne("Bosun.Core.Identity.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_github_integrations_tenants_tenant_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_github_integrations_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.GitHubPullRequest", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_github_pull_requests_projects_tenant_id_project_id");
+
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_github_pull_requests_work_items_tenant_id_work_item_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.Secret", b =>
+                {
+                    b.HasOne("Bosun.Core.Identity.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_secrets_tenants_tenant_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_secrets_projects_tenant_id_project_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.SecretAccess", b =>
+                {
+                    b.HasOne("Bosun.Core.Integrations.Secret", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "SecretId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_secret_accesses_secrets_tenant_id_secret_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Integrations.SecretBinding", b =>
+                {
+                    b.HasOne("Bosun.Core.Integrations.Secret", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "SecretId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_secret_bindings_secrets_tenant_id_secret_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Integrations.Webhook", b =>
