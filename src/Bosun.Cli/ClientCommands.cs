@@ -28,6 +28,7 @@ public static class ClientCommands
         root.Add(ApprovalCommands.Create());
         root.Add(GitHubCommands.Create());
         root.Add(AgentSessionCommands.Create());
+        root.Add(RuleCommands.Create());
         root.Add(QuestionCommands.Questions());
         root.Add(QuestionCommands.Answer());
         root.Add(AuditCommands.Create());

@@ -100,6 +100,7 @@ public static class BosunServer
         api.MapWebhooks();
         api.MapGitHub();
         api.MapSecrets();
+        api.MapRules();
         app.MapBosunMcp();
         app.MapWebUi();
         return app;
@@ -118,6 +119,7 @@ public static class BosunServer
         services.AddKnowledge();
         services.AddRealtime();
         services.AddIntegrations(backgroundJobs);
+        services.AddRules(backgroundJobs);
     }
 
     /// The backup monitor /healthz reports from, and with a schedule the job that backs the server up.

@@ -162,7 +162,7 @@ public static class TemplateCommands
     private static string Source(JsonElement template) =>
         template.TextOrNull("source_template_id") is { } source ? $"{source} v{template.Text("source_version")}" : "";
 
-    private static async Task<JsonObject> ReadDefinitionAsync(FileInfo file, CancellationToken ct)
+    internal static async Task<JsonObject> ReadDefinitionAsync(FileInfo file, CancellationToken ct)
     {
         if (!file.Exists)
         {

@@ -1,7 +1,8 @@
 namespace Bosun.Core.Common;
 
 /// Integration: an inbound integration (a GitHub webhook) acting on its tenant's items, with no role of its own.
-public enum ActorType { System, Person, Agent, Integration }
+/// Rule: a rule acting on an event of its tenant (see Automation).
+public enum ActorType { System, Person, Agent, Integration, Rule }
 
 /// Who is acting: recorded on every audit row and used for permission checks.
 public sealed record Actor(ActorType Type, string? Id, string Name)
@@ -19,6 +20,7 @@ public sealed record Actor(ActorType Type, string? Id, string Name)
         ActorType.Person => $"user:{Id}",
         ActorType.Agent => $"agent:{Id}",
         ActorType.Integration => $"integration:{Id}",
+        ActorType.Rule => $"rule:{Id}",
         _ => SystemRef ?? "system",
     };
 }
@@ -39,6 +41,10 @@ public sealed class RequestContext
     public string? AgentRole { get; private set; }
 
     public string? TokenId { get; private set; }
+
+    /// How many rule actions led to this unit of work: 0 for people, agents and the system, N + 1 for a rule acting on
+    /// an event of depth N. The stream events it records carry it, so rules can stop a chain (see Automation).
+    public int CauseDepth { get; set; }
 
     public bool HasTenant => TenantId is not null;
 

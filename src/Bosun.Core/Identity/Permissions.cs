@@ -25,7 +25,8 @@ public static class Permissions
             return true;
         }
 
-        if (context.Actor.Type == ActorType.Agent)
+        // Rules plan and move work, comment and ask for approvals, as a member may; they never manage the tenant.
+        if (context.Actor.Type is ActorType.Agent or ActorType.Rule)
         {
             return capability is Capability.EditWork or Capability.Comment;
         }

@@ -15,6 +15,7 @@ public static class SealedColumns
 
         // The vault's data keys; the values under them open once their data key does.
         new("secrets", "data_key_sealed", row => SecretVault.Purpose(row("tenant_id")!, row("id")!)),
+        new("inbound_triggers", "secret_sealed", row => Automation.InboundTriggerService.Purpose(row("tenant_id")!, row("id")!)),
     ];
 
     /// Columns sealed under a data key of their row (itself in <see cref="All"/>) rather than with the configured key:

@@ -271,8 +271,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider 
         }
     }
 
-    /// Removes what no one needs any more: stream events past retention (unless a webhook has yet to see
-    /// them) and finished deliveries older than 30 days.
+    /// Removes what no one needs any more: stream events past retention (unless a webhook or a rule has yet to
+    /// see them) and finished deliveries older than 30 days.
     public async Task<(int Events, int Deliveries)> PruneAsync(TimeSpan eventRetention, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -280,7 +280,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider 
         var cutoff = Now - eventRetention;
         var events = await db.Set<StreamEvent>().IgnoreQueryFilters()
             .Where(e => e.CreatedAt < cutoff && e.Seq > 0
-                        && !db.Set<Webhook>().IgnoreQueryFilters().Any(w => w.TenantId == e.TenantId && w.Enabled && w.CursorSeq < e.Seq))
+                        && !db.Set<Webhook>().IgnoreQueryFilters().Any(w => w.TenantId == e.TenantId && w.Enabled && w.CursorSeq < e.Seq)
+                        && !db.Set<Automation.Rule>().IgnoreQueryFilters().Any(r => r.TenantId == e.TenantId && r.Enabled && r.CursorSeq < e.Seq))
             .ExecuteDeleteAsync(ct);
         var finished = Now - TimeSpan.FromDays(30);
         var deliveries = await db.Set<WebhookDelivery>().IgnoreQueryFilters()

@@ -25,6 +25,9 @@ public sealed class StreamEvent : ITenantScoped
     /// {"field": {"before": ..., "after": ...}}, as in the audit log.
     public required string ChangesJson { get; set; }
     public DateTime CreatedAt { get; set; }
+
+    /// 0 for a change a person, an agent or the system made; N + 1 for a change a rule made acting on an event of depth N.
+    public int Depth { get; set; }
 }
 
 /// The last sequence number handed out in a tenant's stream.

@@ -156,7 +156,9 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
         {
             if (entry.State == EntityState.Added && StreamEvents.TypeOf(entry.Entity) is { } type)
             {
-                staged.Add(StreamEvents.From(entry.Entity, type, tracked));
+                var e = StreamEvents.From(entry.Entity, type, tracked);
+                e.Depth = db.Context.CauseDepth;
+                staged.Add(e);
             }
         }
 
@@ -184,6 +186,7 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
                 e.WorkItemId ??= written.WorkItemId;
                 e.ProjectId ??= written.ProjectId;
                 e.WorkItemKey ??= written.WorkItemKey;
+                e.Depth = db.Context.CauseDepth;
                 db.Stream.Pending.Add(e);
             }
         }
@@ -281,7 +284,7 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
     }
 
     private static object?[] Values(StreamEvent e) =>
-        [e.TenantId, e.Seq, e.Type, e.EntityType, e.EntityId, e.ProjectId, e.WorkItemId, e.WorkItemKey, e.ActorRef, e.ActorName, e.ChangesJson, e.CreatedAt];
+        [e.TenantId, e.Seq, e.Type, e.EntityType, e.EntityId, e.ProjectId, e.WorkItemId, e.WorkItemKey, e.ActorRef, e.ActorName, e.ChangesJson, e.CreatedAt, e.Depth];
 
     /// The batch takes the numbers up to and including the head's new last number, in order.
     private static async Task NumberAsync(DbTransaction transaction, bool sync, string tenantId, List<StreamEvent> batch, CancellationToken ct)
@@ -306,7 +309,8 @@ public sealed class StreamRecorder(StreamSignal signal, StreamSequencer sequence
             ("ei", batch.Select(e => e.EntityId).ToArray()), ("p", batch.Select(e => e.ProjectId).ToArray()),
             ("w", batch.Select(e => e.WorkItemId).ToArray()), ("wk", batch.Select(e => e.WorkItemKey).ToArray()),
             ("ar", batch.Select(e => e.ActorRef).ToArray()), ("an", batch.Select(e => e.ActorName).ToArray()),
-            ("c", batch.Select(e => e.ChangesJson).ToArray()), ("at", batch.Select(e => e.CreatedAt).ToArray()));
+            ("c", batch.Select(e => e.ChangesJson).ToArray()), ("at", batch.Select(e => e.CreatedAt).ToArray()),
+            ("d", batch.Select(e => e.Depth).ToArray()));
         await insert.ExecuteAsync(sync, ct);
     }
 }

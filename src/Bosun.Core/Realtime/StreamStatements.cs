@@ -9,10 +9,10 @@ internal static class StreamStatements
 {
     private const string InsertColumns = """
         INSERT INTO stream_events (tenant_id, seq, type, entity_type, entity_id, project_id, work_item_id, work_item_key,
-            actor_ref, actor_name, changes_json, created_at)
+            actor_ref, actor_name, changes_json, created_at, depth)
         """;
 
-    public const int EventColumns = 12;
+    public const int EventColumns = 13;
 
     /// SQLite: a batch's events read from one JSON parameter (see <see cref="SqliteRows"/>).
     public static readonly Statement InsertMany = new("stream.insert_many", $"{InsertColumns} {SqliteRows.Select(EventColumns)}", "");
@@ -32,10 +32,10 @@ internal static class StreamStatements
     public static readonly Statement InsertProvisional = new("stream.insert_provisional", "", $"""
         {InsertColumns}
         SELECT @t, nextval('stream_event_order') - {StreamSequencer.ProvisionalBase}, e.type, e.entity_type, e.entity_id, e.project_id,
-               e.work_item_id, e.work_item_key, e.actor_ref, e.actor_name, e.changes_json, e.created_at
+               e.work_item_id, e.work_item_key, e.actor_ref, e.actor_name, e.changes_json, e.created_at, e.depth
         FROM unnest(@ty::text[], @et::text[], @ei::text[], @p::text[], @w::text[], @wk::text[], @ar::text[], @an::text[],
-                    @c::text[], @at::timestamptz[])
-             AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name, changes_json, created_at)
+                    @c::text[], @at::timestamptz[], @d::int[])
+             AS e(type, entity_type, entity_id, project_id, work_item_id, work_item_key, actor_ref, actor_name, changes_json, created_at, depth)
         """);
 
     public static readonly Statement ProvisionalTenants = new("stream.provisional_tenants", "", "SELECT DISTINCT tenant_id FROM stream_events WHERE seq < 0");

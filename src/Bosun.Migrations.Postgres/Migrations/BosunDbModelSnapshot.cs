@@ -22,6 +22,302 @@ namespace Bosun.Migrations.Postgres.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Bosun.Core.Automation.InboundCall", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("signature");
+
+                    b.Property<string>("TriggerId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("trigger_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_inbound_calls");
+
+                    b.HasIndex("ReceivedAt")
+                        .HasDatabaseName("ix_inbound_calls_received_at");
+
+                    b.HasIndex("TenantId", "TriggerId", "Signature")
+                        .IsUnique()
+                        .HasDatabaseName("ix_inbound_calls_tenant_id_trigger_id_signature");
+
+                    b.ToTable("inbound_calls", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.InboundTrigger", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<DateTime?>("LastCalledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_called_at");
+
+                    b.Property<string>("SecretPrefix")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("secret_prefix");
+
+                    b.Property<string>("SecretSealed")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("secret_sealed");
+
+                    b.Property<string>("TargetId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("target_id");
+
+                    b.Property<string>("TargetType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("target_type");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_inbound_triggers");
+
+                    b.HasIndex("TenantId", "TargetType", "TargetId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_inbound_triggers_tenant_id_target_type_target_id");
+
+                    b.ToTable("inbound_triggers", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.Rule", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActionsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("actions_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("created_by");
+
+                    b.Property<long>("CursorSeq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cursor_seq");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("description");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("event");
+
+                    b.Property<string>("FromStatus")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("from_status");
+
+                    b.Property<string>("ItemType")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("item_type");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("label");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Preset")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("preset");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("ToStatus")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("to_status");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_rules");
+
+                    b.ToTable("rules", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.RuleActionRecord", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ActionIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("action_index");
+
+                    b.Property<string>("ActionType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("action_type");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Depth")
+                        .HasColumnType("integer")
+                        .HasColumnName("depth");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<long?>("EventSeq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("event_seq");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("event_type");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<DateTime?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("text")
+                        .HasColumnName("result_json");
+
+                    b.Property<string>("RuleId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("rule_id");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("VariablesJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("variables_json");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_rule_actions");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_rule_actions_due")
+                        .HasFilter("status = 'pending'");
+
+                    b.HasIndex("TenantId", "RuleId", "Id")
+                        .HasDatabaseName("ix_rule_actions_tenant_id_rule_id_id");
+
+                    b.HasIndex("TenantId", "RuleId", "Source", "ActionIndex")
+                        .IsUnique()
+                        .HasDatabaseName("ix_rule_actions_tenant_id_rule_id_source_action_index");
+
+                    b.ToTable("rule_actions", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Automation.Schedule", b =>
                 {
                     b.Property<string>("TenantId")
@@ -4042,6 +4338,10 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<int>("Depth")
+                        .HasColumnType("integer")
+                        .HasColumnName("depth");
+
                     b.Property<string>("EntityId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -4102,6 +4402,46 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasName("pk_stream_heads");
 
                     b.ToTable("stream_heads", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.InboundCall", b =>
+                {
+                    b.HasOne("Bosun.Core.Automation.InboundTrigger", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "TriggerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_inbound_calls_inbound_triggers_tenant_id_trigger_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.InboundTrigger", b =>
+                {
+                    b.HasOne("Bosun.Core.Identity.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_inbound_triggers_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.Rule", b =>
+                {
+                    b.HasOne("Bosun.Core.Identity.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_rules_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Automation.RuleActionRecord", b =>
+                {
+                    b.HasOne("Bosun.Core.Automation.Rule", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rule_actions_rules_tenant_id_rule_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Automation.Schedule", b =>

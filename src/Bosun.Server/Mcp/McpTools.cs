@@ -1,3 +1,4 @@
+using Bosun.Core.Automation;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Dispatch;
@@ -216,6 +217,18 @@ internal static class McpTools
                 Str("title", "The parent item's title (placeholders allowed); default the template's name.", maxLength: 500),
                 Str("goal", "A goal id the items work toward.")),
             ReadOnly: false, InstantiateTemplateAsync),
+        new("list_rules", "List rules",
+            "Your tenant's rules: each with its event, filters (when), actions and whether it is enabled. A rule runs its actions once "
+            + "for each event that matches.",
+            Of(Bool("enabled", "Only enabled (true) or disabled (false) rules."), Str("cursor", "The next_cursor of the previous page.")),
+            ReadOnly: true, ListRulesAsync),
+        new("list_rule_actions", "List a rule's actions",
+            "What a rule did, newest first: each action with the event it ran for, its status (pending, done, failed, skipped), "
+            + "attempts, error and result (what it made).",
+            Of(Str("rule", "The rule's id (list_rules gave it).", required: true),
+                Str("status", "Only actions in this status.", oneOf: ["pending", "done", "failed", "skipped"]),
+                Str("cursor", "The next_cursor of the previous page.")),
+            ReadOnly: true, ListRuleActionsAsync),
     ];
 
     private static async Task<object> WhoamiAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
@@ -514,6 +527,20 @@ internal static class McpTools
             args.Str("goal"), null, args.Str("title"));
         args.ThrowIfAny();
         return await services.GetRequiredService<TemplateService>().InstantiateAsync(template!, request, ct);
+    }
+
+    private static async Task<object> ListRulesAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (enabled, cursor) = (args.Bool("enabled"), args.Str("cursor"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<RuleService>().ListAsync(enabled, new PageRequest(100, cursor), ct);
+    }
+
+    private static async Task<object> ListRuleActionsAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (rule, status, cursor) = (args.Str("rule", required: true), args.Str("status"), args.Str("cursor"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<RuleService>().ActionsAsync(rule, Check.OneOf<RuleActionStatus>("status", status), new PageRequest(100, cursor), ct);
     }
 
     private static async Task<object> SearchContextAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

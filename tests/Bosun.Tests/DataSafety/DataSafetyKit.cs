@@ -160,7 +160,7 @@ internal static class DataSafetyKit
         ColumnAsync(store, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'agent_events'::regclass ORDER BY 1");
 
     /// A tenant that has used Bosun: a project, a goal, items with a parent, labels, a dependency and a comment, an agent
-    /// that completed one item and holds another, LLM and tool calls, a budget, a webhook and a GitHub integration with their sealed secrets, a
+    /// that completed one item and holds another, LLM and tool calls, a budget, a webhook, a GitHub integration and a rule's inbound trigger with their sealed secrets, a
     /// vault secret bound to the agent and read by it, agent
     /// events on two days, an imported session and an approval. Returns the id of the item the agent holds.
     public static async Task<string> PopulateAsync(TestTenant tenant, DateTimeOffset now)
@@ -187,6 +187,12 @@ internal static class DataSafetyKit
         await owner.PostJsonAsync("/api/v1/secrets", new { name = "DEPLOY_KEY", type = "api_key", value = "deploy-key-value" });
         await owner.PostJsonAsync("/api/v1/secrets/DEPLOY_KEY/bindings", new { subject = "agent:coder" });
         await agent.GetJsonAsync($"/api/v1/runs/{run}/secrets/DEPLOY_KEY");
+        var rule = await owner.PostJsonAsync("/api/v1/rules", new
+        {
+            name = "Alert to item", @event = "inbound",
+            actions = new object[] { new { type = "create_item", project = "WEB", title = "Alert: {{body.name}}" } },
+        });
+        await owner.PostJsonAsync($"/api/v1/rules/{rule.Str("id")}/inbound", new { });
         await owner.PostJsonAsync("/api/v1/events", new object[]
         {
             new { id = "e-1", timestamp = now.AddDays(-1), type = "command", session = "s-1", metrics = new { tokens = 10 } },
