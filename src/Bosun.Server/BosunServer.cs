@@ -100,6 +100,7 @@ public static class BosunServer
         api.MapWebhooks();
         api.MapGitHub();
         api.MapSecrets();
+        app.MapOtlp();
         app.MapBosunMcp();
         app.MapWebUi();
         return app;
