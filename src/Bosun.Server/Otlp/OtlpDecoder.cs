@@ -32,15 +32,15 @@ internal static class OtlpDecoder
         where T : IMessage<T>, new()
     {
         using var buffer = new MemoryStream();
-        var body = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant() switch
+        await using var gzip = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant() switch
         {
-            "" or "identity" => request.Body,
+            "" or "identity" => null,
             "gzip" => new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
             var other => throw ProblemException.Invalid("Content-Encoding", $"'{other}' is not supported; send gzip or no encoding"),
         };
         try
         {
-            await body.CopyToAsync(buffer, ct);
+            await ((Stream?)gzip ?? request.Body).CopyToAsync(buffer, ct);
         }
         catch (InvalidDataException)
         {

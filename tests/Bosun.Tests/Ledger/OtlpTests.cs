@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -39,7 +40,7 @@ public sealed class OtlpTests
     }
 
     [Theory, BothStores]
-    public async Task Codex_response_events_over_json_land_as_llm_calls_and_other_events_are_acknowledged(StoreKind store)
+    public async Task Codex_response_events_over_json_land_as_llm_calls_other_events_are_acknowledged_and_a_gzipped_replay_adds_nothing(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
         var acme = await app.CreateTenantAsync();
@@ -61,9 +62,19 @@ public sealed class OtlpTests
         """;
 
         using var response = await PostAsync(acme.Owner, "/otlp/v1/logs", Encoding.UTF8.GetBytes(json), "application/json");
-        using var replay = await PostAsync(acme.Owner, "/otlp/v1/logs", Encoding.UTF8.GetBytes(json), "application/json");
+        using var compressed = new MemoryStream();
+        await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes(json));
+        }
+
+        var gzipped = new ByteArrayContent(compressed.ToArray());
+        gzipped.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        gzipped.Headers.ContentEncoding.Add("gzip");
+        using var replay = await acme.Owner.PostAsync("/otlp/v1/logs", gzipped);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(JsonValueKind.Object, (await response.ReadJsonAsync()).ValueKind);
         // OpenAI counts cached tokens inside the input; Bosun keeps them apart.
