@@ -101,6 +101,7 @@ public static class BosunServer
         api.MapGitHub();
         api.MapSecrets();
         api.MapRules();
+        app.MapOtlp();
         app.MapBosunMcp();
         app.MapWebUi();
         return app;

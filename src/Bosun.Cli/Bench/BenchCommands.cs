@@ -10,6 +10,7 @@ public static class BenchCommands
         var bench = new Command("bench", "Benchmarks on a private in-process server and a fresh database");
         bench.Add(DispatchBench.Command());
         bench.Add(IngestBench.Command());
+        bench.Add(OtlpBench.Command());
         bench.Add(CostsBench.Command());
         bench.Add(UiBench.Command());
         bench.Add(BatchBench.Command());

@@ -110,13 +110,47 @@ public sealed class SessionImportService(BosunDb db, RequestContext context, Led
         }
 
         await db.SaveChangesAsync(ct);
+        var live = await SkipRecordedLiveAsync(source, externalId, built, ct);
         foreach (var call in built)
         {
             call.SessionId = session.Id;
         }
 
         var recorded = built.Count == 0 ? [] : await ledger.RecordUnattachedAsync(built, ct);
-        return new SessionImportResult(session.Id, created, messages.Count, recorded.Count, built.Count - recorded.Count);
+        return new SessionImportResult(session.Id, created, messages.Count, recorded.Count, built.Count + live - recorded.Count);
+    }
+
+    /// Calls that OTLP telemetry already recorded for this session carry no transcript id (the agents export no message
+    /// id), so they are matched by their token counts instead: each call recorded live stands for one transcript call
+    /// with the same counts, which is dropped from <paramref name="built"/>. A sub-agent's calls arrive under its root
+    /// session's id. Returns how many were dropped.
+    private async Task<int> SkipRecordedLiveAsync(SessionSource source, string externalId, List<LlmCall> built, CancellationToken ct)
+    {
+        if (built.Count == 0)
+        {
+            return 0;
+        }
+
+        var prefix = OtlpIngestService.SessionPrefix(source, externalId.Split('/')[0]);
+        var live = await db.Set<LlmCall>().AsNoTracking().Where(c => c.ExternalId!.StartsWith(prefix))
+            .Select(c => new { c.InputTokens, c.OutputTokens, c.CacheReadTokens, c.CacheWriteTokens }).ToListAsync(ct);
+        if (live.Count == 0)
+        {
+            return 0;
+        }
+
+        var remaining = live.GroupBy(c => (c.InputTokens, c.OutputTokens, c.CacheReadTokens, c.CacheWriteTokens)).ToDictionary(g => g.Key, g => g.Count());
+        return built.RemoveAll(c =>
+        {
+            var key = (c.InputTokens, c.OutputTokens, c.CacheReadTokens, c.CacheWriteTokens);
+            if (remaining.TryGetValue(key, out var left) && left > 0)
+            {
+                remaining[key] = left - 1;
+                return true;
+            }
+
+            return false;
+        });
     }
 
     public async Task<Page<SessionView>> ListAsync(PageRequest page, CancellationToken ct)

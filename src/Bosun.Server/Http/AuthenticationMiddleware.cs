@@ -15,7 +15,7 @@ public sealed class AuthenticationMiddleware(RequestDelegate next)
         request.RequestId = context.TraceIdentifier;
         var endpoint = context.GetEndpoint();
         var path = context.Request.Path;
-        var guarded = path.StartsWithSegments("/api") || path.StartsWithSegments("/mcp");
+        var guarded = path.StartsWithSegments("/api") || path.StartsWithSegments("/mcp") || path.StartsWithSegments("/otlp");
         if (!guarded || endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
         {
             await next(context);

@@ -20,7 +20,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         {
             await next(context);
             if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentType is null
-                && context.Request.Path.StartsWithSegments("/api"))
+                && (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/otlp")))
             {
                 await WriteAsync(context, ForBareStatus(context));
             }

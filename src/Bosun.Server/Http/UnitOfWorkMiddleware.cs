@@ -35,7 +35,7 @@ public sealed class UnitOfWorkMiddleware(RequestDelegate next, TimeProvider cloc
     public async Task InvokeAsync(HttpContext context, BosunDb db)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint is null || !context.Request.Path.StartsWithSegments("/api") || OwnsTransaction(endpoint, context.Request))
+        if (endpoint is null || !(context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/otlp")) || OwnsTransaction(endpoint, context.Request))
         {
             await next(context);
             return;

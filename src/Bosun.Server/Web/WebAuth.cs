@@ -101,7 +101,7 @@ public sealed class WebSessionMiddleware(RequestDelegate next)
         var path = context.Request.Path;
         // Signing in and accepting an invitation start from no tenant, whatever an older cookie says.
         var ownTenantSelection = path.StartsWithSegments("/signin") || path.StartsWithSegments("/invite");
-        if (!ownTenantSelection && !path.StartsWithSegments("/api") && !path.StartsWithSegments("/mcp") && !path.StartsWithSegments("/ui/assets")
+        if (!ownTenantSelection && !path.StartsWithSegments("/api") && !path.StartsWithSegments("/mcp") && !path.StartsWithSegments("/otlp") && !path.StartsWithSegments("/ui/assets")
             && context.Request.Cookies[WebAuth.SessionCookie] is { Length: > 0 } secret
             && await signIn.AuthenticateAsync(secret, context.RequestAborted) is { } principal)
         {

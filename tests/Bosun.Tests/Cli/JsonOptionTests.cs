@@ -14,6 +14,8 @@ public sealed class JsonOptionTests
         ["serve"] = "runs until stopped and prints only its log; --log-format json makes that JSON",
         ["bench dispatch"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench ingest"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
+        ["bench otlp"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
+        ["bench schedules"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench costs"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench ui"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench batch"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
