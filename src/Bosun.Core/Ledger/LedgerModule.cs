@@ -18,6 +18,7 @@ public static class LedgerModule
         services.AddScoped<UsageReports>();
         services.AddScoped<SessionImportService>();
         services.AddScoped<SessionService>();
+        services.AddScoped<MachineService>();
         services.AddHostedService(sp => new LedgerMaintenance(sp, sp.GetRequiredService<ILogger<LedgerMaintenance>>(), backgroundJobs));
         return services;
     }
