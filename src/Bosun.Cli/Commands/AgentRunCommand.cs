@@ -97,10 +97,25 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         var timeout = TimeSpan.FromSeconds(agent.GetProperty("run_timeout_seconds").GetInt32());
         var slots = options.Once ? 1 : Math.Min(options.Parallel, limit);
         Log($"Agent {agent.GetProperty("name").GetString()} runs {string.Join(' ', options.Command)} on up to {slots} item(s) at a time.");
+        await CheckInAsync(null, ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var workers = Enumerable.Range(0, slots).Select(_ => WorkAsync(timeout, stop)).ToList();
         var results = await Task.WhenAll(workers);
         return results.FirstOrDefault(r => r != CliContext.Ok, CliContext.Ok);
+    }
+
+    /// Tells Bosun which machine and folder this runner works in, and links the run to them. Only once and without
+    /// retrying: where a run happened is worth knowing, never worth holding up the work (or failing on an older server).
+    private async Task CheckInAsync(string? runId, CancellationToken ct)
+    {
+        try
+        {
+            await cli.Client.PostAsync("api/v1/machines/check-in", Placement.Here(runId), ct);
+        }
+        catch (Exception ex) when (ex is ApiProblem or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            Log($"Could not tell Bosun where this runner works ({ex.Message}); carrying on.");
+        }
     }
 
     /// The agent behind the token: agents list only their own tokens, and each names its agent.
@@ -195,6 +210,7 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         var runId = run.GetProperty("run_id").GetString()!;
         var lease = run.GetProperty("lease_token").GetString()!;
         Log($"[{key}] claimed (run {runId}, attempt {run.GetProperty("attempt").GetInt32()}): {item.GetProperty("title").GetString()}");
+        await CheckInAsync(runId, ct);
 
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, variable) in options.Secrets)

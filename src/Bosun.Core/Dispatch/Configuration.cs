@@ -28,6 +28,9 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         // Only runs by people have a user; agents' runs, by far the most, stay out of the index.
         b.HasIndex(x => new { x.TenantId, x.UserId }).HasFilter("user_id IS NOT NULL");
 
+        // The machines page asks which runs are going on where; only runs whose agent checked in carry a machine.
+        b.HasIndex(x => new { x.TenantId, x.MachineId }).HasFilter("machine_id IS NOT NULL AND ended_at IS NULL");
+
         // No index on the run's lease: the reaper finds expired leases through the work item's, and every heartbeat
         // moves the lease. Unindexed, PostgreSQL can rewrite a run's row on a heartbeat without touching its indexes.
     }

@@ -32,6 +32,10 @@ public sealed class Run : ITenantScoped, IAudited
     /// Why the run was told to stop (cancelled, budget); answered on its next heartbeat.
     public string? StopReason { get; set; }
     public long CostMicros { get; set; }
+
+    /// Where the run happens, once its agent checked in (POST /machines/check-in with the run).
+    public string? MachineId { get; set; }
+    public string? WorkspaceId { get; set; }
 }
 
 public enum CheckStatus { Passed, Failed, Pending, Skipped }

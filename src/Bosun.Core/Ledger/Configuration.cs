@@ -172,6 +172,7 @@ internal sealed class AgentSessionConfiguration : IEntityTypeConfiguration<Agent
         b.HasIndex(x => new { x.TenantId, x.Source, x.ExternalId }).IsUnique();
         b.HasIndex(x => new { x.TenantId, x.StartedAt });
         b.HasIndex(x => new { x.TenantId, x.Outcome });
+        b.HasIndex(x => new { x.TenantId, x.MachineId });
     }
 }
 

@@ -288,6 +288,10 @@ public sealed class AgentSession : ITenantScoped, IHasTimestamps
     public string? ParentId { get; set; }
     public string? Machine { get; set; }
     public string? WorkspacePath { get; set; }
+
+    /// The machine and workspace the import registered for <see cref="Machine"/> and <see cref="WorkspacePath"/>.
+    public string? MachineId { get; set; }
+    public string? WorkspaceId { get; set; }
     public string? GitBranch { get; set; }
     public string? Model { get; set; }
     public string? Title { get; set; }

@@ -19,6 +19,7 @@ public static class LedgerModule
         services.AddScoped<SessionImportService>();
         services.AddScoped<SessionService>();
         services.AddScoped<OtlpIngestService>();
+        services.AddScoped<MachineService>();
         services.AddHostedService(sp => new LedgerMaintenance(sp, sp.GetRequiredService<ILogger<LedgerMaintenance>>(), backgroundJobs));
         return services;
     }

@@ -8,7 +8,7 @@ namespace Bosun.Core.Ledger;
 
 /// Stores chat sessions that `bosun import` parsed from coding agents' transcripts. Re-importing a session
 /// replaces its messages and adds only the LLM calls not recorded before, so importing twice changes nothing.
-public sealed class SessionImportService(BosunDb db, RequestContext context, LedgerService ledger, PriceService prices)
+public sealed class SessionImportService(BosunDb db, RequestContext context, LedgerService ledger, PriceService prices, MachineService machines)
 {
     public const int MaxMessages = 50_000;
     private const int MaxMessageText = 20_000;
@@ -80,6 +80,16 @@ public sealed class SessionImportService(BosunDb db, RequestContext context, Led
         }
 
         problem.ThrowIfAny();
+
+        // The machine and folder the transcript was written on become a machine and workspace of the tenant.
+        if (session.Machine is { Length: > 0 } hostname)
+        {
+            var placed = await machines.CheckInAsync(new MachineCheckIn(null, hostname, null, null, null, null,
+                session.WorkspacePath is { Length: > 0 } path ? new WorkspaceCheckIn(path, null, session.GitBranch, null) : null, null), ct);
+            session.MachineId = placed.MachineId;
+            session.WorkspaceId = placed.WorkspaceId;
+        }
+
         if (created)
         {
             db.Add(session);

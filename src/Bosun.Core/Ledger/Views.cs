@@ -202,11 +202,12 @@ public sealed record SessionImportResult(string SessionId, bool Created, int Mes
 
 public sealed record SessionView(
     string Id, SessionSource Source, string ExternalId, string? ParentId, string? Machine, string? WorkspacePath, string? GitBranch,
-    string? Model, string? Title, DateTime? StartedAt, DateTime? EndedAt, int MessageCount, SessionOutcome? Outcome, int? QualityScore)
+    string? Model, string? Title, DateTime? StartedAt, DateTime? EndedAt, int MessageCount, SessionOutcome? Outcome, int? QualityScore,
+    string? MachineId, string? WorkspaceId)
 {
     public static SessionView From(AgentSession s) => new(
         s.Id, s.Source, s.ExternalId, s.ParentId, s.Machine, s.WorkspacePath, s.GitBranch, s.Model, s.Title, s.StartedAt, s.EndedAt, s.MessageCount,
-        s.Outcome, s.QualityScore);
+        s.Outcome, s.QualityScore, s.MachineId, s.WorkspaceId);
 }
 
 /// Which sessions a list shows: by source, outcome (or "none" for sessions nobody rated yet), lowest quality score, and

@@ -612,6 +612,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("lease_token");
 
+                    b.Property<string>("MachineId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("machine_id");
+
                     b.Property<string>("OutputJson")
                         .HasColumnType("text")
                         .HasColumnName("output_json");
@@ -654,8 +659,17 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(26)")
                         .HasColumnName("work_item_id");
 
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("workspace_id");
+
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_runs");
+
+                    b.HasIndex("TenantId", "MachineId")
+                        .HasDatabaseName("ix_runs_tenant_id_machine_id")
+                        .HasFilter("machine_id IS NOT NULL AND ended_at IS NULL");
 
                     b.HasIndex("TenantId", "UserId")
                         .HasDatabaseName("ix_runs_tenant_id_user_id")
@@ -2529,6 +2543,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("machine");
 
+                    b.Property<string>("MachineId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("machine_id");
+
                     b.Property<int>("MessageCount")
                         .HasColumnType("integer")
                         .HasColumnName("message_count");
@@ -2571,6 +2590,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("workspace_id");
+
                     b.Property<string>("WorkspacePath")
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)")
@@ -2578,6 +2602,9 @@ namespace Bosun.Migrations.Postgres.Migrations
 
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_agent_sessions");
+
+                    b.HasIndex("TenantId", "MachineId")
+                        .HasDatabaseName("ix_agent_sessions_tenant_id_machine_id");
 
                     b.HasIndex("TenantId", "Outcome")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_outcome");
@@ -3023,6 +3050,72 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.ToTable("llm_calls", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Ledger.Machine", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_seen_at");
+
+                    b.Property<string>("Hostname")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("hostname");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("MachineKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("machine_key");
+
+                    b.Property<string>("Os")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("os");
+
+                    b.Property<string>("OsVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("os_version");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("type");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_machines");
+
+                    b.HasIndex("TenantId", "LastSeenAt")
+                        .HasDatabaseName("ix_machines_tenant_id_last_seen_at");
+
+                    b.HasIndex("TenantId", "MachineKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_machines_tenant_id_machine_key");
+
+                    b.ToTable("machines", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Ledger.ModelPrice", b =>
                 {
                     b.Property<string>("TenantId")
@@ -3317,6 +3410,66 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasDatabaseName("ix_tool_calls_tenant_id_run_id_called_at");
 
                     b.ToTable("tool_calls", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Ledger.Workspace", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_seen_at");
+
+                    b.Property<string>("GitBranch")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("git_branch");
+
+                    b.Property<string>("GitCommit")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("git_commit");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("MachineId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("machine_id");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("path");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("project_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_workspaces");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_workspaces_tenant_id_project_id");
+
+                    b.HasIndex("TenantId", "MachineId", "Path")
+                        .IsUnique()
+                        .HasDatabaseName("ix_workspaces_tenant_id_machine_id_path");
+
+                    b.ToTable("workspaces", (string)null);
                 });
 
             modelBuilder.Entity("Bosun.Core.Planning.Comment", b =>
@@ -4860,6 +5013,22 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_tool_calls_runs_tenant_id_run_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Ledger.Workspace", b =>
+                {
+                    b.HasOne("Bosun.Core.Ledger.Machine", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "MachineId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_workspaces_machines_tenant_id_machine_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_workspaces_projects_tenant_id_project_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Planning.Comment", b =>

@@ -607,6 +607,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("lease_token");
 
+                    b.Property<string>("MachineId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("machine_id");
+
                     b.Property<string>("OutputJson")
                         .HasColumnType("TEXT")
                         .HasColumnName("output_json");
@@ -649,8 +654,17 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("work_item_id");
 
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_runs");
+
+                    b.HasIndex("TenantId", "MachineId")
+                        .HasDatabaseName("ix_runs_tenant_id_machine_id")
+                        .HasFilter("machine_id IS NOT NULL AND ended_at IS NULL");
 
                     b.HasIndex("TenantId", "UserId")
                         .HasDatabaseName("ix_runs_tenant_id_user_id")
@@ -2524,6 +2538,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("machine");
 
+                    b.Property<string>("MachineId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("machine_id");
+
                     b.Property<int>("MessageCount")
                         .HasColumnType("INTEGER")
                         .HasColumnName("message_count");
@@ -2566,6 +2585,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
                     b.Property<string>("WorkspacePath")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT")
@@ -2573,6 +2597,9 @@ namespace Bosun.Migrations.Sqlite.Migrations
 
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_agent_sessions");
+
+                    b.HasIndex("TenantId", "MachineId")
+                        .HasDatabaseName("ix_agent_sessions_tenant_id_machine_id");
 
                     b.HasIndex("TenantId", "Outcome")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_outcome");
@@ -3018,6 +3045,72 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.ToTable("llm_calls", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Ledger.Machine", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_seen_at");
+
+                    b.Property<string>("Hostname")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hostname");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("MachineKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("machine_key");
+
+                    b.Property<string>("Os")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("os");
+
+                    b.Property<string>("OsVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("os_version");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_machines");
+
+                    b.HasIndex("TenantId", "LastSeenAt")
+                        .HasDatabaseName("ix_machines_tenant_id_last_seen_at");
+
+                    b.HasIndex("TenantId", "MachineKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_machines_tenant_id_machine_key");
+
+                    b.ToTable("machines", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Ledger.ModelPrice", b =>
                 {
                     b.Property<string>("TenantId")
@@ -3312,6 +3405,66 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_tool_calls_tenant_id_run_id_called_at");
 
                     b.ToTable("tool_calls", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Ledger.Workspace", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_seen_at");
+
+                    b.Property<string>("GitBranch")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("git_branch");
+
+                    b.Property<string>("GitCommit")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("git_commit");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("MachineId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("machine_id");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("path");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_workspaces");
+
+                    b.HasIndex("TenantId", "ProjectId")
+                        .HasDatabaseName("ix_workspaces_tenant_id_project_id");
+
+                    b.HasIndex("TenantId", "MachineId", "Path")
+                        .IsUnique()
+                        .HasDatabaseName("ix_workspaces_tenant_id_machine_id_path");
+
+                    b.ToTable("workspaces", (string)null);
                 });
 
             modelBuilder.Entity("Bosun.Core.Planning.Comment", b =>
@@ -4854,6 +5007,22 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_tool_calls_runs_tenant_id_run_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Ledger.Workspace", b =>
+                {
+                    b.HasOne("Bosun.Core.Ledger.Machine", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "MachineId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_workspaces_machines_tenant_id_machine_id");
+
+                    b.HasOne("Bosun.Core.Planning.Project", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_workspaces_projects_tenant_id_project_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Planning.Comment", b =>

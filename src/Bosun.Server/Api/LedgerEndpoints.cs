@@ -117,6 +117,16 @@ public static class LedgerEndpoints
             .WithSummary("One session with its tokens and cost and its sub-agent sessions");
         sessions.MapGet("/{id}/messages", (string id, int? limit, string? cursor, SessionService s, CancellationToken ct) =>
             s.MessagesAsync(id, limit, cursor, ct)).WithSummary("A session's messages in order, with their tool uses and the LLM calls billed for each");
+        var machines = api.MapGroup("/machines").WithTags("Machines and workspaces");
+        machines.MapPost("/check-in", (MachineCheckIn body, MachineService s, CancellationToken ct) => s.CheckInAsync(body, ct))
+            .WithSummary("Say which machine (and workspace) you are on; with run_id, your run is linked there. bosun agent run does this");
+        machines.MapGet("", (int? limit, string? cursor, MachineService s, CancellationToken ct) => s.ListAsync(PageRequest.From(limit, cursor), ct))
+            .WithSummary("Machines agents run on, last seen first, each with its workspaces and the runs going on there now");
+        machines.MapGet("/{id}", (string id, MachineService s, CancellationToken ct) => s.GetAsync(id, ct))
+            .WithSummary("One machine (by id or machine_id) with its workspaces and active runs");
+        api.MapGet("/workspaces", (string? machine, string? project, int? limit, string? cursor, MachineService s, CancellationToken ct) =>
+            s.WorkspacesAsync(machine, project, PageRequest.From(limit, cursor), ct)).WithTags("Machines and workspaces")
+            .WithSummary("Workspaces (folders on machines), newest first; filter by machine (id) or project (key or id)");
         sessions.MapPatch("/{id}", (string id, SessionRating body, SessionService s, CancellationToken ct) => s.RateAsync(id, body, ct))
             .WithSummary("Set a session's outcome (success, failure, partial, cancelled) and quality score (0-100)");
     }

@@ -36,6 +36,7 @@ public static class WebEndpoints
         CostsPage.Map(pages);
         SessionsPage.Map(pages);
         AgentsPage.Map(pages);
+        MachinesPage.Map(pages);
         SecretsPage.Map(pages);
         ActivityPage.Map(pages);
         ActivityStream.Map(pages);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bosun.Core.Data;
 using Bosun.Tests.Cli;
 using Bosun.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Tests.Agents;
 
@@ -78,6 +79,16 @@ public sealed class AgentRunTests : IDisposable
 
         // The agent never held more than it may: two slots, although four were asked for.
         Assert.Contains("up to 2 item(s)", result.Error);
+
+        // The runner said where it works, and every run it took is linked there.
+        var machine = Assert.Single(await acme.Owner.ListAllAsync("/api/v1/machines"));
+        Assert.Equal(Environment.MachineName, machine.Str("hostname"));
+        var workspace = Assert.Single(machine.GetProperty("workspaces").EnumerateArray());
+        Assert.Equal(Directory.GetCurrentDirectory(), workspace.Str("path"));
+        var placed = await app.WithDbAsync(db => db.Runs.IgnoreQueryFilters().AsNoTracking().Where(r => r.TenantId == acme.Id)
+            .Select(r => new { r.MachineId, r.WorkspaceId }).ToListAsync());
+        Assert.Equal(5, placed.Count);
+        Assert.All(placed, r => Assert.Equal((machine.Str("id"), workspace.Str("id")), (r.MachineId, r.WorkspaceId)));
     }
 
     [Theory, BothStores]
