@@ -32,6 +32,7 @@ public static class WebEndpoints
         PlansPage.Map(pages);
         DeliverablesPage.Map(pages);
         TemplatesPage.Map(pages);
+        SchedulesPage.Map(pages);
         RulesPage.Map(pages);
         CostsPage.Map(pages);
         SessionsPage.Map(pages);
