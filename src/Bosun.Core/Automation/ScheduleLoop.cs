@@ -78,7 +78,7 @@ public sealed class ScheduleLoop(IServiceScopeFactory scopes, TimeProvider clock
         return (await (from f in db.ScheduleFirings.IgnoreQueryFilters().AsNoTracking()
                        join s in db.Schedules.IgnoreQueryFilters().AsNoTracking() on new { f.TenantId, Id = f.ScheduleId } equals new { s.TenantId, s.Id }
                        where f.Status == FiringStatus.Queued
-                       select new { s.TenantId, s.Id, s.Name }).Distinct().Take(BatchSize).ToListAsync(ct))
+                       select new { s.TenantId, s.Id, s.Name }).Distinct().OrderBy(s => s.Id).Take(BatchSize).ToListAsync(ct))
             .Select(s => (s.TenantId, s.Id, s.Name)).ToList();
     }
 
