@@ -15,7 +15,7 @@ public static class StatusCommand
             return cli.Print(health, () =>
             {
                 var status = health.Text("status");
-                cli.Out.MarkupLineInterpolated($"Bosun at {cli.Settings.Url}: {(status == "ok" ? "[green]ok[/]" : $"[yellow]{status}[/]")}");
+                cli.Out.MarkupLine($"Bosun at {Markup.Escape(cli.Settings.Url.ToString())}: {(status == "ok" ? "[green]ok[/]" : $"[yellow]{Markup.Escape(status ?? "")}[/]")}");
                 if (!health.TryGetProperty("backup", out var backup) || backup.ValueKind != JsonValueKind.Object)
                 {
                     return;
