@@ -8,5 +8,13 @@ namespace Bosun.Core.Automation;
 public interface IScheduleTrigger
 {
     /// Runs inside the inbound call's transaction, in the schedule's tenant. Throws a 404 problem when the schedule is gone.
-    Task<object?> RunNowAsync(string scheduleId, JsonElement? body, Actor actor, CancellationToken ct);
+    /// <paramref name="caller"/> is recorded as who fired it.
+    Task<object?> RunNowAsync(string scheduleId, JsonElement? body, Actor caller, CancellationToken ct);
+}
+
+/// The schedules module's answer to a schedule's inbound call: a manual firing with the call's JSON object as variables.
+public sealed class ScheduleInboundTrigger(ScheduleService schedules) : IScheduleTrigger
+{
+    public async Task<object?> RunNowAsync(string scheduleId, JsonElement? body, Actor caller, CancellationToken ct) =>
+        await schedules.RunFromInboundAsync(scheduleId, body, caller.Ref, ct);
 }

@@ -166,7 +166,7 @@ public sealed class InboundTriggerService(BosunDb db, RequestContext context, Ti
     {
         var schedules = services.GetService<IScheduleTrigger>()
                         ?? throw ProblemException.Conflict("Schedules are not available in this Bosun, so a schedule's inbound trigger cannot fire.");
-        var result = await schedules.RunNowAsync(trigger.TargetId, body, context.Actor, ct);
+        var result = await schedules.RunNowAsync(trigger.TargetId, body, Actor.Automation($"inbound:{trigger.Id}", "inbound trigger"), ct);
         return new InboundFired(trigger.Id, "schedule", trigger.TargetId, 0, result);
     }
 

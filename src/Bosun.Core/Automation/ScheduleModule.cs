@@ -9,6 +9,7 @@ public static class ScheduleModule
     {
         services.AddScoped<ScheduleFirer>();
         services.AddScoped<ScheduleService>();
+        services.AddScoped<IScheduleTrigger, ScheduleInboundTrigger>();
         services.AddSingleton<ScheduleLoop>();
         if (backgroundJobs)
         {

@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Bosun.Core.Automation;
 
 /// Schedules: people set them, pause and resume them and fire them by hand; everyone in the tenant reads them.
-public sealed class ScheduleService(BosunDb db, RequestContext context, TimeProvider clock, ITemplateSource templates, ScheduleFirer firer)
+public sealed class ScheduleService(
+    BosunDb db, RequestContext context, TimeProvider clock, ITemplateSource templates, ScheduleFirer firer, InboundTriggerService inbound)
 {
     public const int MaxInterval = 366 * 24 * 3600;
     public const int MaxCatchUp = 1000;
@@ -39,7 +40,13 @@ public sealed class ScheduleService(BosunDb db, RequestContext context, TimeProv
         var schedule = await FindAsync(id, ct, tracked: false);
         var firings = await db.ScheduleFirings.AsNoTracking().Where(f => f.ScheduleId == schedule.Id)
             .OrderByDescending(f => f.Id).Take(LastFiringsShown).ToListAsync(ct);
-        return View(schedule, Now) with { LastFirings = await FiringViewsAsync(schedule, firings, ct) };
+        var trigger = await db.Set<InboundTrigger>().AsNoTracking()
+            .FirstOrDefaultAsync(t => t.TargetType == InboundTargetType.Schedule && t.TargetId == schedule.Id, ct);
+        return View(schedule, Now) with
+        {
+            LastFirings = await FiringViewsAsync(schedule, firings, ct),
+            Inbound = trigger is null ? null : InboundTriggerService.View(trigger),
+        };
     }
 
     /// The next <paramref name="count"/> fire times (as if resumed, for a paused schedule).
@@ -124,6 +131,7 @@ public sealed class ScheduleService(BosunDb db, RequestContext context, TimeProv
     {
         RequirePerson();
         var schedule = await LockedAsync(id, ct);
+        await inbound.RemoveAsync(InboundTargetType.Schedule, schedule.Id, ct);
         await db.ScheduleFirings.Where(f => f.ScheduleId == schedule.Id).ExecuteDeleteAsync(ct);
         db.Schedules.Remove(schedule);
         await db.SaveChangesAsync(ct);
@@ -145,6 +153,42 @@ public sealed class ScheduleService(BosunDb db, RequestContext context, TimeProv
         await RowLock.LockAsync(db, "schedules", schedule.Id, ct);
         var firing = await firer.RunNowAsync(schedule.Id, variables, actorRef, ct);
         return (await FiringViewsAsync(schedule, [firing], ct))[0];
+    }
+
+    /// Fires the schedule for an inbound call its trigger's signature authorised, inside the call's transaction: the call's
+    /// JSON object is the variables, the firing records the trigger as who fired it, and its items are made by the schedule.
+    internal async Task<FiringView> RunFromInboundAsync(string scheduleId, JsonElement? body, string callerRef, CancellationToken ct)
+    {
+        if (body is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined) })
+        {
+            throw ProblemException.Invalid("body", "must be a JSON object of variable values");
+        }
+
+        var schedule = await FindAsync(scheduleId, ct, tracked: false);
+        await RowLock.LockAsync(db, "schedules", schedule.Id, ct);
+        context.EnterTenant(context.RequireTenant(), Actor.Automation($"schedule:{schedule.Id}", $"schedule {schedule.Name}"));
+        var firing = await firer.RunNowAsync(schedule.Id, body, callerRef, ct);
+        return (await FiringViewsAsync(schedule, [firing], ct))[0];
+    }
+
+    /// Gives the schedule an inbound webhook URL, or a new secret for the one it has; the secret is shown once.
+    public async Task<InboundWithSecret> CreateInboundAsync(string id, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.ManageTenant);
+        var schedule = await FindAsync(id, ct, tracked: false);
+        return await inbound.CreateOrRotateAsync(InboundTargetType.Schedule, schedule.Id, ct);
+    }
+
+    public async Task RemoveInboundAsync(string id, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.ManageTenant);
+        var schedule = await FindAsync(id, ct, tracked: false);
+        if (!await inbound.RemoveAsync(InboundTargetType.Schedule, schedule.Id, ct))
+        {
+            throw ProblemException.NotFound("Inbound trigger");
+        }
+
+        await db.SaveChangesAsync(ct);
     }
 
     private async Task ApplyAsync(Schedule schedule, ScheduleRequest request, bool creating, ValidationProblem problem, CancellationToken ct)

@@ -33,6 +33,9 @@ public sealed record ScheduleView(
 
     public IReadOnlyList<FiringView>? LastFirings { get; init; }
 
+    /// The schedule's inbound webhook URL, read one at a time; its secret is shown only when made.
+    public InboundView? Inbound { get; init; }
+
     public static ScheduleView From(Schedule s) => new(
         s.Id, s.Name, s.Trigger, s.Cron, s.TimeZone, s.IntervalSeconds, s.Makes, s.ProjectId, s.ItemType, s.Title, s.Description, s.Assignee,
         WorkItemView.ParseJson(s.InputJson), s.TemplateId, WorkItemView.ParseJson(s.VariablesJson), s.Active, s.CatchUp, s.CatchUpMax, s.Overlap,

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bosun.Core.Automation;
 using Bosun.Core.Common;
+using Bosun.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -47,5 +48,13 @@ public static class ScheduleEndpoints
             var firing = await s.RunNowAsync(id, body?.Variables, context.Actor.Ref, ct);
             return TypedResults.Created($"/api/v1/schedules/{id}/firings", firing);
         }).WithSummary("Fire the schedule now (active or paused); send an Idempotency-Key so a retried call fires once");
+        schedules.MapPost("/{id}/inbound", (string id, ScheduleService s, CancellationToken ct) => s.CreateInboundAsync(id, ct))
+            .WithMetadata(new ShownOnceAttribute("secret"))
+            .WithSummary("Give the schedule an inbound webhook URL (or a new secret for it); the secret is shown once");
+        schedules.MapDelete("/{id}/inbound", async Task<NoContent> (string id, ScheduleService s, CancellationToken ct) =>
+        {
+            await s.RemoveInboundAsync(id, ct);
+            return TypedResults.NoContent();
+        }).WithSummary("Remove the schedule's inbound URL");
     }
 }

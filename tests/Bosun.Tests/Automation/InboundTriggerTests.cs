@@ -92,11 +92,53 @@ public sealed class InboundTriggerTests
     }
 
     [Theory, BothStores]
-    public async Task A_schedule_trigger_without_schedules_answers_409_and_another_tenants_url_is_refused(StoreKind store)
+    public async Task A_signed_call_fires_its_schedule_once_with_the_body_as_variables_and_another_tenants_url_is_refused(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store, fakeClock: true);
         var acme = await app.CreateTenantAsync();
         var globex = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("OPS");
+        var schedule = (await acme.Owner.PostJsonAsync("/api/v1/schedules", new
+        {
+            name = "Deploy check", project = "OPS", title = "Check the {{service}} deploy", description = "Fired at {{fire_time}}",
+        })).Str("id");
+        var trigger = await acme.Owner.PostJsonAsync($"/api/v1/schedules/{schedule}/inbound", new { });
+        Assert.StartsWith("ihsec_", trigger.Str("secret"));
+        var read = await acme.Owner.GetJsonAsync($"/api/v1/schedules/{schedule}");
+        Assert.Equal(trigger.Str("url"), read.GetProperty("inbound").Str("url"));
+        Assert.DoesNotContain(trigger.Str("secret"), read.GetRawText());
+
+        var now = app.Clock!.GetUtcNow().ToUnixTimeSeconds();
+        var body = """{"service": "billing"}""";
+        var signature = Sign(trigger.Str("secret"), now, body);
+
+        // The same trigger under another tenant's id is not found there; a replay does nothing.
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(app, $"/api/v1/hooks/{globex.Id}/{trigger.Str("id")}", body, now, signature));
+        Assert.Equal(HttpStatusCode.Accepted, await CallAsync(app, trigger.Str("url"), body, now, signature));
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(app, trigger.Str("url"), body, now, signature));
+
+        var firing = Assert.Single(await acme.FiringsAsync(schedule));
+        Assert.Equal(("fired", "manual", $"inbound:{trigger.Str("id")}"), (firing.Str("status"), firing.Str("trigger"), firing.Str("actor_ref")));
+        var item = await acme.Owner.GetJsonAsync($"/api/v1/work/{firing.GetProperty("items")[0].Str("key")}");
+        Assert.Equal(("Check the billing deploy", $"schedule:{schedule}"), (item.Str("title"), item.Str("created_by")));
+
+        // A body that is not an object of variables is refused naming it, and nothing is recorded.
+        var array = "[1, 2]";
+        var refused = await CallAsync(app, trigger.Str("url"), array, now, Sign(trigger.Str("secret"), now, array));
+        Assert.Equal(HttpStatusCode.BadRequest, refused);
+        Assert.Single(await acme.FiringsAsync(schedule));
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<InboundCall>().IgnoreQueryFilters().CountAsync()));
+
+        // Deleting the schedule removes its URL with it.
+        await acme.Owner.DeleteAsync($"/api/v1/schedules/{schedule}");
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<InboundTrigger>().IgnoreQueryFilters().CountAsync()));
+    }
+
+    [Theory, BothStores]
+    public async Task A_disabled_rule_accepts_no_inbound_calls(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store, fakeClock: true);
+        var acme = await app.CreateTenantAsync();
         await acme.CreateProjectAsync("OPS");
         var rule = await acme.Owner.PostJsonAsync("/api/v1/rules", new
         {
@@ -104,21 +146,8 @@ public sealed class InboundTriggerTests
         });
         var trigger = await acme.Owner.PostJsonAsync($"/api/v1/rules/{rule.Str("id")}/inbound", new { });
         var now = app.Clock!.GetUtcNow().ToUnixTimeSeconds();
-        var signature = Sign(trigger.Str("secret"), now, "{}");
-
-        // The same trigger under another tenant's id is not found there.
-        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(app, $"/api/v1/hooks/{globex.Id}/{trigger.Str("id")}", "{}", now, signature));
-
-        // A schedule's trigger, with no schedules module to fire it: refused as a conflict, nothing recorded.
-        await app.WithDbAsync(db => db.Set<InboundTrigger>().IgnoreQueryFilters()
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.TargetType, InboundTargetType.Schedule)));
-        Assert.Equal(HttpStatusCode.Conflict, await CallAsync(app, trigger.Str("url"), "{}", now, signature));
-        Assert.Equal(0, await app.WithDbAsync(db => db.Set<InboundCall>().IgnoreQueryFilters().CountAsync()));
-
-        // Disabled rules accept no calls.
-        await app.WithDbAsync(db => db.Set<InboundTrigger>().IgnoreQueryFilters()
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.TargetType, InboundTargetType.Rule)));
         await acme.Owner.PostJsonAsync($"/api/v1/rules/{rule.Str("id")}/disable", new { });
-        Assert.Equal(HttpStatusCode.Conflict, await CallAsync(app, trigger.Str("url"), "{}", now, signature));
+        Assert.Equal(HttpStatusCode.Conflict, await CallAsync(app, trigger.Str("url"), "{}", now, Sign(trigger.Str("secret"), now, "{}")));
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<InboundCall>().IgnoreQueryFilters().CountAsync()));
     }
 }
