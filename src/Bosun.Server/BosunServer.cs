@@ -101,6 +101,7 @@ public static class BosunServer
         api.MapGitHub();
         api.MapSecrets();
         api.MapRules();
+        api.MapSearch();
         app.MapOtlp();
         app.MapBosunMcp();
         app.MapWebUi();

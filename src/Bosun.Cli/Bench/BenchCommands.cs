@@ -17,6 +17,7 @@ public static class BenchCommands
         bench.Add(PlanBench.Command());
         bench.Add(BackupBench.Command());
         bench.Add(ScheduleBench.Command());
+        bench.Add(SearchBench.Command());
         return bench;
     }
 }

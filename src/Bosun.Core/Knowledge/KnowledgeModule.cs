@@ -6,7 +6,7 @@ public static class KnowledgeModule
 {
     public static IServiceCollection AddKnowledge(this IServiceCollection services)
     {
-        services.AddScoped<ContextSearchService>();
+        services.AddScoped<SearchService>();
         return services;
     }
 }

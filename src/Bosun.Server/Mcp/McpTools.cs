@@ -178,9 +178,12 @@ internal static class McpTools
                 Int("quality_score", "How good the result was, 0-100.", min: 0, max: 100)),
             ReadOnly: false, RateSessionAsync),
         new("search_context", "Search project context",
-            "Full-text search of what your projects already know: work item titles, descriptions and outputs, and comments. Every word must match.",
-            Of(Str("query", "Words to look for.", required: true, maxLength: 500), Str("project", "Only this project (key or id)."),
-                Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: ContextSearchService.MaxResults)),
+            "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, and imported "
+            + "session messages, best match first, with the matched words' offsets in each snippet. Every word must match; "
+            + "\"quoted words\" match as a phrase, OR between two words matches either, -word leaves out what has it.",
+            Of(Str("query", "Words to look for.", required: true, maxLength: SearchService.MaxQueryLength), Str("project", "Only this project (key or id)."),
+                Str("kind", "Only these kinds, comma-separated: work_item, comment, message."),
+                Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: SearchService.MaxResults)),
             ReadOnly: true, SearchContextAsync),
         new("list_deliverables", "List deliverables",
             "The tenant's deliverables (\"10 blog posts a month\" towards a goal) with their current period: target, completed, percent and status.",
@@ -545,8 +548,8 @@ internal static class McpTools
 
     private static async Task<object> SearchContextAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
     {
-        var (query, project, limit) = (args.Str("query", required: true), args.Str("project"), args.Int("limit"));
+        var (query, project, kind, limit) = (args.Str("query", required: true), args.Str("project"), args.Str("kind"), args.Int("limit"));
         args.ThrowIfAny();
-        return await services.GetRequiredService<ContextSearchService>().SearchAsync(query, project, limit, ct);
+        return await services.GetRequiredService<SearchService>().SearchAsync(query, kind, project, limit, ct, queryField: "query");
     }
 }

@@ -77,6 +77,7 @@ internal static class Layout
 
             w.Add($"""
                 </ul></nav>
+                <form class="top-search" method="get" action="/search" role="search"><input type="search" name="q" placeholder="Search" aria-label="Search everything" maxlength="500"></form>
                 <form class="signout" method="post" action="/signout">{Token(http)}<span class="who">{principal.Name} <small>({principal.Role.Snake()})</small></span> <button type="submit" class="link">Sign out</button></form>
                 """);
         }

@@ -34,6 +34,7 @@ public static class WebEndpoints
         TemplatesPage.Map(pages);
         SchedulesPage.Map(pages);
         RulesPage.Map(pages);
+        SearchPage.Map(pages);
         CostsPage.Map(pages);
         SessionsPage.Map(pages);
         AgentsPage.Map(pages);

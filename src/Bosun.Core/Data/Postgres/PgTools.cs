@@ -175,7 +175,10 @@ internal sealed partial class PgTools
 
             if (process.ExitCode != 0)
             {
-                var message = string.Join(" ", errors.Where(l => !l.Contains(": dumping ", StringComparison.Ordinal) && !l.Contains(": processing ", StringComparison.Ordinal)).TakeLast(5));
+                // The tool's own error lines first: after them it prints the statement it ran, which alone says little.
+                var told = errors.Where(l => !l.Contains(": dumping ", StringComparison.Ordinal) && !l.Contains(": processing ", StringComparison.Ordinal)).ToList();
+                var message = string.Join(" ", told.Where(l => l.Contains("error:", StringComparison.OrdinalIgnoreCase)).Take(3)
+                    .Concat(told.Where(l => !l.Contains("error:", StringComparison.OrdinalIgnoreCase)).TakeLast(2)));
                 throw new DataSafetyException($"{tool} failed (exit code {process.ExitCode}): {message}");
             }
         }

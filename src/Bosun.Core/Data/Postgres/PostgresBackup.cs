@@ -134,7 +134,8 @@ internal static partial class PostgresBackup
         await connection.OpenAsync(ct);
         foreach (var (table, rows) in await CountTablesAsync(connection, null, ct))
         {
-            if (rows > 0 && !table.StartsWith("__EF", StringComparison.Ordinal))
+            // The migration history and the search index (whose FTS5 tables hold their settings) say nothing of data.
+            if (rows > 0 && !table.StartsWith("__EF", StringComparison.Ordinal) && !StoreTables.IsDerived(table))
             {
                 return true;
             }
@@ -227,6 +228,8 @@ internal static partial class PostgresBackup
                 END LOOP;
                 FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                          WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition
+                           -- An identity column's sequence goes with its table and cannot be dropped on its own.
+                           AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i'))
                 LOOP
                     EXECUTE format('DROP %s IF EXISTS %I CASCADE',
                         CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,

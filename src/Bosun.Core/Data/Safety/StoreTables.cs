@@ -33,6 +33,10 @@ public static class StoreTables
     /// EF's record of applied migrations: the schema version of a database or a backup.
     public const string MigrationHistory = "__EFMigrationsHistory";
 
+    /// The search index (and SQLite's FTS5 tables behind it): derived from model tables by triggers, so it is never
+    /// copied row by row. Loading the rows it indexes builds it again (docs/search.md).
+    public static bool IsDerived(string table) => table == "search_entries" || table.StartsWith("search_fts", StringComparison.Ordinal);
+
     /// Every table of the model, by name.
     public static IReadOnlyList<StoreTable> Of(IModel model)
     {

@@ -126,7 +126,8 @@ internal static class SqliteBackup
         await using var connection = await SqliteLoad.OpenAsync(store, ct);
         foreach (var (table, rows) in await CountTablesAsync(connection, null, ct))
         {
-            if (rows > 0 && !table.StartsWith("__EF", StringComparison.Ordinal))
+            // The migration history and the search index (whose FTS5 tables hold their settings) say nothing of data.
+            if (rows > 0 && !table.StartsWith("__EF", StringComparison.Ordinal) && !StoreTables.IsDerived(table))
             {
                 return true;
             }
