@@ -92,16 +92,16 @@ public sealed class SearchQuery
         return new SearchQuery(groups, excluded);
     }
 
-    /// The query as an FTS5 expression over the given columns: every term a quoted string, so nothing a person types
-    /// is read as FTS5 syntax.
-    public string ToFts5(string columns = "{title body}", bool excluded = true)
+    /// The query as an FTS5 expression over the title and body columns: every term a quoted string, so nothing a
+    /// person types is read as FTS5 syntax.
+    public string ToFts5()
     {
-        var text = new StringBuilder(columns).Append(" : (");
+        var text = new StringBuilder("{title body} : (");
         text.AppendJoin(" AND ", Groups.Select(g => g.Count == 1 ? Quote(g[0]) : "(" + string.Join(" OR ", g.Select(Quote)) + ")"));
         text.Append(')');
-        if (excluded && Excluded.Count > 0)
+        if (Excluded.Count > 0)
         {
-            text.Append(" NOT ").Append(columns).Append(" : (").AppendJoin(" OR ", Excluded.Select(Quote)).Append(')');
+            text.Append(" NOT {title body} : (").AppendJoin(" OR ", Excluded.Select(Quote)).Append(')');
         }
 
         return text.ToString();

@@ -25,11 +25,13 @@ internal static class SearchStatements
     /// bm25 weighs a match in the title four times one in the body; the scope column counts for nothing.
     /// The newest matches. PostgreSQL ranks them with ts_rank_cd, the title weighted above the body (normalisation 1
     /// divides by 1 + log(length), so a long transcript does not outrank a title; an empty kinds or projects array means
-    /// any). SQLite only finds them: FTS5's bm25 counts every row of every phrase to weigh it, and the tenant's scope word
-    /// is in every row of the tenant, so bm25 costs a pass over the whole tenant; SQLite ranks with <see cref="Titled"/>.
+    /// any). SQLite returns them with their titles' matched words marked, and <see cref="SqliteRankedAsync"/> ranks
+    /// them: FTS5's bm25 counts every row of every phrase to weigh it, and the tenant's scope word is in every row of
+    /// the tenant, so bm25 would cost a pass over the whole tenant on every search.
     public static readonly Statement Ranked = new("search.ranked",
         """
-        SELECT rowid FROM search_fts WHERE search_fts MATCH @match ORDER BY rowid DESC LIMIT @among
+        SELECT rowid, highlight(search_fts, 1, char(2), char(3)) FROM search_fts
+         WHERE search_fts MATCH @match ORDER BY rowid DESC LIMIT @among
         """,
         """
         SELECT c.id, ts_rank_cd(c.document, q.query, 1) AS score
@@ -41,13 +43,6 @@ internal static class SearchStatements
                websearch_to_tsquery('english', @q) AS q(query)
          ORDER BY score DESC, c.id DESC LIMIT @limit
         """);
-
-    /// SQLite: which of the found entries hold the words in their title (each a seek in the index, not a scan).
-    public static readonly Statement Titled = new("search.titled",
-        """
-        SELECT rowid FROM search_fts WHERE search_fts MATCH @match AND rowid IN (SELECT value FROM json_each(@ids))
-        """,
-        "");
 
     /// The found entries with their matched words marked in the title and in a snippet of the body. PostgreSQL's
     /// headline drops what its parser reads as an HTML tag (`List<string>` would lose `<string>`), so the angle brackets
@@ -70,7 +65,7 @@ internal static class SearchStatements
     public static async Task<IReadOnlyList<FoundEntry>> FindAsync(BosunDb db, SearchScope scope, string text, SearchQuery query, int limit, CancellationToken ct)
     {
         var match = db.IsPostgres ? null : Fts5Match(scope, query);
-        var ranked = db.IsPostgres ? await PostgresRankedAsync(db, scope, text, limit, ct) : await SqliteRankedAsync(db, match!, query, limit, ct);
+        var ranked = db.IsPostgres ? await PostgresRankedAsync(db, scope, text, limit, ct) : await SqliteRankedAsync(db, match!, limit, ct);
         if (ranked.Count == 0)
         {
             return [];
@@ -108,37 +103,22 @@ internal static class SearchStatements
         return ranked;
     }
 
-    /// SQLite: entries whose title holds the words first, then the others, newest first in each; a title match
-    /// scores 1 and a match elsewhere 0.5.
-    private static async Task<List<(long Id, double Score)>> SqliteRankedAsync(BosunDb db, string match, SearchQuery query, int limit, CancellationToken ct)
+    /// SQLite: entries whose title holds the words first, more so the more of a short title they are (1 + the share of
+    /// the title's words that matched), then matches elsewhere (0.5); newest first among equals.
+    private static async Task<List<(long Id, double Score)>> SqliteRankedAsync(BosunDb db, string match, int limit, CancellationToken ct)
     {
-        var found = new List<long>();
-        await using (var command = Sql.Command(db, Ranked).With(("match", match), ("among", RankedAmong)))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        var found = new List<(long Id, double Score)>();
+        await using var command = Sql.Command(db, Ranked).With(("match", match), ("among", RankedAmong));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            while (await reader.ReadAsync(ct))
-            {
-                found.Add(reader.GetInt64(0));
-            }
+            var title = reader.GetString(1);
+            var hits = title.Count(c => c == MarkStart);
+            var words = title.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+            found.Add((reader.GetInt64(0), hits == 0 ? 0.5 : 1 + Math.Min(1.0, (double)hits / Math.Max(1, words))));
         }
 
-        if (found.Count == 0)
-        {
-            return [];
-        }
-
-        var titled = new HashSet<long>();
-        await using (var command = Sql.Command(db, Titled).With(("match", query.ToFts5("title", excluded: false)), ("ids", "[" + string.Join(",", found) + "]")))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                titled.Add(reader.GetInt64(0));
-            }
-        }
-
-        return found.Select(id => (Id: id, Score: titled.Contains(id) ? 1.0 : 0.5))
-            .OrderByDescending(r => r.Score).ThenByDescending(r => r.Id).Take(limit).ToList();
+        return found.OrderByDescending(r => r.Score).ThenByDescending(r => r.Id).Take(limit).ToList();
     }
 
     /// The FTS5 expression: the scope words (tenant, kinds, projects, not archived) and the person's terms.
