@@ -29,6 +29,7 @@ public static class ClientCommands
         root.Add(GitHubCommands.Create());
         root.Add(AgentSessionCommands.Create());
         root.Add(RuleCommands.Create());
+        root.Add(ArtifactCommands.Create());
         root.Add(QuestionCommands.Questions());
         root.Add(QuestionCommands.Answer());
         root.Add(AuditCommands.Create());

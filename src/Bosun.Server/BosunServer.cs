@@ -101,6 +101,7 @@ public static class BosunServer
         api.MapGitHub();
         api.MapSecrets();
         api.MapRules();
+        api.MapArtifacts();
         app.MapOtlp();
         app.MapBosunMcp();
         app.MapWebUi();
