@@ -70,6 +70,25 @@ public sealed partial class ArtifactService
         return await ViewAsync(artifact, ct);
     }
 
+    /// What each of the artifacts depends on, for lists that show the graph.
+    public async Task<IReadOnlyDictionary<string, List<ArtifactEdge>>> DependenciesOfAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var edges = new Dictionary<string, List<ArtifactEdge>>();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            var found = await (from d in db.Set<ArtifactDependency>().AsNoTracking()
+                               join o in db.Set<Artifact>() on d.DependsOnId equals o.Id
+                               where chunk.Contains(d.ArtifactId)
+                               select new { d.ArtifactId, Edge = new ArtifactEdge(o.Id, o.ProjectId, o.Type, o.Key, o.Title, o.Version, d.Kind) }).ToListAsync(ct);
+            foreach (var row in found)
+            {
+                (edges.TryGetValue(row.ArtifactId, out var list) ? list : edges[row.ArtifactId] = []).Add(row.Edge);
+            }
+        }
+
+        return edges;
+    }
+
     /// The artifacts that depend on this one, directly or through others (nearest first), and the open work items linked
     /// to it or to any of them: what a change to it may call for work on.
     public async Task<ArtifactImpact> ImpactAsync(string id, CancellationToken ct) => await ImpactOfAsync(await FindAsync(id, ct), ct);

@@ -30,6 +30,7 @@ public static class WebEndpoints
         HumanInputForms.Map(pages);
         GoalsPage.Map(pages);
         PlansPage.Map(pages);
+        ArtifactsPage.Map(pages);
         DeliverablesPage.Map(pages);
         TemplatesPage.Map(pages);
         SchedulesPage.Map(pages);
