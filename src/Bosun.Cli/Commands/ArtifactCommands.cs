@@ -67,8 +67,9 @@ public static class ArtifactCommands
                 .Set("content", text).Set("uri", cli.Get(uri)).Set("integration_ref", cli.Get(integrationRef)).Set("encoding", cli.Get(encoding));
             var put = await cli.Client.SendAsync(HttpMethod.Put, "api/v1/artifacts", body, ct);
             var a = put.GetProperty("artifact");
-            return cli.Print(put, () => cli.Out.MarkupLineInterpolated(
-                $"{(put.GetProperty("created").GetBoolean() ? "[green]Created[/]" : "Saved")} {Label(a)} ({a.Text("id")}): version {a.Text("version")}, {a.Text("token_count")} tokens ({a.Text("encoding")})."));
+            var done = put.GetProperty("created").GetBoolean() ? "[green]Created[/]" : "Saved";
+            return cli.Print(put, () => cli.Out.MarkupLine(done + Markup.Escape(
+                $" {Label(a)} ({a.Text("id")}): version {a.Text("version")}, {a.Text("token_count")} tokens ({a.Text("encoding")}).")));
         }, project, type, key, title, file, content, uri, integrationRef, encoding);
     }
 
