@@ -107,6 +107,10 @@ public sealed partial class ArtifactService(BosunDb db, RequestContext context, 
     {
         Permissions.Require(context, Capability.EditWork);
         var artifact = await FindAsync(id, ct);
+
+        // Two changes at once would both make version N+1; the second waits and reads the first's version.
+        await RowLock.LockAsync(db, "artifacts", artifact.Id, ct);
+        await db.Entry(artifact).ReloadAsync(ct);
         var problem = new ValidationProblem();
         if (request.Project is { Length: > 0 } project && await db.ProjectIdOfAsync(project.Trim(), ct) != artifact.ProjectId)
         {

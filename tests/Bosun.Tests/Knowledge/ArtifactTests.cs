@@ -309,6 +309,23 @@ public sealed class ArtifactTests
     }
 
     [Theory, BothStores]
+    public async Task Simultaneous_changes_each_make_their_own_version(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var spec = await CreateAsync(acme, "spec", "api", "v0");
+
+        var responses = await Task.WhenAll(Enumerable.Range(1, 8).Select(i =>
+            acme.Owner.PatchAsJsonAsync($"/api/v1/artifacts/{spec.Str("id")}", new { content = $"change {i}" })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var versions = (await acme.Owner.GetJsonAsync($"/api/v1/artifacts/{spec.Str("id")}/versions")).EnumerateArray().Select(v => v.GetProperty("version").GetInt32());
+        Assert.Equal(Enumerable.Range(1, 9).Reverse(), versions);
+        Assert.Equal(9, (await acme.Owner.GetJsonAsync($"/api/v1/artifacts/{spec.Str("id")}")).GetProperty("version").GetInt32());
+    }
+
+    [Theory, BothStores]
     public async Task An_agent_puts_lists_and_reads_artifacts_over_mcp(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
