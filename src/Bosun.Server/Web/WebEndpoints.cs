@@ -25,6 +25,7 @@ public static class WebEndpoints
         BoardPage.Map(pages);
         StoryMapPage.Map(pages);
         WorkItemPage.Map(pages);
+        WorkItemKnowledge.Map(pages);
         ProjectPolicyPage.Map(pages);
         InboxPage.Map(pages);
         HumanInputForms.Map(pages);

@@ -96,7 +96,7 @@ internal static class WorkItemPage
     private static UpdateWorkItem Update(WorkStatus? status = null, string? assignee = null) =>
         new(null, null, null, status, null, assignee, null, null, null, null, null, null, null, null);
 
-    private static async Task<IResult> ActAsync(HttpContext http, string key, IFormCollection form, string scope, Func<CancellationToken, Task<string>> action)
+    internal static async Task<IResult> ActAsync(HttpContext http, string key, IFormCollection form, string scope, Func<CancellationToken, Task<string>> action)
     {
         try
         {
@@ -184,7 +184,7 @@ internal static class WorkItemPage
 
         RenderQuestions(w, m);
         RenderForm(w, http, m, form);
-        WorkItemKnowledge.Render(w, m.Knowledge);
+        WorkItemKnowledge.Render(w, http, m.Knowledge, m.Item.Key, form);
         RenderDependencies(w, m);
         RenderPullRequests(w, m);
         RenderChecks(w, m);

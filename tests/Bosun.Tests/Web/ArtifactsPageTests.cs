@@ -47,6 +47,20 @@ public sealed class ArtifactsPageTests
         Assert.Contains("Paginate by cursor?", item.Html);
         Assert.Contains("Yes.", item.Html);
 
+        var added = await web.PostAsync($"/work/{card.Str("key")}/knowledge", new Dictionary<string, string> { ["kind"] = "question", ["text"] = "Which currency?" });
+        Assert.Equal(HttpStatusCode.SeeOther, added.Status);
+        var asked = (await acme.Owner.GetJsonAsync($"/api/v1/work/{card.Str("key")}/knowledge?kind=question")).EnumerateArray().Single(k => k.Str("text") == "Which currency?");
+        await web.GetAsync($"/work/{card.Str("key")}");
+        var answered = await web.PostAsync($"/work/{card.Str("key")}/knowledge/{asked.Str("id")}/answer", new Dictionary<string, string> { ["answer"] = "EUR" });
+        Assert.Equal(HttpStatusCode.SeeOther, answered.Status);
+        Assert.Contains("EUR", (await web.GetAsync($"/work/{card.Str("key")}")).Html);
+        var refused = await web.PostAsync($"/work/{card.Str("key")}/artifacts", new Dictionary<string, string> { ["artifact"] = "spec/nothing" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("no artifact", refused.FieldError("artifact-artifact"));
+        await web.GetAsync($"/work/{card.Str("key")}");
+        Assert.Equal(HttpStatusCode.SeeOther, (await web.PostAsync($"/work/{card.Str("key")}/artifacts", new Dictionary<string, string> { ["artifact"] = "spec/api" })).Status);
+        Assert.Contains($"data-artifact=\"{spec.Str("id")}\"", (await web.GetAsync($"/work/{card.Str("key")}")).Html);
+
         var globex = await app.CreateTenantAsync("globex");
         await globex.SetOwnerPasswordAsync("globex password");
         using var other = new WebClient(app);
