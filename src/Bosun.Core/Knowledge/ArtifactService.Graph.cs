@@ -21,6 +21,7 @@ public sealed partial class ArtifactService
         var dependsOn = await ResolveAsync(reference!, artifact.ProjectId, ct)
                         ?? throw ProblemException.Invalid("depends_on", $"no artifact '{reference}' (give its id, or type/key in the same project)");
 
+        await ArtifactStatements.LockGraphAsync(db, ct);
         var existing = await db.Set<ArtifactDependency>().FirstOrDefaultAsync(d => d.ArtifactId == artifact.Id && d.DependsOnId == dependsOn.Id, ct);
         if (existing is not null)
         {

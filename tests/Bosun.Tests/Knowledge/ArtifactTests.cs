@@ -326,6 +326,25 @@ public sealed class ArtifactTests
     }
 
     [Theory, BothStores]
+    public async Task Two_dependencies_that_close_a_cycle_together_are_never_both_added(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var pairs = new List<(string A, string B)>();
+        for (var i = 0; i < 6; i++)
+        {
+            pairs.Add(((await CreateAsync(acme, "code", $"a{i}", "a")).Str("id"), (await CreateAsync(acme, "code", $"b{i}", "b")).Str("id")));
+        }
+
+        var responses = await Task.WhenAll(pairs.SelectMany(p => new[] { (p.A, p.B), (p.B, p.A) }).Select(edge =>
+            acme.Owner.PostAsJsonAsync($"/api/v1/artifacts/{edge.Item1}/dependencies", new { depends_on = edge.Item2 })));
+
+        Assert.Equal(6, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(6, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+    }
+
+    [Theory, BothStores]
     public async Task An_agent_puts_lists_and_reads_artifacts_over_mcp(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
