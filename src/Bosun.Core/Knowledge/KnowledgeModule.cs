@@ -7,6 +7,7 @@ public static class KnowledgeModule
     public static IServiceCollection AddKnowledge(this IServiceCollection services)
     {
         services.AddScoped<SearchService>();
+        services.AddScoped<ArtifactService>();
         return services;
     }
 }

@@ -63,40 +63,8 @@ public sealed partial class WorkItemService
 
     /// Breadth-first over "depends on" edges from <paramref name="from"/>; returns the ids from it to
     /// <paramref name="to"/> if <paramref name="to"/> is reachable.
-    private async Task<List<string>?> FindPathAsync(string from, string to, CancellationToken ct)
-    {
-        var cameFrom = new Dictionary<string, string?> { [from] = null };
-        var frontier = new List<string> { from };
-        while (frontier.Count > 0)
-        {
-            if (cameFrom.ContainsKey(to))
-            {
-                break;
-            }
-
-            var edges = await db.WorkItemDependencies.AsNoTracking().Where(d => frontier.Contains(d.WorkItemId)).ToListAsync(ct);
-            frontier = [];
-            foreach (var edge in edges)
-            {
-                if (cameFrom.TryAdd(edge.DependsOnId, edge.WorkItemId))
-                {
-                    frontier.Add(edge.DependsOnId);
-                }
-            }
-        }
-
-        if (!cameFrom.ContainsKey(to))
-        {
-            return null;
-        }
-
-        var path = new List<string>();
-        for (string? at = to; at is not null; at = cameFrom[at])
-        {
-            path.Add(at);
-        }
-
-        path.Reverse();
-        return path;
-    }
+    private async Task<List<string>?> FindPathAsync(string from, string to, CancellationToken ct) =>
+        await Graph.FindPathAsync(from, to, async frontier =>
+            (await db.WorkItemDependencies.AsNoTracking().Where(d => frontier.Contains(d.WorkItemId)).ToListAsync(ct))
+            .Select(d => (d.WorkItemId, d.DependsOnId)));
 }

@@ -18,7 +18,7 @@ public static class StreamEvents
         "comment.created", "budget.warning", "budget.stop", "budget.resumed", "project.created", "project.changed",
         "goal.created", "goal.changed", "plan.created", "plan.changed", "plan.activated", "agent.paused", "agent.resumed",
         "question.asked", "question.answered", "question.escalated", "submission.created", "schedule.fired", "schedule.failed",
-        "github.pull_request", "github.check",
+        "github.pull_request", "github.check", "artifact.changed",
     ];
 
     /// True when a filter pattern (an event type, "work_item.*", or "*") matches the type.
@@ -55,6 +55,9 @@ public static class StreamEvents
             _ => null,
         },
         "schedule" => audit.Action is "schedule.fired" or "schedule.failed" ? audit.Action : null,
+
+        // A new version of an artifact, with what depends on it (the impact at that moment).
+        "artifact" => audit.Action == "artifact.changed" ? audit.Action : null,
         "project" or "goal" => audit.Action.EndsWith(".created", StringComparison.Ordinal) ? $"{audit.EntityType}.created" : $"{audit.EntityType}.changed",
 
         // A version becoming active is announced on its own, for automation that waits for approved plans; archiving
@@ -124,6 +127,9 @@ public static class StreamEvents
                 break;
             case "project":
                 e.ProjectId = audit.EntityId;
+                break;
+            case "artifact":
+                e.ProjectId = Tracked<Knowledge.Artifact>(audit.EntityId)?.ProjectId;
                 break;
             case "goal":
                 e.ProjectId = Tracked<Goal>(audit.EntityId)?.ProjectId;

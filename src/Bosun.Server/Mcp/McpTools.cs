@@ -232,6 +232,7 @@ internal static class McpTools
                 Str("status", "Only actions in this status.", oneOf: ["pending", "done", "failed", "skipped"]),
                 Str("cursor", "The next_cursor of the previous page.")),
             ReadOnly: true, ListRuleActionsAsync),
+        .. ArtifactTools.All,
     ];
 
     private static async Task<object> WhoamiAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

@@ -25,11 +25,13 @@ public static class WebEndpoints
         BoardPage.Map(pages);
         StoryMapPage.Map(pages);
         WorkItemPage.Map(pages);
+        WorkItemKnowledge.Map(pages);
         ProjectPolicyPage.Map(pages);
         InboxPage.Map(pages);
         HumanInputForms.Map(pages);
         GoalsPage.Map(pages);
         PlansPage.Map(pages);
+        ArtifactsPage.Map(pages);
         DeliverablesPage.Map(pages);
         TemplatesPage.Map(pages);
         SchedulesPage.Map(pages);

@@ -6,6 +6,7 @@ using Bosun.Core.Governance;
 using Bosun.Core.HumanInput;
 using Bosun.Core.Identity;
 using Bosun.Core.Integrations;
+using Bosun.Core.Knowledge;
 using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
 using Microsoft.AspNetCore.Builder;
@@ -24,7 +25,7 @@ internal static class WorkItemPage
         WorkItemView Item, ProjectView Project, IReadOnlyList<WorkItemView> SubItems, IReadOnlyList<CommentView> Comments,
         IReadOnlyList<RunDetail> Runs, IReadOnlyList<ApprovalView> Approvals, Roster Roster, GoalView? Goal, WorkItemView? Parent, DateTime Now,
         IReadOnlyList<RunCheckView> Checks, FormView? Form, IReadOnlyList<SubmissionView> Submissions, IReadOnlyList<QuestionView> Questions,
-        IReadOnlyList<PullRequestView> PullRequests);
+        IReadOnlyList<PullRequestView> PullRequests, WorkItemKnowledge.Model Knowledge);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -95,7 +96,7 @@ internal static class WorkItemPage
     private static UpdateWorkItem Update(WorkStatus? status = null, string? assignee = null) =>
         new(null, null, null, status, null, assignee, null, null, null, null, null, null, null, null);
 
-    private static async Task<IResult> ActAsync(HttpContext http, string key, IFormCollection form, string scope, Func<CancellationToken, Task<string>> action)
+    internal static async Task<IResult> ActAsync(HttpContext http, string key, IFormCollection form, string scope, Func<CancellationToken, Task<string>> action)
     {
         try
         {
@@ -140,7 +141,8 @@ internal static class WorkItemPage
         var submissions = itemForm is null ? [] : (await input.ListSubmissionsAsync(item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
         var questions = (await input.ListQuestionsAsync(null, mine: false, item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
         var pullRequests = (await services.GetRequiredService<GitHubService>().ForItemAsync(item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
-        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks, itemForm, submissions, questions, pullRequests);
+        var knowledge = await WorkItemKnowledge.LoadAsync(services.GetRequiredService<ArtifactService>(), item.Id, ct);
+        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks, itemForm, submissions, questions, pullRequests, knowledge);
     }
 
     /// Moves a person may make by hand; claims, starts and approvals have their own buttons and services.
@@ -182,6 +184,7 @@ internal static class WorkItemPage
 
         RenderQuestions(w, m);
         RenderForm(w, http, m, form);
+        WorkItemKnowledge.Render(w, http, m.Knowledge, m.Item.Key, form);
         RenderDependencies(w, m);
         RenderPullRequests(w, m);
         RenderChecks(w, m);
