@@ -102,6 +102,7 @@ public static class BosunServer
         api.MapSecrets();
         api.MapRules();
         api.MapSearch();
+        api.MapContext();
         api.MapArtifacts();
         app.MapOtlp();
         app.MapBosunMcp();

@@ -6,13 +6,15 @@ using Bosun.Core.Identity;
 using Bosun.Core.Ledger;
 using Bosun.Core.Planning;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bosun.Core.Dispatch;
 
 /// Hands ready work to agents. The pick and the lease happen in one short transaction: on PostgreSQL the
 /// candidates are locked with FOR UPDATE SKIP LOCKED so concurrent claimers never get the same item; on
 /// SQLite the transaction starts with BEGIN IMMEDIATE, so claims are serialised by the single writer.
-public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, BudgetEnforcement budgets)
+public sealed class ClaimService(
+    BosunDb db, RequestContext context, TimeProvider clock, WorkSignal signal, DispatchContext contextBuilder, BudgetEnforcement budgets, IServiceProvider services)
 {
     public const int MaxBatch = 100;
     public const int MaxWaitSeconds = 60;
@@ -124,7 +126,30 @@ public sealed class ClaimService(BosunDb db, RequestContext context, TimeProvide
             return [];
         }
 
-        return claimed ?? await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
+        var work = claimed ?? await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
+        return await WithAssembledContextAsync(work, ct);
+    }
+
+    /// An agent with a context profile gets each item's context assembled under its budget too (see ContextService). The
+    /// claim has committed by then: an assembly that fails leaves the claim as it is and the fixed context in place.
+    private async Task<IReadOnlyList<ClaimedWork>> WithAssembledContextAsync(IReadOnlyList<ClaimedWork> work, CancellationToken ct)
+    {
+        var assembler = services.GetRequiredService<Knowledge.ContextService>();
+        if (!await db.InTransactionAsync(c => assembler.AgentHasProfileAsync(work.Select(w => w.Item.Type).Distinct().ToList(), c), write: false, ct))
+        {
+            return work;
+        }
+
+        return await db.InTransactionAsync(async c =>
+        {
+            var assembled = new List<ClaimedWork>(work.Count);
+            foreach (var w in work)
+            {
+                assembled.Add(w with { Assembled = await assembler.AssembleAsync(new Knowledge.AssembleRequest(w.Item.Id), c) });
+            }
+
+            return (IReadOnlyList<ClaimedWork>)assembled;
+        }, write: true, ct);
     }
 
     private async Task<AgentState> AgentAsync(string agentId, string? projectRef, bool lockCaps, CancellationToken ct) =>

@@ -38,7 +38,11 @@ public sealed record WorkContext(
     public JsonElement? Answers { get; init; }
 }
 
-public sealed record ClaimedWork(WorkItemView Item, Lease Run, WorkContext Context);
+public sealed record ClaimedWork(WorkItemView Item, Lease Run, WorkContext Context)
+{
+    /// The context assembled under the agent's budget profile, when it has one (see docs/knowledge.md).
+    public Knowledge.ContextBundle? Assembled { get; init; }
+}
 
 public sealed record ClaimResponse(IReadOnlyList<ClaimedWork> Items);
 

@@ -8,6 +8,7 @@ public static class KnowledgeModule
     {
         services.AddScoped<SearchService>();
         services.AddScoped<ArtifactService>();
+        services.AddScoped<ContextService>();
         return services;
     }
 }

@@ -13,7 +13,7 @@ public sealed record SearchHighlight(int Start, int Length);
 /// One thing a search found. Work items and comments carry their item; messages carry their session.
 /// <param name="Id">The work item's, comment's or message's id (a message's is "session/seq").</param>
 /// <param name="Field">Where the words matched: title, description (a work item's key, description and output),
-/// comment or message.</param>
+/// content (an artifact's type/key, uri and content), comment or message.</param>
 /// <param name="Snippet">The matching part of that field, plain text, with <paramref name="Highlights"/> marking the words.</param>
 public sealed record ContextHit(
     string Kind, string Id, string? WorkItemId, string? WorkItemKey, string Title, WorkStatus? Status, string? ProjectId,
@@ -22,8 +22,8 @@ public sealed record ContextHit(
 
 public sealed record ContextResults(string Query, IReadOnlyList<ContextHit> Results);
 
-/// One search over what a tenant knows: work items (title, key, description, output), comments and imported session
-/// messages, ranked by relevance, with the matched words highlighted. Archived items (and their comments) stay out.
+/// One search over what a tenant knows: work items (title, key, description, output), comments, artifacts and imported
+/// session messages, ranked by relevance, with the matched words highlighted. Archived items (and their comments) stay out.
 /// An agent searches the projects it serves (everything, if it serves none); people search the whole tenant.
 public sealed class SearchService(BosunDb db, RequestContext context)
 {
@@ -33,7 +33,8 @@ public sealed class SearchService(BosunDb db, RequestContext context)
     public const string WorkItemKind = "work_item";
     public const string CommentKind = "comment";
     public const string MessageKind = "message";
-    public static readonly IReadOnlyList<string> Kinds = [WorkItemKind, CommentKind, MessageKind];
+    public const string ArtifactKind = "artifact";
+    public static readonly IReadOnlyList<string> Kinds = [WorkItemKind, CommentKind, MessageKind, ArtifactKind];
 
     /// <param name="queryField">The name the caller gave the text (q over REST, query over MCP), for the 400 that names it.</param>
     public async Task<ContextResults> SearchAsync(string? query, string? kinds, string? project, int? limit, CancellationToken ct, string queryField = "q")
@@ -52,8 +53,8 @@ public sealed class SearchService(BosunDb db, RequestContext context)
         var projects = await ProjectScopeAsync(project, ct);
         if (projects is not null && kindList is null)
         {
-            // Messages belong to no project, so a search narrowed to projects finds items and comments.
-            kindList = [WorkItemKind, CommentKind];
+            // Messages belong to no project, so a search narrowed to projects finds the rest.
+            kindList = Kinds.Where(k => k != MessageKind).ToList();
         }
         else if (projects is not null)
         {
@@ -108,11 +109,19 @@ public sealed class SearchService(BosunDb db, RequestContext context)
         {
             var (snippet, highlights) = Unmark(f.SnippetMarked);
             var (title, titleHighlights) = Unmark(f.TitleMarked);
+            var inTitle = titleHighlights.Count > 0 && highlights.Count == 0;
             if (f.Kind == MessageKind)
             {
                 var session = sessions.GetValueOrDefault(SessionOf(f.SourceId));
                 hits.Add(new ContextHit(f.Kind, f.SourceId, null, null, session?.Title ?? session?.ExternalId ?? "session", null, null,
                     SessionOf(f.SourceId), "message", snippet, highlights, [], f.Score, null, f.At));
+                continue;
+            }
+
+            if (f.Kind == ArtifactKind)
+            {
+                hits.Add(new ContextHit(f.Kind, f.SourceId, null, null, title, null, f.ProjectId, null,
+                    inTitle ? "title" : "content", inTitle ? title : snippet, inTitle ? titleHighlights : highlights, titleHighlights, f.Score, null, f.At));
                 continue;
             }
 
@@ -124,7 +133,6 @@ public sealed class SearchService(BosunDb db, RequestContext context)
 
             if (f.Kind == WorkItemKind)
             {
-                var inTitle = titleHighlights.Count > 0 && highlights.Count == 0;
                 hits.Add(new ContextHit(f.Kind, item.Id, item.Id, item.Key, title, item.Status, item.ProjectId, null,
                     inTitle ? "title" : "description", inTitle ? title : snippet, inTitle ? titleHighlights : highlights, titleHighlights,
                     f.Score, null, f.At));

@@ -17,6 +17,9 @@ internal sealed record SearchScope(string Tenant, IReadOnlyList<string>? Kinds, 
 internal static class SearchStatements
 {
     public const int RankedAmong = 500;
+
+    /// PostgreSQL: how many of the tenant's newest entries a search walks before it asks the GIN index for older ones.
+    public const int RecentWindow = 20_000;
     public const char MarkStart = '\u0002';
     public const char MarkEnd = '\u0003';
 
@@ -25,7 +28,11 @@ internal static class SearchStatements
     /// bm25 weighs a match in the title four times one in the body; the scope column counts for nothing.
     /// The newest matches. PostgreSQL ranks them with ts_rank_cd, the title weighted above the body (normalisation 1
     /// divides by 1 + log(length), so a long transcript does not outrank a title; an empty kinds or projects array means
-    /// any). SQLite returns them with their titles' matched words marked, and <see cref="SqliteRankedAsync"/> ranks
+    /// any). It looks in two steps, as no single plan is quick for every word: among the tenant's newest
+    /// <see cref="RecentWindow"/> entries by walking them newest first (a common word fills the 500 at once), and only
+    /// when that found fewer, in the older ones through the GIN index, whose few matches of a rare word come back at once
+    /// (`id + 0` keeps the planner from walking the whole tenant in order instead).
+    /// SQLite returns them with their titles' matched words marked, and <see cref="SqliteRankedAsync"/> ranks
     /// them: FTS5's bm25 counts every row of every phrase to weigh it, and the tenant's scope word is in every row of
     /// the tenant, so bm25 would cost a pass over the whole tenant on every search.
     public static readonly Statement Ranked = new("search.ranked",
@@ -34,13 +41,23 @@ internal static class SearchStatements
          WHERE search_fts MATCH @match ORDER BY rowid DESC LIMIT @among
         """,
         """
-        SELECT c.id, ts_rank_cd(c.document, q.query, 1) AS score
-          FROM (SELECT e.id, e.document FROM search_entries e
-                 WHERE e.tenant_id = @tenant AND e.document @@ websearch_to_tsquery('english', @q) AND NOT e.archived
-                   AND (cardinality(@kinds::text[]) = 0 OR e.kind = ANY(@kinds::text[]))
-                   AND (cardinality(@projects::text[]) = 0 OR e.project_id = ANY(@projects::text[]))
-                 ORDER BY e.id DESC LIMIT @among) c,
-               websearch_to_tsquery('english', @q) AS q(query)
+        WITH recent AS MATERIALIZED (
+            SELECT e.id, e.document FROM search_entries e
+             WHERE e.tenant_id = @tenant AND e.document @@ websearch_to_tsquery('english', @q) AND NOT e.archived
+               AND e.id > (SELECT coalesce(max(id), 0) FROM search_entries WHERE tenant_id = @tenant) - @window
+               AND (cardinality(@kinds::text[]) = 0 OR e.kind = ANY(@kinds::text[]))
+               AND (cardinality(@projects::text[]) = 0 OR e.project_id = ANY(@projects::text[]))
+             ORDER BY e.id DESC LIMIT @among),
+        older AS MATERIALIZED (
+            SELECT e.id, e.document FROM search_entries e
+             WHERE (SELECT count(*) FROM recent) < @among
+               AND e.tenant_id = @tenant AND e.document @@ websearch_to_tsquery('english', @q) AND NOT e.archived
+               AND e.id <= (SELECT coalesce(max(id), 0) FROM search_entries WHERE tenant_id = @tenant) - @window
+               AND (cardinality(@kinds::text[]) = 0 OR e.kind = ANY(@kinds::text[]))
+               AND (cardinality(@projects::text[]) = 0 OR e.project_id = ANY(@projects::text[]))
+             ORDER BY e.id + 0 DESC LIMIT @among)
+        SELECT c.id, ts_rank_cd(c.document, websearch_to_tsquery('english', @q), 1) AS score
+          FROM (SELECT id, document FROM recent UNION ALL SELECT id, document FROM older ORDER BY id DESC LIMIT @among) c
          ORDER BY score DESC, c.id DESC LIMIT @limit
         """);
 
@@ -91,9 +108,8 @@ internal static class SearchStatements
 
     private static async Task<List<(long Id, double Score)>> PostgresRankedAsync(BosunDb db, SearchScope scope, string text, int limit, CancellationToken ct)
     {
-        // The plan depends on the word: walking the tenant's newest entries finds 500 matches of a common word at once,
-        // the GIN index finds a rare word's few. A prepared statement's generic plan knows no word and picked the index
-        // for both (0.5 s for a word in a fifth of a million rows), so this one statement is always planned for its word.
+        // Each step's plan depends on the word's frequency, which a prepared statement's generic plan does not know: one
+        // walked every entry of the tenant for a rare word (0.5 s at a million). So this statement is planned per word.
         await using (var custom = Sql.Command(db, "SET LOCAL plan_cache_mode = force_custom_plan"))
         {
             await custom.ExecuteNonQueryAsync(ct);
@@ -101,7 +117,7 @@ internal static class SearchStatements
 
         var ranked = new List<(long, double)>();
         await using var command = Sql.Command(db, Ranked).With(("tenant", scope.Tenant), ("q", text), ("kinds", (scope.Kinds ?? []).ToArray()),
-            ("projects", (scope.Projects ?? []).ToArray()), ("among", RankedAmong), ("limit", limit));
+            ("projects", (scope.Projects ?? []).ToArray()), ("among", RankedAmong), ("limit", limit), ("window", RecentWindow));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {

@@ -2539,6 +2539,167 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.ToTable("artifact_versions", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Knowledge.ContextProfile", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agent_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Encoding")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("encoding");
+
+                    b.Property<string>("ItemType")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("item_type");
+
+                    b.Property<int>("MaxTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_tokens");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("PrioritiesJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("priorities_json");
+
+                    b.Property<int>("ReservedTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reserved_tokens");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_context_profiles");
+
+                    b.HasIndex("TenantId", "AgentId")
+                        .HasDatabaseName("ix_context_profiles_tenant_id_agent_id");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_context_profiles_tenant_id_name");
+
+                    b.ToTable("context_profiles", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Knowledge.ContextRequest", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ArtifactsResolved")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("artifacts_resolved");
+
+                    b.Property<bool>("BudgetExceeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("budget_exceeded");
+
+                    b.Property<string>("BundleJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bundle_json");
+
+                    b.Property<bool>("CacheHit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cache_hit");
+
+                    b.Property<string>("CachedFromId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cached_from_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("InputsHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inputs_hash");
+
+                    b.Property<int>("LeftOut")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("left_out");
+
+                    b.Property<int>("MaxTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_tokens");
+
+                    b.Property<int>("Parts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("parts");
+
+                    b.Property<string>("ProfileId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("profile_id");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by");
+
+                    b.Property<int>("TookMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("took_ms");
+
+                    b.Property<int>("TotalTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_tokens");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_context_requests");
+
+                    b.HasIndex("TenantId", "WorkItemId", "InputsHash")
+                        .HasDatabaseName("ix_context_requests_tenant_id_work_item_id_inputs_hash");
+
+                    b.ToTable("context_requests", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Knowledge.KnowledgeItem", b =>
                 {
                     b.Property<string>("TenantId")
@@ -5297,6 +5458,25 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_artifact_versions_artifacts_tenant_id_artifact_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Knowledge.ContextProfile", b =>
+                {
+                    b.HasOne("Bosun.Core.Identity.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_context_profiles_agents_tenant_id_agent_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Knowledge.ContextRequest", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_context_requests_work_items_tenant_id_work_item_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Knowledge.KnowledgeItem", b =>

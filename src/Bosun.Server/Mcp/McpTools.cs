@@ -178,13 +178,21 @@ internal static class McpTools
                 Int("quality_score", "How good the result was, 0-100.", min: 0, max: 100)),
             ReadOnly: false, RateSessionAsync),
         new("search_context", "Search project context",
-            "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, and imported "
-            + "session messages, best match first, with the matched words' offsets in each snippet. Every word must match; "
+            "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, artifacts, "
+            + "and imported session messages, best match first, with the matched words' offsets in each snippet. Every word must match; "
             + "\"quoted words\" match as a phrase, OR between two words matches either, -word leaves out what has it.",
             Of(Str("query", "Words to look for.", required: true, maxLength: SearchService.MaxQueryLength), Str("project", "Only this project (key or id)."),
-                Str("kind", "Only these kinds, comma-separated: work_item, comment, message."),
+                Str("kind", "Only these kinds, comma-separated: work_item, comment, artifact, message."),
                 Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: SearchService.MaxResults)),
             ReadOnly: true, SearchContextAsync),
+        new("assemble_context", "Assemble context",
+            "The context of a work item under a token budget: the item, its parent and goal, dependency outputs, knowledge items, "
+            + "linked artifacts and what they depend on, highest priority first, each with its token count, and what was left out "
+            + "because it did not fit. Uses your context profile unless you give profile or max_tokens.",
+            Of(Str("work_item", "The item's key or id.", required: true), Str("profile", "A context profile (name or id)."),
+                Int("max_tokens", "The budget in tokens instead of a profile's.", min: 1, max: ContextService.MaxBudget),
+                Str("encoding", "How tokens are counted.", oneOf: [.. TokenCounter.Encodings])),
+            ReadOnly: false, AssembleContextAsync),
         new("list_deliverables", "List deliverables",
             "The tenant's deliverables (\"10 blog posts a month\" towards a goal) with their current period: target, completed, percent and status.",
             Of(Str("goal", "Only deliverables of this goal (id)."), Str("project", "Only deliverables of this project (key or id)."),
@@ -545,6 +553,13 @@ internal static class McpTools
         var (rule, status, cursor) = (args.Str("rule", required: true), args.Str("status"), args.Str("cursor"));
         args.ThrowIfAny();
         return await services.GetRequiredService<RuleService>().ActionsAsync(rule, Check.OneOf<RuleActionStatus>("status", status), new PageRequest(100, cursor), ct);
+    }
+
+    private static async Task<object> AssembleContextAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (item, profile, max, encoding) = (args.Str("work_item", required: true), args.Str("profile"), args.Int("max_tokens"), args.Str("encoding"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<ContextService>().AssembleAsync(new AssembleRequest(item, profile, max, encoding), ct);
     }
 
     private static async Task<object> SearchContextAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

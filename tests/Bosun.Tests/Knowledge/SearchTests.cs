@@ -114,6 +114,29 @@ public sealed class SearchTests
     }
 
     [Theory, BothStores]
+    public async Task Artifacts_are_found_by_their_content_and_follow_their_new_versions(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        var spec = await acme.Owner.PostJsonAsync("/api/v1/artifacts", new
+        {
+            project = "WEB", type = "spec", key = "checkout", title = "Checkout spec", content = "The basket keeps coupons until payment.",
+        });
+
+        var found = Assert.Single(Results(await acme.Owner.GetJsonAsync("/api/v1/search?q=coupons")));
+        Assert.Equal(("artifact", spec.Str("id"), "Checkout spec", "content"), (found.Str("kind"), found.Str("id"), found.Str("title"), found.Str("field")));
+        Assert.Single(Results(await acme.Owner.GetJsonAsync("/api/v1/search?q=checkout&kind=artifact")));
+
+        await acme.Owner.PatchJsonAsync($"/api/v1/artifacts/{spec.Str("id")}", new { content = "The basket keeps vouchers until payment." });
+        Assert.Empty(Results(await acme.Owner.GetJsonAsync("/api/v1/search?q=coupons")));
+        Assert.Equal(spec.Str("id"), Assert.Single(Results(await acme.Owner.GetJsonAsync("/api/v1/search?q=vouchers"))).Str("id"));
+
+        await acme.Owner.DeleteAsync($"/api/v1/artifacts/{spec.Str("id")}");
+        Assert.Empty(Results(await acme.Owner.GetJsonAsync("/api/v1/search?q=vouchers")));
+    }
+
+    [Theory, BothStores]
     public async Task A_second_tenants_identical_words_never_show(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);
