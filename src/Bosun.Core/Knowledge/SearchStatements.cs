@@ -26,12 +26,10 @@ internal static class SearchStatements
     private const string Highlight = "StartSel=\u0002, StopSel=\u0003";
 
     /// bm25 weighs a match in the title four times one in the body; the scope column counts for nothing.
-    /// The newest matches. PostgreSQL ranks them with ts_rank_cd, the title weighted above the body (normalisation 1
-    /// divides by 1 + log(length), so a long transcript does not outrank a title; an empty kinds or projects array means
-    /// any). It looks in two steps, as no single plan is quick for every word: among the tenant's newest
-    /// <see cref="RecentWindow"/> entries by walking them newest first (a common word fills the 500 at once), and only
-    /// when that found fewer, in the older ones through the GIN index, whose few matches of a rare word come back at once
-    /// (`id + 0` keeps the planner from walking the whole tenant in order instead).
+    /// The newest matches. PostgreSQL: bosun_search_ranked (migration 20261203073000_SearchAsOwner) ranks them with
+    /// ts_rank_cd, the title weighted above the body; an empty kinds or projects array means any. It runs as the tables'
+    /// owner, narrowed to the request's tenant (app.tenant_id) as row-level security would: under row-level security the
+    /// planner may not use the GIN index for @@, whose function is not leakproof, and a rare word scanned the whole table.
     /// SQLite returns them with their titles' matched words marked, and <see cref="SqliteRankedAsync"/> ranks
     /// them: FTS5's bm25 counts every row of every phrase to weigh it, and the tenant's scope word is in every row of
     /// the tenant, so bm25 would cost a pass over the whole tenant on every search.
@@ -41,24 +39,7 @@ internal static class SearchStatements
          WHERE search_fts MATCH @match ORDER BY rowid DESC LIMIT @among
         """,
         """
-        WITH recent AS MATERIALIZED (
-            SELECT e.id, e.document FROM search_entries e
-             WHERE e.tenant_id = @tenant AND e.document @@ websearch_to_tsquery('english', @q) AND NOT e.archived
-               AND e.id > (SELECT coalesce(max(id), 0) FROM search_entries WHERE tenant_id = @tenant) - @window
-               AND (cardinality(@kinds::text[]) = 0 OR e.kind = ANY(@kinds::text[]))
-               AND (cardinality(@projects::text[]) = 0 OR e.project_id = ANY(@projects::text[]))
-             ORDER BY e.id DESC LIMIT @among),
-        older AS MATERIALIZED (
-            SELECT e.id, e.document FROM search_entries e
-             WHERE (SELECT count(*) FROM recent) < @among
-               AND e.tenant_id = @tenant AND e.document @@ websearch_to_tsquery('english', @q) AND NOT e.archived
-               AND e.id <= (SELECT coalesce(max(id), 0) FROM search_entries WHERE tenant_id = @tenant) - @window
-               AND (cardinality(@kinds::text[]) = 0 OR e.kind = ANY(@kinds::text[]))
-               AND (cardinality(@projects::text[]) = 0 OR e.project_id = ANY(@projects::text[]))
-             ORDER BY e.id + 0 DESC LIMIT @among)
-        SELECT c.id, ts_rank_cd(c.document, websearch_to_tsquery('english', @q), 1) AS score
-          FROM (SELECT id, document FROM recent UNION ALL SELECT id, document FROM older ORDER BY id DESC LIMIT @among) c
-         ORDER BY score DESC, c.id DESC LIMIT @limit
+        SELECT id, score FROM bosun_search_ranked(@q, @kinds::text[], @projects::text[], @among, @limit, @window)
         """);
 
     /// The found entries with their matched words marked in the title and in a snippet of the body. PostgreSQL's
@@ -108,26 +89,13 @@ internal static class SearchStatements
 
     private static async Task<List<(long Id, double Score)>> PostgresRankedAsync(BosunDb db, SearchScope scope, string text, int limit, CancellationToken ct)
     {
-        // Each step's plan depends on the word's frequency, which a prepared statement's generic plan does not know: one
-        // walked every entry of the tenant for a rare word (0.5 s at a million). So this statement is planned per word.
-        await using (var custom = Sql.Command(db, "SET LOCAL plan_cache_mode = force_custom_plan"))
-        {
-            await custom.ExecuteNonQueryAsync(ct);
-        }
-
         var ranked = new List<(long, double)>();
-        await using var command = Sql.Command(db, Ranked).With(("tenant", scope.Tenant), ("q", text), ("kinds", (scope.Kinds ?? []).ToArray()),
+        await using var command = Sql.Command(db, Ranked).With(("q", text), ("kinds", (scope.Kinds ?? []).ToArray()),
             ("projects", (scope.Projects ?? []).ToArray()), ("among", RankedAmong), ("limit", limit), ("window", RecentWindow));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             ranked.Add((reader.GetInt64(0), Convert.ToDouble(reader.GetValue(1))));
-        }
-
-        await reader.DisposeAsync();
-        await using (var back = Sql.Command(db, "SET LOCAL plan_cache_mode = auto"))
-        {
-            await back.ExecuteNonQueryAsync(ct);
         }
 
         return ranked;
