@@ -7,6 +7,8 @@ public static class KnowledgeModule
     public static IServiceCollection AddKnowledge(this IServiceCollection services)
     {
         services.AddScoped<SearchService>();
+        services.AddScoped<MemoryService>();
+        services.AddScoped<SkillService>();
         return services;
     }
 }

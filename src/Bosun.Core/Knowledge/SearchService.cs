@@ -25,7 +25,7 @@ public sealed record ContextResults(string Query, IReadOnlyList<ContextHit> Resu
 /// One search over what a tenant knows: work items (title, key, description, output), comments and imported session
 /// messages, ranked by relevance, with the matched words highlighted. Archived items (and their comments) stay out.
 /// An agent searches the projects it serves (everything, if it serves none); people search the whole tenant.
-public sealed class SearchService(BosunDb db, RequestContext context)
+public sealed class SearchService(BosunDb db, RequestContext context, MemoryService memory)
 {
     public const int MaxResults = 50;
     public const int MaxQueryLength = 500;
@@ -33,7 +33,8 @@ public sealed class SearchService(BosunDb db, RequestContext context)
     public const string WorkItemKind = "work_item";
     public const string CommentKind = "comment";
     public const string MessageKind = "message";
-    public static readonly IReadOnlyList<string> Kinds = [WorkItemKind, CommentKind, MessageKind];
+    public const string MemoryKind = "memory";
+    public static readonly IReadOnlyList<string> Kinds = [WorkItemKind, CommentKind, MessageKind, MemoryKind];
 
     /// <param name="queryField">The name the caller gave the text (q over REST, query over MCP), for the 400 that names it.</param>
     public async Task<ContextResults> SearchAsync(string? query, string? kinds, string? project, int? limit, CancellationToken ct, string queryField = "q")
@@ -102,6 +103,8 @@ public sealed class SearchService(BosunDb db, RequestContext context)
             ? []
             : await db.Set<AgentSession>().AsNoTracking().Where(s => sessionIds.Contains(s.Id))
                 .Select(s => new { s.Id, s.Title, s.ExternalId }).ToDictionaryAsync(s => s.Id, ct);
+        var memoryIds = found.Where(f => f.Kind == MemoryKind).Select(f => f.SourceId).ToList();
+        var units = memoryIds.Count == 0 ? [] : await memory.ReadableAsync(memoryIds, ct);
 
         var hits = new List<ContextHit>();
         foreach (var f in found)
@@ -113,6 +116,19 @@ public sealed class SearchService(BosunDb db, RequestContext context)
                 var session = sessions.GetValueOrDefault(SessionOf(f.SourceId));
                 hits.Add(new ContextHit(f.Kind, f.SourceId, null, null, session?.Title ?? session?.ExternalId ?? "session", null, null,
                     SessionOf(f.SourceId), "message", snippet, highlights, [], f.Score, null, f.At));
+                continue;
+            }
+
+            if (f.Kind == MemoryKind)
+            {
+                // Memory another agent may not read, or that has expired, is not found.
+                if (units.TryGetValue(f.SourceId, out var unit))
+                {
+                    hits.Add(new ContextHit(f.Kind, unit.Id, unit.Scope == MemoryScope.WorkItem ? unit.ScopeId : null, null,
+                        $"{unit.Kind.Snake()} ({unit.Scope.Snake()} memory)", null, f.ProjectId, null, "memory", snippet, highlights, [],
+                        f.Score, unit.Source, unit.CreatedAt));
+                }
+
                 continue;
             }
 
