@@ -102,6 +102,8 @@ public static class BosunServer
         api.MapSecrets();
         api.MapRules();
         api.MapSearch();
+        api.MapMemory();
+        api.MapSkills();
         app.MapOtlp();
         app.MapBosunMcp();
         app.MapWebUi();
