@@ -30,6 +30,8 @@ public static class ClientCommands
         root.Add(AgentSessionCommands.Create());
         root.Add(RuleCommands.Create());
         root.Add(SearchCommands.Create());
+        root.Add(MemoryCommands.Create());
+        root.Add(SkillCommands.Create());
         root.Add(QuestionCommands.Questions());
         root.Add(QuestionCommands.Answer());
         root.Add(AuditCommands.Create());
