@@ -32,6 +32,8 @@ public static class ClientCommands
         root.Add(SearchCommands.Create());
         root.Add(ContextCommands.Create());
         root.Add(ArtifactCommands.Create());
+        root.Add(MemoryCommands.Create());
+        root.Add(SkillCommands.Create());
         root.Add(QuestionCommands.Questions());
         root.Add(QuestionCommands.Answer());
         root.Add(AuditCommands.Create());

@@ -104,6 +104,8 @@ public static class BosunServer
         api.MapSearch();
         api.MapContext();
         api.MapArtifacts();
+        api.MapMemory();
+        api.MapSkills();
         app.MapOtlp();
         app.MapBosunMcp();
         app.MapWebUi();

@@ -37,7 +37,8 @@ public sealed record ContextRequestView(
 /// Context assembled under a token budget (seed 001): the item, where it sits, what it depends on, its knowledge items,
 /// its linked artifacts and what they depend on, highest priority first, each counted in tokens and left out when it
 /// does not fit. Identical inputs are answered from the last bundle made of them, and every request is logged.
-public sealed class ContextService(BosunDb db, RequestContext context, TimeProvider clock, WorkItemService workItems)
+public sealed class ContextService(
+    BosunDb db, RequestContext context, TimeProvider clock, WorkItemService workItems, SkillService skills, MemoryService memory)
 {
     public const int NameLength = 100;
     public const int DefaultMaxTokens = 8000;
@@ -55,6 +56,9 @@ public sealed class ContextService(BosunDb db, RequestContext context, TimeProvi
     public const int ClosurePenalty = 10;
 
     private const int ItemPriority = 1000;
+
+    /// How many memory units, best first, an assembly considers.
+    private const int MemoryParts = 5;
 
     private sealed record Candidate(string Section, string Ref, string Title, int Priority, string Content, bool IsArtifact = false);
 
@@ -206,6 +210,22 @@ public sealed class ContextService(BosunDb db, RequestContext context, TimeProvi
             var priority = priorities.GetValueOrDefault(a.Type, priorities["artifact"]) - (linked.Contains(id) ? 0 : ClosurePenalty);
             list.Add(new("artifact", $"{a.Type}/{a.Key} v{a.Version}", a.Title, priority,
                 Join($"{a.Type}/{a.Key} v{a.Version}: {a.Title}", a.Content ?? a.Uri ?? a.IntegrationRef), IsArtifact: true));
+        }
+
+        // The skills of the agent that asks (or, for a person asking, of the item's assignee), and the memory that matches
+        // any word of the item's title, as recall finds it (and logs it).
+        var agentId = context.Actor.Type == ActorType.Agent ? context.Actor.Id : item.AssigneeAgentId;
+        if (agentId is not null)
+        {
+            list.AddRange((await skills.ForAgentAsync(agentId, ct)).Select(k => new Candidate("skill", $"{k.Name} v{k.Version}", k.Name, priorities["skill"], k.Content)));
+        }
+
+        var words = SearchQuery.Parse(item.Title).Groups.SelectMany(g => g).Where(t => !t.Phrase).Select(t => t.Text).Distinct().Take(8).ToList();
+        if (words.Count > 0)
+        {
+            var recalled = await memory.RecallAsync(new RecallRequest(string.Join(" OR ", words), Limit: MemoryParts), ct);
+            list.AddRange(recalled.Results.Select(m => new Candidate("memory", m.Id, m.Kind.ToString().ToLowerInvariant(), priorities["memory"],
+                $"{m.Kind} ({m.Scope.ToString().ToLowerInvariant()} memory): {m.Content}")));
         }
 
         return list;

@@ -9,6 +9,8 @@ public static class KnowledgeModule
         services.AddScoped<SearchService>();
         services.AddScoped<ArtifactService>();
         services.AddScoped<ContextService>();
+        services.AddScoped<MemoryService>();
+        services.AddScoped<SkillService>();
         return services;
     }
 }

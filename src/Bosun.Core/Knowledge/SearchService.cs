@@ -25,7 +25,7 @@ public sealed record ContextResults(string Query, IReadOnlyList<ContextHit> Resu
 /// One search over what a tenant knows: work items (title, key, description, output), comments, artifacts and imported
 /// session messages, ranked by relevance, with the matched words highlighted. Archived items (and their comments) stay out.
 /// An agent searches the projects it serves (everything, if it serves none); people search the whole tenant.
-public sealed class SearchService(BosunDb db, RequestContext context)
+public sealed class SearchService(BosunDb db, RequestContext context, MemoryService memory)
 {
     public const int MaxResults = 50;
     public const int MaxQueryLength = 500;
@@ -34,7 +34,8 @@ public sealed class SearchService(BosunDb db, RequestContext context)
     public const string CommentKind = "comment";
     public const string MessageKind = "message";
     public const string ArtifactKind = "artifact";
-    public static readonly IReadOnlyList<string> Kinds = [WorkItemKind, CommentKind, MessageKind, ArtifactKind];
+    public const string MemoryKind = "memory";
+    public static readonly IReadOnlyList<string> Kinds = [WorkItemKind, CommentKind, MessageKind, ArtifactKind, MemoryKind];
 
     /// <param name="queryField">The name the caller gave the text (q over REST, query over MCP), for the 400 that names it.</param>
     public async Task<ContextResults> SearchAsync(string? query, string? kinds, string? project, int? limit, CancellationToken ct, string queryField = "q")
@@ -103,6 +104,8 @@ public sealed class SearchService(BosunDb db, RequestContext context)
             ? []
             : await db.Set<AgentSession>().AsNoTracking().Where(s => sessionIds.Contains(s.Id))
                 .Select(s => new { s.Id, s.Title, s.ExternalId }).ToDictionaryAsync(s => s.Id, ct);
+        var memoryIds = found.Where(f => f.Kind == MemoryKind).Select(f => f.SourceId).ToList();
+        var units = memoryIds.Count == 0 ? [] : await memory.ReadableAsync(memoryIds, ct);
 
         var hits = new List<ContextHit>();
         foreach (var f in found)
@@ -122,6 +125,19 @@ public sealed class SearchService(BosunDb db, RequestContext context)
             {
                 hits.Add(new ContextHit(f.Kind, f.SourceId, null, null, title, null, f.ProjectId, null,
                     inTitle ? "title" : "content", inTitle ? title : snippet, inTitle ? titleHighlights : highlights, titleHighlights, f.Score, null, f.At));
+                continue;
+            }
+
+            if (f.Kind == MemoryKind)
+            {
+                // Memory another agent may not read, or that has expired, is not found.
+                if (units.TryGetValue(f.SourceId, out var unit))
+                {
+                    hits.Add(new ContextHit(f.Kind, unit.Id, unit.Scope == MemoryScope.WorkItem ? unit.ScopeId : null, null,
+                        $"{unit.Kind.Snake()} ({unit.Scope.Snake()} memory)", null, f.ProjectId, null, "memory", snippet, highlights, [],
+                        f.Score, unit.Source, unit.CreatedAt));
+                }
+
                 continue;
             }
 

@@ -179,10 +179,10 @@ internal static class McpTools
             ReadOnly: false, RateSessionAsync),
         new("search_context", "Search project context",
             "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, artifacts, "
-            + "and imported session messages, best match first, with the matched words' offsets in each snippet. Every word must match; "
+            + "imported session messages and the memory you may read, best match first, with the matched words' offsets in each snippet. Every word must match; "
             + "\"quoted words\" match as a phrase, OR between two words matches either, -word leaves out what has it.",
             Of(Str("query", "Words to look for.", required: true, maxLength: SearchService.MaxQueryLength), Str("project", "Only this project (key or id)."),
-                Str("kind", "Only these kinds, comma-separated: work_item, comment, artifact, message."),
+                Str("kind", "Only these kinds, comma-separated: work_item, comment, artifact, message, memory."),
                 Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: SearchService.MaxResults)),
             ReadOnly: true, SearchContextAsync),
         new("assemble_context", "Assemble context",
@@ -193,6 +193,27 @@ internal static class McpTools
                 Int("max_tokens", "The budget in tokens instead of a profile's.", min: 1, max: ContextService.MaxBudget),
                 Str("encoding", "How tokens are counted.", oneOf: [.. TokenCounter.Encodings])),
             ReadOnly: false, AssembleContextAsync),
+        new("remember", "Remember",
+            "Keep something for later runs: a fact, preference, decision or lesson. It is your own memory unless you give a scope: tenant "
+            + "(everyone), project (scope_id: a project you serve), agent, or work_item (scope_id: an item you hold). Bosun records the run "
+            + "and item you were working on. recall finds it again.",
+            Of(Str("content", "What to remember, at most 8000 characters.", required: true, maxLength: MemoryService.MaxContent),
+                Str("kind", "fact, preference, decision or lesson", required: true, oneOf: EnumNames<MemoryKind>.All),
+                Str("scope", "tenant, project, agent (default: you) or work_item", oneOf: EnumNames<MemoryScope>.All),
+                Str("scope_id", "The project (key or id), agent or work item (key or id) the memory belongs to."),
+                Str("expires_at", "When to forget it (ISO 8601, UTC); never, if left out.")),
+            ReadOnly: false, RememberAsync),
+        new("recall", "Recall",
+            "Full-text search of the memory you may read (the tenant's, your own, your projects' and your held items'), best match first, "
+            + "expired units left out. Every word must match; \"quoted words\" match as a phrase, OR between two words matches either.",
+            Of(Str("query", "Words to look for.", required: true, maxLength: SearchService.MaxQueryLength),
+                Str("scope", "Only this scope: tenant, project, agent or work_item", oneOf: EnumNames<MemoryScope>.All),
+                Str("scope_id", "Only the memory of this project, agent or work item."),
+                Int("limit", "At most this many units, 1-50 (default 10).", min: 1, max: MemoryService.MaxRecall)),
+            ReadOnly: false, RecallAsync),
+        new("get_skills", "Get my skills",
+            "The skills (Markdown instructions) attached to you and to your role, each with its content and version. Follow them.",
+            Of(), ReadOnly: true, GetSkillsAsync),
         new("list_deliverables", "List deliverables",
             "The tenant's deliverables (\"10 blog posts a month\" towards a goal) with their current period: target, completed, percent and status.",
             Of(Str("goal", "Only deliverables of this goal (id)."), Str("project", "Only deliverables of this project (key or id)."),
@@ -567,5 +588,32 @@ internal static class McpTools
         var (query, project, kind, limit) = (args.Str("query", required: true), args.Str("project"), args.Str("kind"), args.Int("limit"));
         args.ThrowIfAny();
         return await services.GetRequiredService<SearchService>().SearchAsync(query, kind, project, limit, ct, queryField: "query");
+    }
+
+    private static async Task<object> RememberAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var request = new RememberRequest(args.Str("content", required: true), args.Str("kind", required: true), args.Str("scope"), args.Str("scope_id"),
+            args.Time("expires_at"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<MemoryService>().RememberAsync(request, ct);
+    }
+
+    private static async Task<object> RecallAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var request = new RecallRequest(args.Str("query", required: true), args.Str("scope"), args.Str("scope_id"), args.Int("limit"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<MemoryService>().RecallAsync(request, ct);
+    }
+
+    private static async Task<object> GetSkillsAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        args.ThrowIfAny();
+        var context = services.GetRequiredService<RequestContext>();
+        if (context.Actor.Type != ActorType.Agent)
+        {
+            throw ProblemException.Forbidden("get_skills answers for agents: a person reads skills with GET /api/v1/skills.");
+        }
+
+        return new { Skills = await services.GetRequiredService<SkillService>().ForAgentAsync(context.Actor.Id!, ct) };
     }
 }

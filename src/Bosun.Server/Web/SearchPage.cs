@@ -37,7 +37,7 @@ internal static class SearchPage
             <div class="page-head"><h1>Search</h1></div>
             <form class="filters" method="get" action="/search" role="search" aria-label="Search everything">
             <label>Words <input type="search" name="q" value="{q}" required maxlength="{SearchService.MaxQueryLength}" autofocus></label>
-            <label>Kind <select name="kind">{Option("", "everything", kind)}{Option("work_item", "work items", kind)}{Option("comment", "comments", kind)}{Option("artifact", "artifacts", kind)}{Option("message", "session messages", kind)}</select></label>
+            <label>Kind <select name="kind">{Option("", "everything", kind)}{Option("work_item", "work items", kind)}{Option("comment", "comments", kind)}{Option("artifact", "artifacts", kind)}{Option("message", "session messages", kind)}{Option("memory", "memory", kind)}</select></label>
             <label>Project <input name="project" value="{project}" placeholder="key"></label>
             <button type="submit">Search</button>
             </form>
@@ -62,8 +62,8 @@ internal static class SearchPage
         w.Add($"""<ol class="search-results" aria-label="Results">""");
         foreach (var hit in found.Results)
         {
-            var href = hit.WorkItemKey is { } key ? $"/work/{key}" : hit.Kind == SearchService.ArtifactKind ? $"/artifacts/{hit.Id}" : $"/sessions/{hit.SessionId}";
-            var where = hit.WorkItemKey ?? (hit.Kind == SearchService.ArtifactKind ? "artifact" : "session");
+            var href = hit.Kind == SearchService.MemoryKind ? "/memory" : hit.WorkItemKey is { } key ? $"/work/{key}" : hit.Kind == SearchService.ArtifactKind ? $"/artifacts/{hit.Id}" : $"/sessions/{hit.SessionId}";
+            var where = hit.Kind == SearchService.MemoryKind ? "memory" : hit.WorkItemKey ?? (hit.Kind == SearchService.ArtifactKind ? "artifact" : "session");
             w.Add($"""
                 <li class="search-hit" data-kind="{hit.Kind}">
                 <p class="meta"><span class="status">{hit.Kind.Replace('_', ' ')}</span> <a href="{href}">{where}</a> {hit.Title}{(hit.Author is { } author ? Html.Of($" <span class=\"muted\">by {author}</span>") : Html.Empty)}</p>

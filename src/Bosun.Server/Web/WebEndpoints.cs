@@ -37,6 +37,7 @@ public static class WebEndpoints
         SchedulesPage.Map(pages);
         RulesPage.Map(pages);
         SearchPage.Map(pages);
+        MemoryPage.Map(pages);
         CostsPage.Map(pages);
         SessionsPage.Map(pages);
         AgentsPage.Map(pages);
