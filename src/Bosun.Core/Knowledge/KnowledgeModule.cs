@@ -1,4 +1,7 @@
+using Bosun.Core.Data;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bosun.Core.Knowledge;
 
@@ -7,6 +10,9 @@ public static class KnowledgeModule
     public static IServiceCollection AddKnowledge(this IServiceCollection services)
     {
         services.AddScoped<SearchService>();
+        services.TryAddSingleton(sp => DocumentOptions.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StoreOptions>()));
+        services.AddSingleton<DocumentStore>();
+        services.AddScoped<DocumentService>();
         return services;
     }
 }

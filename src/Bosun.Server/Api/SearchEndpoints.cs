@@ -12,7 +12,7 @@ public static class SearchEndpoints
         api.MapGet("/search", (string? q, string? kind, string? project, int? limit, SearchService s, CancellationToken ct) =>
                 s.SearchAsync(q, kind, project, limit, ct))
             .WithTags("Search")
-            .WithSummary("Full-text search of work items, comments and session messages, best match first; "
-                         + "?q= (\"a phrase\", OR, -word), ?kind=work_item,comment,message, ?project=, ?limit=1-50");
+            .WithSummary("Full-text search of work items, comments, documents and session messages, best match first; "
+                         + "?q= (\"a phrase\", OR, -word), ?kind=work_item,comment,document,message, ?project=, ?limit=1-50");
     }
 }

@@ -178,11 +178,11 @@ internal static class McpTools
                 Int("quality_score", "How good the result was, 0-100.", min: 0, max: 100)),
             ReadOnly: false, RateSessionAsync),
         new("search_context", "Search project context",
-            "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, and imported "
+            "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, documents' text, and imported "
             + "session messages, best match first, with the matched words' offsets in each snippet. Every word must match; "
             + "\"quoted words\" match as a phrase, OR between two words matches either, -word leaves out what has it.",
             Of(Str("query", "Words to look for.", required: true, maxLength: SearchService.MaxQueryLength), Str("project", "Only this project (key or id)."),
-                Str("kind", "Only these kinds, comma-separated: work_item, comment, message."),
+                Str("kind", "Only these kinds, comma-separated: work_item, comment, document, message."),
                 Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: SearchService.MaxResults)),
             ReadOnly: true, SearchContextAsync),
         new("list_deliverables", "List deliverables",
