@@ -30,6 +30,7 @@ public static class ClientCommands
         root.Add(AgentSessionCommands.Create());
         root.Add(RuleCommands.Create());
         root.Add(SearchCommands.Create());
+        root.Add(DocumentCommands.Create());
         root.Add(QuestionCommands.Questions());
         root.Add(QuestionCommands.Answer());
         root.Add(AuditCommands.Create());

@@ -185,6 +185,16 @@ internal static class McpTools
                 Str("kind", "Only these kinds, comma-separated: work_item, comment, document, message."),
                 Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: SearchService.MaxResults)),
             ReadOnly: true, SearchContextAsync),
+        new("list_documents", "List documents",
+            "The files uploaded to a work item, newest first: name, type, size, revision (and how many revisions the name has) and "
+            + "whether its text can be read with read_document.",
+            Of(Str("work_item", "Key (WEB-42) or id.", required: true), Bool("all_revisions", "Every revision instead of the newest of each name.")),
+            ReadOnly: true, ListDocumentsAsync),
+        new("read_document", "Read a document",
+            "The text of a text document (plain text, Markdown, JSON, source code) on a work item, with its metadata; "
+            + "text is null for other files (images, PDFs, archives).",
+            Of(Str("work_item", "Key (WEB-42) or id.", required: true), Str("document", "The document's id (list_documents gave it).", required: true)),
+            ReadOnly: true, ReadDocumentAsync),
         new("list_deliverables", "List deliverables",
             "The tenant's deliverables (\"10 blog posts a month\" towards a goal) with their current period: target, completed, percent and status.",
             Of(Str("goal", "Only deliverables of this goal (id)."), Str("project", "Only deliverables of this project (key or id)."),
@@ -551,5 +561,19 @@ internal static class McpTools
         var (query, project, kind, limit) = (args.Str("query", required: true), args.Str("project"), args.Str("kind"), args.Int("limit"));
         args.ThrowIfAny();
         return await services.GetRequiredService<SearchService>().SearchAsync(query, kind, project, limit, ct, queryField: "query");
+    }
+
+    private static async Task<object> ListDocumentsAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (item, all) = (args.Str("work_item", required: true), args.Bool("all_revisions"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<DocumentService>().ListAsync(item!, all ?? false, ct);
+    }
+
+    private static async Task<object> ReadDocumentAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (item, document) = (args.Str("work_item", required: true), args.Str("document", required: true));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<DocumentService>().ReadTextAsync(item!, document!, ct);
     }
 }

@@ -228,6 +228,62 @@ public sealed class DocumentTests
         Assert.Single(Items(await acme.Owner.GetJsonAsync(url)));
     }
 
+    [Theory, BothStores]
+    public async Task An_agent_lists_and_reads_an_items_documents_over_mcp(StoreKind store)
+    {
+        var (app, _) = await StartAsync(store);
+        await using var _app = app;
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("DEV");
+        var item = await acme.CreateWorkAsync("DEV", "Read the spec");
+        var doc = await (await UploadAsync(acme.Owner, item.Str("key"), Encoding.UTF8.GetBytes(Notes), "spec.md")).ReadSuccessAsync();
+        await UploadAsync(acme.Owner, item.Str("key"), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "chart.png");
+        var (_, _, token) = await acme.CreateAgentAsync("reader");
+        await using var mcp = await Agents.McpServerTests.ConnectAsync(app, token);
+
+        var listed = await Agents.McpServerTests.CallAsync(mcp, "list_documents", new { work_item = item.Str("key") });
+        Assert.Equal(["chart.png", "spec.md"], Items(listed).Select(d => d.Str("name")));
+        var read = await Agents.McpServerTests.CallAsync(mcp, "read_document", new { work_item = item.Str("key"), document = doc.Str("id") });
+        Assert.Equal(Notes, read.Str("text"));
+        Assert.Equal("spec.md", read.GetProperty("document").Str("name"));
+    }
+
+    [Theory, BothStores]
+    public async Task The_work_item_page_lists_documents_and_uploads_one_with_its_form(StoreKind store)
+    {
+        var (app, _) = await StartAsync(store);
+        await using var _app = app;
+        var acme = await app.CreateTenantAsync();
+        await Web.WebTestTenants.SetOwnerPasswordAsync(acme);
+        await acme.CreateProjectAsync("DEV");
+        var item = await acme.CreateWorkAsync("DEV", "Page");
+        using var web = new Web.WebClient(app);
+        await web.SignInAsync("owner@example.test", Web.WebTestTenants.Password);
+        var page = await web.GetAsync($"/work/{item.Str("key")}");
+        Assert.Contains("No documents.", page.Html);
+        Assert.Contains("enctype=\"multipart/form-data\"", page.Html);
+
+        var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(Notes)), "file", "notes.md" } };
+        var posted = await web.PostMultipartAsync($"/work/{item.Str("key")}/documents", form);
+        Assert.Equal(HttpStatusCode.SeeOther, posted.Status);
+        page = await web.GetAsync($"/work/{item.Str("key")}");
+        Assert.Contains("notes.md", page.Html);
+        var doc = Assert.Single(Items(await acme.Owner.GetJsonAsync($"/api/v1/work/{item.Str("key")}/documents")));
+        Assert.Contains($"/work/{item.Str("key")}/documents/{doc.Str("id")}", page.Html);
+
+        var download = await web.GetRawAsync($"/work/{item.Str("key")}/documents/{doc.Str("id")}");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition!.DispositionType);
+        Assert.Equal(Notes, await download.Content.ReadAsStringAsync());
+
+        // A refused file is shown on the page with the form, naming the problem.
+        await web.GetAsync($"/work/{item.Str("key")}");
+        var bad = new MultipartFormDataContent { { new ByteArrayContent("text"u8.ToArray()), "file", "photo.jpg" } };
+        var refused = await web.PostMultipartAsync($"/work/{item.Str("key")}/documents", bad);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("image/jpeg", refused.Html);
+    }
+
     /// SQLite keeps documents beside its file; PostgreSQL in BOSUN_DOCUMENTS_DIR, here a directory of the test's own.
     private static async Task<(BosunTestApp App, string Directory)> StartAsync(StoreKind store, int? maxMb = null)
     {
