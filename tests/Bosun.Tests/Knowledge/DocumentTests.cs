@@ -284,6 +284,41 @@ public sealed class DocumentTests
         Assert.Contains("image/jpeg", refused.Html);
     }
 
+    [Theory, BothStores]
+    public async Task The_cli_uploads_lists_and_downloads_documents(StoreKind store)
+    {
+        var (app, _) = await StartAsync(store);
+        await using var _app = app;
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("DEV");
+        var item = await acme.CreateWorkAsync("DEV", "Devlog 14", new { type = "devlog" });
+        using var cli = new Cli.CliRunner(app);
+        await cli.LoginAsync(acme.OwnerToken);
+        var folder = Path.Combine(Path.GetTempPath(), $"bosun-doc-cli-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var source = Path.Combine(folder, "devlog-14.md");
+            await File.WriteAllTextAsync(source, Notes);
+            Assert.Contains("Uploaded devlog-14.md revision 1", (await cli.OkAsync("doc", "upload", item.Str("key"), source)).Output);
+            var second = (await cli.OkAsync("doc", "upload", item.Str("key"), source, "--name", "devlog-14.md", "--type", "text/markdown", "--json")).Json();
+            Assert.Equal(2, second.GetProperty("revision").GetInt32());
+
+            Assert.Contains("devlog-14.md", (await cli.OkAsync("doc", "list", item.Str("key"))).Output);
+            Assert.Equal(2, (await cli.OkAsync("doc", "list", item.Str("key"), "--all", "--json")).Json().GetProperty("items").GetArrayLength());
+
+            var target = Path.Combine(folder, "copy.md");
+            await cli.OkAsync("doc", "get", item.Str("key"), second.Str("id"), "--out", target);
+            Assert.Equal(Notes, await File.ReadAllTextAsync(target));
+            var refused = await cli.RunAsync("doc", "get", item.Str("key"), "01JNOSUCHDOCUMENT000000000", "--out", target);
+            Assert.Equal(2, refused.ExitCode);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// SQLite keeps documents beside its file; PostgreSQL in BOSUN_DOCUMENTS_DIR, here a directory of the test's own.
     private static async Task<(BosunTestApp App, string Directory)> StartAsync(StoreKind store, int? maxMb = null)
     {
