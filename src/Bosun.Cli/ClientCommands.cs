@@ -34,6 +34,7 @@ public static class ClientCommands
         root.Add(ArtifactCommands.Create());
         root.Add(MemoryCommands.Create());
         root.Add(SkillCommands.Create());
+        root.Add(DocumentCommands.Create());
         root.Add(QuestionCommands.Questions());
         root.Add(QuestionCommands.Answer());
         root.Add(AuditCommands.Create());

@@ -40,6 +40,9 @@ public sealed class BosunServerOptions
 
     /// Where backups go and how often the server makes one; null reads BOSUN_BACKUP_EVERY, BOSUN_BACKUP_DIR and BOSUN_BACKUP_KEEP.
     public BackupScheduleOptions? Backups { get; init; }
+
+    /// Where uploaded documents go and how large one may be; null reads BOSUN_DOCUMENTS_DIR and BOSUN_MAX_UPLOAD_MB.
+    public DocumentOptions? Documents { get; init; }
 }
 
 public static class BosunServer
@@ -55,6 +58,11 @@ public static class BosunServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TimeProvider>(new MicrosecondClock(options.Clock));
         builder.Services.AddBosunStore(options.Store);
+        if (options.Documents is { } documents)
+        {
+            builder.Services.AddSingleton(documents);
+        }
+
         AddFeatures(builder.Services, options.RunBackgroundJobs);
         AddBackups(builder.Services, options.Backups ?? BackupScheduleOptions.FromConfiguration(builder.Configuration, options.Store), options.RunBackgroundJobs);
         builder.Services.AddBosunMcp();
@@ -106,6 +114,7 @@ public static class BosunServer
         api.MapArtifacts();
         api.MapMemory();
         api.MapSkills();
+        api.MapDocuments();
         app.MapOtlp();
         app.MapBosunMcp();
         app.MapWebUi();

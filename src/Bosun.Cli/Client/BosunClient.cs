@@ -121,6 +121,46 @@ public sealed class BosunClient : IDisposable
     public Task<JsonElement> PostOnceAsync(string path, object? body, string idempotencyKey, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, path, body, ct, idempotencyKey);
 
+    /// Uploads a file as multipart/form-data in a part named <paramref name="field"/>, with the other form fields given.
+    public async Task<JsonElement> UploadAsync(string path, FileInfo file, string? contentType, IEnumerable<(string Name, string? Value)> fields,
+        CancellationToken ct = default, string field = "file")
+    {
+        await using var stream = file.OpenRead();
+        using var form = new MultipartFormDataContent();
+        var part = new StreamContent(stream);
+        if (contentType is not null)
+        {
+            part.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        form.Add(part, field, file.Name);
+        foreach (var (name, value) in fields)
+        {
+            if (value is not null)
+            {
+                form.Add(new StringContent(value), name);
+            }
+        }
+
+        return await SendAsync(HttpMethod.Post, path, form, ct);
+    }
+
+    /// Streams a download into <paramref name="target"/>; a refusal is an <see cref="ApiProblem"/> as for any request.
+    public async Task<long> DownloadAsync(string path, Stream target, CancellationToken ct = default)
+    {
+        using var response = await _http.GetAsync(path.TrimStart('/'), HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            throw Problem(response, JsonOf(response, text), text);
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var before = target.CanSeek ? target.Position : 0;
+        await body.CopyToAsync(target, ct);
+        return target.CanSeek ? target.Position - before : response.Content.Headers.ContentLength ?? 0;
+    }
+
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct = default, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
@@ -136,17 +176,23 @@ public sealed class BosunClient : IDisposable
 
         using var response = await _http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
-        JsonElement? json = text.Length > 0 && (response.Content.Headers.ContentType?.MediaType?.Contains("json") ?? false)
-            ? JsonDocument.Parse(text).RootElement.Clone()
-            : null;
+        var json = JsonOf(response, text);
         if (!response.IsSuccessStatusCode)
         {
-            var detail = json?.TryGetProperty("detail", out var d) == true ? d.GetString() : text;
-            throw new ApiProblem((int)response.StatusCode, json, $"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}", response.Headers.RetryAfter?.Delta);
+            throw Problem(response, json, text);
         }
 
         return json ?? default;
     }
+
+    private static ApiProblem Problem(HttpResponseMessage response, JsonElement? json, string text)
+    {
+        var detail = json?.TryGetProperty("detail", out var d) == true ? d.GetString() : text;
+        return new ApiProblem((int)response.StatusCode, json, $"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}", response.Headers.RetryAfter?.Delta);
+    }
+
+    private static JsonElement? JsonOf(HttpResponseMessage response, string text) =>
+        text.Length > 0 && (response.Content.Headers.ContentType?.MediaType?.Contains("json") ?? false) ? JsonDocument.Parse(text).RootElement.Clone() : null;
 
     public void Dispose() => _http.Dispose();
 }

@@ -5,16 +5,16 @@ using Spectre.Console;
 
 namespace Bosun.Cli.Commands;
 
-/// `bosun search`: one full-text search over work items, comments, artifacts and session messages.
+/// `bosun search`: one full-text search over work items, comments, artifacts, documents, session messages and memory.
 public static class SearchCommands
 {
     public static Command Create()
     {
         var words = new Argument<string[]>("words") { Description = "What to look for: words, \"a phrase\", OR between two terms, -word to leave out", Arity = ArgumentArity.OneOrMore };
-        var kind = new Option<string?>("--kind") { Description = "Only these kinds, comma-separated: work_item, comment, artifact, message" };
+        var kind = new Option<string?>("--kind") { Description = "Only these kinds, comma-separated: work_item, comment, artifact, document, message, memory" };
         var project = new Option<string?>("--project") { Description = "Only this project (key or id)" };
         var limit = new Option<int?>("--limit") { Description = "At most this many results, 1-50 (default 10)" };
-        return ClientCommand.Create("search", "Search work items, comments, artifacts and session messages, best match first", async (cli, ct) =>
+        return ClientCommand.Create("search", "Search work items, comments, artifacts, documents, session messages and memory, best match first", async (cli, ct) =>
         {
             var query = new Query().Add("q", string.Join(' ', cli.Get(words) ?? [])).Add("kind", cli.Get(kind)).Add("project", cli.Get(project)).Add("limit", cli.Get(limit));
             var found = await cli.Client.GetAsync(query.On("api/v1/search"), ct);

@@ -98,7 +98,8 @@ public sealed class AuditInterceptor(TimeProvider clock) : SaveChangesIntercepto
         foreach (var property in entry.Properties)
         {
             var name = property.Metadata.Name;
-            if (Hidden.Contains(name) || Liveness.Contains(name) || name is "TenantId" or "Id" or "CreatedAt" or "UpdatedAt")
+            if (Hidden.Contains(name) || Liveness.Contains(name) || name is "TenantId" or "Id" or "CreatedAt" or "UpdatedAt"
+                || property.Metadata.PropertyInfo?.IsDefined(typeof(NotAuditedAttribute), false) == true)
             {
                 continue;
             }

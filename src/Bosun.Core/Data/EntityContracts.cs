@@ -18,3 +18,8 @@ public interface IAudited
 {
     string Id { get; }
 }
+
+/// A column left out of the audit row of its entity's changes: bulky text derived from what the row describes (the
+/// row's other columns, such as a hash and a size, say what changed).
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class NotAuditedAttribute : Attribute;

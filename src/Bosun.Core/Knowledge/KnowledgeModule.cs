@@ -1,4 +1,7 @@
+using Bosun.Core.Data;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bosun.Core.Knowledge;
 
@@ -11,6 +14,9 @@ public static class KnowledgeModule
         services.AddScoped<ContextService>();
         services.AddScoped<MemoryService>();
         services.AddScoped<SkillService>();
+        services.TryAddSingleton(sp => DocumentOptions.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StoreOptions>()));
+        services.AddSingleton<DocumentStore>();
+        services.AddScoped<DocumentService>();
         return services;
     }
 }

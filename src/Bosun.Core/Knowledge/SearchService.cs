@@ -10,10 +10,11 @@ namespace Bosun.Core.Knowledge;
 /// A matched word in a snippet or title: where it starts and how long it is, in UTF-16 code units.
 public sealed record SearchHighlight(int Start, int Length);
 
-/// One thing a search found. Work items and comments carry their item; messages carry their session.
-/// <param name="Id">The work item's, comment's or message's id (a message's is "session/seq").</param>
+/// One thing a search found. Work items, comments and documents carry their item; messages carry their session.
+/// <param name="Id">The work item's, comment's, document's or message's id (a message's is "session/seq").</param>
+/// <param name="Title">The item's title; a document's file name; a message's session title.</param>
 /// <param name="Field">Where the words matched: title, description (a work item's key, description and output),
-/// content (an artifact's type/key, uri and content), comment or message.</param>
+/// content (an artifact's type/key, uri and content), comment, document (its name or text), memory or message.</param>
 /// <param name="Snippet">The matching part of that field, plain text, with <paramref name="Highlights"/> marking the words.</param>
 public sealed record ContextHit(
     string Kind, string Id, string? WorkItemId, string? WorkItemKey, string Title, WorkStatus? Status, string? ProjectId,
@@ -22,8 +23,8 @@ public sealed record ContextHit(
 
 public sealed record ContextResults(string Query, IReadOnlyList<ContextHit> Results);
 
-/// One search over what a tenant knows: work items (title, key, description, output), comments, artifacts and imported
-/// session messages, ranked by relevance, with the matched words highlighted. Archived items (and their comments) stay out.
+/// One search over what a tenant knows: work items (title, key, description, output), comments, artifacts, documents' text,
+/// memory and imported session messages, ranked by relevance, with the matched words highlighted. Archived items (and their comments) stay out.
 /// An agent searches the projects it serves (everything, if it serves none); people search the whole tenant.
 public sealed class SearchService(BosunDb db, RequestContext context, MemoryService memory)
 {
@@ -35,7 +36,8 @@ public sealed class SearchService(BosunDb db, RequestContext context, MemoryServ
     public const string MessageKind = "message";
     public const string ArtifactKind = "artifact";
     public const string MemoryKind = "memory";
-    public static readonly IReadOnlyList<string> Kinds = [WorkItemKind, CommentKind, MessageKind, ArtifactKind, MemoryKind];
+    public const string DocumentKind = "document";
+    public static readonly IReadOnlyList<string> Kinds = [WorkItemKind, CommentKind, DocumentKind, MessageKind, ArtifactKind, MemoryKind];
 
     /// <param name="queryField">The name the caller gave the text (q over REST, query over MCP), for the 400 that names it.</param>
     public async Task<ContextResults> SearchAsync(string? query, string? kinds, string? project, int? limit, CancellationToken ct, string queryField = "q")
@@ -99,6 +101,10 @@ public sealed class SearchService(BosunDb db, RequestContext context, MemoryServ
         var authors = commentIds.Count == 0
             ? []
             : await db.Comments.AsNoTracking().Where(c => commentIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.AuthorName, ct);
+        var documentIds = found.Where(f => f.Kind == DocumentKind).Select(f => f.SourceId).ToList();
+        var uploaders = documentIds.Count == 0
+            ? []
+            : await db.Set<Document>().AsNoTracking().Where(d => documentIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.UploadedByName, ct);
         var sessionIds = found.Where(f => f.Kind == MessageKind).Select(f => SessionOf(f.SourceId)).Distinct().ToList();
         var sessions = sessionIds.Count == 0
             ? []
@@ -152,6 +158,13 @@ public sealed class SearchService(BosunDb db, RequestContext context, MemoryServ
                 hits.Add(new ContextHit(f.Kind, item.Id, item.Id, item.Key, title, item.Status, item.ProjectId, null,
                     inTitle ? "title" : "description", inTitle ? title : snippet, inTitle ? titleHighlights : highlights, titleHighlights,
                     f.Score, null, f.At));
+            }
+            else if (f.Kind == DocumentKind)
+            {
+                hits.Add(new ContextHit(f.Kind, f.SourceId, item.Id, item.Key, title, item.Status, item.ProjectId, null,
+                    "document", highlights.Count == 0 && titleHighlights.Count > 0 ? title : snippet,
+                    highlights.Count == 0 && titleHighlights.Count > 0 ? titleHighlights : highlights, titleHighlights,
+                    f.Score, uploaders.GetValueOrDefault(f.SourceId), f.At));
             }
             else
             {

@@ -2705,6 +2705,89 @@ namespace Bosun.Migrations.Postgres.Migrations
                     b.ToTable("context_requests", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Knowledge.Document", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("MimeType")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("mime_type");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.Property<string>("SniffedType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("sniffed_type");
+
+                    b.Property<string>("Text")
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("uploaded_by");
+
+                    b.Property<string>("UploadedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("uploaded_by_name");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_documents");
+
+                    b.HasIndex("TenantId", "Sha256")
+                        .HasDatabaseName("ix_documents_tenant_id_sha256");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Name", "Revision")
+                        .IsUnique()
+                        .HasDatabaseName("ix_documents_tenant_id_work_item_id_name_revision");
+
+                    b.ToTable("documents", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Knowledge.KnowledgeItem", b =>
                 {
                     b.Property<string>("TenantId")
@@ -5743,6 +5826,16 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_context_requests_work_items_tenant_id_work_item_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Knowledge.Document", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_documents_work_items_tenant_id_work_item_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Knowledge.KnowledgeItem", b =>

@@ -2700,6 +2700,89 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.ToTable("context_requests", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Knowledge.Document", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("MimeType")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mime_type");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size");
+
+                    b.Property<string>("SniffedType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sniffed_type");
+
+                    b.Property<string>("Text")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("uploaded_by");
+
+                    b.Property<string>("UploadedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("uploaded_by_name");
+
+                    b.Property<string>("WorkItemId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("work_item_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_documents");
+
+                    b.HasIndex("TenantId", "Sha256")
+                        .HasDatabaseName("ix_documents_tenant_id_sha256");
+
+                    b.HasIndex("TenantId", "WorkItemId", "Name", "Revision")
+                        .IsUnique()
+                        .HasDatabaseName("ix_documents_tenant_id_work_item_id_name_revision");
+
+                    b.ToTable("documents", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Knowledge.KnowledgeItem", b =>
                 {
                     b.Property<string>("TenantId")
@@ -5737,6 +5820,16 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_context_requests_work_items_tenant_id_work_item_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Knowledge.Document", b =>
+                {
+                    b.HasOne("Bosun.Core.Planning.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_documents_work_items_tenant_id_work_item_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Knowledge.KnowledgeItem", b =>

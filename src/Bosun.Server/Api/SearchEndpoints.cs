@@ -12,7 +12,7 @@ public static class SearchEndpoints
         api.MapGet("/search", (string? q, string? kind, string? project, int? limit, SearchService s, CancellationToken ct) =>
                 s.SearchAsync(q, kind, project, limit, ct))
             .WithTags("Search")
-            .WithSummary("Full-text search of work items, comments, artifacts and session messages, best match first; "
-                         + "?q= (\"a phrase\", OR, -word), ?kind=work_item,comment,artifact,message, ?project=, ?limit=1-50");
+            .WithSummary("Full-text search of work items, comments, artifacts, documents, session messages and memory, best match first; "
+                         + "?q= (\"a phrase\", OR, -word), ?kind=work_item,comment,artifact,document,message,memory, ?project=, ?limit=1-50");
     }
 }

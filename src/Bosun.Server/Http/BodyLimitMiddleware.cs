@@ -20,6 +20,12 @@ public sealed class BodyLimitMiddleware(RequestDelegate next, BosunServerOptions
             feature.MaxRequestBodySize = limit;
         }
 
+        // Forms are read with the framework's 128 MiB multipart cap unless an endpoint allows more.
+        if (limit > new FormOptions().MultipartBodyLengthLimit && context.Request.HasFormContentType)
+        {
+            context.Features.Set<IFormFeature>(new FormFeature(context.Request, new FormOptions { MultipartBodyLengthLimit = limit }));
+        }
+
         context.Request.Body = new LimitedStream(context.Request.Body, limit);
         return next(context);
     }

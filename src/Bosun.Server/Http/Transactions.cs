@@ -17,6 +17,9 @@ public static class Transactions
     /// Reading a secret for a run writes its access event: the service opens a write transaction for the GET.
     public static readonly OwnsTransactionAttribute SecretRead = new();
 
+    /// An upload streams its file to disk before its short write transaction, so no lock is held while the bytes arrive.
+    public static readonly OwnsTransactionAttribute Upload = new() { UnlessIdempotencyKey = true };
+
     /// Whether the service opens its own transactions rather than running inside the caller's.
     public static bool ServiceOwns(OwnsTransactionAttribute? owns, bool idempotencyKey) =>
         owns is not null && !(owns.UnlessIdempotencyKey && idempotencyKey);

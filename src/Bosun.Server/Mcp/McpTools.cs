@@ -178,11 +178,11 @@ internal static class McpTools
                 Int("quality_score", "How good the result was, 0-100.", min: 0, max: 100)),
             ReadOnly: false, RateSessionAsync),
         new("search_context", "Search project context",
-            "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, artifacts, "
+            "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, artifacts, documents' text, "
             + "imported session messages and the memory you may read, best match first, with the matched words' offsets in each snippet. Every word must match; "
             + "\"quoted words\" match as a phrase, OR between two words matches either, -word leaves out what has it.",
             Of(Str("query", "Words to look for.", required: true, maxLength: SearchService.MaxQueryLength), Str("project", "Only this project (key or id)."),
-                Str("kind", "Only these kinds, comma-separated: work_item, comment, artifact, message, memory."),
+                Str("kind", "Only these kinds, comma-separated: work_item, comment, artifact, document, message, memory."),
                 Int("limit", "At most this many results, 1-50 (default 10).", min: 1, max: SearchService.MaxResults)),
             ReadOnly: true, SearchContextAsync),
         new("assemble_context", "Assemble context",
@@ -615,5 +615,19 @@ internal static class McpTools
         }
 
         return new { Skills = await services.GetRequiredService<SkillService>().ForAgentAsync(context.Actor.Id!, ct) };
+    }
+
+    private static async Task<object> ListDocumentsAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (item, all) = (args.Str("work_item", required: true), args.Bool("all_revisions"));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<DocumentService>().ListAsync(item!, all ?? false, ct);
+    }
+
+    private static async Task<object> ReadDocumentAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (item, document) = (args.Str("work_item", required: true), args.Str("document", required: true));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<DocumentService>().ReadTextAsync(item!, document!, ct);
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Bosun.Server.Web;
 
-/// Search results: work items, comments and session messages matching the words, best first, the words marked.
+/// Search results: work items, comments, documents and session messages matching the words, best first, the words marked.
 internal static class SearchPage
 {
     public static void Map(IEndpointRouteBuilder app) =>
@@ -37,7 +37,7 @@ internal static class SearchPage
             <div class="page-head"><h1>Search</h1></div>
             <form class="filters" method="get" action="/search" role="search" aria-label="Search everything">
             <label>Words <input type="search" name="q" value="{q}" required maxlength="{SearchService.MaxQueryLength}" autofocus></label>
-            <label>Kind <select name="kind">{Option("", "everything", kind)}{Option("work_item", "work items", kind)}{Option("comment", "comments", kind)}{Option("artifact", "artifacts", kind)}{Option("message", "session messages", kind)}{Option("memory", "memory", kind)}</select></label>
+            <label>Kind <select name="kind">{Option("", "everything", kind)}{Option("work_item", "work items", kind)}{Option("comment", "comments", kind)}{Option("artifact", "artifacts", kind)}{Option("document", "documents", kind)}{Option("message", "session messages", kind)}{Option("memory", "memory", kind)}</select></label>
             <label>Project <input name="project" value="{project}" placeholder="key"></label>
             <button type="submit">Search</button>
             </form>

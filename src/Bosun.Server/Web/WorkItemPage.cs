@@ -25,7 +25,7 @@ internal static class WorkItemPage
         WorkItemView Item, ProjectView Project, IReadOnlyList<WorkItemView> SubItems, IReadOnlyList<CommentView> Comments,
         IReadOnlyList<RunDetail> Runs, IReadOnlyList<ApprovalView> Approvals, Roster Roster, GoalView? Goal, WorkItemView? Parent, DateTime Now,
         IReadOnlyList<RunCheckView> Checks, FormView? Form, IReadOnlyList<SubmissionView> Submissions, IReadOnlyList<QuestionView> Questions,
-        IReadOnlyList<PullRequestView> PullRequests, WorkItemKnowledge.Model Knowledge);
+        IReadOnlyList<PullRequestView> PullRequests, WorkItemKnowledge.Model Knowledge, IReadOnlyList<Bosun.Core.Knowledge.DocumentView> Documents);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -68,6 +68,8 @@ internal static class WorkItemPage
                 return "Comment added.";
             });
         });
+
+        WorkItemDocuments.Map(app);
     }
 
     /// Where an item came from, for the items a plan, a template or a deliverable period made: the way back to what
@@ -142,7 +144,8 @@ internal static class WorkItemPage
         var questions = (await input.ListQuestionsAsync(null, mine: false, item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
         var pullRequests = (await services.GetRequiredService<GitHubService>().ForItemAsync(item.Id, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
         var knowledge = await WorkItemKnowledge.LoadAsync(services.GetRequiredService<ArtifactService>(), item.Id, ct);
-        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks, itemForm, submissions, questions, pullRequests, knowledge);
+        var documents = (await WorkItemDocuments.LoadAsync(services, item.Id, ct)).Items;
+        return new Model(item, project, subItems, comments, runs, approvals, roster, goal, parent, now, checks, itemForm, submissions, questions, pullRequests, knowledge, documents);
     }
 
     /// Moves a person may make by hand; claims, starts and approvals have their own buttons and services.
@@ -190,6 +193,7 @@ internal static class WorkItemPage
         RenderChecks(w, m);
         RenderRuns(w, m);
         RenderApprovals(w, m);
+        WorkItemDocuments.Render(w, http, item.Key, m.Documents, form);
         RenderComments(w, http, m, form);
         w.Add($"</div><aside class=\"side-col\">");
         RenderSide(w, http, m, form);

@@ -46,6 +46,16 @@ public sealed partial class WebClient : IDisposable
         return Last = await ReadAsync(await _http.PostAsync(url, new FormUrlEncodedContent(body)));
     }
 
+    /// Posts a multipart form (a file upload) with the token from the last page.
+    public async Task<WebPage> PostMultipartAsync(string url, MultipartFormDataContent form)
+    {
+        form.Add(new StringContent(Last?.FormToken ?? ""), "_csrf");
+        return Last = await ReadAsync(await _http.PostAsync(url, form));
+    }
+
+    /// The raw answer to a GET, for downloads.
+    public Task<HttpResponseMessage> GetRawAsync(string url) => _http.GetAsync(url);
+
     public async Task<WebPage> SignInAsync(string email, string password, string? tenant = null)
     {
         await GetAsync("/signin");

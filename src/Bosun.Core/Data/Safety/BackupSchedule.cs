@@ -41,11 +41,14 @@ public sealed partial record BackupScheduleOptions(TimeSpan? Every, string Direc
             return Path.GetFullPath(configured);
         }
 
-        var data = store.Kind == StoreKind.Sqlite
+        return Path.Combine(DataDirectory(configuration, store), "backups");
+    }
+
+    /// The data directory: the SQLite file's, or BOSUN_DATA_DIR (default ./bosun-data) with PostgreSQL.
+    public static string DataDirectory(IConfiguration configuration, StoreOptions store) =>
+        store.Kind == StoreKind.Sqlite
             ? Path.GetDirectoryName(Path.GetFullPath(store.SqliteFile!))!
             : Path.GetFullPath(configuration["BOSUN_DATA_DIR"] is { Length: > 0 } dir ? dir : "bosun-data");
-        return Path.Combine(data, "backups");
-    }
 
     /// 24h, 30m, 90s, 7d, 1h30m, or a .NET time span (1.00:00:00); null when it is neither.
     public static TimeSpan? ParseInterval(string text)
