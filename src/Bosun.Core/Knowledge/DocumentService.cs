@@ -92,7 +92,8 @@ public sealed class DocumentService(BosunDb db, RequestContext context, Document
         var text = sniffed == DocumentTypes.PlainText ? staged.Text : null;
         return await db.InTransactionAsync(async c =>
         {
-            // The file goes into place inside the write, so on SQLite no removal of the same bytes runs between the two.
+            // The file goes into place inside the write, under the lock a removal of the same bytes takes too.
+            await DocumentStatements.LockFileAsync(db, tenant, staged.Sha256, c);
             var made = store.Keep(tenant, staged);
             try
             {
@@ -132,6 +133,7 @@ public sealed class DocumentService(BosunDb db, RequestContext context, Document
     {
         Permissions.Require(context, Capability.EditWork);
         var document = await FindAsync(workItem, documentId, ct);
+        await DocumentStatements.LockFileAsync(db, context.RequireTenant(), document.Sha256, ct);
         db.Set<Document>().Remove(document);
         await db.SaveChangesAsync(ct);
         if (!await db.Set<Document>().AnyAsync(d => d.Sha256 == document.Sha256, ct))
