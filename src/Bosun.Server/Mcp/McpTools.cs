@@ -214,6 +214,16 @@ internal static class McpTools
         new("get_skills", "Get my skills",
             "The skills (Markdown instructions) attached to you and to your role, each with its content and version. Follow them.",
             Of(), ReadOnly: true, GetSkillsAsync),
+        new("list_documents", "List documents",
+            "The files uploaded to a work item, newest first: name, type, size, revision (and how many revisions the name has) and "
+            + "whether its text can be read with read_document.",
+            Of(Str("work_item", "Key (WEB-42) or id.", required: true), Bool("all_revisions", "Every revision instead of the newest of each name.")),
+            ReadOnly: true, ListDocumentsAsync),
+        new("read_document", "Read a document",
+            "The text of a text document (plain text, Markdown, JSON, source code) on a work item, with its metadata; "
+            + "text is null for other files (images, PDFs, archives).",
+            Of(Str("work_item", "Key (WEB-42) or id.", required: true), Str("document", "The document's id (list_documents gave it).", required: true)),
+            ReadOnly: true, ReadDocumentAsync),
         new("list_deliverables", "List deliverables",
             "The tenant's deliverables (\"10 blog posts a month\" towards a goal) with their current period: target, completed, percent and status.",
             Of(Str("goal", "Only deliverables of this goal (id)."), Str("project", "Only deliverables of this project (key or id)."),
