@@ -118,7 +118,7 @@ public sealed class ClaimService(
             }
 
             var made = await LeaseAsync(fresh, ids, c);
-            return (made, inside && made.Count > 0 ? await contextBuilder.BuildAsync(made, c) : null);
+            return (made, inside && made.Count > 0 ? await BuildAsync(made, c) : ((IReadOnlyList<ClaimedWork>, bool)?)null);
         }, write: true, ct));
 
         if (leases.Count == 0)
@@ -126,8 +126,18 @@ public sealed class ClaimService(
             return [];
         }
 
-        var work = claimed ?? await db.InTransactionAsync(c => contextBuilder.BuildAsync(leases, c), write: false, ct);
-        return await WithAssembledContextAsync(work, ct);
+        var (work, profiled) = claimed ?? await db.InTransactionAsync(c => BuildAsync(leases, c), write: false, ct);
+        return profiled ? await WithAssembledContextAsync(work, ct) : work;
+    }
+
+    /// The claimed items with their context, and whether the agent has a context profile for them, asked in the same
+    /// transaction so a claim without one costs no extra round trip.
+    private async Task<(IReadOnlyList<ClaimedWork> Work, bool Profiled)> BuildAsync(IReadOnlyList<Lease> leases, CancellationToken ct)
+    {
+        var work = await contextBuilder.BuildAsync(leases, ct);
+        var profiled = await services.GetRequiredService<Knowledge.ContextService>()
+            .AgentHasProfileAsync(work.Select(w => w.Item.Type).Distinct().ToList(), ct);
+        return (work, profiled);
     }
 
     /// An agent with a context profile gets each item's context assembled under its budget too (see ContextService). The
@@ -135,11 +145,6 @@ public sealed class ClaimService(
     private async Task<IReadOnlyList<ClaimedWork>> WithAssembledContextAsync(IReadOnlyList<ClaimedWork> work, CancellationToken ct)
     {
         var assembler = services.GetRequiredService<Knowledge.ContextService>();
-        if (!await db.InTransactionAsync(c => assembler.AgentHasProfileAsync(work.Select(w => w.Item.Type).Distinct().ToList(), c), write: false, ct))
-        {
-            return work;
-        }
-
         return await db.InTransactionAsync(async c =>
         {
             var assembled = new List<ClaimedWork>(work.Count);
