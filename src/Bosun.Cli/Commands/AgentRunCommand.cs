@@ -245,7 +245,8 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         var stdout = new Capture(MaxStdout);
         var stderr = new Capture(TailLength);
         var values = environment.Values.Where(v => v.Length >= 4).Distinct().ToList();
-        var reading = Task.WhenAll(PumpAsync(process.StandardOutput, stdout, null, values), PumpAsync(process.StandardError, stderr, $"[{key}] ", values));
+        var session = new SessionWatch(options.Command[0], (source, id) => LinkSessionAsync(runId, key, source, id));
+        var reading = Task.WhenAll(PumpAsync(process.StandardOutput, stdout, null, values, session), PumpAsync(process.StandardError, stderr, $"[{key}] ", values, session));
         await FeedAsync(process, claimed);
 
         var ending = Ending.Exited;
@@ -319,6 +320,10 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         start.Environment["BOSUN_RUN_ID"] = runId;
         start.Environment["BOSUN_LEASE_TOKEN"] = lease;
         start.Environment["BOSUN_WORK_ITEM_KEY"] = key;
+        // Telemetry the agent exports over OTLP (Claude Code, Codex) then names the run, so Bosun books it to the run.
+        start.Environment["OTEL_RESOURCE_ATTRIBUTES"] = Environment.GetEnvironmentVariable("OTEL_RESOURCE_ATTRIBUTES") is { Length: > 0 } attributes
+            ? $"{attributes},bosun.run_id={runId}"
+            : $"bosun.run_id={runId}";
         start.Environment["BOSUN_WORK_ITEM"] = full.Length < 100_000 ? full : item.GetRawText()[..Math.Min(item.GetRawText().Length, 100_000)];
         foreach (var (variable, value) in secrets)
         {
@@ -349,16 +354,31 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
     }
 
     /// Copies the command's output line by line; a secret it was given and prints is masked before it is echoed or reported.
-    private async Task PumpAsync(StreamReader reader, Capture capture, string? echoPrefix, IReadOnlyList<string> secrets)
+    private async Task PumpAsync(StreamReader reader, Capture capture, string? echoPrefix, IReadOnlyList<string> secrets, SessionWatch session)
     {
         while (await reader.ReadLineAsync() is { } read)
         {
+            await session.LookAsync(read);
             var line = secrets.Aggregate(read, (text, secret) => text.Replace(secret, "[secret]", StringComparison.Ordinal));
             capture.Add(line);
             if (echoPrefix is not null)
             {
                 Log(echoPrefix + line);
             }
+        }
+    }
+
+    /// Links the session the agent reported to the run, once; like the check-in, never worth failing the run over.
+    private async Task LinkSessionAsync(string runId, string key, string source, string sessionId)
+    {
+        try
+        {
+            await cli.Client.PostAsync($"api/v1/runs/{runId}/session", new { source, session_id = sessionId }, CancellationToken.None);
+            Log($"[{key}] agent session {sessionId} ({source}) linked to run {runId}");
+        }
+        catch (Exception ex) when (ex is ApiProblem or HttpRequestException or TaskCanceledException)
+        {
+            Log($"[{key}] could not link agent session {sessionId} to run {runId} ({ex.Message}); carrying on.");
         }
     }
 

@@ -169,6 +169,8 @@ internal sealed class AgentSessionConfiguration : IEntityTypeConfiguration<Agent
         b.Property(x => x.Model).HasMaxLength(200);
         b.Property(x => x.Title).HasMaxLength(500);
         b.References<AgentSession, AgentSession>(x => x.ParentId);
+        b.References<AgentSession, Run>(x => x.RunId);
+        b.HasIndex(x => new { x.TenantId, x.RunId });
         b.HasIndex(x => new { x.TenantId, x.Source, x.ExternalId }).IsUnique();
         b.HasIndex(x => new { x.TenantId, x.StartedAt });
         b.HasIndex(x => new { x.TenantId, x.Outcome });

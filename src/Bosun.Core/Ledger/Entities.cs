@@ -292,6 +292,10 @@ public sealed class AgentSession : ITenantScoped, IHasTimestamps
     /// The machine and workspace the import registered for <see cref="Machine"/> and <see cref="WorkspacePath"/>.
     public string? MachineId { get; set; }
     public string? WorkspaceId { get; set; }
+
+    /// The run this session worked for, when `bosun agent run` (or the agent itself) linked it, or telemetry carried
+    /// the run's id; its LLM and tool calls are then that run's.
+    public string? RunId { get; set; }
     public string? GitBranch { get; set; }
     public string? Model { get; set; }
     public string? Title { get; set; }

@@ -141,6 +141,17 @@ public sealed class EventService(BosunDb db, RequestContext context, TimeProvide
             query = query.Where(e => e.ProjectId == project.Id || e.ProjectId == project.Key);
         }
 
+        if (filter.Machine is { Length: > 0 } machineRef)
+        {
+            var machine = await db.Set<Machine>().AsNoTracking().Where(m => m.Id == machineRef || m.MachineKey == machineRef).Select(m => m.Id).FirstOrDefaultAsync(ct)
+                ?? throw ProblemException.Invalid("machine", "no such machine");
+
+            // An event happened on a machine when its run was placed there or its session was written there.
+            query = query.Where(e =>
+                (e.RunId != null && db.Runs.Any(r => r.Id == e.RunId && r.MachineId == machine)) ||
+                (e.SessionId != null && db.Set<AgentSession>().Any(s => s.ExternalId == e.SessionId && s.MachineId == machine)));
+        }
+
         if (filter.From is { } f)
         {
             query = query.Where(e => e.OccurredAt >= f);

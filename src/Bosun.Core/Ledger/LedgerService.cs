@@ -70,6 +70,29 @@ public sealed partial class LedgerService(BosunDb db, RequestContext context, Ti
         return inserted;
     }
 
+    /// Calls a run made that arrive from the agent's own telemetry rather than from the agent's requests: the run's,
+    /// charged to every budget in its scope (a crossed `fail` budget ends the run), never refused, since they happened.
+    internal async Task<List<LlmCall>> RecordForRunAsync(Run run, string? projectId, IReadOnlyList<LlmCall> calls, CancellationToken ct)
+    {
+        foreach (var call in calls)
+        {
+            call.RunId = run.Id;
+            call.AgentId = run.AgentId;
+            call.ProjectId = projectId;
+            call.WorkItemId = run.WorkItemId;
+        }
+
+        var inserted = await LedgerStatements.InsertCallsAsync(db, calls, ct);
+        if (inserted.Count > 0)
+        {
+            var scope = new ChargeScope(run.Id, run.AgentId, projectId, run.WorkItemId);
+            await budgets.ChargeAsync(scope, inserted, enforce: false, ct);
+            await AddToRollupsAsync(scope, inserted, ct);
+        }
+
+        return inserted;
+    }
+
     public async Task<RecordedToolCalls> RecordToolCallsAsync(string runId, IReadOnlyList<ToolCallRequest> requests, bool batch, CancellationToken ct)
     {
         CheckBatch(requests.Count, batch);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
+using Bosun.Core.Dispatch;
 using Bosun.Core.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -126,8 +127,24 @@ public sealed class SessionImportService(BosunDb db, RequestContext context, Led
             call.SessionId = session.Id;
         }
 
-        var recorded = built.Count == 0 ? [] : await ledger.RecordUnattachedAsync(built, ct);
+        var recorded = built.Count == 0 ? []
+            : await RunOfAsync(session, ct) is { } run ? await ledger.RecordForRunAsync(run.Run, run.ProjectId, built, ct)
+            : await ledger.RecordUnattachedAsync(built, ct);
         return new SessionImportResult(session.Id, created, messages.Count, recorded.Count, built.Count + live - recorded.Count);
+    }
+
+    /// The run a session (or the root session of a sub-agent) was linked to, whose calls its transcript's calls are.
+    private async Task<(Run Run, string ProjectId)?> RunOfAsync(AgentSession session, CancellationToken ct)
+    {
+        var runId = session.RunId ?? (session.ParentId is { } parent
+            ? await db.Set<AgentSession>().Where(s => s.Id == parent).Select(s => s.RunId).FirstOrDefaultAsync(ct)
+            : null);
+        if (runId is null || await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct) is not { } run)
+        {
+            return null;
+        }
+
+        return (run, await db.WorkItems.Where(w => w.Id == run.WorkItemId).Select(w => w.ProjectId).SingleAsync(ct));
     }
 
     /// Calls that OTLP telemetry already recorded for this session carry no transcript id (the agents export no message

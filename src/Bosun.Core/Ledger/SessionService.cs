@@ -134,6 +134,55 @@ public sealed class SessionService(BosunDb db, RequestContext context, TimeProvi
         return SessionView.From(session);
     }
 
+    /// Links the session an agent works in (as the agent names it: Claude Code's session id, Codex's conversation id) to
+    /// the run it works for, so the session's LLM and tool calls, imported or sent live over OTLP, are the run's and
+    /// count against its budgets. `bosun agent run` calls this when it sees the id in the agent's output. A session not
+    /// imported yet is recorded now and filled in by a later import. A session belongs to one run: linking it to the
+    /// same run again changes nothing, to another run is a conflict.
+    public async Task<SessionView> LinkRunAsync(string runId, SessionLinkRequest request, CancellationToken ct)
+    {
+        Permissions.Require(context, Capability.EditWork);
+        var problem = new ValidationProblem();
+        if (request.Source is null)
+        {
+            problem.Add("source", $"is required: one of {string.Join(", ", EnumNames<SessionSource>.All)}");
+        }
+
+        var externalId = Check.Text(problem, "session_id", request.SessionId, 200, required: true);
+        problem.ThrowIfAny();
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct) ?? throw ProblemException.NotFound("run");
+        if (context.Actor.Type == ActorType.Agent && run.AgentId != context.Actor.Id)
+        {
+            throw ProblemException.Forbidden("An agent may link sessions only to its own runs.");
+        }
+
+        var source = request.Source!.Value;
+        var session = await db.Set<AgentSession>().FirstOrDefaultAsync(s => s.Source == source && s.ExternalId == externalId, ct);
+        if (session?.RunId == run.Id)
+        {
+            return SessionView.From(session);
+        }
+
+        if (session?.RunId is { } other)
+        {
+            throw ProblemException.Conflict($"This session is already linked to run {other}.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (session is null)
+        {
+            session = new AgentSession { Source = source, ExternalId = externalId!, StartedAt = now, CreatedAt = now };
+            db.Add(session);
+        }
+
+        session.RunId = run.Id;
+        session.MachineId ??= run.MachineId;
+        session.WorkspaceId ??= run.WorkspaceId;
+        session.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        return SessionView.From(session);
+    }
+
     /// Sessions per outcome with their average score and cost, for the sessions a filter picks.
     public async Task<IReadOnlyList<SessionOutcomeRow>> OutcomesAsync(SessionFilter filter, CancellationToken ct)
     {
@@ -193,6 +242,11 @@ public sealed class SessionService(BosunDb db, RequestContext context, TimeProvi
         if (filter.Parent is { } parent)
         {
             query = query.Where(s => s.ParentId == parent);
+        }
+
+        if (filter.Run is { } run)
+        {
+            query = query.Where(s => s.RunId == run);
         }
 
         return query;

@@ -178,7 +178,8 @@ public sealed record EventView(
 }
 
 /// Which raw events to list; every part is optional.
-public sealed record EventFilter(DateTime? From, DateTime? To, string? Type, string? Agent, string? Session, string? Project, string? Tag, string? Severity);
+/// Which events a list shows. `Machine` (its id or machine id) picks the events of runs and sessions that happened there.
+public sealed record EventFilter(DateTime? From, DateTime? To, string? Type, string? Agent, string? Session, string? Project, string? Tag, string? Severity, string? Machine = null);
 
 public sealed record EventIngestResult(int Received, int Inserted, int Duplicates);
 
@@ -203,16 +204,19 @@ public sealed record SessionImportResult(string SessionId, bool Created, int Mes
 public sealed record SessionView(
     string Id, SessionSource Source, string ExternalId, string? ParentId, string? Machine, string? WorkspacePath, string? GitBranch,
     string? Model, string? Title, DateTime? StartedAt, DateTime? EndedAt, int MessageCount, SessionOutcome? Outcome, int? QualityScore,
-    string? MachineId, string? WorkspaceId)
+    string? MachineId, string? WorkspaceId, string? RunId)
 {
     public static SessionView From(AgentSession s) => new(
         s.Id, s.Source, s.ExternalId, s.ParentId, s.Machine, s.WorkspacePath, s.GitBranch, s.Model, s.Title, s.StartedAt, s.EndedAt, s.MessageCount,
-        s.Outcome, s.QualityScore, s.MachineId, s.WorkspaceId);
+        s.Outcome, s.QualityScore, s.MachineId, s.WorkspaceId, s.RunId);
 }
 
+/// Links an agent's own session (its id as the agent reports it) to the run it works for.
+public sealed record SessionLinkRequest(SessionSource? Source, string? SessionId);
+
 /// Which sessions a list shows: by source, outcome (or "none" for sessions nobody rated yet), lowest quality score, and
-/// the sub-agents of one session.
-public sealed record SessionFilter(string? Source, string? Outcome, int? MinQuality, string? Parent);
+/// the sub-agents of one session, and the sessions of one run.
+public sealed record SessionFilter(string? Source, string? Outcome, int? MinQuality, string? Parent, string? Run = null);
 
 /// One session with what it cost and the sub-agent sessions it started.
 public sealed record SessionDetail(SessionView Session, SessionUsage Usage, IReadOnlyList<SessionView> SubAgents);

@@ -3392,6 +3392,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("quality_score");
 
+                    b.Property<string>("RunId")
+                        .HasMaxLength(26)
+                        .HasColumnType("character varying(26)")
+                        .HasColumnName("run_id");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -3432,6 +3437,9 @@ namespace Bosun.Migrations.Postgres.Migrations
 
                     b.HasIndex("TenantId", "ParentId")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_parent_id");
+
+                    b.HasIndex("TenantId", "RunId")
+                        .HasDatabaseName("ix_agent_sessions_tenant_id_run_id");
 
                     b.HasIndex("TenantId", "StartedAt")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_started_at");
@@ -5882,6 +5890,12 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasForeignKey("TenantId", "ParentId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_agent_sessions_agent_sessions_tenant_id_parent_id");
+
+                    b.HasOne("Bosun.Core.Dispatch.Run", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_agent_sessions_runs_tenant_id_run_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Ledger.BudgetSpend", b =>

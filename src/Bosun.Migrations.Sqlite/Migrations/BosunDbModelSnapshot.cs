@@ -3387,6 +3387,11 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("quality_score");
 
+                    b.Property<string>("RunId")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -3427,6 +3432,9 @@ namespace Bosun.Migrations.Sqlite.Migrations
 
                     b.HasIndex("TenantId", "ParentId")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_parent_id");
+
+                    b.HasIndex("TenantId", "RunId")
+                        .HasDatabaseName("ix_agent_sessions_tenant_id_run_id");
 
                     b.HasIndex("TenantId", "StartedAt")
                         .HasDatabaseName("ix_agent_sessions_tenant_id_started_at");
@@ -5876,6 +5884,12 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasForeignKey("TenantId", "ParentId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_agent_sessions_agent_sessions_tenant_id_parent_id");
+
+                    b.HasOne("Bosun.Core.Dispatch.Run", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_agent_sessions_runs_tenant_id_run_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Ledger.BudgetSpend", b =>

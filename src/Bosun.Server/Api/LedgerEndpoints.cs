@@ -34,6 +34,10 @@ public static class LedgerEndpoints
         runs.MapGet("/tool-calls", (string id, int? limit, string? cursor, LedgerService s, CancellationToken ct) =>
             s.ListToolCallsAsync(id, PageRequest.From(limit, cursor), ct)).WithSummary("A run's tool calls, oldest first");
         runs.MapGet("/cost", (string id, LedgerService s, CancellationToken ct) => s.RunCostAsync(id, ct)).WithSummary("A run's token and cost totals");
+        runs.MapPost("/session", (string id, SessionLinkRequest body, SessionService s, CancellationToken ct) => s.LinkRunAsync(id, body, ct))
+            .WithSummary("Link the agent's own session (source and the session id the agent reports) to this run; its calls become the run's");
+        runs.MapGet("/sessions", (string id, int? limit, string? cursor, SessionService s, CancellationToken ct) =>
+            s.ListAsync(new SessionFilter(null, null, null, null, id), PageRequest.From(limit, cursor), ct)).WithSummary("The agent sessions linked to a run");
 
         var budgets = api.MapGroup("/budgets").WithTags("Budgets");
         budgets.MapGet("", (BudgetService s, CancellationToken ct) => s.ListAsync(ct)).WithSummary("Budgets with their spend in the current window");
@@ -97,10 +101,10 @@ public static class LedgerEndpoints
             TypedResults.Ok(await s.IngestAsync(await ReadEventsAsync(request, ct), ct)))
             .WithMetadata(new BodySizeLimit(64 << 20), new OwnsTransactionAttribute())
             .WithSummary("Ingest up to 10,000 events as NDJSON (application/x-ndjson) or a JSON array; idempotent by event id and timestamp");
-        events.MapGet("", (DateTime? from, DateTime? to, string? type, string? agent, string? session, string? project, string? tag, string? severity, int? limit,
-                EventService s, CancellationToken ct) =>
-            s.RecentAsync(new EventFilter(from, to, type, agent, session, project, tag, severity), limit ?? 100, ct))
-            .WithSummary("Recent raw events, newest first; filter by project (id or key), tag and severity (comma-separated)");
+        events.MapGet("", (DateTime? from, DateTime? to, string? type, string? agent, string? session, string? project, string? tag, string? severity, string? machine,
+                int? limit, EventService s, CancellationToken ct) =>
+            s.RecentAsync(new EventFilter(from, to, type, agent, session, project, tag, severity, machine), limit ?? 100, ct))
+            .WithSummary("Recent raw events, newest first; filter by project (id or key), tag, severity (comma-separated) and machine (events of runs and sessions there)");
         events.MapGet("/rollups", (DateTime? from, DateTime? to, string? project, string? agent, string? type, EventService s, CancellationToken ct) =>
             s.RollupsAsync(from, to, project, agent, type, ct)).WithSummary("Hourly roll-ups: count, distinct sessions, tokens, cost, average duration");
 
@@ -110,7 +114,7 @@ public static class LedgerEndpoints
             .WithSummary("Import one parsed agent session with its messages and LLM calls (re-import is idempotent)");
         sessions.MapGet("", ([AsParameters] SessionQuery q, int? limit, string? cursor, SessionService s, CancellationToken ct) =>
             s.ListAsync(q.Filter(), PageRequest.From(limit, cursor), ct))
-            .WithSummary("Agent sessions, newest first; filter by source, outcome (or none), min_quality and parent");
+            .WithSummary("Agent sessions, newest first; filter by source, outcome (or none), min_quality, parent and run");
         sessions.MapGet("/outcomes", ([AsParameters] SessionQuery q, SessionService s, CancellationToken ct) => s.OutcomesAsync(q.Filter(), ct))
             .WithSummary("Sessions per outcome with their average quality score and cost");
         sessions.MapGet("/{id}", (string id, SessionService s, CancellationToken ct) => s.GetAsync(id, ct))
@@ -232,7 +236,7 @@ internal sealed class BodySizeLimit(long bytes) : IRequestSizeLimitMetadata
 }
 
 /// The filters of a session list, as query parameters.
-internal sealed record SessionQuery(string? Source, string? Outcome, [property: FromQuery(Name = "min_quality")] int? MinQuality, string? Parent)
+internal sealed record SessionQuery(string? Source, string? Outcome, [property: FromQuery(Name = "min_quality")] int? MinQuality, string? Parent, string? Run)
 {
-    public SessionFilter Filter() => new(Source, Outcome, MinQuality, Parent);
+    public SessionFilter Filter() => new(Source, Outcome, MinQuality, Parent, Run);
 }

@@ -177,6 +177,12 @@ internal static class McpTools
                 Str("outcome", "success, failure, partial or cancelled", oneOf: EnumNames<SessionOutcome>.All),
                 Int("quality_score", "How good the result was, 0-100.", min: 0, max: 100)),
             ReadOnly: false, RateSessionAsync),
+        new("link_session", "Link your session to a run",
+            "Say which of your own agent sessions (the id your agent gives it: Claude Code's session_id, Codex's conversation or thread id) "
+            + "works for a run you hold, so its transcript and telemetry count as that run's.",
+            Of(Str("run_id", "The run.", required: true), Str("source", "claude_code, codex or generic", required: true, oneOf: EnumNames<SessionSource>.All),
+                Str("session_id", "The session's id as your agent names it.", required: true, maxLength: 200)),
+            ReadOnly: false, LinkSessionAsync),
         new("search_context", "Search project context",
             "Full-text search of what your projects already know: work item titles, descriptions and outputs, comments, artifacts, documents' text, "
             + "imported session messages and the memory you may read, best match first, with the matched words' offsets in each snippet. Every word must match; "
@@ -523,6 +529,13 @@ internal static class McpTools
         var (session, rating) = (args.Str("session", required: true), new SessionRating(args.Enum<SessionOutcome>("outcome"), args.Int("quality_score")));
         args.ThrowIfAny();
         return await services.GetRequiredService<SessionService>().RateAsync(session!, rating, ct);
+    }
+
+    private static async Task<object> LinkSessionAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var (run, request) = (args.Str("run_id", required: true), new SessionLinkRequest(args.Enum<SessionSource>("source"), args.Str("session_id", required: true)));
+        args.ThrowIfAny();
+        return await services.GetRequiredService<SessionService>().LinkRunAsync(run!, request, ct);
     }
 
     private static async Task<object> ListDeliverablesAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

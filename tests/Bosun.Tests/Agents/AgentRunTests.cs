@@ -92,6 +92,48 @@ public sealed class AgentRunTests : IDisposable
     }
 
     [Theory, BothStores]
+    public async Task Agent_run_links_the_session_the_agent_prints_so_its_live_telemetry_is_the_runs(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), realServer: true);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Landing page", new { status = "ready" });
+        var (_, _, token) = await acme.CreateAgentAsync("coder");
+        // Stands in for `claude -p --output-format stream-json`: its first line names the session; its OTLP exporter
+        // sends an API request event for that session without naming the run.
+        var claude = Script("claude", """
+            printf '%s' "$OTEL_RESOURCE_ATTRIBUTES" > "$DIR/resource.txt"
+            echo '{"type":"system","subtype":"init","session_id":"6f1d0c52-7d7a-4c0e-9a51-0c7d4bfb3f10","model":"claude-sonnet-4-5"}'
+            for _ in $(seq 1 100); do
+              if curl -sf "$BOSUN_URL/api/v1/runs/$BOSUN_RUN_ID/sessions" -H "Authorization: Bearer $BOSUN_TOKEN" | grep -q 6f1d0c52; then break; fi
+              sleep 0.1
+            done
+            curl -sf -X POST "$BOSUN_URL/otlp/v1/logs" -H "Authorization: Bearer $BOSUN_TOKEN" -H 'Content-Type: application/json' -d '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"attributes":[
+                {"key":"event.name","value":{"stringValue":"claude_code.api_request"}},
+                {"key":"session.id","value":{"stringValue":"6f1d0c52-7d7a-4c0e-9a51-0c7d4bfb3f10"}},
+                {"key":"model","value":{"stringValue":"claude-sonnet-4-5"}},
+                {"key":"input_tokens","value":{"stringValue":"120"}},{"key":"output_tokens","value":{"stringValue":"30"}},
+                {"key":"cost_usd","value":{"stringValue":"0.004"}}]}]}]}]}' > /dev/null
+            echo '{"type":"result","subtype":"success","session_id":"6f1d0c52-7d7a-4c0e-9a51-0c7d4bfb3f10"}'
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(claude, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var result = await RunAsync(app, token, "--agent", "coder", "--once", "--", claude);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var run = (await acme.Owner.GetJsonAsync("/api/v1/runs?work_item=WEB-1")).GetProperty("items")[0];
+        Assert.EndsWith($"bosun.run_id={run.Str("id")}", await File.ReadAllTextAsync(Path.Combine(_dir, "resource.txt")));
+        var session = Assert.Single(await acme.Owner.ListAllAsync($"/api/v1/runs/{run.Str("id")}/sessions"));
+        Assert.Equal(("claude_code", "6f1d0c52-7d7a-4c0e-9a51-0c7d4bfb3f10"), (session.Str("source"), session.Str("external_id")));
+        var call = Assert.Single(await acme.Owner.ListAllAsync($"/api/v1/runs/{run.Str("id")}/llm-calls"));
+        Assert.Equal(120, call.GetProperty("input_tokens").GetInt64());
+        Assert.Contains("linked to run", result.Error);
+    }
+
+    [Theory, BothStores]
     public async Task Agent_run_kills_the_command_when_a_budget_stop_arrives_on_the_next_heartbeat(StoreKind store)
     {
         await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), realServer: true);

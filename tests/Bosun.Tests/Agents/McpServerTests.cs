@@ -54,7 +54,7 @@ public sealed class McpServerTests
         var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).ToHashSet();
         foreach (var name in new[] { "whoami", "list_my_work", "claim_work", "get_work_item", "heartbeat", "complete_work", "fail_work",
                      "release_work", "add_comment", "create_work_item", "move_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context",
-                     "list_deliverables", "deliverable_progress", "list_schedules", "run_schedule",
+                     "link_session", "list_deliverables", "deliverable_progress", "list_schedules", "run_schedule",
                      "list_templates", "instantiate_template" })
         {
             Assert.Contains(name, tools);
@@ -78,6 +78,8 @@ public sealed class McpServerTests
         });
         Assert.Equal(1, usage.GetProperty("recorded").GetInt32());
         await CallAsync(mcp, "record_tool_call", new { run_id = run, tool_name = "bash", input_summary = "npm test", status = "ok" });
+        var linked = await CallAsync(mcp, "link_session", new { run_id = run, source = "claude_code", session_id = "6f1d0c52-mcp" });
+        Assert.Equal((run, "6f1d0c52-mcp"), (linked.Str("run_id"), linked.Str("external_id")));
         await CallAsync(mcp, "add_comment", new { work_item = "WEB-1", body = "Pricing table follows the plan from the brief." });
         var child = await CallAsync(mcp, "create_work_item", new { parent = "WEB-1", title = "Compress the hero image" });
         Assert.Equal(item.Str("id"), child.Str("parent_id"));
@@ -267,6 +269,7 @@ public sealed class McpServerTests
             ("claim_work", "/api/v1/work/claim"), ("heartbeat", "/api/v1/runs/{id}/heartbeat"), ("complete_work", "/api/v1/runs/{id}/complete"),
             ("fail_work", "/api/v1/runs/{id}/fail"), ("release_work", "/api/v1/runs/{id}/release"), ("add_comment", "/api/v1/work/{id}/comments"),
             ("move_work_item", "/api/v1/work/{id}/move"), ("request_approval", "/api/v1/approvals"), ("record_llm_usage", "/api/v1/runs/{id}/llm-calls"), ("record_tool_call", "/api/v1/runs/{id}/tool-calls"),
+            ("link_session", "/api/v1/runs/{id}/session"),
         };
         foreach (var (tool, route) in pairs)
         {

@@ -76,6 +76,39 @@ public sealed class MachineTests : IDisposable
     }
 
     [Theory, BothStores]
+    public async Task Events_are_listed_by_the_machine_their_run_or_session_was_on(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var globex = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Landing page", new { status = "ready" });
+        var (_, coder, _) = await acme.CreateAgentAsync("coder");
+        var runId = (await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run").Str("run_id");
+        await coder.PostJsonAsync("/api/v1/machines/check-in", new { machine_id = "ci-runner-7", hostname = "ci-runner-7", type = "ci", run_id = runId });
+        await acme.Owner.PostJsonAsync("/api/v1/sessions/import", new { source = "claude_code", external_id = "sess-laptop", machine = "marv-laptop", messages = Array.Empty<object>() });
+        var now = DateTimeOffset.UtcNow;
+        await acme.Owner.PostJsonAsync("/api/v1/events", new object[]
+        {
+            new { id = "on-ci", timestamp = now.AddSeconds(-3), type = "command", run = runId },
+            new { id = "on-laptop", timestamp = now.AddSeconds(-2), type = "file_edit", session = "sess-laptop" },
+            new { id = "nowhere", timestamp = now.AddSeconds(-1), type = "command", session = "sess-unknown" },
+        });
+
+        async Task<string[]> IdsAsync(string machine) =>
+            (await acme.Owner.GetJsonAsync($"/api/v1/events?machine={machine}")).EnumerateArray().Select(e => e.Str("id")).ToArray();
+
+        Assert.Equal(["on-ci"], await IdsAsync("ci-runner-7"));
+        Assert.Equal(["on-laptop"], await IdsAsync("marv-laptop"));
+        var laptop = (await acme.Owner.GetJsonAsync("/api/v1/machines/marv-laptop")).Str("id");
+        Assert.Equal(["on-laptop"], await IdsAsync(laptop));
+        var unknown = await acme.Owner.GetAsync("/api/v1/events?machine=nope");
+        Assert.NotEmpty((await unknown.ProblemAsync(HttpStatusCode.BadRequest)).FieldErrors("machine"));
+        var theirs = await globex.Owner.GetAsync("/api/v1/events?machine=ci-runner-7");
+        Assert.Equal(HttpStatusCode.BadRequest, theirs.StatusCode);
+    }
+
+    [Theory, BothStores]
     public async Task An_imported_session_registers_its_machine_and_workspace_and_the_page_shows_what_runs_where(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);

@@ -183,6 +183,140 @@ public sealed class OtlpTests
         Assert.Equal(1, (await TotalsAsync(acme.Owner)).Calls);
     }
 
+    [Theory, BothStores]
+    public async Task Telemetry_naming_a_run_is_booked_to_the_run_with_its_tool_events_as_tool_calls_and_links_the_session(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Landing page", new { status = "ready" });
+        await acme.CreateWorkAsync("WEB", "Pricing page", new { status = "ready" });
+        var (_, coder, _) = await acme.CreateAgentAsync("coder");
+        var (_, other, _) = await acme.CreateAgentAsync("reviewer");
+        var runId = (await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run").Str("run_id");
+        var otherRun = (await other.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run").Str("run_id");
+        var budget = await acme.Owner.PostJsonAsync("/api/v1/budgets", new { name = "WEB", scope = "project", scope_id = "WEB", amount_usd = 1, window = "lifetime", action = "warn" });
+
+        // As `bosun agent run` starts the agent: OTEL_RESOURCE_ATTRIBUTES=bosun.run_id=<run>.
+        var named = ClaudeExport("sess-run", [("bosun.run_id", runId)],
+            ApiRequest("sess-run", "req_1", input: 10, output: 200, cacheRead: 5000, cacheWrite: 0, cost: "0.02", seconds: 0),
+            Event("claude_code.tool_result", 1, ("session.id", Str("sess-run")), ("tool_name", Str("Bash")), ("success", Str("true")), ("duration_ms", Int(840))),
+            Event("claude_code.tool_result", 2, ("session.id", Str("sess-run")), ("tool_name", Str("Edit")), ("success", Str("false")), ("error", Str("file changed on disk"))));
+        // Later records of the same session without the attribute still belong to the run.
+        var later = ClaudeExport("sess-run", ApiRequest("sess-run", "req_2", input: 4, output: 50, cacheRead: 5200, cacheWrite: 0, cost: "0.01", seconds: 9));
+        var wrong = ClaudeExport("sess-x", [("bosun.run_id", otherRun)], ApiRequest("sess-x", "req_9", 1, 1, 0, 0, "0.01", 0));
+        var unknown = ClaudeExport("sess-y", [("bosun.run_id", "01JZZZZZZZZZZZZZZZZZZZZZZZ")], ApiRequest("sess-y", "req_8", 1, 1, 0, 0, "0.01", 0));
+        var noRun = ClaudeExport("sess-free", Event("claude_code.tool_result", 1, ("session.id", Str("sess-free")), ("tool_name", Str("Bash")), ("success", Str("true"))));
+
+        (await PostAsync(coder, "/otlp/v1/logs", named.ToByteArray(), "application/x-protobuf")).EnsureSuccessStatusCode();
+        (await PostAsync(coder, "/otlp/v1/logs", named.ToByteArray(), "application/x-protobuf")).EnsureSuccessStatusCode();
+        (await PostAsync(coder, "/otlp/v1/logs", later.ToByteArray(), "application/x-protobuf")).EnsureSuccessStatusCode();
+        using var wrongAnswer = await PostAsync(coder, "/otlp/v1/logs", wrong.ToByteArray(), "application/x-protobuf");
+        using var unknownAnswer = await PostAsync(coder, "/otlp/v1/logs", unknown.ToByteArray(), "application/x-protobuf");
+        (await PostAsync(coder, "/otlp/v1/logs", noRun.ToByteArray(), "application/x-protobuf")).EnsureSuccessStatusCode();
+
+        var calls = await acme.Owner.ListAllAsync($"/api/v1/runs/{runId}/llm-calls");
+        Assert.Equal([10L, 4L], calls.Select(c => c.GetProperty("input_tokens").GetInt64()));
+        var tools = await acme.Owner.ListAllAsync($"/api/v1/runs/{runId}/tool-calls");
+        Assert.Equal([("Bash", "ok", (string?)null), ("Edit", "error", "file changed on disk")], tools.Select(t => (t.Str("tool_name"), t.Str("status"), t.GetProperty("error").GetString())));
+        Assert.Equal(840, tools[0].GetProperty("duration_ms").GetInt64());
+        Assert.Equal(0.03m, (await acme.Owner.GetJsonAsync($"/api/v1/runs/{runId}/cost")).Usd("cost_usd"));
+        Assert.Equal(0.03m, (await acme.Owner.GetJsonAsync($"/api/v1/budgets/{budget.Id()}")).Usd("spent_usd"));
+        var session = Assert.Single(await acme.Owner.ListAllAsync($"/api/v1/runs/{runId}/sessions"));
+        Assert.Equal(("claude_code", "sess-run", runId), (session.Str("source"), session.Str("external_id"), session.Str("run_id")));
+        Assert.Equal(2, (await acme.Owner.GetJsonAsync($"/api/v1/sessions/{session.Str("id")}")).GetProperty("usage").GetProperty("calls").GetInt64());
+
+        // A run of another agent, or of no one, is refused record by record; nothing of them is stored.
+        foreach (var (answer, words) in new[] { (wrongAnswer, "another agent"), (unknownAnswer, "no run") })
+        {
+            var partial = ExportLogsServiceResponse.Parser.ParseFrom(await answer.Content.ReadAsByteArrayAsync()).PartialSuccess;
+            Assert.Equal(1, partial.RejectedLogRecords);
+            Assert.Contains(words, partial.ErrorMessage);
+        }
+
+        Assert.Empty(await acme.Owner.ListAllAsync($"/api/v1/runs/{otherRun}/llm-calls"));
+        Assert.Equal(2, (await TotalsAsync(acme.Owner)).Calls);
+    }
+
+    [Theory, BothStores]
+    public async Task Telemetry_arriving_after_its_transcript_was_imported_is_not_counted_twice(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        object Call(string id, long input, long output, long cacheRead, int seconds) => new
+        {
+            external_id = id, provider = "anthropic", model = "claude-sonnet-4-5-20250929", input_tokens = input, output_tokens = output,
+            cache_read_tokens = cacheRead, cache_write_tokens = 0, billing_type = "api", called_at = At.AddSeconds(seconds),
+        };
+        await acme.Owner.PostJsonAsync("/api/v1/sessions/import", new
+        {
+            source = "claude_code", external_id = "sess-late",
+            messages = new[] { new { role = "user", text = "hi" } },
+            llm_calls = new[] { Call("msg_a", 12, 340, 20_000, 0), Call("msg_b", 3, 60, 21_500, 5) },
+        });
+        await acme.Owner.PostJsonAsync("/api/v1/sessions/import", new
+        {
+            source = "claude_code", external_id = "sess-late/agent-1", parent_external_id = "sess-late",
+            messages = new[] { new { role = "user", text = "sub" } },
+            llm_calls = new[] { Call("msg_s", 7, 70, 700, 6) },
+        });
+
+        // The exporter was late: the same three calls (the sub-agent's under its root session) and one the transcript has not yet.
+        var body = ClaudeExport("sess-late",
+            ApiRequest("sess-late", null, input: 12, output: 340, cacheRead: 20_000, cacheWrite: 0, cost: "0.01", seconds: 0),
+            ApiRequest("sess-late", null, input: 3, output: 60, cacheRead: 21_500, cacheWrite: 0, cost: "0.01", seconds: 5),
+            ApiRequest("sess-late", null, input: 7, output: 70, cacheRead: 700, cacheWrite: 0, cost: "0.01", seconds: 6),
+            ApiRequest("sess-late", null, input: 8, output: 90, cacheRead: 23_000, cacheWrite: 0, cost: "0.01", seconds: 9));
+        (await PostAsync(acme.Owner, "/otlp/v1/logs", body.ToByteArray(), "application/x-protobuf")).EnsureSuccessStatusCode();
+        (await PostAsync(acme.Owner, "/otlp/v1/logs", body.ToByteArray(), "application/x-protobuf")).EnsureSuccessStatusCode();
+
+        var totals = await TotalsAsync(acme.Owner);
+        Assert.Equal((4L, 30L, 560L), (totals.Calls, totals.Input, totals.Output));
+    }
+
+    [Theory, BothStores]
+    public async Task A_session_linked_to_a_run_brings_its_imported_calls_to_the_run_and_bad_links_are_refused(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        var globex = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.CreateWorkAsync("WEB", "Landing page", new { status = "ready" });
+        await acme.CreateWorkAsync("WEB", "Pricing page", new { status = "ready" });
+        var (_, coder, _) = await acme.CreateAgentAsync("coder");
+        var (_, reviewer, _) = await acme.CreateAgentAsync("reviewer");
+        var runId = (await coder.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run").Str("run_id");
+        var otherRun = (await reviewer.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items")[0].GetProperty("run").Str("run_id");
+
+        var linked = await coder.PostJsonAsync($"/api/v1/runs/{runId}/session", new { source = "codex", session_id = "rollout-77" });
+        var again = await coder.PostJsonAsync($"/api/v1/runs/{runId}/session", new { source = "codex", session_id = "rollout-77" });
+        await acme.Owner.PostJsonAsync("/api/v1/sessions/import", new
+        {
+            source = "codex", external_id = "rollout-77", title = "Landing page",
+            messages = new[] { new { role = "user", text = "build it" } },
+            llm_calls = new[] { new { external_id = "r1", provider = "openai", model = "gpt-5-codex", input_tokens = 100, output_tokens = 20, billing_type = "api", called_at = At } },
+        });
+
+        Assert.Equal((linked.Str("id"), runId), (again.Str("id"), again.Str("run_id")));
+        var session = await acme.Owner.GetJsonAsync($"/api/v1/sessions/{linked.Str("id")}");
+        Assert.Equal(("Landing page", runId), (session.GetProperty("session").Str("title"), session.GetProperty("session").Str("run_id")));
+        Assert.Equal([100L], (await acme.Owner.ListAllAsync($"/api/v1/runs/{runId}/llm-calls")).Select(c => c.GetProperty("input_tokens").GetInt64()));
+        Assert.Single(await acme.Owner.ListAllAsync($"/api/v1/sessions?run={runId}"));
+
+        var taken = await acme.Owner.PostRawAsync($"/api/v1/runs/{otherRun}/session", """{"source":"codex","session_id":"rollout-77"}""");
+        await taken.ProblemAsync(System.Net.HttpStatusCode.Conflict);
+        var notHis = await reviewer.PostRawAsync($"/api/v1/runs/{runId}/session", """{"source":"codex","session_id":"rollout-78"}""");
+        await notHis.ProblemAsync(System.Net.HttpStatusCode.Forbidden);
+        foreach (var (json, field) in new[] { ("""{"session_id":"s"}""", "source"), ("""{"source":"codex"}""", "session_id") })
+        {
+            var bad = await coder.PostRawAsync($"/api/v1/runs/{runId}/session", json);
+            Assert.NotEmpty((await bad.ProblemAsync(System.Net.HttpStatusCode.BadRequest)).FieldErrors(field));
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await globex.Owner.PostRawAsync($"/api/v1/runs/{runId}/session", """{"source":"codex","session_id":"s"}""")).StatusCode);
+        Assert.Single(await acme.Owner.ListAllAsync("/api/v1/sessions"));
+    }
+
     private sealed record Totals(long Calls, long Input, long Output, long CacheRead, long CacheWrite, decimal? CostUsd);
 
     private static async Task<Totals> TotalsAsync(HttpClient client)
@@ -231,10 +365,13 @@ public sealed class OtlpTests
         return Event("claude_code.api_request", seconds, [.. attributes]);
     }
 
-    private static ExportLogsServiceRequest ClaudeExport(string session, params LogRecord[] records)
+    private static ExportLogsServiceRequest ClaudeExport(string session, params LogRecord[] records) => ClaudeExport(session, [], records);
+
+    private static ExportLogsServiceRequest ClaudeExport(string session, (string Key, string Value)[] resourceAttributes, params LogRecord[] records)
     {
         var resource = new Resource();
         resource.Attributes.Add(new KeyValue { Key = "service.name", Value = Str("claude-code") });
+        resource.Attributes.Add(resourceAttributes.Select(a => new KeyValue { Key = a.Key, Value = Str(a.Value) }));
         var export = new ExportLogsServiceRequest();
         export.ResourceLogs.Add(new ResourceLogs
         {
