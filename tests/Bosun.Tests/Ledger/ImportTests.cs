@@ -95,6 +95,80 @@ public sealed class ImportTests : IDisposable
             s => Assert.Equal(parent.Id(), s.Str("parent_id")));
     }
 
+    [Theory, BothStores]
+    public async Task Resumed_compacted_and_copied_transcripts_add_up_to_an_independent_count_of_their_messages(StoreKind store)
+    {
+        var projects = Path.Combine(_root, "claude", "projects");
+        const string model = "claude-sonnet-4-5-20250929";
+        string Assistant(string session, string uuid, string message, string request, int seconds, int input, int output, int cacheRead, int cacheWrite) =>
+            $"{{\"type\":\"assistant\",\"sessionId\":\"{session}\",\"uuid\":\"{uuid}\",\"requestId\":\"{request}\",\"timestamp\":\"2026-03-03T10:00:{seconds:D2}Z\",\"message\":{{\"id\":\"{message}\",\"role\":\"assistant\",\"model\":\"{model}\",\"content\":[{{\"type\":\"text\",\"text\":\"...\"}}],\"usage\":{{\"input_tokens\":{input},\"cache_creation_input_tokens\":{cacheWrite},\"cache_read_input_tokens\":{cacheRead},\"output_tokens\":{output}}}}}}}";
+        string User(string session, string uuid, string text, string extra = "") =>
+            $"{{\"type\":\"user\",\"sessionId\":\"{session}\",\"uuid\":\"{uuid}\",{extra}\"timestamp\":\"2026-03-03T10:00:00Z\",\"message\":{{\"role\":\"user\",\"content\":\"{text}\"}}}}";
+        var original = Path.Combine(projects, "-home-ada-shop", "sess-o.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(original)!);
+        File.WriteAllLines(original,
+        [
+            User("sess-o", "u1", "Add a cart"),
+            Assistant("sess-o", "a1", "msg_1", "req_1", 1, 10, 5, 2000, 500),
+            Assistant("sess-o", "a2", "msg_1", "req_1", 2, 10, 90, 2000, 500), // the same message streamed on: the last line counts
+            Assistant("sess-o", "a3", "msg_2", "req_2", 3, 4, 60, 2600, 0),
+            "{\"type\":\"assistant\",\"sessionId\":\"sess-o\",\"message\":{\"id\":\"msg_x\",\"usage\":{\"inp", // cut off mid-write
+        ]);
+        // `claude --resume` starts a new file that carries the earlier messages over, then compacts and goes on.
+        File.WriteAllLines(Path.Combine(projects, "-home-ada-shop", "sess-r.jsonl"),
+        [
+            User("sess-r", "u1", "Add a cart"),
+            Assistant("sess-r", "a1", "msg_1", "req_1", 1, 10, 90, 2000, 500),
+            Assistant("sess-r", "a3", "msg_2", "req_2", 3, 4, 60, 2600, 0),
+            "{\"type\":\"system\",\"subtype\":\"compact_boundary\",\"sessionId\":\"sess-r\",\"uuid\":\"c1\",\"timestamp\":\"2026-03-03T10:00:20Z\",\"content\":\"Conversation compacted\"}",
+            User("sess-r", "u2", "This session is being continued from a previous conversation.", "\"isCompactSummary\":true,"),
+            Assistant("sess-r", "a4", "msg_3", "req_3", 30, 6, 20, 300, 1200),
+            Assistant("sess-r", "a5", "msg_3", "req_3", 31, 6, 150, 300, 1200),
+        ]);
+        // The same transcript copied into a second project folder (a moved checkout).
+        var copy = Path.Combine(projects, "-home-ada-shop-old", "sess-o.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.Copy(original, copy);
+
+        // Counted here without Bosun: per message id and request id, the last line with usage wins.
+        var expected = new Dictionary<string, (long Input, long Output, long CacheRead, long CacheWrite)>();
+        foreach (var line in Directory.EnumerateFiles(projects, "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(line);
+                if (json.RootElement.TryGetProperty("message", out var m) && m.TryGetProperty("usage", out var u))
+                {
+                    expected[m.GetProperty("id").GetString() + "/" + json.RootElement.GetProperty("requestId").GetString()] = (
+                        u.GetProperty("input_tokens").GetInt64(), u.GetProperty("output_tokens").GetInt64(),
+                        u.GetProperty("cache_read_input_tokens").GetInt64(), u.GetProperty("cache_creation_input_tokens").GetInt64());
+                }
+            }
+            catch (JsonException)
+            {
+                // the cut-off line counts for nothing
+            }
+        }
+
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        using var client = ClientFor(app, acme);
+        var format = new ClaudeCodeTranscripts(BillingType.Api);
+        var files = format.FindFiles(Path.Combine(_root, "claude"));
+        var result = await TranscriptImporter.RunAsync(client, format, files, null, null, default);
+
+        Assert.Equal(3, files.Count);
+        Assert.Equal(3, expected.Count);
+        var total = (await acme.Owner.GetJsonAsync("/api/v1/costs/summary?from=2026-03-01&to=2026-04-01")).GetProperty("total");
+        Assert.Equal(
+            ((long)expected.Count, expected.Values.Sum(v => v.Input), expected.Values.Sum(v => v.Output), expected.Values.Sum(v => v.CacheRead), expected.Values.Sum(v => v.CacheWrite)),
+            (total.GetProperty("calls").GetInt64(), total.GetProperty("input_tokens").GetInt64(), total.GetProperty("output_tokens").GetInt64(),
+                total.GetProperty("cache_read_tokens").GetInt64(), total.GetProperty("cache_write_tokens").GetInt64()));
+        Assert.Equal(expected.Count, result.CallsRecorded);
+        Assert.Equal(2, result.Problems.Count); // the cut-off line, in the original and in its copy
+        Assert.Equal(["sess-o", "sess-r"], (await acme.Owner.ListAllAsync("/api/v1/sessions")).Select(x => x.Str("external_id")).Order());
+    }
+
     /// A transcript with one assistant message per usage, its message ids made from the file's name.
     private static void WriteSubagent(string file, string sessionId, IEnumerable<(int Input, int Output, int CacheRead, int CacheWrite)> usage, string? prefix = null)
     {
