@@ -2,6 +2,7 @@ using Bosun.Core.Automation;
 using Bosun.Core.Common;
 using Bosun.Core.Data;
 using Bosun.Core.Data.Safety;
+using Bosun.Core.Data.Sqlite;
 using Bosun.Core.Dispatch;
 using Bosun.Core.Governance;
 using Bosun.Core.HumanInput;
@@ -75,6 +76,10 @@ public static class BosunServer
             return Task.CompletedTask;
         }));
         builder.Services.AddSqliteSharedCommits(options.Store);
+        if (options.RunBackgroundJobs && options.Store.Kind == StoreKind.Sqlite)
+        {
+            builder.Services.AddHostedService<SqliteStatisticsJob>();
+        }
 
         configure?.Invoke(builder);
         builder.AddBosunTelemetry();

@@ -17,6 +17,7 @@ public static class Migrator
         {
             await SqliteStore.PrepareFileAsync(db, ct);
             await db.Database.MigrateAsync(ct);
+            await SqliteStatistics.RefreshAsync(db.Database.GetConnectionString()!, ct);
             return;
         }
 

@@ -23,6 +23,9 @@ public sealed record GoalView(
 
 public sealed record DependencyView(string Id, string Key, string Title, WorkStatus Status);
 
+/// One column of a board: every matching item of that status counted, the first cards, and the cursor of the rest.
+public sealed record BoardColumn(WorkStatus Status, int Count, IReadOnlyList<WorkItemView> Items, string? NextCursor);
+
 public sealed record WorkItemView(
     string Id, string Key, string ProjectId, string Type, string Title, string? Description, WorkStatus Status,
     Priority Priority, string? Assignee, string? ParentId, string? GoalId, DateTime? DueAt, bool ApprovalRequired,

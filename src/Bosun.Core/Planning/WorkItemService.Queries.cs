@@ -9,6 +9,72 @@ public sealed partial class WorkItemService
 {
     public async Task<Page<WorkItemView>> ListAsync(WorkItemFilter filter, PageRequest page, CancellationToken ct)
     {
+        var query = await FilteredAsync(filter, ct);
+        Page<WorkItem> rows;
+        if (WorkItemFilter.OrdersByPosition(filter.Parent))
+        {
+            if (page.Cursor is { } cursor)
+            {
+                if (!KeyedCursor.TryDecode(cursor, out var position, out var id))
+                {
+                    throw ProblemException.Invalid("cursor", "is not a cursor returned by this list");
+                }
+
+                query = query.Where(w => string.Compare(w.Position, position) > 0 || (w.Position == position && string.Compare(w.Id, id) > 0));
+            }
+
+            rows = await query.OrderBy(w => w.Position).ThenBy(w => w.Id).ToPageAsync(page, w => KeyedCursor.Encode(w.Position, w.Id), w => w, ct);
+        }
+        else
+        {
+            rows = await ByIdAsync(query, page, ct);
+        }
+
+        return new Page<WorkItemView>(await ViewsAsync(rows.Items, ct), rows.NextCursor);
+    }
+
+    /// A project's board: how many items each column holds (all of them that match the filter, not only those shown)
+    /// and the first <paramref name="perColumn"/> cards of each, oldest first, with the cursor of the rest. A column's
+    /// page and its count read the board index (tenant, project, status, id), so the board of a project with tens of
+    /// thousands of items costs its counts plus a few short index reads, not one row per item.
+    public async Task<IReadOnlyList<BoardColumn>> BoardAsync(WorkItemFilter filter, IReadOnlyList<WorkStatus> columns, int perColumn, CancellationToken ct)
+    {
+        var query = await FilteredAsync(filter with { Status = null }, ct);
+        var counts = await query.GroupBy(w => w.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToDictionaryAsync(c => c.Status, c => c.Count, ct);
+        var pages = new List<(WorkStatus Status, Page<WorkItem> Rows)>();
+        foreach (var status in columns)
+        {
+            pages.Add((status, counts.GetValueOrDefault(status) == 0
+                ? new Page<WorkItem>([], null)
+                : await ByIdAsync(query.Where(w => w.Status == status), new PageRequest(perColumn, null), ct)));
+        }
+
+        // One view lookup (labels, dependencies, assignee names) for every card on the board.
+        var views = (await ViewsAsync(pages.SelectMany(p => p.Rows.Items).ToList(), ct)).ToDictionary(v => v.Id);
+        return pages.Select(p => new BoardColumn(p.Status, counts.GetValueOrDefault(p.Status), p.Rows.Items.Select(i => views[i.Id]).ToList(), p.Rows.NextCursor)).ToList();
+    }
+
+    /// The next cards of one board column, after the cursor the board (or the previous page) gave.
+    public async Task<Page<WorkItemView>> ColumnAsync(WorkItemFilter filter, WorkStatus status, PageRequest page, CancellationToken ct)
+    {
+        var query = (await FilteredAsync(filter with { Status = null }, ct)).Where(w => w.Status == status);
+        var rows = await ByIdAsync(query, page, ct);
+        return new Page<WorkItemView>(await ViewsAsync(rows.Items, ct), rows.NextCursor);
+    }
+
+    private static async Task<Page<WorkItem>> ByIdAsync(IQueryable<WorkItem> query, PageRequest page, CancellationToken ct)
+    {
+        if (page.Cursor is { } cursor)
+        {
+            query = query.Where(w => string.Compare(w.Id, cursor) > 0);
+        }
+
+        return await query.OrderBy(w => w.Id).ToPageAsync(page, w => w.Id, w => w, ct);
+    }
+
+    /// The items a filter selects, unordered; an unknown status or project is a 400 naming the field.
+    private async Task<IQueryable<WorkItem>> FilteredAsync(WorkItemFilter filter, CancellationToken ct)
+    {
         var query = filter.Archived
             ? db.WorkItems.AsNoTracking().Where(w => w.ArchivedAt != null)
             : db.WorkItems.AsNoTracking().Where(w => w.ArchivedAt == null);
@@ -69,32 +135,7 @@ public sealed partial class WorkItemService
             query = query.Where(w => matching.Contains(w.Id));
         }
 
-        Page<WorkItem> rows;
-        if (WorkItemFilter.OrdersByPosition(filter.Parent))
-        {
-            if (page.Cursor is { } cursor)
-            {
-                if (!KeyedCursor.TryDecode(cursor, out var position, out var id))
-                {
-                    throw ProblemException.Invalid("cursor", "is not a cursor returned by this list");
-                }
-
-                query = query.Where(w => string.Compare(w.Position, position) > 0 || (w.Position == position && string.Compare(w.Id, id) > 0));
-            }
-
-            rows = await query.OrderBy(w => w.Position).ThenBy(w => w.Id).ToPageAsync(page, w => KeyedCursor.Encode(w.Position, w.Id), w => w, ct);
-        }
-        else
-        {
-            if (page.Cursor is { } cursor)
-            {
-                query = query.Where(w => string.Compare(w.Id, cursor) > 0);
-            }
-
-            rows = await query.OrderBy(w => w.Id).ToPageAsync(page, w => w.Id, w => w, ct);
-        }
-
-        return new Page<WorkItemView>(await ViewsAsync(rows.Items, ct), rows.NextCursor);
+        return query;
     }
 
     private System.Data.Common.DbParameter Parameter(string name, object value)

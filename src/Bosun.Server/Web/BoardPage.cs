@@ -19,12 +19,13 @@ internal static class BoardPage
         WorkStatus.Done, WorkStatus.Blocked, WorkStatus.Failed, WorkStatus.Cancelled,
     ];
 
-    private const int MaxItems = 5000;
+    /// Cards a column shows before its "Show more" link; the count above it is the column's true size.
+    public const int CardsPerColumn = 50;
 
     public sealed record Filters(string? Project, string? Assignee, string? Type, string? Label, string? Goal, string? Q);
 
     public sealed record Model(
-        IReadOnlyList<ProjectView> Projects, ProjectView? Project, Filters Filters, IReadOnlyList<WorkItemView> Items, bool Truncated,
+        IReadOnlyList<ProjectView> Projects, ProjectView? Project, Filters Filters, IReadOnlyList<BoardColumn> Columns,
         Roster Roster, IReadOnlyList<GoalView> Goals);
 
     public static void Map(IEndpointRouteBuilder app)
@@ -33,6 +34,38 @@ internal static class BoardPage
         {
             var filters = new Filters(project, assignee, type, label, goal, q);
             return await ShowAsync(http, filters, FormState.Empty);
+        });
+
+        // The next cards of one column. The board's script asks for the cards alone (part=cards) and appends them to
+        // the column; without the script the link opens them as a page of their own.
+        app.MapGet("/board/column", async (HttpContext http, string? project, string? status, string? after, string? part,
+            string? assignee, string? type, string? label, string? goal, string? q) =>
+        {
+            var filters = new Filters(project, assignee, type, label, goal, q);
+            var column = Check.OneOf<WorkStatus>("status", status) ?? throw ProblemException.Invalid("status", "is required");
+            var services = http.RequestServices;
+            var (projectView, roster, page) = await http.ReadAsync<(ProjectView, Roster, Page<WorkItemView>)>(async c =>
+            {
+                var projectView = await services.GetRequiredService<ProjectService>().GetAsync(
+                    Optional(project) ?? throw ProblemException.Invalid("project", "is required"), c);
+                var roster = await Roster.LoadAsync(services.GetRequiredService<AgentService>(), services.GetRequiredService<PeopleService>(), c);
+                var page = await services.GetRequiredService<WorkItemService>().ColumnAsync(
+                    ItemFilter(filters, projectView.Id), column, PageRequest.From(CardsPerColumn, Optional(after)), c);
+                return (projectView, roster, page);
+            });
+            var w = new HtmlWriter();
+            Cards(w, page.Items, roster);
+            MoreLink(w, projectView, filters, column, page.NextCursor);
+            if (part == "cards")
+            {
+                return (IResult)new HtmlResult(w.ToHtml().ToString());
+            }
+
+            return Layout.Page(http, $"{projectView.Key} · {StatusText(column)}", Nav.Board, Html.Of($"""
+                <div class="page-head"><h1>{projectView.Name} <span class="muted">{StatusText(column)}</span></h1>
+                <a class="button" href="/board{Html.Query(("project", projectView.Key))}">Back to the board</a></div>
+                <ol class="cards">{w.ToHtml()}</ol>
+                """));
         });
 
         app.MapPost("/board/items", async (HttpContext http, WorkItemService items) =>
@@ -104,23 +137,15 @@ internal static class BoardPage
         var goals = (await services.GetRequiredService<GoalService>().ListAsync(null, null, false, new PageRequest(PageRequest.MaxLimit, null), ct)).Items;
         if (project is null)
         {
-            return new Model(projects, null, filters, [], false, roster, goals);
+            return new Model(projects, null, filters, [], roster, goals);
         }
 
-        var items = new List<WorkItemView>();
-        var service = services.GetRequiredService<WorkItemService>();
-        var filter = new WorkItemFilter(null, Optional(filters.Assignee), project.Id, Optional(filters.Type), Optional(filters.Label), null, Optional(filters.Goal), Optional(filters.Q));
-        string? next = null;
-        do
-        {
-            var page = await service.ListAsync(filter, new PageRequest(PageRequest.MaxLimit, next), ct);
-            items.AddRange(page.Items);
-            next = page.NextCursor;
-        }
-        while (next is not null && items.Count < MaxItems);
-
-        return new Model(projects, project, filters, items, next is not null, roster, goals);
+        var columns = await services.GetRequiredService<WorkItemService>().BoardAsync(ItemFilter(filters, project.Id), Columns, CardsPerColumn, ct);
+        return new Model(projects, project, filters, columns, roster, goals);
     }
+
+    private static WorkItemFilter ItemFilter(Filters filters, string projectId) =>
+        new(null, Optional(filters.Assignee), projectId, Optional(filters.Type), Optional(filters.Label), null, Optional(filters.Goal), Optional(filters.Q));
 
     /// The picker leaves archived projects out, but a link to one still opens its board, marked as archived.
     internal static async Task<ProjectView> ArchivedProjectAsync(ProjectService projects, string wanted, CancellationToken ct)
@@ -172,7 +197,7 @@ internal static class BoardPage
         w.Add($"{Field.Select(FormState.Empty, "project", "Project", model.Projects.Select(p => (p.Key, $"{p.Key} · {p.Name}")), project.Key, "filter-")}");
         w.Add($"{Field.Text(FormState.Empty, "q", "Search", f.Q, type: "search", idPrefix: "filter-")}");
         w.Add($"{Field.Select(FormState.Empty, "assignee", "Assignee", new[] { ("", "Anyone"), ("none", "Unassigned") }.Concat(model.Roster.AssigneeChoices()), f.Assignee, "filter-")}");
-        var types = WorkItemService.DefaultTypes.Concat(model.Items.Select(i => i.Type)).Distinct().Order();
+        var types = WorkItemService.DefaultTypes.Concat(model.Columns.SelectMany(c => c.Items).Select(i => i.Type)).Distinct().Order();
         w.Add($"{Field.Select(FormState.Empty, "type", "Type", new[] { ("", "Any type") }.Concat(types.Select(t => (t, t))), f.Type, "filter-")}");
         w.Add($"{Field.Text(FormState.Empty, "label", "Label", f.Label, idPrefix: "filter-")}");
         w.Add($"{Field.Select(FormState.Empty, "goal", "Goal", new[] { ("", "Any goal") }.Concat(model.Goals.Select(g => (g.Id, g.Title))), f.Goal, "filter-")}");
@@ -180,49 +205,60 @@ internal static class BoardPage
             <div class="actions"><button type="submit">Filter</button> <a href="/board{Html.Query(("project", project.Key))}">Clear</a></div>
             </form>
             """);
-        if (model.Truncated)
-        {
-            w.Add($"""<p class="notice">Showing the first {model.Items.Count} items; narrow the filters to see the rest.</p>""");
-        }
-
-        var byStatus = model.Items.ToLookup(i => i.Status);
         w.Add($"""<div class="board" aria-label="Work items by status">""");
-        foreach (var status in Columns)
+        foreach (var column in model.Columns)
         {
-            var column = byStatus[status].OrderBy(i => i.Position, StringComparer.Ordinal).ThenBy(i => i.Id, StringComparer.Ordinal).ToList();
-            var name = status.Snake();
+            var name = column.Status.Snake();
             w.Add($"""
                 <section class="column" data-status="{name}" aria-labelledby="col-{name}">
-                <h2 id="col-{name}">{StatusText(status)} <span class="count">{column.Count}</span></h2>
+                <h2 id="col-{name}">{StatusText(column.Status)} <span class="count">{column.Count}</span></h2>
                 <ol class="cards">
                 """);
-            foreach (var item in column)
-            {
-                w.Add($"""<li class="card" data-key="{item.Key}"><a href="/work/{item.Key}"><span class="key">{item.Key}</span> {item.Title}</a><div class="meta"><span class="prio prio-{item.Priority.Snake()}">{item.Priority.Snake()}</span> <span class="type">{item.Type}</span>""");
-                if (item.Assignee is not null)
-                {
-                    w.Add($""" <span class="assignee">{model.Roster.Describe(item.Assignee)}</span>""");
-                }
-
-                foreach (var label in item.Labels)
-                {
-                    w.Add($""" <span class="label">{label}</span>""");
-                }
-
-                if (item.ApprovalRequired)
-                {
-                    w.Add($""" <span class="gate" title="Needs a reviewer's approval">gated</span>""");
-                }
-
-                w.Add($"</div></li>");
-            }
-
+            Cards(w, column.Items, model.Roster);
+            MoreLink(w, project, f, column.Status, column.NextCursor);
             w.Add($"</ol></section>");
         }
 
-        w.Add($"</div>");
+        w.Add($"""</div><script src="{Assets.Url("board.js")}" defer></script>""");
         NewItemForm(w, http, model, form);
         return w.ToHtml();
+    }
+
+    private static void Cards(HtmlWriter w, IEnumerable<WorkItemView> items, Roster roster)
+    {
+        foreach (var item in items)
+        {
+            w.Add($"""<li class="card" data-key="{item.Key}"><a href="/work/{item.Key}"><span class="key">{item.Key}</span> {item.Title}</a><div class="meta"><span class="prio prio-{item.Priority.Snake()}">{item.Priority.Snake()}</span> <span class="type">{item.Type}</span>""");
+            if (item.Assignee is not null)
+            {
+                w.Add($""" <span class="assignee">{roster.Describe(item.Assignee)}</span>""");
+            }
+
+            foreach (var label in item.Labels)
+            {
+                w.Add($""" <span class="label">{label}</span>""");
+            }
+
+            if (item.ApprovalRequired)
+            {
+                w.Add($""" <span class="gate" title="Needs a reviewer's approval">gated</span>""");
+            }
+
+            w.Add($"</div></li>");
+        }
+    }
+
+    /// The link to a column's next cards, keeping the board's filters; none when the column has no more.
+    private static void MoreLink(HtmlWriter w, ProjectView project, Filters f, WorkStatus status, string? next)
+    {
+        if (next is null)
+        {
+            return;
+        }
+
+        var href = "/board/column" + Html.Query(("project", project.Key), ("status", status.Snake()), ("after", next),
+            ("assignee", f.Assignee), ("type", f.Type), ("label", f.Label), ("goal", f.Goal), ("q", f.Q));
+        w.Add($"""<li class="more"><a href="{href}" data-more>Show more</a></li>""");
     }
 
     private static void NewItemForm(HtmlWriter w, HttpContext http, Model model, FormState form)

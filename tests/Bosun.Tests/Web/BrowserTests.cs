@@ -218,6 +218,36 @@ public sealed class BrowserTests
 
     private static async Task<string[]> KeysAsync(ILocator items) => await items.EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.key)");
 
+    [Theory, BothStores]
+    public async Task A_long_column_shows_its_true_count_and_loads_more_cards_in_place(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), realServer: true);
+        var acme = await app.CreateTenantAsync("acme");
+        await acme.SetOwnerPasswordAsync();
+        await acme.CreateProjectAsync("WEB", "Website");
+        await acme.Owner.PostJsonAsync("/api/v1/work/batch", new
+        {
+            items = Enumerable.Range(1, 120).Select(i => new { @ref = $"i{i}", project_id = "WEB", title = $"Backlog item {i}" }),
+        });
+        await using var browser = await Browser.LaunchAsync(app.Url);
+        var page = browser.Page;
+        await browser.SignInAsync("owner@example.test", WebTestTenants.Password);
+        await page.GotoAsync("/board?project=WEB");
+
+        var backlog = page.Locator("section.column[data-status='backlog']");
+        await Expect(backlog.Locator("h2 .count")).ToHaveTextAsync("120");
+        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(50);
+        await backlog.GetByRole(AriaRole.Link, new() { Name = "Show more" }).ClickAsync();
+        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(100);
+        await Expect(page).ToHaveURLAsync(new Regex("/board\\?project=WEB$"));
+        await backlog.GetByRole(AriaRole.Link, new() { Name = "Show more" }).ClickAsync();
+        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(120);
+        await Expect(backlog.GetByRole(AriaRole.Link, new() { Name = "Show more" })).ToHaveCountAsync(0);
+        var keys = await backlog.Locator("li.card").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.key)");
+        Assert.Equal(Enumerable.Range(1, 120).Select(n => $"WEB-{n}").Order(), keys.Order());
+        await browser.ScreenshotAsync($"{store.ToString().ToLowerInvariant()}-12-board-show-more");
+    }
+
     private static ILocator Card(IPage page, string status, string key) =>
         page.Locator($"section.column[data-status='{status}'] li.card[data-key='{key}']");
 }
