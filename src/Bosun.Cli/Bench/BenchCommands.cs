@@ -18,6 +18,7 @@ public static class BenchCommands
         bench.Add(BackupBench.Command());
         bench.Add(ScheduleBench.Command());
         bench.Add(SearchBench.Command());
+        bench.Add(ScaleBench.Command());
         return bench;
     }
 }

@@ -62,6 +62,10 @@ internal sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         b.HasIndex(x => new { x.TenantId, x.AssigneeAgentId, x.Status }).HasDatabaseName("ix_work_items_agent_queue").HasFilter("assignee_agent_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.AssigneeUserId, x.Status }).HasDatabaseName("ix_work_items_human_inbox").HasFilter("assignee_user_id IS NOT NULL");
         b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Status, x.Id }).HasDatabaseName("ix_work_items_board");
+        // A project's list, in id order: without it SQLite walked the tenant's items by id until it had a page of the
+        // project's, which for a project made after a million other items meant reading all of them (the planner
+        // weighs the board index's sort against the average project, and a small project is far from average).
+        b.HasIndex(x => new { x.TenantId, x.ProjectId, x.Id }).HasDatabaseName("ix_work_items_project_list");
         // Most items have no parent and no goal. A change of status moves an item in every index that holds it (on
         // PostgreSQL each update writes a new entry in each one), so items without a parent or a goal stay out of these two.
         b.HasIndex(x => new { x.TenantId, x.ParentId, x.Position }).HasFilter("parent_id IS NOT NULL");

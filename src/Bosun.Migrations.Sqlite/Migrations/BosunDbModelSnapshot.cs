@@ -5215,6 +5215,9 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_work_items_ready")
                         .HasFilter("status = 'ready'");
 
+                    b.HasIndex("TenantId", "ProjectId", "Id")
+                        .HasDatabaseName("ix_work_items_project_list");
+
                     b.HasIndex("TenantId", "ProjectId", "Number")
                         .IsUnique()
                         .HasDatabaseName("ix_work_items_tenant_id_project_id_number");

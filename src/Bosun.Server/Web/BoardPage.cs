@@ -19,8 +19,9 @@ internal static class BoardPage
         WorkStatus.Done, WorkStatus.Blocked, WorkStatus.Failed, WorkStatus.Cancelled,
     ];
 
-    /// Cards a column shows before its "Show more" link; the count above it is the column's true size.
-    public const int CardsPerColumn = 50;
+    /// Cards a column shows before its "Show more" link; the count above it is the column's true size. 25 fill more than
+    /// a screen's height, and nine full columns stay a page the server renders in a few milliseconds.
+    public const int CardsPerColumn = 25;
 
     public sealed record Filters(string? Project, string? Assignee, string? Type, string? Label, string? Goal, string? Q);
 

@@ -227,7 +227,7 @@ public sealed class BrowserTests
         await acme.CreateProjectAsync("WEB", "Website");
         await acme.Owner.PostJsonAsync("/api/v1/work/batch", new
         {
-            items = Enumerable.Range(1, 120).Select(i => new { @ref = $"i{i}", project_id = "WEB", title = $"Backlog item {i}" }),
+            items = Enumerable.Range(1, 60).Select(i => new { @ref = $"i{i}", project_id = "WEB", title = $"Backlog item {i}" }),
         });
         await using var browser = await Browser.LaunchAsync(app.Url);
         var page = browser.Page;
@@ -235,16 +235,16 @@ public sealed class BrowserTests
         await page.GotoAsync("/board?project=WEB");
 
         var backlog = page.Locator("section.column[data-status='backlog']");
-        await Expect(backlog.Locator("h2 .count")).ToHaveTextAsync("120");
-        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(50);
+        await Expect(backlog.Locator("h2 .count")).ToHaveTextAsync("60");
+        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(25);
         await backlog.GetByRole(AriaRole.Link, new() { Name = "Show more" }).ClickAsync();
-        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(100);
+        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(50);
         await Expect(page).ToHaveURLAsync(new Regex("/board\\?project=WEB$"));
         await backlog.GetByRole(AriaRole.Link, new() { Name = "Show more" }).ClickAsync();
-        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(120);
+        await Expect(backlog.Locator("li.card")).ToHaveCountAsync(60);
         await Expect(backlog.GetByRole(AriaRole.Link, new() { Name = "Show more" })).ToHaveCountAsync(0);
         var keys = await backlog.Locator("li.card").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.key)");
-        Assert.Equal(Enumerable.Range(1, 120).Select(n => $"WEB-{n}").Order(), keys.Order());
+        Assert.Equal(Enumerable.Range(1, 60).Select(n => $"WEB-{n}").Order(), keys.Order());
         await browser.ScreenshotAsync($"{store.ToString().ToLowerInvariant()}-12-board-show-more");
     }
 
