@@ -57,25 +57,24 @@ internal static class PostgresStore
     /// or an upgrade rolled out to all of them). EF's own lock did not keep two of them from applying the same migration
     /// (the second failed on an object the first had just made), so they take turns: the one that waited finds nothing
     /// left to apply.
+    ///
+    /// The lock belongs to a transaction kept open on a connection of its own while the migrations run on the
+    /// context's. A session lock would be held by whichever server connection a pooler in transaction mode (PgBouncer)
+    /// lent for the statement that took it, and the unlock could land on another one: the lock would outlive the
+    /// migration and every later start would wait for it. A transaction keeps its server connection to the end, and its
+    /// lock ends with it, also when this process dies.
     public static async Task MigrateLockedAsync(BosunDb db, Func<Task> migrate, CancellationToken ct)
     {
-        await db.Database.OpenConnectionAsync(ct);
-        try
+        await using var holder = new NpgsqlConnection(db.Database.GetConnectionString());
+        await holder.OpenAsync(ct);
+        await using var transaction = await holder.BeginTransactionAsync(ct);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({MigrationLock})", holder, transaction))
         {
-            await Sql.ScalarOutsideTransactionAsync(db, $"SELECT pg_advisory_lock({MigrationLock})", ct);
-            try
-            {
-                await migrate();
-            }
-            finally
-            {
-                await Sql.ScalarOutsideTransactionAsync(db, $"SELECT pg_advisory_unlock({MigrationLock})", CancellationToken.None);
-            }
+            await take.ExecuteNonQueryAsync(ct);
         }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+
+        await migrate();
+        await transaction.CommitAsync(CancellationToken.None);
     }
 
     /// The key of the PostgreSQL advisory lock that migrations hold: "bosun" in ASCII, then 1.
