@@ -21,18 +21,22 @@ public sealed class ScaleOutPgBouncerTests
     [Fact, Trait(TestCategory.Key, TestCategory.Postgres)]
     public async Task Behind_pgbouncer_in_transaction_mode_tenants_stay_apart_and_claims_completions_and_the_stream_work()
     {
-        var database = await TestDatabases.CreateAsync(StoreKind.Postgres);
+        var database = await TestDatabases.CreateEmptyAsync(StoreKind.Postgres);
         var postgres = await TestDatabases.PostgresAsync();
         var name = new NpgsqlConnectionStringBuilder(database.ConnectionString).Database!;
         await using var bouncer = await PgBouncer.StartAsync(postgres, poolSize: 4);
         var errors = new ErrorLog();
         var store = StoreOptions.Postgres(bouncer.ConnectionString(name));
 
-        // Starting migrates (and so takes and gives back the migration lock) through the pooler; a second start must
-        // find the lock free again.
-        await (await BosunTestApp.StartOnAsync(store, logs: errors)).DisposeAsync();
-        await using var app = await BosunTestApp.StartOnAsync(store, logs: errors);
-        var tenants = new[] { await app.CreateTenantAsync(), await app.CreateTenantAsync() };
+        // Three servers start at once on an empty database and migrate it through the pooler: one holds the migration
+        // lock while the others wait for it, each waiting on a server connection of its own (so the pool needs one more
+        // than the servers starting together).
+        var apps = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => BosunTestApp.StartOnAsync(store, logs: errors)));
+        await using var first = apps[0];
+        await using var second = apps[1];
+        await using var third = apps[2];
+        Assert.Empty((await first.WithDbAsync(db => Migrator.StatusAsync(db))).Pending);
+        var tenants = new[] { await first.CreateTenantAsync(), await second.CreateTenantAsync() };
 
         var streams = new List<SseClient>();
         var items = new List<List<string>>();
@@ -54,7 +58,7 @@ public sealed class ScaleOutPgBouncerTests
             }
         }
 
-        // Both tenants read at once, many times, over four server connections: a tenant id left on a server connection
+        // Both tenants read at once, many times, through two servers over four server connections: a tenant id left on a server connection
         // by one transaction would show another tenant's items to the next.
         await Task.WhenAll(Enumerable.Range(0, 40).Select(async n =>
         {
