@@ -24,13 +24,14 @@ public sealed class ScaleOutPgBouncerTests
         var database = await TestDatabases.CreateEmptyAsync(StoreKind.Postgres);
         var postgres = await TestDatabases.PostgresAsync();
         var name = new NpgsqlConnectionStringBuilder(database.ConnectionString).Database!;
-        await using var bouncer = await PgBouncer.StartAsync(postgres, poolSize: 4);
+        await using var bouncer = await PgBouncer.StartAsync(postgres, poolSize: 3);
         var errors = new ErrorLog();
         var store = StoreOptions.Postgres(bouncer.ConnectionString(name));
 
-        // Three servers start at once on an empty database and migrate it through the pooler: one holds the migration
-        // lock while the others wait for it, each waiting on a server connection of its own (so the pool needs one more
-        // than the servers starting together).
+        // Three servers start at once on an empty database and migrate it through the pooler's three server connections:
+        // one holds the migration lock on one and migrates on another, while the others try for the lock again and again
+        // in short transactions. Had they waited for it inside a transaction, they would hold the last server connections
+        // and the migrations would wait for one until PgBouncer gave up.
         var apps = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => BosunTestApp.StartOnAsync(store, logs: errors)));
         await using var first = apps[0];
         await using var second = apps[1];
@@ -58,8 +59,8 @@ public sealed class ScaleOutPgBouncerTests
             }
         }
 
-        // Both tenants read at once, many times, through two servers over four server connections: a tenant id left on a server connection
-        // by one transaction would show another tenant's items to the next.
+        // Both tenants read at once, many times, through two servers over three server connections: a tenant id left on a
+        // server connection by one transaction would show another tenant's items to the next.
         await Task.WhenAll(Enumerable.Range(0, 40).Select(async n =>
         {
             var t = n % 2;

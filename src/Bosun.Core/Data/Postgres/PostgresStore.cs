@@ -62,20 +62,34 @@ internal static class PostgresStore
     /// context's. A session lock would be held by whichever server connection a pooler in transaction mode (PgBouncer)
     /// lent for the statement that took it, and the unlock could land on another one: the lock would outlive the
     /// migration and every later start would wait for it. A transaction keeps its server connection to the end, and its
-    /// lock ends with it, also when this process dies.
+    /// lock ends with it, also when this process dies. A server that finds the lock taken tries again shortly in a new
+    /// transaction rather than waiting in one, so behind a pooler the waiting servers hold no server connection that the
+    /// one migrating may need.
     public static async Task MigrateLockedAsync(BosunDb db, Func<Task> migrate, CancellationToken ct)
     {
         await using var holder = new NpgsqlConnection(db.Database.GetConnectionString());
         await holder.OpenAsync(ct);
-        await using var transaction = await holder.BeginTransactionAsync(ct);
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({MigrationLock})", holder, transaction))
+        while (true)
         {
-            await take.ExecuteNonQueryAsync(ct);
-        }
+            await using var transaction = await holder.BeginTransactionAsync(ct);
+            await using (var take = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({MigrationLock})", holder, transaction))
+            {
+                if (!(bool)(await take.ExecuteScalarAsync(ct))!)
+                {
+                    await transaction.RollbackAsync(ct);
+                    await Task.Delay(MigrationLockRetry, ct);
+                    continue;
+                }
+            }
 
-        await migrate();
-        await transaction.CommitAsync(CancellationToken.None);
+            await migrate();
+            await transaction.CommitAsync(CancellationToken.None);
+            return;
+        }
     }
+
+    /// How soon a server that found the migration lock taken tries again: starting servers wait at most this much longer.
+    private static readonly TimeSpan MigrationLockRetry = TimeSpan.FromMilliseconds(100);
 
     /// The key of the PostgreSQL advisory lock that migrations hold: "bosun" in ASCII, then 1.
     private const long MigrationLock = 0x626F73756E_01;
