@@ -31,7 +31,7 @@ public sealed class ScaleOutPgBouncerTests
         // Three servers start at once on an empty database and migrate it through the pooler's three server connections:
         // one holds the migration lock on one and migrates on another, while the others try for the lock again and again
         // in short transactions. Had they waited for it inside a transaction, they would hold the last server connections
-        // and the migrations would wait for one until PgBouncer gave up.
+        // and the migrations would wait for one until their command timed out (as they did).
         var apps = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => BosunTestApp.StartOnAsync(store, logs: errors)));
         await using var first = apps[0];
         await using var second = apps[1];
