@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Bosun's whole test suite: unit, API integration (SQLite and a throwaway PostgreSQL) and browser tests.
-# Installs what the tests need on Debian when it is missing: PostgreSQL server binaries and Chromium.
+# Installs what the tests need on Debian when it is missing: PostgreSQL server binaries, PgBouncer and Chromium.
 #
 #   ./test.sh --fast   everything but the browser and benchmark tests, on SQLite only: no PostgreSQL, no Chromium
 #
@@ -32,6 +32,7 @@ missing=()
 if ! $fast; then
   compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -57,26 +57,39 @@ internal static class PostgresStore
     /// or an upgrade rolled out to all of them). EF's own lock did not keep two of them from applying the same migration
     /// (the second failed on an object the first had just made), so they take turns: the one that waited finds nothing
     /// left to apply.
+    ///
+    /// The lock belongs to a transaction kept open on a connection of its own while the migrations run on the
+    /// context's. A session lock would be held by whichever server connection a pooler in transaction mode (PgBouncer)
+    /// lent for the statement that took it, and the unlock could land on another one: the lock would outlive the
+    /// migration and every later start would wait for it. A transaction keeps its server connection to the end, and its
+    /// lock ends with it, also when this process dies. A server that finds the lock taken tries again shortly in a new
+    /// transaction rather than waiting in one, so behind a pooler the waiting servers hold no server connection that the
+    /// one migrating may need.
     public static async Task MigrateLockedAsync(BosunDb db, Func<Task> migrate, CancellationToken ct)
     {
-        await db.Database.OpenConnectionAsync(ct);
-        try
+        await using var holder = new NpgsqlConnection(db.Database.GetConnectionString());
+        await holder.OpenAsync(ct);
+        while (true)
         {
-            await Sql.ScalarOutsideTransactionAsync(db, $"SELECT pg_advisory_lock({MigrationLock})", ct);
-            try
+            await using var transaction = await holder.BeginTransactionAsync(ct);
+            await using (var take = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({MigrationLock})", holder, transaction))
             {
-                await migrate();
+                if (!(bool)(await take.ExecuteScalarAsync(ct))!)
+                {
+                    await transaction.RollbackAsync(ct);
+                    await Task.Delay(MigrationLockRetry, ct);
+                    continue;
+                }
             }
-            finally
-            {
-                await Sql.ScalarOutsideTransactionAsync(db, $"SELECT pg_advisory_unlock({MigrationLock})", CancellationToken.None);
-            }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
+
+            await migrate();
+            await transaction.CommitAsync(CancellationToken.None);
+            return;
         }
     }
+
+    /// How soon a server that found the migration lock taken tries again: starting servers wait at most this much longer.
+    private static readonly TimeSpan MigrationLockRetry = TimeSpan.FromMilliseconds(100);
 
     /// The key of the PostgreSQL advisory lock that migrations hold: "bosun" in ASCII, then 1.
     private const long MigrationLock = 0x626F73756E_01;

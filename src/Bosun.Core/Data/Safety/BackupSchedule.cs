@@ -257,13 +257,18 @@ public sealed class BackupScheduler(BackupMonitor monitor, StoreOptions store, T
     public async Task<BackupManifest?> RunOnceAsync(CancellationToken ct)
     {
         NpgsqlConnection? locked = null;
+        NpgsqlTransaction? holding = null;
         try
         {
             if (store.Kind == StoreKind.Postgres)
             {
+                // The lock belongs to a transaction held open for the length of the backup, not to the session: behind a
+                // pooler in transaction mode (PgBouncer) a session lock stays with whichever server connection took it,
+                // and an unlock sent later may reach another one.
                 locked = new NpgsqlConnection(store.ConnectionString);
                 await locked.OpenAsync(ct);
-                await using var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({BackupLock})", locked);
+                holding = await locked.BeginTransactionAsync(ct);
+                await using var take = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({BackupLock})", locked, holding);
                 if (!(bool)(await take.ExecuteScalarAsync(ct))!)
                 {
                     logger.LogInformation("Another Bosun server is backing up this database; skipping this backup");
@@ -289,11 +294,9 @@ public sealed class BackupScheduler(BackupMonitor monitor, StoreOptions store, T
         {
             if (locked is not null)
             {
-                // Pooled connections keep their session (No Reset On Close), and with it a lock not given back.
-                if (locked.State == System.Data.ConnectionState.Open)
+                if (holding is not null && locked.State == System.Data.ConnectionState.Open)
                 {
-                    await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock_all()", locked);
-                    await release.ExecuteNonQueryAsync(CancellationToken.None);
+                    await holding.RollbackAsync(CancellationToken.None);
                 }
 
                 await locked.DisposeAsync();
