@@ -23,8 +23,13 @@ public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache c
         {
             if (known.LastUsedAt is null || now - known.LastUsedAt > LastUsedResolution)
             {
+                // Marked first so the requests arriving meanwhile do not write it too; unmarked if it was not written.
+                var previous = known.LastUsedAt;
                 known.LastUsedAt = now;
-                await TouchAsync(known.Principal.TenantId, known.Principal.TokenId, now, ct);
+                if (!await TouchAsync(known.Principal.TenantId, known.Principal.TokenId, now, ct))
+                {
+                    known.LastUsedAt = previous;
+                }
             }
 
             return known.Principal;
@@ -67,16 +72,32 @@ public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache c
         var entry = cache.Remember(hash, principal, token.ExpiresAt, token.LastUsedAt, generation);
         if (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution)
         {
-            entry.LastUsedAt = now;
-            await TouchAsync(token.TenantId, token.Id, now, ct);
+            if (await TouchAsync(token.TenantId, token.Id, now, ct))
+            {
+                entry.LastUsedAt = now;
+            }
         }
 
         return principal;
     }
 
-    // Recorded at a coarse resolution so a busy agent does not write on every request.
-    private Task TouchAsync(string tenantId, string tokenId, DateTime now, CancellationToken ct) =>
-        db.ApiTokens.IgnoreQueryFilters()
-            .Where(t => t.TenantId == tenantId && t.Id == tokenId)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
+    // Recorded at a coarse resolution so a busy agent does not write on every request. It is a write like any other, so
+    // on SQLite it queues for the one writer with them: outside the queue it polled for the lock and lost to the writes
+    // queued back to back, and under a bulk import a request waited 30 s and then failed with a 500. It is only a note,
+    // so when another process holds the store's write lock past the command timeout, the request goes on without it and
+    // a later request records it.
+    private async Task<bool> TouchAsync(string tenantId, string tokenId, DateTime now, CancellationToken ct)
+    {
+        try
+        {
+            await db.InTransactionAsync(c => db.ApiTokens.IgnoreQueryFilters()
+                .Where(t => t.TenantId == tenantId && t.Id == tokenId)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), c), write: true, ct);
+            return true;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 5 or 6)
+        {
+            return false;  // SQLITE_BUSY or SQLITE_LOCKED: another process kept the write lock
+        }
+    }
 }

@@ -114,6 +114,34 @@ public sealed class TokenTests
         Assert.Equal(agentTokens.Select(t => t.Str("id")), (await agentClient.ListAllAsync("/api/v1/tokens")).Select(t => t.Str("id")));
     }
 
+    [Fact]
+    public async Task A_read_is_answered_while_another_process_holds_SQLites_write_lock_and_the_tokens_use_is_recorded_later()
+    {
+        await using var app = await BosunTestApp.StartAsync(StoreKind.Sqlite);
+        var acme = await app.CreateTenantAsync();
+        var created = await acme.Owner.PostJsonAsync("/api/v1/tokens", new { name = "laptop" });
+
+        // Another process takes the write lock and keeps it past the command timeout (30 s).
+        await using (var other = new Microsoft.Data.Sqlite.SqliteConnection(app.Store.ConnectionString))
+        {
+            await other.OpenAsync();
+            await using var begin = other.CreateCommand();
+            begin.CommandText = "BEGIN IMMEDIATE";
+            await begin.ExecuteNonQueryAsync();
+
+            var me = await app.ClientFor(created.Str("token")).GetAsync("/api/v1/users/me");
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+
+            await using var rollback = other.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, Listed(await acme.Owner.ListAllAsync("/api/v1/tokens"), created).GetProperty("last_used_at").ValueKind);
+        Assert.Equal(HttpStatusCode.OK, (await app.ClientFor(created.Str("token")).GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, Listed(await acme.Owner.ListAllAsync("/api/v1/tokens"), created).GetProperty("last_used_at").ValueKind);
+    }
+
     private static System.Text.Json.JsonElement Listed(List<System.Text.Json.JsonElement> tokens, System.Text.Json.JsonElement created) =>
         tokens.Single(t => t.Str("id") == created.Str("id"));
 }
