@@ -7,13 +7,15 @@ namespace Bosun.Core.Data.Sqlite;
 /// The table statistics SQLite's planner chooses indexes by. Without them it guesses, and on a tenant of a million
 /// items a guess can walk the wrong index (by status instead of by project, say). Bosun gathers them itself, at start
 /// and every hour, instead of asking its operator to run ANALYZE: `PRAGMA optimize` re-analyses only the tables that
-/// were never analysed or whose size changed a lot, and `analysis_limit` makes each ANALYZE read a sample of every
-/// index instead of all of it, so a run costs milliseconds on a large file and nothing when nothing changed.
+/// were never analysed or whose size changed a lot, so a run costs nothing when nothing changed. Each ANALYZE reads
+/// whole indexes: with `analysis_limit` it reads only the first rows of each, and on a tenant of 100,000 items those
+/// were all one agent's and one project's, so the planner took one agent for the owner of every item and walked the
+/// tenant by id for an agent's list (37 ms instead of a fraction of one).
 public static class SqliteStatistics
 {
     /// 0x10000: look at every table, not only those this connection has used (a fresh connection has used none);
     /// 0x02: analyse those that need it.
-    private const string Refresh = "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;";
+    private const string Refresh = "PRAGMA optimize = 0x10002;";
 
     public static async Task RefreshAsync(string connectionString, CancellationToken ct = default)
     {
