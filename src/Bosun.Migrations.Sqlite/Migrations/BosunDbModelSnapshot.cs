@@ -5228,7 +5228,8 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasFilter("status = 'ready'");
 
                     b.HasIndex("TenantId", "ProjectId", "Status", "Id")
-                        .HasDatabaseName("ix_work_items_board");
+                        .HasDatabaseName("ix_work_items_board")
+                        .HasFilter("archived_at IS NULL");
 
                     b.ToTable("work_items", (string)null);
                 });
