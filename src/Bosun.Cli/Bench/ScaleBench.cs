@@ -176,9 +176,13 @@ public static partial class ScaleBench
         var (from, to) = (seed.From.ToString("yyyy-MM-dd"), seed.From.AddDays(30).ToString("yyyy-MM-dd"));
         foreach (var (by, column) in new[] { ("day", "day"), ("model", "model"), ("agent", "agent_id"), ("project", "project_id") })
         {
+            // The summary's grouping, then its top agents, projects and work items of the same range, as the service runs them.
+            const string sums = "sum(calls), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(cost_micros), sum(list_cost_micros), sum(unpriced_calls)";
+            const string range = "FROM cost_daily WHERE tenant_id = @t AND day >= @f AND day < @u";
+            var tops = new[] { "agent_id", "project_id", "work_item_id" }.Where(c => c != column)
+                .Select(c => $"SELECT {c}, {sums} {range} AND {c} <> '' GROUP BY {c} ORDER BY sum(cost_micros) DESC, sum(list_cost_micros) DESC LIMIT 5");
             await Measure("cost summary", $"a month by {by}", 100, owner, $"api/v1/costs/summary?from={from}&to={to}&by={by}",
-                $"SELECT {column}, sum(calls), sum(input_tokens), sum(output_tokens), sum(cost_micros) FROM cost_daily WHERE tenant_id = @t AND day >= @f AND day < @u GROUP BY {column}",
-                ("f", seed.From), ("u", seed.From.AddDays(30)));
+                string.Join(";", tops.Prepend($"SELECT {column}, {sums} {range} GROUP BY {column}")), ("f", seed.From), ("u", seed.From.AddDays(30)));
         }
 
         foreach (var (span, days) in new[] { ("a day", 1), ("a month", 30) })

@@ -81,23 +81,43 @@ public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache c
         return principal;
     }
 
-    // Recorded at a coarse resolution so a busy agent does not write on every request. It is a write like any other, so
-    // on SQLite it queues for the one writer with them: outside the queue it polled for the lock and lost to the writes
-    // queued back to back, and under a bulk import a request waited 30 s and then failed with a 500. It is only a note,
-    // so when another process holds the store's write lock past the command timeout, the request goes on without it and
-    // a later request records it.
+    // Recorded at a coarse resolution so a busy agent does not write on every request. It is only a note, so it never
+    // holds a request up: on SQLite it is written on a connection of its own that does not wait for the writer lock
+    // (waiting, it lost to writes queued back to back and under a bulk import a request waited 30 s and failed with a
+    // 500; queued behind them, a request that only reads would wait for every write before it). When the lock is taken
+    // the request goes on unrecorded, and a later request records it.
     private async Task<bool> TouchAsync(string tenantId, string tokenId, DateTime now, CancellationToken ct)
     {
+        if (db.IsPostgres)
+        {
+            await db.ApiTokens.IgnoreQueryFilters()
+                .Where(t => t.TenantId == tenantId && t.Id == tokenId)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
+            return true;
+        }
+
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false };
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(file.ToString());
+        await connection.OpenAsync(ct);
+        await using (var noWait = connection.CreateCommand())
+        {
+            noWait.CommandText = "PRAGMA busy_timeout = 0";
+            await noWait.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = IdentityStatements.TouchToken;
+        command.CommandTimeout = 1;  // the least Microsoft.Data.Sqlite retries a busy database for (0 would be forever)
+        command.Parameters.AddWithValue("$at", now);
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        command.Parameters.AddWithValue("$id", tokenId);
         try
         {
-            await db.InTransactionAsync(c => db.ApiTokens.IgnoreQueryFilters()
-                .Where(t => t.TenantId == tenantId && t.Id == tokenId)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), c), write: true, ct);
-            return true;
+            return await command.ExecuteNonQueryAsync(ct) > 0;
         }
         catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 5 or 6)
         {
-            return false;  // SQLITE_BUSY or SQLITE_LOCKED: another process kept the write lock
+            return false;  // SQLITE_BUSY or SQLITE_LOCKED: a write holds the lock
         }
     }
 }

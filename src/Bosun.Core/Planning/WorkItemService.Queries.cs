@@ -13,30 +13,33 @@ public sealed partial class WorkItemService
         Page<WorkItem> rows;
         if (WorkItemFilter.OrdersByPosition(filter.Parent))
         {
-            if (page.Cursor is { } cursor)
-            {
-                if (!KeyedCursor.TryDecode(cursor, out var position, out var id))
-                {
-                    throw ProblemException.Invalid("cursor", "is not a cursor returned by this list");
-                }
-
-                query = query.Where(w => string.Compare(w.Position, position) > 0 || (w.Position == position && string.Compare(w.Id, id) > 0));
-            }
-
-            rows = await query.OrderBy(w => w.Position).ThenBy(w => w.Id).ToPageAsync(page, w => KeyedCursor.Encode(w.Position, w.Id), w => w, ct);
+            rows = await ByPositionAsync(query, page, ct);
         }
         else
         {
-            rows = await ByIdAsync(query, page, ct);
+            if (page.Cursor is { } cursor)
+            {
+                query = query.Where(w => string.Compare(w.Id, cursor) > 0);
+            }
+
+            rows = await query.OrderBy(w => w.Id).ToPageAsync(page, w => w.Id, w => w, ct);
         }
 
         return new Page<WorkItemView>(await ViewsAsync(rows.Items, ct), rows.NextCursor);
     }
 
+    /// A board's columns in the order work flows through them; the side states come last.
+    public static readonly IReadOnlyList<WorkStatus> BoardColumns =
+    [
+        WorkStatus.Backlog, WorkStatus.Ready, WorkStatus.Claimed, WorkStatus.InProgress, WorkStatus.AwaitingApproval,
+        WorkStatus.Done, WorkStatus.Blocked, WorkStatus.Failed, WorkStatus.Cancelled,
+    ];
+
     /// A project's board: how many items each column holds (all of them that match the filter, not only those shown)
-    /// and the first <paramref name="perColumn"/> cards of each, oldest first, with the cursor of the rest. A column's
-    /// page and its count read the board index (tenant, project, status, id), so the board of a project with tens of
-    /// thousands of items costs its counts plus a few short index reads, not one row per item.
+    /// and the first <paramref name="perColumn"/> cards of each in position order (the order items were made, except
+    /// where someone moved one among its siblings), with the cursor of the rest. The counts and each column's page read
+    /// the board index (tenant, project, status, position, id, items not archived), so the board of a project with tens
+    /// of thousands of items costs its counts plus a few short index reads, not one row per item.
     public async Task<IReadOnlyList<BoardColumn>> BoardAsync(WorkItemFilter filter, IReadOnlyList<WorkStatus> columns, int perColumn, CancellationToken ct)
     {
         var query = await FilteredAsync(filter with { Status = null }, ct);
@@ -46,7 +49,7 @@ public sealed partial class WorkItemService
         {
             pages.Add((status, counts.GetValueOrDefault(status) == 0
                 ? new Page<WorkItem>([], null)
-                : await ByIdAsync(query.Where(w => w.Status == status), new PageRequest(perColumn, null), ct)));
+                : await ByPositionAsync(query.Where(w => w.Status == status), new PageRequest(perColumn, null), ct)));
         }
 
         // One view lookup (labels, dependencies, assignee names) for every card on the board.
@@ -58,18 +61,23 @@ public sealed partial class WorkItemService
     public async Task<Page<WorkItemView>> ColumnAsync(WorkItemFilter filter, WorkStatus status, PageRequest page, CancellationToken ct)
     {
         var query = (await FilteredAsync(filter with { Status = null }, ct)).Where(w => w.Status == status);
-        var rows = await ByIdAsync(query, page, ct);
+        var rows = await ByPositionAsync(query, page, ct);
         return new Page<WorkItemView>(await ViewsAsync(rows.Items, ct), rows.NextCursor);
     }
 
-    private static async Task<Page<WorkItem>> ByIdAsync(IQueryable<WorkItem> query, PageRequest page, CancellationToken ct)
+    private static async Task<Page<WorkItem>> ByPositionAsync(IQueryable<WorkItem> query, PageRequest page, CancellationToken ct)
     {
         if (page.Cursor is { } cursor)
         {
-            query = query.Where(w => string.Compare(w.Id, cursor) > 0);
+            if (!KeyedCursor.TryDecode(cursor, out var position, out var id))
+            {
+                throw ProblemException.Invalid("cursor", "is not a cursor returned by this list");
+            }
+
+            query = query.Where(w => string.Compare(w.Position, position) > 0 || (w.Position == position && string.Compare(w.Id, id) > 0));
         }
 
-        return await query.OrderBy(w => w.Id).ToPageAsync(page, w => w.Id, w => w, ct);
+        return await query.OrderBy(w => w.Position).ThenBy(w => w.Id).ToPageAsync(page, w => KeyedCursor.Encode(w.Position, w.Id), w => w, ct);
     }
 
     /// The items a filter selects, unordered; an unknown status or project is a 400 naming the field.

@@ -5233,7 +5233,7 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasDatabaseName("ix_work_items_ready_by_project")
                         .HasFilter("status = 'ready'");
 
-                    b.HasIndex("TenantId", "ProjectId", "Status", "Id")
+                    b.HasIndex("TenantId", "ProjectId", "Status", "Position", "Id")
                         .HasDatabaseName("ix_work_items_board")
                         .HasFilter("archived_at IS NULL");
 

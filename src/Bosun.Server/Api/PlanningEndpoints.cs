@@ -69,6 +69,21 @@ public static class PlanningEndpoints
         work.MapPost("/batch", async Task<Created<BatchCreatedItems>> (CreateWorkItems body, WorkItemService s, CancellationToken ct) =>
             TypedResults.Created("/api/v1/work", new BatchCreatedItems(await s.CreateBatchAsync(body, ct))))
             .WithSummary("Create up to 1,000 work items at once, all or none; items name each other by ref (parent_ref, depends_on_refs)");
+        work.MapGet("/board", async (string? project, string? status, string? cursor, string? assignee, string? type, string? label, string? goal, string? q,
+                [Microsoft.AspNetCore.Mvc.FromQuery(Name = "per_column")] int? perColumn, WorkItemService s, CancellationToken ct) =>
+        {
+            var filter = new WorkItemFilter(null, assignee, project is { Length: > 0 } ? project : throw ProblemException.Invalid("project", "is required"), type, label, null, goal, q);
+            var page = PageRequest.From(perColumn ?? 25, cursor, keyed: true);
+            if (status is null)
+            {
+                return Results.Ok(await s.BoardAsync(filter, WorkItemService.BoardColumns, page.Limit, ct));
+            }
+
+            var column = Check.OneOf<WorkStatus>("status", status)!.Value;
+            return Results.Ok(await s.ColumnAsync(filter, column, page, ct));
+        })
+            .WithSummary("A project's board: every column (status) with its true count of matching items, its first per_column items (default 25) "
+                + "in position order and next_cursor; with status and cursor, that column's next items");
         work.MapGet("/{id}", (string id, WorkItemService s, CancellationToken ct) => s.GetAsync(id, ct)).WithSummary("Read a work item (by id or key, e.g. WEB-42)");
         work.MapPatch("/{id}", (string id, UpdateWorkItem body, WorkItemService s, CancellationToken ct) => s.UpdateAsync(id, body, ct))
             .WithSummary("Change a work item; a status change must follow the workflow (409 lists the allowed moves)");

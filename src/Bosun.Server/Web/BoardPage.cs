@@ -12,12 +12,6 @@ namespace Bosun.Server.Web;
 /// A project's work items as columns by status, with filters, search and a form for a new item.
 internal static class BoardPage
 {
-    /// Columns in the order work flows through them; the side states come last.
-    public static readonly WorkStatus[] Columns =
-    [
-        WorkStatus.Backlog, WorkStatus.Ready, WorkStatus.Claimed, WorkStatus.InProgress, WorkStatus.AwaitingApproval,
-        WorkStatus.Done, WorkStatus.Blocked, WorkStatus.Failed, WorkStatus.Cancelled,
-    ];
 
     /// Cards a column shows before its "Show more" link; the count above it is the column's true size. 25 fill more than
     /// a screen's height, and nine full columns stay a page the server renders in a few milliseconds.
@@ -51,7 +45,7 @@ internal static class BoardPage
                     Optional(project) ?? throw ProblemException.Invalid("project", "is required"), c);
                 var roster = await Roster.LoadAsync(services.GetRequiredService<AgentService>(), services.GetRequiredService<PeopleService>(), c);
                 var page = await services.GetRequiredService<WorkItemService>().ColumnAsync(
-                    ItemFilter(filters, projectView.Id), column, PageRequest.From(CardsPerColumn, Optional(after)), c);
+                    ItemFilter(filters, projectView.Id), column, PageRequest.From(CardsPerColumn, Optional(after), keyed: true), c);
                 return (projectView, roster, page);
             });
             var w = new HtmlWriter();
@@ -141,7 +135,7 @@ internal static class BoardPage
             return new Model(projects, null, filters, [], roster, goals);
         }
 
-        var columns = await services.GetRequiredService<WorkItemService>().BoardAsync(ItemFilter(filters, project.Id), Columns, CardsPerColumn, ct);
+        var columns = await services.GetRequiredService<WorkItemService>().BoardAsync(ItemFilter(filters, project.Id), WorkItemService.BoardColumns, CardsPerColumn, ct);
         return new Model(projects, project, filters, columns, roster, goals);
     }
 

@@ -69,6 +69,41 @@ public sealed partial class BoardColumnsTests
     }
 
     [Theory, BothStores]
+    public async Task The_board_over_the_API_counts_each_column_and_pages_a_column_by_its_cursor(StoreKind store)
+    {
+        await using var app = await BosunTestApp.StartAsync(store);
+        var acme = await app.CreateTenantAsync();
+        await acme.CreateProjectAsync("WEB");
+        await acme.Owner.PostJsonAsync("/api/v1/work/batch", new
+        {
+            items = Enumerable.Range(1, 40).Select(i => new { @ref = $"b{i}", project_id = "WEB", title = $"Item {i}", status = i <= 30 ? "backlog" : "ready" }),
+        });
+
+        var board = await acme.Owner.GetJsonAsync("/api/v1/work/board?project=WEB&per_column=10");
+        var columns = board.EnumerateArray().ToDictionary(c => c.Str("status"));
+        Assert.Equal(9, columns.Count);
+        Assert.Equal(30, columns["backlog"].GetProperty("count").GetInt32());
+        Assert.Equal(10, columns["ready"].GetProperty("count").GetInt32());
+        Assert.Equal(0, columns["done"].GetProperty("count").GetInt32());
+        var seen = columns["backlog"].GetProperty("items").EnumerateArray().Select(i => i.Str("key")).ToList();
+        Assert.Equal(10, seen.Count);
+        for (var cursor = columns["backlog"].GetProperty("next_cursor").GetString(); cursor is not null;)
+        {
+            var page = await acme.Owner.GetJsonAsync($"/api/v1/work/board?project=WEB&status=backlog&per_column=10&cursor={Uri.EscapeDataString(cursor)}");
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.Str("key")));
+            cursor = page.GetProperty("next_cursor").GetString();
+        }
+
+        Assert.Equal(Enumerable.Range(1, 30).Select(n => $"WEB-{n}"), seen);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, columns["ready"].GetProperty("next_cursor").ValueKind);
+        Assert.Equal(HttpStatusCode.BadRequest, (await acme.Owner.GetAsync("/api/v1/work/board")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await acme.Owner.GetAsync("/api/v1/work/board?project=NOPE")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await acme.Owner.GetAsync("/api/v1/work/board?project=WEB&per_column=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await acme.Owner.GetAsync("/api/v1/work/board?project=WEB&status=backlog&cursor=nonsense")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await acme.Owner.GetAsync("/api/v1/work/board?project=WEB&status=sideways")).StatusCode);
+    }
+
+    [Theory, BothStores]
     public async Task A_column_page_refuses_a_bad_status_or_cursor_and_hides_other_tenants_projects(StoreKind store)
     {
         await using var app = await BosunTestApp.StartAsync(store);

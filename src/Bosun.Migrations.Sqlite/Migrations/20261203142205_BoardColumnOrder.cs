@@ -1,0 +1,38 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Bosun.Migrations.Sqlite.Migrations
+{
+    /// <inheritdoc />
+    public partial class BoardColumnOrder : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "ix_work_items_board",
+                table: "work_items");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_work_items_board",
+                table: "work_items",
+                columns: new[] { "tenant_id", "project_id", "status", "position", "id" },
+                filter: "archived_at IS NULL");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "ix_work_items_board",
+                table: "work_items");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_work_items_board",
+                table: "work_items",
+                columns: new[] { "tenant_id", "project_id", "status", "id" },
+                filter: "archived_at IS NULL");
+        }
+    }
+}
