@@ -74,12 +74,11 @@ public static class PlanningEndpoints
         {
             var filter = new WorkItemFilter(null, assignee, project is { Length: > 0 } ? project : throw ProblemException.Invalid("project", "is required"), type, label, null, goal, q);
             var page = PageRequest.From(perColumn ?? 25, cursor, keyed: true);
-            if (status is null)
+            if (Check.OneOf<WorkStatus>("status", status) is not { } column)
             {
                 return Results.Ok(await s.BoardAsync(filter, WorkItemService.BoardColumns, page.Limit, ct));
             }
 
-            var column = Check.OneOf<WorkStatus>("status", status)!.Value;
             return Results.Ok(await s.ColumnAsync(filter, column, page, ct));
         })
             .WithSummary("A project's board: every column (status) with its true count of matching items, its first per_column items (default 25) "
