@@ -2,10 +2,10 @@
 
 #nullable disable
 
-namespace Bosun.Migrations.Sqlite.Migrations
+namespace Bosun.Migrations.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class BoardIndexUnarchived : Migration
+    public partial class BoardAndProjectListIndexes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -17,8 +17,13 @@ namespace Bosun.Migrations.Sqlite.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_board",
                 table: "work_items",
-                columns: new[] { "tenant_id", "project_id", "status", "id" },
+                columns: new[] { "tenant_id", "project_id", "status", "position", "id" },
                 filter: "archived_at IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_work_items_project_list",
+                table: "work_items",
+                columns: new[] { "tenant_id", "project_id", "id" });
         }
 
         /// <inheritdoc />
@@ -26,6 +31,10 @@ namespace Bosun.Migrations.Sqlite.Migrations
         {
             migrationBuilder.DropIndex(
                 name: "ix_work_items_board",
+                table: "work_items");
+
+            migrationBuilder.DropIndex(
+                name: "ix_work_items_project_list",
                 table: "work_items");
 
             migrationBuilder.CreateIndex(

@@ -2,10 +2,10 @@
 
 #nullable disable
 
-namespace Bosun.Migrations.Postgres.Migrations
+namespace Bosun.Migrations.Sqlite.Migrations
 {
     /// <inheritdoc />
-    public partial class BoardColumnOrder : Migration
+    public partial class BoardAndProjectListIndexes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -19,6 +19,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                 table: "work_items",
                 columns: new[] { "tenant_id", "project_id", "status", "position", "id" },
                 filter: "archived_at IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_work_items_project_list",
+                table: "work_items",
+                columns: new[] { "tenant_id", "project_id", "id" });
         }
 
         /// <inheritdoc />
@@ -28,11 +33,14 @@ namespace Bosun.Migrations.Postgres.Migrations
                 name: "ix_work_items_board",
                 table: "work_items");
 
+            migrationBuilder.DropIndex(
+                name: "ix_work_items_project_list",
+                table: "work_items");
+
             migrationBuilder.CreateIndex(
                 name: "ix_work_items_board",
                 table: "work_items",
-                columns: new[] { "tenant_id", "project_id", "status", "id" },
-                filter: "archived_at IS NULL");
+                columns: new[] { "tenant_id", "project_id", "status", "id" });
         }
     }
 }
