@@ -496,12 +496,6 @@ public static class DispatchBench
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<object?> Scalar(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object Value)[] args)
-    {
-        await using var command = Build(connection, tx, sql, args);
-        return await command.ExecuteScalarAsync();
-    }
-
     private static DbCommand Build(DbConnection connection, DbTransaction? tx, string sql, (string Name, object Value)[] args)
     {
         var command = connection.CreateCommand();
