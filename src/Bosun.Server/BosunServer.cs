@@ -10,6 +10,7 @@ using Bosun.Core.Identity;
 using Bosun.Core.Integrations;
 using Bosun.Core.Knowledge;
 using Bosun.Core.Ledger;
+using Bosun.Core.Notifications;
 using Bosun.Core.Planning;
 using Bosun.Core.Realtime;
 using Bosun.Server.Api;
@@ -113,6 +114,7 @@ public static class BosunServer
         api.MapWebhooks();
         api.MapGitHub();
         api.MapSecrets();
+        api.MapNotifications();
         api.MapRules();
         api.MapSearch();
         api.MapContext();
@@ -139,6 +141,7 @@ public static class BosunServer
         services.AddKnowledge();
         services.AddRealtime();
         services.AddIntegrations(backgroundJobs);
+        services.AddNotifications(backgroundJobs);
         services.AddRules(backgroundJobs);
     }
 

@@ -1,7 +1,6 @@
 using Bosun.Core.Common;
 using Bosun.Core.Realtime;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.Core.Automation;
@@ -26,45 +25,12 @@ public static class RulesModule
 
 /// Runs rules soon after events commit in this process, and every second for the rest (events from other processes,
 /// retries coming due, inbound calls); prunes old action rows hourly.
-public sealed class RuleEngineService(RuleEngine engine, StreamSignal signal, TimeProvider clock, ILogger<RuleEngineService> logger) : BackgroundService
+public sealed class RuleEngineService(RuleEngine engine, StreamSignal signal, TimeProvider clock, ILogger<RuleEngineService> logger)
+    : CommitPacedJob(signal, clock, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
-    private readonly CommitPacer _pacer = new(signal.NextCommit, clock, TimeSpan.FromMilliseconds(100));
+    protected override string Name => "Rule pass";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var lastPrune = DateTime.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                _pacer.PassStarting();
-                await engine.RunOnceAsync(stoppingToken);
-                if (DateTime.UtcNow - lastPrune > PruneInterval)
-                {
-                    lastPrune = DateTime.UtcNow;
-                    await engine.PruneAsync(stoppingToken);
-                }
+    protected override Task PassAsync(CancellationToken ct) => engine.RunOnceAsync(ct);
 
-                await _pacer.WaitAsync(Interval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Rule pass failed; retrying shortly");
-                try
-                {
-                    await Task.Delay(Interval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    protected override Task PruneAsync(CancellationToken ct) => engine.PruneAsync(ct);
 }

@@ -34,6 +34,9 @@ public sealed class User : ITenantScoped, IHasTimestamps, IAudited
     public int FailedSignIns { get; set; }
     public DateTime? LockedUntil { get; set; }
     public DateTime? LastSeenAt { get; set; }
+
+    /// When the person opened a link sent to their email (a verification or a password reset): the address is theirs.
+    public DateTime? EmailVerifiedAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

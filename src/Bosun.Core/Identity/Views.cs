@@ -9,9 +9,10 @@ public sealed record TenantView(
         new(t.Id, t.Name, t.Slug, t.Plan, Money.ToUsd(t.MonthlySpendCapMicros), t.StorePromptText, t.MaxConcurrentRuns, t.CreatedAt, t.UpdatedAt);
 }
 
-public sealed record UserView(string Id, string Email, string Name, PersonRole Role, PersonStatus Status, bool HasPassword, DateTime CreatedAt, DateTime? LastSeenAt)
+public sealed record UserView(string Id, string Email, string Name, PersonRole Role, PersonStatus Status, bool HasPassword, DateTime CreatedAt, DateTime? LastSeenAt,
+    bool EmailVerified)
 {
-    public static UserView From(User u) => new(u.Id, u.Email, u.Name, u.Role, u.Status, u.PasswordHash is not null, u.CreatedAt, u.LastSeenAt);
+    public static UserView From(User u) => new(u.Id, u.Email, u.Name, u.Role, u.Status, u.PasswordHash is not null, u.CreatedAt, u.LastSeenAt, u.EmailVerifiedAt is not null);
 }
 
 public sealed record InvitationView(string Id, string Email, PersonRole Role, string Status, DateTime ExpiresAt, DateTime CreatedAt, DateTime? AcceptedAt, string? AcceptedUserId)

@@ -1,56 +1,22 @@
 using Bosun.Core.Realtime;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.Core.Integrations;
 
-/// Sends webhook deliveries soon after events commit in this process, and every second for the rest (retries
-/// coming due, events written by other processes); prunes old events and deliveries hourly. Passes woken by commits
-/// are at least a tenth of a second apart: a pass per commit cost a busy server almost half its throughput.
+/// Sends webhook deliveries soon after events commit, and prunes old events and deliveries hourly.
 public sealed class WebhookDeliveryService(WebhookDispatcher dispatcher, StreamSignal signal, TimeProvider clock, RealtimeOptions options, ILogger<WebhookDeliveryService> logger)
-    : BackgroundService
+    : CommitPacedJob(signal, clock, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-    private readonly CommitPacer _pacer = new(signal.NextCommit, clock, TimeSpan.FromMilliseconds(100));
-    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+    protected override string Name => "Webhook delivery pass";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task PassAsync(CancellationToken ct) => dispatcher.RunOnceAsync(ct);
+
+    protected override async Task PruneAsync(CancellationToken ct)
     {
-        var lastPrune = DateTime.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
+        var (events, deliveries) = await dispatcher.PruneAsync(options.Retention, ct);
+        if (events + deliveries > 0)
         {
-            try
-            {
-                _pacer.PassStarting();
-                await dispatcher.RunOnceAsync(stoppingToken);
-                if (DateTime.UtcNow - lastPrune > PruneInterval)
-                {
-                    lastPrune = DateTime.UtcNow;
-                    var (events, deliveries) = await dispatcher.PruneAsync(options.Retention, stoppingToken);
-                    if (events + deliveries > 0)
-                    {
-                        logger.LogInformation("Pruned {Events} stream events and {Deliveries} finished webhook deliveries", events, deliveries);
-                    }
-                }
-
-                await _pacer.WaitAsync(Interval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Webhook delivery pass failed; retrying shortly");
-                try
-                {
-                    await Task.Delay(Interval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            logger.LogInformation("Pruned {Events} stream events and {Deliveries} finished webhook deliveries", events, deliveries);
         }
     }
 }

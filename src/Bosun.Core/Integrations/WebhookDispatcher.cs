@@ -271,8 +271,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider 
         }
     }
 
-    /// Removes what no one needs any more: stream events past retention (unless a webhook or a rule has yet to
-    /// see them) and finished deliveries older than 30 days.
+    /// Removes what no one needs any more: stream events past retention (unless a webhook, a rule or the notifications
+    /// have yet to see them) and finished deliveries older than 30 days.
     public async Task<(int Events, int Deliveries)> PruneAsync(TimeSpan eventRetention, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -281,7 +281,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, TimeProvider 
         var events = await db.Set<StreamEvent>().IgnoreQueryFilters()
             .Where(e => e.CreatedAt < cutoff && e.Seq > 0
                         && !db.Set<Webhook>().IgnoreQueryFilters().Any(w => w.TenantId == e.TenantId && w.Enabled && w.CursorSeq < e.Seq)
-                        && !db.Set<Automation.Rule>().IgnoreQueryFilters().Any(r => r.TenantId == e.TenantId && r.Enabled && r.CursorSeq < e.Seq))
+                        && !db.Set<Automation.Rule>().IgnoreQueryFilters().Any(r => r.TenantId == e.TenantId && r.Enabled && r.CursorSeq < e.Seq)
+                        && !db.Set<Notifications.NotificationCursor>().IgnoreQueryFilters().Any(n => n.TenantId == e.TenantId && n.CursorSeq < e.Seq))
             .ExecuteDeleteAsync(ct);
         var finished = Now - TimeSpan.FromDays(30);
         var deliveries = await db.Set<WebhookDelivery>().IgnoreQueryFilters()

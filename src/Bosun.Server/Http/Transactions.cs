@@ -20,6 +20,9 @@ public static class Transactions
     /// An upload streams its file to disk before its short write transaction, so no lock is held while the bytes arrive.
     public static readonly OwnsTransactionAttribute Upload = new() { UnlessIdempotencyKey = true };
 
+    /// Password reset and email verification look the person up across tenants, then enter the person's tenant.
+    public static readonly OwnsTransactionAttribute AccountEmail = new();
+
     /// Whether the service opens its own transactions rather than running inside the caller's.
     public static bool ServiceOwns(OwnsTransactionAttribute? owns, bool idempotencyKey) =>
         owns is not null && !(owns.UnlessIdempotencyKey && idempotencyKey);
