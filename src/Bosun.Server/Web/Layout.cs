@@ -37,7 +37,7 @@ internal sealed class HtmlResult(string body, int status = 200) : IResult
     }
 }
 
-internal enum Nav { None, Board, Inbox, Goals, Plans, Artifacts, Templates, Schedules, Rules, Deliverables, Memory, Costs, Sessions, Agents, Machines, Secrets, Activity }
+internal enum Nav { None, Board, Inbox, Goals, Plans, Artifacts, Templates, Schedules, Rules, Deliverables, Memory, Costs, Sessions, Agents, Machines, Secrets, Activity, Notifications }
 
 internal static class Layout
 {
@@ -77,6 +77,7 @@ internal static class Layout
 
             w.Add($"""
                 </ul></nav>
+                {Bell(http, nav)}
                 <form class="top-search" method="get" action="/search" role="search"><input type="search" name="q" placeholder="Search" aria-label="Search everything" maxlength="500"></form>
                 <form class="signout" method="post" action="/signout">{Token(http)}<span class="who">{principal.Name} <small>({principal.Role.Snake()})</small></span> <button type="submit" class="link">Sign out</button></form>
                 """);
@@ -92,6 +93,13 @@ internal static class Layout
             </html>
             """);
         return new HtmlResult(w.ToString(), status);
+    }
+
+    /// The link to the person's notifications, with the unread count the page's guard read.
+    private static Html Bell(HttpContext http, Nav nav)
+    {
+        var unread = http.Items[NotificationsPage.UnreadItem] as int? ?? 0;
+        return Html.Of($"""<a class="bell" href="/notifications"{(nav == Nav.Notifications ? Html.Raw(" aria-current=\"page\"") : Html.Empty)}>Notifications{(unread > 0 ? Html.Of($" <span class=\"badge\" aria-label=\"{unread} unread\">{unread}</span>") : Html.Empty)}</a>""");
     }
 
     public static HtmlResult Error(HttpContext http, ProblemException problem)

@@ -43,6 +43,7 @@ public static class WebEndpoints
         AgentsPage.Map(pages);
         MachinesPage.Map(pages);
         SecretsPage.Map(pages);
+        NotificationsPage.Map(pages);
         ActivityPage.Map(pages);
         ActivityStream.Map(pages);
     }
@@ -61,6 +62,11 @@ public static class WebEndpoints
 
             var target = http.Request.Path + http.Request.QueryString;
             return new SeeOther("/signin" + Html.Query(("next", target == "/" ? null : target)));
+        }
+
+        if (signInRequired && HttpMethods.IsGet(http.Request.Method))
+        {
+            await NotificationsPage.CountUnreadAsync(http);
         }
 
         if (HttpMethods.IsPost(http.Request.Method))
