@@ -19,6 +19,7 @@ public static class BenchCommands
         bench.Add(ScheduleBench.Command());
         bench.Add(SearchBench.Command());
         bench.Add(ScaleBench.Command());
+        bench.Add(NotifyBench.Command());
         return bench;
     }
 }

@@ -32,7 +32,8 @@ public sealed class BenchServer : IAsyncDisposable
         _dir = dir;
     }
 
-    public static async Task<BenchServer> StartAsync(string store)
+    /// <paramref name="configure"/>: more for the host (configuration a benchmark's receivers need).
+    public static async Task<BenchServer> StartAsync(string store, Action<WebApplicationBuilder>? configure = null)
     {
         ThrowawayPostgres? postgres = null;
         string? dir = null;
@@ -60,7 +61,11 @@ public sealed class BenchServer : IAsyncDisposable
         // ending its phases and then stopping this server and removing its database (a throwaway PostgreSQL left
         // running otherwise). Everything else, logging included, is what `bosun serve` runs.
         var app = await BosunServer.StartAsync(new BosunServerOptions { Store = options, Urls = "http://127.0.0.1:0" },
-            builder => builder.Services.AddSingleton<IHostLifetime, BenchLifetime>());
+            builder =>
+            {
+                builder.Services.AddSingleton<IHostLifetime, BenchLifetime>();
+                configure?.Invoke(builder);
+            });
         return new BenchServer(app, options, app.Urls.First(), postgres, dir);
     }
 
@@ -132,6 +137,9 @@ public sealed class BenchServer : IAsyncDisposable
 
         return System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
     }
+
+    /// The value below which a share <paramref name="p"/> of the sorted values lie (nearest rank).
+    public static double Percentile(IReadOnlyList<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     public static Option<string> StoreOption() => new("--store")
     {

@@ -147,7 +147,7 @@ public static class CostsBench
         return runs.Select(r => r.Id).ToList();
     }
 
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    private static double Percentile(List<double> sorted, double p) => BenchServer.Percentile(sorted, p);
 
     private static async Task<JsonElement> Post(HttpClient client, string url, object body, CancellationToken ct)
     {

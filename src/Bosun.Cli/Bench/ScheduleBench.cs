@@ -102,5 +102,5 @@ public static class ScheduleBench
         }));
     }
 
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    private static double Percentile(List<double> sorted, double p) => BenchServer.Percentile(sorted, p);
 }

@@ -11,7 +11,8 @@ using SmtpServer.Storage;
 
 namespace Bosun.Cli.Bench;
 
-public sealed record ReceivedMail(string MessageId, string To, string Subject, string Body, DateTime ReceivedAt);
+/// <paramref name="ReceivedTicks"/>: <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> at arrival.
+public sealed record ReceivedMail(string MessageId, string To, string Subject, string Body, long ReceivedTicks);
 
 /// A real SMTP server on 127.0.0.1 that keeps what it receives: the benchmark's and the tests' mailbox. With a user
 /// and password it refuses mail from clients that do not authenticate.
@@ -97,7 +98,7 @@ public sealed class SmtpSink : IAsyncDisposable
             await using var stream = new MemoryStream(buffer.ToArray());
             var message = await MimeMessage.LoadAsync(stream, ct);
             sink.Received.Enqueue(new ReceivedMail(message.MessageId ?? "", string.Join(",", message.To.Mailboxes.Select(m => m.Address)),
-                message.Subject ?? "", message.TextBody ?? "", DateTime.UtcNow));
+                message.Subject ?? "", message.TextBody ?? "", System.Diagnostics.Stopwatch.GetTimestamp()));
             return SmtpResponse.Ok;
         }
     }

@@ -60,12 +60,26 @@ public sealed class MailSender(MailOptions options)
         using var client = new SmtpClient { Timeout = 30_000 };
         try
         {
-            await client.ConnectAsync(host, options.Port, options.Security switch
+            // Small SMTP commands wait out the peer's delayed ACK (about 40 ms each) unless Nagle's algorithm is off: a
+            // connection of our own with NoDelay sends a batch at hundreds of messages a second instead of about 20.
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(host, options.Port, ct);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            await client.ConnectAsync(socket, host, options.Port, options.Security switch
             {
                 SmtpSecurity.Tls => SecureSocketOptions.SslOnConnect,
                 SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
                 _ => SecureSocketOptions.None,
             }, ct);
+            client.Capabilities &= ~SmtpCapabilities.Pipelining;
             if (options.Username is { Length: > 0 } user)
             {
                 await client.AuthenticateAsync(user, options.Password ?? "", ct);

@@ -18,6 +18,10 @@ public sealed partial class NotificationRouter(IServiceScopeFactory scopes, Time
 {
     private const int Batch = 500;
 
+    // A pass writes at most about this many notifications (three rows each with email and chat) in one transaction, so
+    // a wide fan-out never holds SQLite's writer for long; the rest of the events wait for the next pass.
+    private const int MostPerPass = 2_000;
+
     public async Task<int> FanOutAsync(CancellationToken ct)
     {
         await sequencer.CatchUpAllAsync(ct);
@@ -33,13 +37,13 @@ public sealed partial class NotificationRouter(IServiceScopeFactory scopes, Time
         var notified = 0;
         foreach (var tenantId in behind)
         {
-            int seen;
+            bool more;
             do
             {
-                (seen, var made) = await FanOutTenantAsync(tenantId, ct);
+                (more, var made) = await FanOutTenantAsync(tenantId, ct);
                 notified += made;
             }
-            while (seen == Batch);
+            while (more);
         }
 
         return notified;
@@ -52,7 +56,7 @@ public sealed partial class NotificationRouter(IServiceScopeFactory scopes, Time
     /// One event's news for some people: the kind and what they read.
     private sealed record News(NotificationKind Kind, IReadOnlyCollection<string> UserIds, string Title, string? Body, string? Link);
 
-    private async Task<(int Seen, int Made)> FanOutTenantAsync(string tenantId, CancellationToken ct)
+    private async Task<(bool More, int Made)> FanOutTenantAsync(string tenantId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<RequestContext>().EnterTenant(tenantId, Actor.System);
@@ -64,23 +68,23 @@ public sealed partial class NotificationRouter(IServiceScopeFactory scopes, Time
             var events = await db.Set<StreamEvent>().AsNoTracking().Where(e => e.Seq > cursor).OrderBy(e => e.Seq).Take(Batch).ToListAsync(c);
             if (events.Count == 0)
             {
-                return (0, 0);
+                return (false, 0);
             }
 
-            var made = await DecideAsync(db, box, events, c);
-            var last = events[^1].Seq;
+            var (made, last) = await DecideAsync(db, box, events, c);
             await db.Set<NotificationCursor>().Where(x => x.TenantId == tenantId).ExecuteUpdateAsync(s => s.SetProperty(x => x.CursorSeq, last), c);
             await db.SaveChangesAsync(c);
-            return (events.Count, made);
+            return (last < events[^1].Seq || events.Count == Batch, made);
         }, write: true, ct);
     }
 
-    private async Task<int> DecideAsync(BosunDb db, SecretBox box, List<StreamEvent> events, CancellationToken ct)
+    /// Returns the notifications made and the last event decided.
+    private async Task<(int Made, long Last)> DecideAsync(BosunDb db, SecretBox box, List<StreamEvent> events, CancellationToken ct)
     {
         var candidates = events.Where(e => MayNotify(e.Type)).ToList();
         if (candidates.Count == 0)
         {
-            return 0;
+            return (0, events[^1].Seq);
         }
 
         var people = await db.Users.AsNoTracking().Where(u => u.Status == PersonStatus.Active)
@@ -102,7 +106,20 @@ public sealed partial class NotificationRouter(IServiceScopeFactory scopes, Time
 
         if (news.Count == 0)
         {
-            return 0;
+            return (0, events[^1].Seq);
+        }
+
+        var last = events[^1].Seq;
+        var planned = 0;
+        for (var i = 0; i < news.Count; i++)
+        {
+            planned += news[i].News.UserIds.Count;
+            if (planned >= MostPerPass && i + 1 < news.Count && news[i + 1].Event.Seq != news[i].Event.Seq)
+            {
+                last = news[i].Event.Seq;
+                news.RemoveRange(i + 1, news.Count - i - 1);
+                break;
+            }
         }
 
         var recipients = news.SelectMany(n => n.News.UserIds).Distinct().ToList();
@@ -160,7 +177,7 @@ public sealed partial class NotificationRouter(IServiceScopeFactory scopes, Time
 
         // Two kinds of news for one person in one event (assigned and blocked at once) make one notification: the first.
         DropRepeats(db);
-        return made;
+        return (made, last);
     }
 
     private static void DropRepeats(BosunDb db)

@@ -56,25 +56,22 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, TimeProvider
         var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
         var box = scope.ServiceProvider.GetRequiredService<SecretBox>();
 
+        // Claim first, in a short transaction: pushing the next attempt out keeps other processes off these rows while they
+        // are sent; a process that dies mid-send leaves them to be retried when the push runs out.
+        // Whole milliseconds: PostgreSQL keeps microseconds, and the lease is compared for equality when the outcome is written.
+        var lease = Now + InFlightLease;
+        lease = lease.AddTicks(-(lease.Ticks % TimeSpan.TicksPerMillisecond));
         var (claimed, routes) = await db.InTransactionAsync(async c =>
         {
-            var now = Now;
-            var due = await db.Set<NotificationDelivery>().AsNoTracking()
-                .Where(d => d.Status == NotificationDeliveryStatus.Pending && d.NextAttemptAt <= now)
-                .OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id).Take(SendBatch).ToListAsync(c);
-            var mine = new List<NotificationDelivery>();
-            foreach (var d in due)
+            var ids = await NotificationStatements.DueAsync(db, tenantId, Now, SendBatch, c);
+            if (ids.Count == 0)
             {
-                var taken = await db.Set<NotificationDelivery>()
-                    .Where(x => x.Id == d.Id && x.Status == NotificationDeliveryStatus.Pending && x.Attempts == d.Attempts && x.NextAttemptAt <= now)
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Attempts, x => x.Attempts + 1).SetProperty(x => x.NextAttemptAt, now + InFlightLease), c);
-                if (taken == 1)
-                {
-                    d.Attempts++;
-                    mine.Add(d);
-                }
+                return ([], new Dictionary<string, ChatRoute>());
             }
 
+            await db.Set<NotificationDelivery>().Where(x => ids.Contains(x.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Attempts, x => x.Attempts + 1).SetProperty(x => x.NextAttemptAt, lease), c);
+            var mine = await db.Set<NotificationDelivery>().AsNoTracking().Where(x => ids.Contains(x.Id)).ToListAsync(c);
             var routeIds = mine.Select(d => d.RouteId).OfType<string>().Distinct().ToList();
             var routes = await db.Set<ChatRoute>().AsNoTracking().Where(r => routeIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, c);
             return (mine, routes);
@@ -114,7 +111,7 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, TimeProvider
             }
         }
 
-        await RecordAsync(db, claimed, errors, ct);
+        await RecordAsync(db, claimed, errors, lease, ct);
         return claimed.Count;
     }
 
@@ -164,33 +161,48 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, TimeProvider
         }
     }
 
-    private async Task RecordAsync(BosunDb db, List<NotificationDelivery> claimed, Dictionary<string, string?> errors, CancellationToken ct)
+    /// Writes each attempt's outcome, unless the claim ran out meanwhile and another process took the delivery over (its
+    /// lease is then another): one statement for every delivered message, one per failure.
+    private async Task RecordAsync(BosunDb db, List<NotificationDelivery> claimed, Dictionary<string, string?> errors, DateTime lease, CancellationToken ct)
     {
         await db.InTransactionAsync(async c =>
         {
             var now = Now;
+            var delivered = claimed.Where(d => errors.GetValueOrDefault(d.Id) is null).Select(d => d.Id).ToList();
+            if (delivered.Count > 0)
+            {
+                await db.Set<NotificationDelivery>()
+                    .Where(x => delivered.Contains(x.Id) && x.NextAttemptAt == lease && x.Status == NotificationDeliveryStatus.Pending)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(x => x.Status, NotificationDeliveryStatus.Delivered)
+                        .SetProperty(x => x.NextAttemptAt, (DateTime?)null)
+                        .SetProperty(x => x.LastAttemptAt, now)
+                        .SetProperty(x => x.LastError, (string?)null)
+                        .SetProperty(x => x.DeliveredAt, now), c);
+            }
+
             foreach (var d in claimed)
             {
                 var error = errors.GetValueOrDefault(d.Id);
-                var delivered = error is null;
-                var giveUp = !delivered && now - d.CreatedAt >= WebhookDispatcher.GiveUpAfter;
-                var next = delivered || giveUp ? (DateTime?)null : now + WebhookDispatcher.Backoff(d.Attempts);
-                var outcome = delivered ? NotificationDeliveryStatus.Delivered : giveUp ? NotificationDeliveryStatus.Failed : NotificationDeliveryStatus.Pending;
                 var cut = error is null ? null : error.Length > 2000 ? error[..2000] : error;
+                db.Add(new NotificationAttempt { DeliveryId = d.Id, Number = d.Attempts, At = now, Delivered = error is null, Error = cut });
+                if (error is null)
+                {
+                    continue;
+                }
+
+                var giveUp = now - d.CreatedAt >= WebhookDispatcher.GiveUpAfter;
+                var next = giveUp ? (DateTime?)null : now + WebhookDispatcher.Backoff(d.Attempts);
+                var outcome = giveUp ? NotificationDeliveryStatus.Failed : NotificationDeliveryStatus.Pending;
                 await db.Set<NotificationDelivery>()
-                    .Where(x => x.Id == d.Id && x.Attempts == d.Attempts && x.Status == NotificationDeliveryStatus.Pending)
+                    .Where(x => x.Id == d.Id && x.NextAttemptAt == lease && x.Status == NotificationDeliveryStatus.Pending)
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(x => x.Status, outcome)
                         .SetProperty(x => x.NextAttemptAt, next)
                         .SetProperty(x => x.LastAttemptAt, now)
-                        .SetProperty(x => x.LastError, cut)
-                        .SetProperty(x => x.DeliveredAt, delivered ? now : (DateTime?)null), c);
-                db.Add(new NotificationAttempt { DeliveryId = d.Id, Number = d.Attempts, At = now, Delivered = delivered, Error = cut });
-                if (!delivered)
-                {
-                    logger.LogInformation("Notification delivery {DeliveryId} ({Channel}) attempt {Attempt} failed: {Error}; {Outcome}",
-                        d.Id, d.Channel, d.Attempts, cut, giveUp ? "giving up" : $"retrying at {next:O}");
-                }
+                        .SetProperty(x => x.LastError, cut), c);
+                logger.LogInformation("Notification delivery {DeliveryId} ({Channel}) attempt {Attempt} failed: {Error}; {Outcome}",
+                    d.Id, d.Channel, d.Attempts, cut, giveUp ? "giving up" : $"retrying at {next:O}");
             }
 
             await db.SaveChangesAsync(c);

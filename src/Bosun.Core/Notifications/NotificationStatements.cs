@@ -17,4 +17,15 @@ internal static class NotificationStatements
         await using var read = Sql.Command(db, $"SELECT cursor_seq FROM notification_cursors WHERE tenant_id = @t{(db.IsPostgres ? " FOR UPDATE" : "")}").With("t", tenantId);
         return Convert.ToInt64(await read.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// The ids of the tenant's due deliveries, oldest due first; on PostgreSQL locked, skipping rows another process is
+    /// claiming, so processes sending at once take different ones.
+    public static async Task<List<string>> DueAsync(BosunDb db, string tenantId, DateTime now, int limit, CancellationToken ct)
+    {
+        await using var read = Sql.Command(db,
+                "SELECT id FROM notification_deliveries WHERE tenant_id = @t AND status = 'pending' AND next_attempt_at <= @now " +
+                $"ORDER BY next_attempt_at, id LIMIT @n{(db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")}")
+            .With("t", tenantId).With("now", now).With("n", limit);
+        return (await read.RowsAsync(sync: false, ct)).Select(r => (string)r[0]!).ToList();
+    }
 }

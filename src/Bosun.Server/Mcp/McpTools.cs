@@ -121,6 +121,9 @@ internal static class McpTools
             + "vault. Only while you hold the run; every read is recorded. Keep it out of your output, logs and comments.",
             Of(RunId, Str("name", "The secret's name, e.g. GITHUB_TOKEN.", required: true, maxLength: SecretService.NameLength)),
             ReadOnly: false, GetSecretAsync, Transactions.SecretRead),
+        new("list_notifications", "List my notifications",
+            "For a person's token: your notifications, newest first (work assigned to you, approvals waiting, mentions, ...), with your unread count.",
+            Of(Bool("unread", "Only those not read yet.")), ReadOnly: true, ListNotificationsAsync),
         new("get_question", "Get a question",
             "A question you asked (by its id or its item's key) with its status and, once given, the answer.",
             Of(Str("question", "The question's id or its item's key.", required: true)), ReadOnly: true, GetQuestionAsync),
@@ -453,6 +456,13 @@ internal static class McpTools
         var name = args.Str("name", required: true);
         args.ThrowIfAny();
         return await services.GetRequiredService<SecretService>().ReadForRunAsync(run!, name!, SecretService.ViaMcp, ct);
+    }
+
+    private static async Task<object> ListNotificationsAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var unread = args.Bool("unread") ?? false;
+        args.ThrowIfAny();
+        return await services.GetRequiredService<Core.Notifications.NotificationService>().ListAsync(unread, new PageRequest(PageRequest.DefaultLimit, null), ct);
     }
 
     private static async Task<object> GetQuestionAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

@@ -18,6 +18,7 @@ public sealed class JsonOptionTests
         ["bench schedules"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench search"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench scale"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
+        ["bench notify"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench costs"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench ui"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench batch"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
