@@ -20,13 +20,14 @@ public sealed class NotificationTests : IAsyncLifetime
     private const string SmtpUser = "bosun";
     private const string SmtpPassword = "smtp-pass-9f3e";
     private SmtpSink _smtp = null!;
+    private readonly LogCapture _logs = new();
 
     public async Task InitializeAsync() => _smtp = await SmtpSink.StartAsync(SmtpUser, SmtpPassword);
 
     public async Task DisposeAsync() => await _smtp.DisposeAsync();
 
     private async Task<BosunTestApp> StartAsync(StoreKind store, bool mail = true) =>
-        await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:10:00Z")),
+        await BosunTestApp.StartOnAsync(await TestDatabases.CreateAsync(store), new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T09:10:00Z")), logs: _logs,
             configure: builder => builder.Configuration.AddInMemoryCollection(mail
                 ? new Dictionary<string, string?>
                 {
@@ -38,6 +39,12 @@ public sealed class NotificationTests : IAsyncLifetime
 
     private static async Task<int> PassAsync(BosunTestApp app) =>
         await NotificationOutbox.RunOnceAsync(app.Services.GetRequiredService<NotificationRouter>(), app.Services.GetRequiredService<NotificationSender>(), CancellationToken.None);
+
+    /// Every log line, audit row and stream event of the test's tenants, where no credential may appear.
+    private async Task<string> EverythingRecordedAsync(BosunTestApp app) =>
+        string.Join("\n", _logs.Lines) + await app.WithDbAsync(async db => string.Join("\n",
+            (await db.AuditEntries.IgnoreQueryFilters().Select(a => a.ChangesJson).ToListAsync())
+            .Concat(await db.Set<Bosun.Core.Realtime.StreamEvent>().IgnoreQueryFilters().Select(e => e.ChangesJson).ToListAsync())));
 
     private static async Task<JsonElement> InboxAsync(TestPerson person, string query = "") =>
         await person.Client.GetJsonAsync($"/api/v1/notifications{query}");
@@ -219,6 +226,14 @@ public sealed class NotificationTests : IAsyncLifetime
         Assert.DoesNotContain("T0P-SECRET", log);
         var row = await app.WithDbAsync(db => db.Set<ChatRoute>().IgnoreQueryFilters().FirstAsync(r => r.ProjectId != null));
         Assert.DoesNotContain("T0P-SECRET", row.UrlSealed);
+
+        // A receiver that fails is logged without its URL.
+        receiver.Answer(500);
+        await acme.Owner.PatchJsonAsync($"/api/v1/work/{item.Str("id")}", new { status = "ready" });
+        await acme.Owner.PatchJsonAsync($"/api/v1/work/{item.Str("id")}", new { status = "blocked" });
+        await PassAsync(app);
+        Assert.Contains("HTTP 500", await acme.Owner.GetStringAsync("/api/v1/notification-deliveries?status=pending"));
+        Assert.DoesNotContain("T0P-SECRET", await EverythingRecordedAsync(app));
     }
 
     [Theory, BothStores]
@@ -248,6 +263,7 @@ public sealed class NotificationTests : IAsyncLifetime
         Assert.Equal("delivered", delivery.Str("status"));
         var attempts = await app.WithDbAsync(db => db.Set<NotificationAttempt>().IgnoreQueryFilters().OrderBy(a => a.Number).ToListAsync());
         Assert.Equal([false, true], attempts.Select(a => a.Delivered));
+        Assert.DoesNotContain(SmtpPassword, await EverythingRecordedAsync(app));
     }
 
     [Theory, BothStores]
@@ -278,6 +294,7 @@ public sealed class NotificationTests : IAsyncLifetime
             .Concat(await db.Set<NotificationDelivery>().IgnoreQueryFilters().Select(d => d.Body).ToListAsync())));
         Assert.DoesNotContain(token, stored);
         Assert.DoesNotContain(token, await acme.Owner.GetStringAsync("/api/v1/notification-deliveries"));
+        Assert.DoesNotContain(token, await EverythingRecordedAsync(app));
 
         var wrong = await anonymous.PostAsJsonAsync("/api/v1/account/password-reset/confirm", new { token = "reset_nope", password = "short" });
         var errors = (await wrong.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
