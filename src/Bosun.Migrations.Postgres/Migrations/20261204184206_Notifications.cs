@@ -253,6 +253,17 @@ namespace Bosun.Migrations.Postgres.Migrations
                 table: "notifications",
                 columns: new[] { "tenant_id", "user_id" },
                 filter: "listed AND read_at IS NULL");
+
+            // Inside a request bosun_app sees only its tenant's rows (as in StoreRules).
+            foreach (var table in new[] { "notifications", "notification_preferences", "chat_routes", "notification_deliveries", "notification_attempts", "notification_cursors", "account_tokens" })
+            {
+                migrationBuilder.Sql($"""
+                    ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+                    CREATE POLICY tenant_isolation ON {table}
+                        USING (tenant_id = current_setting('app.tenant_id', true))
+                        WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
+                    """);
+            }
         }
 
         /// <inheritdoc />
