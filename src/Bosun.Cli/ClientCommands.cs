@@ -18,6 +18,7 @@ public static class ClientCommands
         root.Add(AgentCommands.Create());
         root.Add(TokenCommands.Create());
         root.Add(SecretCommands.Create());
+        root.Add(ConnectionCommands.Create());
         root.Add(ProjectCommands.Create());
         root.Add(GoalCommands.Create());
         root.Add(PlanCommands.Create());

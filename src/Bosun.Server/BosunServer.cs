@@ -113,6 +113,7 @@ public static class BosunServer
         api.MapWebhooks();
         api.MapGitHub();
         api.MapSecrets();
+        api.MapConnections();
         api.MapRules();
         api.MapSearch();
         api.MapContext();

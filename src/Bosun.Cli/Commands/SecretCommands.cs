@@ -75,7 +75,7 @@ public static class SecretCommands
     }
 
     /// The value as given, without the one line break a file or `echo` ends it with.
-    private static async Task<string> ReadValueAsync(string? file, CancellationToken ct)
+    internal static async Task<string> ReadValueAsync(string? file, CancellationToken ct)
     {
         string text;
         if (file is { Length: > 0 } and not "-")
