@@ -52,6 +52,10 @@ public sealed class Connection : ITenantScoped, IHasTimestamps, IAudited
     public DateTime? ConnectedAt { get; set; }
     public DateTime? RefreshedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
+
+    /// Set while one process refreshes the tokens, so no other refreshes them at the same time.
+    [NotAudited]
+    public DateTime? RefreshingUntil { get; set; }
     public string? CreatedBy { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }

@@ -20,10 +20,11 @@ public sealed class ConnectionRefresh(IServiceScopeFactory scopes, TimeProvider 
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BosunDb>();
-            var horizon = clock.GetUtcNow().UtcDateTime + Ahead;
+            var now = clock.GetUtcNow().UtcDateTime;
+            var horizon = now + Ahead;
             due = (await db.Set<Connection>().IgnoreQueryFilters().AsNoTracking()
                     .Where(c => c.Status == ConnectionStatus.Connected && c.Type == ConnectionType.Oauth2 && c.RevokedAt == null
-                                && c.ExpiresAt != null && c.ExpiresAt <= horizon)
+                                && c.ExpiresAt != null && c.ExpiresAt <= horizon && (c.RefreshingUntil == null || c.RefreshingUntil <= now))
                     .OrderBy(c => c.ExpiresAt).Take(BatchSize)
                     .Select(c => new { c.TenantId, c.Id }).ToListAsync(ct))
                 .Select(c => (c.TenantId, c.Id)).ToList();

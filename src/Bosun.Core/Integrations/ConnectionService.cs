@@ -50,6 +50,9 @@ public sealed partial class ConnectionService(
     public const string ClientSecretBasic = "client_secret_basic";
     public static readonly TimeSpan AuthorizationLifetime = TimeSpan.FromMinutes(10);
 
+    // Longer than a token request may take (the client gives up after 15 seconds).
+    private static readonly TimeSpan RefreshLease = TimeSpan.FromMinutes(1);
+
     public static readonly IReadOnlyDictionary<string, ProviderPreset> Presets = new Dictionary<string, ProviderPreset>(StringComparer.Ordinal)
     {
         ["github"] = new("https://github.com/login/oauth/authorize", "https://github.com/login/oauth/access_token", ClientSecretPost),
@@ -318,6 +321,8 @@ public sealed partial class ConnectionService(
                 await StoreAnswerAsync(connection, answer, refresh, c);
             }
 
+            connection.RefreshingUntil = null;
+
             await db.SaveChangesAsync(c);
             return ConnectionView.From(connection);
         }, write: true, ct);
@@ -357,10 +362,28 @@ public sealed partial class ConnectionService(
             }
 
             problem.ThrowIfAny();
+
+            // One refresh at a time across Bosun processes: a provider that rotates refresh tokens refuses the second.
+            var now = Now;
+            var claimed = await db.Set<Connection>().Where(x => x.Id == connection.Id && (x.RefreshingUntil == null || x.RefreshingUntil <= now))
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.RefreshingUntil, now + RefreshLease), c);
+            if (claimed == 0)
+            {
+                return (Id: connection.Id, Claimed: false, Grant: (Grant?)null);
+            }
+
+            // The tracked row learns what the statement wrote, so the lease is cleared when the answer is stored.
+            db.Entry(connection).Property(x => x.RefreshingUntil).OriginalValue = connection.RefreshingUntil = now + RefreshLease;
+
             var refreshToken = await OpenAsync(RefreshTokenName(connection.Name), c);
-            return (Id: connection.Id, Grant: refreshToken is null ? null
+            return (Id: connection.Id, Claimed: true, Grant: refreshToken is null ? null
                 : new Grant(connection, [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)], await OpenAsync(ClientSecretName(connection.Name), c)));
-        }, write: false, ct);
+        }, write: true, ct);
+
+        if (!grant.Claimed)
+        {
+            return await db.InTransactionAsync(async c => ConnectionView.From(await FindAsync(grant.Id, c)), write: false, ct);
+        }
 
         var answer = grant.Grant is { } g
             ? await oauth.RequestAsync(g.TokenUrl, g.TokenAuth, g.ClientId, g.ClientSecret, g.Form, ct)

@@ -151,6 +151,14 @@ public sealed class ConnectionTests : IAsyncLifetime
         Assert.Equal("connected", refreshed.Str("status"));
         Assert.Equal(app.Clock.GetUtcNow().UtcDateTime.AddHours(1), refreshed.GetProperty("expires_at").GetDateTime().ToUniversalTime());
         Assert.NotNull(refreshed.GetProperty("refreshed_at").GetString());
+        Assert.Null((await app.WithDbAsync(db => db.Set<Connection>().IgnoreQueryFilters().SingleAsync(c => c.TenantId == acme.Id))).RefreshingUntil);
+
+        // While another process refreshes it, a refresh asked for here leaves the provider alone.
+        var until = app.Clock.GetUtcNow().UtcDateTime.AddMinutes(1);
+        await app.WithDbAsync(db => db.Set<Connection>().IgnoreQueryFilters().Where(c => c.TenantId == acme.Id)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.RefreshingUntil, until)));
+        Assert.Equal("connected", (await acme.Owner.PostJsonAsync($"/api/v1/connections/{Name}/refresh", new { })).Str("status"));
+        Assert.Equal(1, _oauth.Refreshes);
 
         // The provider refuses the next refresh: expired, audited, announced, and the owner has an item to reconnect.
         _oauth.FailRefresh = true;
