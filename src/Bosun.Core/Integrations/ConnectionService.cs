@@ -315,6 +315,8 @@ public sealed partial class ConnectionService(
     private Task<ConnectionView> StoreAsync(string id, TokenAnswer? answer, bool refresh, CancellationToken ct) =>
         db.InTransactionAsync(async c =>
         {
+            // Read afresh: it may have been revoked, or its lease changed, while the provider answered.
+            db.ChangeTracker.Clear();
             var connection = await db.Set<Connection>().FirstAsync(x => x.Id == id, c);
             if (answer is not null && connection.RevokedAt is null)
             {
@@ -322,7 +324,6 @@ public sealed partial class ConnectionService(
             }
 
             connection.RefreshingUntil = null;
-
             await db.SaveChangesAsync(c);
             return ConnectionView.From(connection);
         }, write: true, ct);
@@ -371,9 +372,6 @@ public sealed partial class ConnectionService(
             {
                 return (Id: connection.Id, Claimed: false, Grant: (Grant?)null);
             }
-
-            // The tracked row learns what the statement wrote, so the lease is cleared when the answer is stored.
-            db.Entry(connection).Property(x => x.RefreshingUntil).OriginalValue = connection.RefreshingUntil = now + RefreshLease;
 
             var refreshToken = await OpenAsync(RefreshTokenName(connection.Name), c);
             return (Id: connection.Id, Claimed: true, Grant: refreshToken is null ? null
