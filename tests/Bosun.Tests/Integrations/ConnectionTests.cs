@@ -243,11 +243,27 @@ public sealed class ConnectionTests : IAsyncLifetime
     }
 
     [Theory, BothStores]
-    public async Task Another_tenant_finds_no_connection_and_bad_input_names_the_field(StoreKind store)
+    public async Task Another_tenant_finds_no_connection_and_bad_input_names_the_field_over_the_api_and_on_the_page(StoreKind store)
     {
         await using var app = await StartAsync(store);
-        var (acme, _, created) = await TenantWithConnectionAsync(app);
+        var (acme, web, created) = await TenantWithConnectionAsync(app);
         var id = created.Str("id");
+
+        // The page's form comes back with the field named, and never with the client secret typed into it.
+        await web.GetAsync("/connections");
+        var refused = await web.PostAsync("/connections", new Dictionary<string, string>
+        {
+            ["name"] = "1 bad", ["provider"] = "github", ["type"] = "oauth2", ["client_id"] = "id", ["client_secret"] = FakeOAuthServer.ClientSecret,
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.NotNull(refused.FieldError("new-name"));
+        Assert.DoesNotContain(FakeOAuthServer.ClientSecret, refused.Html);
+        var added = await web.PostAsync("/connections", new Dictionary<string, string>
+        {
+            ["name"] = "slack", ["provider"] = "slack", ["type"] = "oauth2", ["client_id"] = "id", ["token_auth"] = ConnectionService.ClientSecretPost,
+        }, refused.FormToken);
+        Assert.Equal(HttpStatusCode.SeeOther, added.Status);
+        Assert.Contains("data-connection=\"slack\"", (await web.GetAsync("/connections")).Html);
 
         var globex = await app.CreateTenantAsync();
         await globex.SetOwnerPasswordAsync();
@@ -290,8 +306,8 @@ public sealed class ConnectionTests : IAsyncLifetime
         Assert.Equal("connected", linear.Str("status"));
         var google = await acme.Owner.PostJsonAsync("/api/v1/connections", new { name = "google", provider = "google", client_id = "id" });
         Assert.Equal(ConnectionService.Presets["google"].TokenUrl, google.Str("token_url"));
-        var page = (await acme.Owner.GetJsonAsync("/api/v1/connections?limit=2"));
-        Assert.Equal(2, page.GetProperty("items").GetArrayLength());
-        Assert.Single((await acme.Owner.GetJsonAsync($"/api/v1/connections?limit=2&cursor={page.Str("next_cursor")}")).GetProperty("items").EnumerateArray());
+        var page = await acme.Owner.GetJsonAsync("/api/v1/connections?limit=3");
+        Assert.Equal(3, page.GetProperty("items").GetArrayLength());
+        Assert.Single((await acme.Owner.GetJsonAsync($"/api/v1/connections?limit=3&cursor={page.Str("next_cursor")}")).GetProperty("items").EnumerateArray());
     }
 }
