@@ -19,6 +19,7 @@ public static class ClientCommands
         root.Add(TokenCommands.Create());
         root.Add(SecretCommands.Create());
         root.Add(NotifyCommands.Create());
+        root.Add(ConnectionCommands.Create());
         root.Add(ProjectCommands.Create());
         root.Add(GoalCommands.Create());
         root.Add(PlanCommands.Create());

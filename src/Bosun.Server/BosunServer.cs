@@ -115,6 +115,7 @@ public static class BosunServer
         api.MapGitHub();
         api.MapSecrets();
         api.MapNotifications();
+        api.MapConnections();
         api.MapRules();
         api.MapSearch();
         api.MapContext();

@@ -27,6 +27,19 @@ public static partial class Check
         return trimmed;
     }
 
+    /// An absolute http or https URL without credentials in it; null when absent or refused.
+    public static string? HttpUrl(ValidationProblem problem, string field, string? value, bool required = false)
+    {
+        var url = Text(problem, field, value, 2000, required);
+        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.UserInfo.Length == 0))
+        {
+            problem.Add(field, "must be an absolute http or https URL without credentials");
+            return null;
+        }
+
+        return url;
+    }
+
     public static string? Email(ValidationProblem problem, string field, string? value, bool required = true)
     {
         var email = Text(problem, field, value, 320, required)?.ToLowerInvariant();

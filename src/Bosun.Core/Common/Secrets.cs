@@ -20,6 +20,6 @@ public static class Secrets
     /// The first characters after the kind marker: enough to tell tokens apart in a list, useless to an attacker.
     public static string PrefixOf(string token) => token.Length > 16 ? token[..16] : token;
 
-    private static string Base64Url(ReadOnlySpan<byte> bytes) =>
+    public static string Base64Url(ReadOnlySpan<byte> bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

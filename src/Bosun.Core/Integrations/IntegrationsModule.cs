@@ -4,7 +4,7 @@ namespace Bosun.Core.Integrations;
 
 public static class IntegrationsModule
 {
-    /// <paramref name="backgroundJobs"/>: send webhook deliveries from this process.
+    /// <paramref name="backgroundJobs"/>: send webhook deliveries and refresh connections' tokens from this process.
     public static IServiceCollection AddIntegrations(this IServiceCollection services, bool backgroundJobs = false)
     {
         services.AddSingleton<SecretBox>();
@@ -16,9 +16,13 @@ public static class IntegrationsModule
         services.AddSingleton<SecretVault>();
         services.AddSingleton<SecretRotation>();
         services.AddScoped<SecretService>();
+        services.AddSingleton<OAuthClient>();
+        services.AddScoped<ConnectionService>();
+        services.AddSingleton<ConnectionRefresh>();
         if (backgroundJobs)
         {
             services.AddHostedService<WebhookDeliveryService>();
+            services.AddHostedService<ConnectionRefreshService>();
         }
 
         return services;

@@ -67,7 +67,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
     {
         Permissions.Require(context, Capability.ManageTenant);
         var problem = new ValidationProblem();
-        var url = CheckUrl(problem, request.Url, required: true);
+        var url = Check.HttpUrl(problem, "url", request.Url, required: true);
         var types = CheckTypes(problem, request.Events ?? ["*"]);
         var description = Check.Text(problem, "description", request.Description, 500);
         problem.ThrowIfAny();
@@ -98,7 +98,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
         Permissions.Require(context, Capability.ManageTenant);
         var webhook = await FindAsync(id, ct);
         var problem = new ValidationProblem();
-        var url = CheckUrl(problem, request.Url, required: false);
+        var url = Check.HttpUrl(problem, "url", request.Url);
         var types = request.Events is null ? null : CheckTypes(problem, request.Events);
         var description = Check.Text(problem, "description", request.Description, 500);
         problem.ThrowIfAny();
@@ -201,17 +201,6 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
     {
         var bytes = RandomNumberGenerator.GetBytes(32);
         return "whsec_" + Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    }
-
-    private static string? CheckUrl(ValidationProblem problem, string? value, bool required)
-    {
-        var url = Check.Text(problem, "url", value, 2000, required);
-        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.UserInfo.Length == 0))
-        {
-            problem.Add("url", "must be an absolute http or https URL without credentials");
-        }
-
-        return url;
     }
 
     private static string CheckTypes(ValidationProblem problem, IReadOnlyList<string> events)

@@ -18,7 +18,7 @@ public static class StreamEvents
         "comment.created", "budget.warning", "budget.stop", "budget.resumed", "project.created", "project.changed",
         "goal.created", "goal.changed", "plan.created", "plan.changed", "plan.activated", "agent.paused", "agent.resumed",
         "question.asked", "question.answered", "question.escalated", "submission.created", "schedule.fired", "schedule.failed",
-        "github.pull_request", "github.check", "artifact.changed",
+        "github.pull_request", "github.check", "artifact.changed", "connection.expired",
     ];
 
     /// True when a filter pattern (an event type, "work_item.*", or "*") matches the type.
@@ -55,6 +55,9 @@ public static class StreamEvents
             _ => null,
         },
         "schedule" => audit.Action is "schedule.fired" or "schedule.failed" ? audit.Action : null,
+
+        // A connected account whose token could not be refreshed: agents cannot use it until a person reconnects it.
+        "connection" => audit.Action == "connection.expired" ? audit.Action : null,
 
         // A new version of an artifact, with what depends on it (the impact at that moment).
         "artifact" => audit.Action == "artifact.changed" ? audit.Action : null,

@@ -17,6 +17,10 @@ public static class Transactions
     /// Reading a secret for a run writes its access event: the service opens a write transaction for the GET.
     public static readonly OwnsTransactionAttribute SecretRead = new();
 
+    /// Connecting and refreshing call the provider's token endpoint between two short transactions of their own, so no
+    /// transaction stays open while the provider answers.
+    public static readonly OwnsTransactionAttribute ProviderCall = new();
+
     /// An upload streams its file to disk before its short write transaction, so no lock is held while the bytes arrive.
     public static readonly OwnsTransactionAttribute Upload = new() { UnlessIdempotencyKey = true };
 

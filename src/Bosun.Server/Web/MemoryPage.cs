@@ -23,7 +23,7 @@ internal static class MemoryPage
                 var admin = Permissions.Has(request, Capability.ReadAudit);
                 var (units, recalls) = await http.ReadAsync(async c =>
                 {
-                    var page = await memory.ListAsync(Blank(scope), null, Blank(kind), new PageRequest(Shown, null), c);
+                    var page = await memory.ListAsync(FormPosts.Blank(scope), null, FormPosts.Blank(kind), new PageRequest(Shown, null), c);
                     var log = admin ? (await memory.RecallsAsync(new PageRequest(RecentRecalls, null), c)).Items : null;
                     return (page.Items, log);
                 });
@@ -34,8 +34,6 @@ internal static class MemoryPage
                 return Layout.Page(http, "Memory", Nav.Memory, Render([], null, scope, kind, problem), 400);
             }
         });
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static Html Render(IReadOnlyList<MemoryView> units, IReadOnlyList<RecallLogView>? recalls, string? scope, string? kind, ProblemException? problem)
     {

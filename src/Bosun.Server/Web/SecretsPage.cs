@@ -19,49 +19,33 @@ internal static class SecretsPage
     {
         app.MapGet("/secrets", async (HttpContext http) => (IResult)await ShowAsync(http, FormState.Empty));
 
-        app.MapPost("/secrets", (HttpContext http, SecretService secrets) => PostAsync(http, "new", async (form, c) =>
+        app.MapPost("/secrets", (HttpContext http, SecretService secrets) => http.PostFormAsync("/secrets", "new", async (form, c) =>
         {
-            var created = await secrets.CreateAsync(new SecretRequest(form["name"], Blank(form["project"]), Blank(form["type"]), Blank(form["description"]),
+            var created = await secrets.CreateAsync(new SecretRequest(form["name"], FormPosts.Blank(form["project"]), FormPosts.Blank(form["type"]), FormPosts.Blank(form["description"]),
                 form["value"], ExpiresAt(form["expires_at"]), null, null), c);
             return $"Stored secret {created.Name}.";
-        }));
-        app.MapPost("/secrets/{id}/value", (string id, HttpContext http, SecretService secrets) => PostAsync(http, id, async (form, c) =>
+        }, ShowAsync));
+        app.MapPost("/secrets/{id}/value", (string id, HttpContext http, SecretService secrets) => http.PostFormAsync("/secrets", id, async (form, c) =>
         {
             var updated = await secrets.UpdateAsync(id, null, new SecretRequest(null, null, null, null, form["value"], null, null, null), c);
             return $"Set version {updated.Version} of {updated.Name}.";
-        }));
-        app.MapPost("/secrets/{id}/bindings", (string id, HttpContext http, SecretService secrets) => PostAsync(http, id, async (form, c) =>
+        }, ShowAsync));
+        app.MapPost("/secrets/{id}/bindings", (string id, HttpContext http, SecretService secrets) => http.PostFormAsync("/secrets", id, async (form, c) =>
         {
             var binding = await secrets.AddBindingAsync(id, null, new BindingRequest(form["subject"]), c);
             return $"{binding.Subject} may read it now.";
-        }));
-        app.MapPost("/secrets/{id}/bindings/{binding}/delete", (string id, string binding, HttpContext http, SecretService secrets) => PostAsync(http, id, async (_, c) =>
+        }, ShowAsync));
+        app.MapPost("/secrets/{id}/bindings/{binding}/delete", (string id, string binding, HttpContext http, SecretService secrets) => http.PostFormAsync("/secrets", id, async (_, c) =>
         {
             await secrets.RemoveBindingAsync(id, null, binding, c);
             return "Removed the binding.";
-        }));
-        app.MapPost("/secrets/{id}/archive", (string id, HttpContext http, SecretService secrets) => PostAsync(http, id, async (_, c) =>
+        }, ShowAsync));
+        app.MapPost("/secrets/{id}/archive", (string id, HttpContext http, SecretService secrets) => http.PostFormAsync("/secrets", id, async (_, c) =>
         {
             var archived = await secrets.ArchiveAsync(id, null, c);
             return $"Archived {archived.Name}; its value is erased.";
-        }));
+        }, ShowAsync));
     }
-
-    private static async Task<IResult> PostAsync(HttpContext http, string scope, Func<IFormCollection, CancellationToken, Task<string>> change)
-    {
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        try
-        {
-            Layout.SetFlash(http, await http.WriteAsync(c => change(form, c)));
-            return new SeeOther("/secrets");
-        }
-        catch (ProblemException problem) when (problem.Status is 400 or 409)
-        {
-            return await ShowAsync(http, new FormState(form, problem, scope), problem.Status);
-        }
-    }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static DateTimeOffset? ExpiresAt(string? value) =>
         DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null;

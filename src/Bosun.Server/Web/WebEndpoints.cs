@@ -44,6 +44,7 @@ public static class WebEndpoints
         MachinesPage.Map(pages);
         SecretsPage.Map(pages);
         NotificationsPage.Map(pages);
+        ConnectionsPage.Map(pages);
         ActivityPage.Map(pages);
         ActivityStream.Map(pages);
     }
@@ -108,6 +109,29 @@ public static class WebEndpoints
             throw;
         }
     }
+}
+
+internal static class FormPosts
+{
+    /// Runs a form's change in one transaction and goes back to <paramref name="back"/> with its message; a refused form
+    /// is shown again by <paramref name="show"/>, with what was typed and what was wrong next to the form of <paramref name="scope"/>.
+    public static async Task<IResult> PostFormAsync(this HttpContext http, string back, string scope, Func<IFormCollection, CancellationToken, Task<string>> change,
+        Func<HttpContext, FormState, int, Task<HtmlResult>> show)
+    {
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        try
+        {
+            Layout.SetFlash(http, await http.WriteAsync(c => change(form, c)));
+            return new SeeOther(back);
+        }
+        catch (ProblemException problem) when (problem.Status is 400 or 409)
+        {
+            return await show(http, new FormState(form, problem, scope), problem.Status);
+        }
+    }
+
+    /// A form field left empty means "not given".
+    public static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }
 
 /// 303 See Other: after a form post the browser loads the next page with GET, so a reload never repeats the post.

@@ -9,6 +9,7 @@ using Bosun.Core.Data.Sqlite;
 using Bosun.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Bosun.Tests.DataSafety;
@@ -159,9 +160,25 @@ internal static class DataSafetyKit
     public static Task<List<string>> PartitionsAsync(StoreOptions store) =>
         ColumnAsync(store, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'agent_events'::regclass ORDER BY 1");
 
+    /// An OAuth2 connection its owner has pressed Connect for: a pending authorization with its sealed PKCE verifier.
+    private static async Task StartConnectingAsync(TestTenant tenant)
+    {
+        await tenant.Owner.PostJsonAsync("/api/v1/connections", new
+        {
+            name = "crm", provider = "crm", authorize_url = "https://crm.example.test/authorize", token_url = "https://crm.example.test/token",
+            client_id = "bosun", client_secret = "crm-client-secret",
+        });
+        await using var scope = tenant.App.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<RequestContext>()
+            .EnterTenant(tenant.Id, new Actor(ActorType.Person, tenant.OwnerId, "Owner"), Bosun.Core.Identity.PersonRole.Owner);
+        var connections = scope.ServiceProvider.GetRequiredService<Bosun.Core.Integrations.ConnectionService>();
+        await scope.ServiceProvider.GetRequiredService<BosunDb>()
+            .InTransactionAsync(c => connections.StartAuthorizationAsync("crm", "http://localhost/connections/callback", c), write: true, CancellationToken.None);
+    }
+
     /// A tenant that has used Bosun: a project, a goal, items with a parent, labels, a dependency and a comment, an agent
     /// that completed one item and holds another, LLM and tool calls, a budget, a webhook, a GitHub integration and a rule's inbound trigger with their sealed secrets, a
-    /// vault secret bound to the agent and read by it, agent
+    /// vault secret bound to the agent and read by it, a connection being connected, agent
     /// events on two days, an imported session and an approval. Returns the id of the item the agent holds.
     public static async Task<string> PopulateAsync(TestTenant tenant, DateTimeOffset now)
     {
@@ -187,6 +204,7 @@ internal static class DataSafetyKit
         await owner.PostJsonAsync("/api/v1/secrets", new { name = "DEPLOY_KEY", type = "api_key", value = "deploy-key-value" });
         await owner.PostJsonAsync("/api/v1/secrets/DEPLOY_KEY/bindings", new { subject = "agent:coder" });
         await agent.GetJsonAsync($"/api/v1/runs/{run}/secrets/DEPLOY_KEY");
+        await StartConnectingAsync(tenant);
         var rule = await owner.PostJsonAsync("/api/v1/rules", new
         {
             name = "Alert to item", @event = "inbound",

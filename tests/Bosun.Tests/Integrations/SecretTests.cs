@@ -38,7 +38,7 @@ public sealed class SecretTests : IDisposable
                 builder.Logging.AddProvider(_logs);
             });
 
-    private static async Task<(string RunId, HttpClient Agent, string Token, string Lease)> AgentHoldingARunAsync(TestTenant tenant, string name = "coder", string role = "backend")
+    internal static async Task<(string RunId, HttpClient Agent, string Token, string Lease)> AgentHoldingARunAsync(TestTenant tenant, string name = "coder", string role = "backend")
     {
         var (_, agent, token) = await tenant.CreateAgentAsync(name, role);
         await tenant.CreateWorkAsync("WEB", $"Deploy for {name}", new { status = "ready" });
@@ -265,7 +265,7 @@ public sealed class SecretTests : IDisposable
     }
 
     /// Keeps every line every logger writes, at every level.
-    private sealed class LogCapture : ILoggerProvider
+    internal sealed class LogCapture : ILoggerProvider
     {
         public ConcurrentQueue<string> Lines { get; } = new();
 
