@@ -173,16 +173,7 @@ public static class NotifyBench
             return sink;
         }
 
-        public async Task<bool> WaitForAsync(int count, TimeSpan timeout)
-        {
-            var until = DateTime.UtcNow + timeout;
-            while (Received.Count < count && DateTime.UtcNow < until)
-            {
-                await Task.Delay(20);
-            }
-
-            return Received.Count >= count;
-        }
+        public Task<bool> WaitForAsync(int count, TimeSpan timeout) => SmtpSink.WaitUntilAsync(() => Received.Count >= count, timeout);
 
         public async ValueTask DisposeAsync()
         {

@@ -53,15 +53,18 @@ public sealed class SmtpSink : IAsyncDisposable
     }
 
     /// Waits until at least <paramref name="count"/> messages arrived, or the timeout passed.
-    public async Task<bool> WaitForAsync(int count, TimeSpan timeout)
+    public Task<bool> WaitForAsync(int count, TimeSpan timeout) => WaitUntilAsync(() => Received.Count >= count, timeout);
+
+    /// Polls until <paramref name="done"/> holds or the timeout passes; what a receiver's waits share.
+    public static async Task<bool> WaitUntilAsync(Func<bool> done, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
-        while (Received.Count < count && DateTime.UtcNow < until)
+        while (!done() && DateTime.UtcNow < until)
         {
             await Task.Delay(20);
         }
 
-        return Received.Count >= count;
+        return done();
     }
 
     public async ValueTask DisposeAsync()
