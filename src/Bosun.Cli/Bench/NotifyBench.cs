@@ -20,7 +20,8 @@ namespace Bosun.Cli.Bench;
 
 /// Fan-out of notifications: approvals requested one after another, each waiting for every reviewer, who hears of it
 /// by email (an SMTP server on this machine) and on their own chat webhook (an HTTP receiver on this machine). Prints
-/// deliveries per second and the lag from the request to the message's arrival. The baseline, in the same run: the
+/// deliveries per second and the lag from the request to the message's arrival, under the whole load and then for one
+/// event at a time on the quiet server (to the last of its messages). The baseline, in the same run: the
 /// same transports driven directly (one SMTP connection sending, and chat posts as many at once as Bosun makes).
 public static class NotifyBench
 {
@@ -109,18 +110,38 @@ public static class NotifyBench
             .Where(d => !double.IsNaN(d)).Order().ToList();
         var chatLags = chat.Received.Select(m => requested.TryGetValue(SubjectOf(m.Text), out var at) ? Stopwatch.GetElapsedTime(at, m.ReceivedTicks).TotalMilliseconds : double.NaN)
             .Where(d => !double.IsNaN(d)).Order().ToList();
-        var delivered = smtp.Received.Count + chat.Received.Count;
+        var (emails, chats) = (smtp.Received.Count, chat.Received.Count);
+        var delivered = emails + chats;
         var emailIds = smtp.Received.Select(m => m.MessageId).Distinct().Count();
+
+        // The lag of one event at a time on a quiet server: what a person waits for when nothing is queued before.
+        var quiet = new List<(double Email, double Chat)>();
+        for (var j = 0; j < 20; j++)
+        {
+            var (emailsBefore, chatsBefore) = (smtp.Received.Count, chat.Received.Count);
+            var at = Stopwatch.GetTimestamp();
+            await BenchServer.PostAsync(owner, "api/v1/approvals", new { subject = $"quiet-{j:D2}" }, ct);
+            Assert(await SmtpSink.WaitUntilAsync(() => smtp.Received.Count >= emailsBefore + subscribers && chat.Received.Count >= chatsBefore + subscribers, TimeSpan.FromMinutes(1)),
+                "a quiet event's messages did not all arrive");
+            quiet.Add((smtp.Received.Skip(emailsBefore).Max(m => Stopwatch.GetElapsedTime(at, m.ReceivedTicks).TotalMilliseconds),
+                chat.Received.Skip(chatsBefore).Max(m => Stopwatch.GetElapsedTime(at, m.ReceivedTicks).TotalMilliseconds)));
+            await Task.Delay(200, ct);
+        }
+
+        var quietEmail = quiet.Select(q => q.Email).Order().ToList();
+        var quietChat = quiet.Select(q => q.Chat).Order().ToList();
 
         var table = new Table().AddColumns("what", "messages", "per second", "lag p50 ms", "lag p99 ms", "lag max ms");
         table.AddRow("email, direct (baseline)", $"{baselineCount:N0}", $"{rawEmail:N0}", "—", "—", "—");
         table.AddRow("chat, direct (baseline)", $"{baselineCount:N0}", $"{rawChat:N0}", "—", "—", "—");
-        table.AddRow("email through Bosun", $"{smtp.Received.Count:N0}", $"{smtp.Received.Count / seconds:N0}", Lag(emailLags, 0.5), Lag(emailLags, 0.99), Lag(emailLags, 1));
-        table.AddRow("chat through Bosun", $"{chat.Received.Count:N0}", $"{chat.Received.Count / seconds:N0}", Lag(chatLags, 0.5), Lag(chatLags, 0.99), Lag(chatLags, 1));
+        table.AddRow("email through Bosun", $"{emails:N0}", $"{emails / seconds:N0}", Lag(emailLags, 0.5), Lag(emailLags, 0.99), Lag(emailLags, 1));
+        table.AddRow("chat through Bosun", $"{chats:N0}", $"{chats / seconds:N0}", Lag(chatLags, 0.5), Lag(chatLags, 0.99), Lag(chatLags, 1));
         table.AddRow("all deliveries through Bosun", $"{delivered:N0}", $"{delivered / seconds:N0}", "", "", "");
+        table.AddRow($"one event on a quiet server, to its last email (×{quiet.Count})", $"{subscribers:N0} each", "", Lag(quietEmail, 0.5), Lag(quietEmail, 0.99), Lag(quietEmail, 1));
+        table.AddRow($"one event on a quiet server, to its last chat message (×{quiet.Count})", $"{subscribers:N0} each", "", Lag(quietChat, 0.5), Lag(quietChat, 0.99), Lag(quietChat, 1));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"Email through Bosun / direct: {smtp.Received.Count / seconds / rawEmail:N2}; chat through Bosun / direct: {chat.Received.Count / seconds / rawChat:N2}");
-        AnsiConsole.MarkupLineInterpolated($"Distinct Message-Ids: {emailIds:N0} of {smtp.Received.Count:N0} emails (a repeat would show as fewer); all arrived: {(doneEmail.Result && doneChat.Result ? "yes" : "no")}");
+        AnsiConsole.MarkupLineInterpolated($"Email through Bosun / direct: {emails / seconds / rawEmail:N2}; chat through Bosun / direct: {chats / seconds / rawChat:N2}");
+        AnsiConsole.MarkupLineInterpolated($"Distinct Message-Ids: {emailIds:N0} of {emails:N0} emails (a repeat would show as fewer); all arrived: {(doneEmail.Result && doneChat.Result ? "yes" : "no")}");
         foreach (var person in people)
         {
             person.Dispose();

@@ -31,8 +31,8 @@ internal sealed class AccountTokenConfiguration : IEntityTypeConfiguration<Accou
         b.ToTable("account_tokens");
         b.HasKey(x => new { x.TenantId, x.Id });
         b.Property(x => x.TokenHash).HasMaxLength(64);
-        // A link is looked up by its hash before the tenant is known.
-        b.HasIndex(x => x.TokenHash).IsUnique();
+        // A link is looked up by its hash before the tenant is known; not unique, so a table distributed by tenant takes it.
+        b.HasIndex(x => x.TokenHash);
         b.HasIndex(x => new { x.TenantId, x.UserId, x.Purpose });
         b.References<AccountToken, User>(x => x.UserId, DeleteBehavior.Cascade);
     }
@@ -229,7 +229,7 @@ public sealed class AccountEmails(BosunDb db, RequestContext context, TimeProvid
         var delivery = new NotificationDelivery
         {
             DedupeKey = $"account:{token.Id}", UserId = userId, Channel = NotificationChannel.Email, Kind = EnumNames<AccountTokenPurpose>.ToName(purpose),
-            ToAddress = email, Subject = subject, Body = "", BodySealed = true, NextAttemptAt = now, CreatedAt = now,
+            ToAddress = email, Subject = subject, Body = "", Confidential = true, NextAttemptAt = now, CreatedAt = now,
         };
         delivery.Body = box.Seal(bodyFor(linkPrefix + Uri.EscapeDataString(secret)),
             NotificationSender.SealPurpose(db.Context.RequireTenant(), delivery.Id));

@@ -16,6 +16,7 @@ public static class SealedColumns
         // The vault's data keys; the values under them open once their data key does.
         new("secrets", "data_key_sealed", row => SecretVault.Purpose(row("tenant_id")!, row("id")!)),
         new("connection_authorizations", "verifier_sealed", row => ConnectionService.Purpose(row("tenant_id")!, row("id")!)),
+        new("chat_routes", "url_sealed", row => Notifications.NotificationSender.ChatRoutePurpose(row("tenant_id")!, row("id")!)),
         new("inbound_triggers", "secret_sealed", row => Automation.InboundTriggerService.Purpose(row("tenant_id")!, row("id")!)),
     ];
 

@@ -87,9 +87,11 @@ public sealed class NotificationDelivery : ITenantScoped
     public string? ToAddress { get; set; }
     public required string Subject { get; set; }
 
-    /// Plain text; sealed with <see cref="Integrations.SecretBox"/> when <see cref="BodySealed"/> (it carries a sign-in link).
+    /// Plain text, or sealed with <see cref="Integrations.SecretBox"/> when <see cref="Confidential"/> (it carries a sign-in
+    /// link). Such rows live an hour or three days, so the key check of a restore leaves them out: one that no longer opens
+    /// fails its delivery, and the person asks for a new link.
     public required string Body { get; set; }
-    public bool BodySealed { get; set; }
+    public bool Confidential { get; set; }
     public DateTime? DigestAt { get; set; }
     public NotificationDeliveryStatus Status { get; set; } = NotificationDeliveryStatus.Pending;
     public int Attempts { get; set; }

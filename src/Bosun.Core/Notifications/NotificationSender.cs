@@ -128,7 +128,7 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, TimeProvider
             }
 
             var list = group.ToList();
-            string Body(NotificationDelivery d) => d.BodySealed ? box.Open(d.Body, SealPurpose(d.TenantId, d.Id)) : d.Body;
+            string Body(NotificationDelivery d) => d.Confidential ? box.Open(d.Body, SealPurpose(d.TenantId, d.Id)) : d.Body;
             if (group.Key.DigestAt is null)
             {
                 messages.AddRange(list.Select(d => new Message([d], d.Channel, group.Key.Target, d.Subject, d.Channel == NotificationChannel.Chat ? d.Body : Body(d))));

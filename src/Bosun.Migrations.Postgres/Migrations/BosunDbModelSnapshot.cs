@@ -1312,7 +1312,6 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasName("pk_account_tokens");
 
                     b.HasIndex("TokenHash")
-                        .IsUnique()
                         .HasDatabaseName("ix_account_tokens_token_hash");
 
                     b.HasIndex("TenantId", "UserId", "Purpose")
@@ -4802,15 +4801,15 @@ namespace Bosun.Migrations.Postgres.Migrations
                         .HasColumnType("text")
                         .HasColumnName("body");
 
-                    b.Property<bool>("BodySealed")
-                        .HasColumnType("boolean")
-                        .HasColumnName("body_sealed");
-
                     b.Property<string>("Channel")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("channel");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean")
+                        .HasColumnName("confidential");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")

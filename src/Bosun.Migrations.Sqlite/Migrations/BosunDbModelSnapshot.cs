@@ -1307,7 +1307,6 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasName("pk_account_tokens");
 
                     b.HasIndex("TokenHash")
-                        .IsUnique()
                         .HasDatabaseName("ix_account_tokens_token_hash");
 
                     b.HasIndex("TenantId", "UserId", "Purpose")
@@ -4797,15 +4796,15 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("body");
 
-                    b.Property<bool>("BodySealed")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("body_sealed");
-
                     b.Property<string>("Channel")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("channel");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("confidential");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")

@@ -177,7 +177,7 @@ internal static class DataSafetyKit
     }
 
     /// A tenant that has used Bosun: a project, a goal, items with a parent, labels, a dependency and a comment, an agent
-    /// that completed one item and holds another, LLM and tool calls, a budget, a webhook, a GitHub integration and a rule's inbound trigger with their sealed secrets, a
+    /// that completed one item and holds another, LLM and tool calls, a budget, a webhook, a project chat route, a GitHub integration and a rule's inbound trigger with their sealed secrets, a
     /// vault secret bound to the agent and read by it, a connection being connected, agent
     /// events on two days, an imported session and an approval. Returns the id of the item the agent holds.
     public static async Task<string> PopulateAsync(TestTenant tenant, DateTimeOffset now)
@@ -200,6 +200,7 @@ internal static class DataSafetyKit
         await agent.PostJsonAsync($"/api/v1/runs/{run}/tool-calls", new { tool_name = "bash", input_summary = "ls" });
         await owner.PostJsonAsync("/api/v1/budgets", new { scope = "tenant", amount_usd = 100, warn_percent = 50, action = "warn" });
         await owner.PostJsonAsync("/api/v1/webhooks", new { url = "https://hooks.example.test/bosun" });
+        await owner.PostJsonAsync("/api/v1/notification-routes", new { project = "WEB", url = "https://chat.example.test/hooks/T0KEN" });
         await owner.PostJsonAsync("/api/v1/github/integrations", new { repositories = new[] { "acme/web" }, project = "WEB" });
         await owner.PostJsonAsync("/api/v1/secrets", new { name = "DEPLOY_KEY", type = "api_key", value = "deploy-key-value" });
         await owner.PostJsonAsync("/api/v1/secrets/DEPLOY_KEY/bindings", new { subject = "agent:coder" });

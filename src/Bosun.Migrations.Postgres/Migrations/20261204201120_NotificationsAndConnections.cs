@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Bosun.Migrations.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class Notifications : Migration
+    public partial class NotificationsAndConnections : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -67,6 +67,54 @@ namespace Bosun.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "connections",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    name = table.Column<string>(type: "character varying(80)", maxLength: 80, nullable: false),
+                    provider = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    description = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    project_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    secret_names = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    scopes = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    authorize_url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    token_url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    client_id = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    token_auth = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
+                    external_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    external_url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    expires_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    owner_user_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: true),
+                    last_error = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    connected_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    refreshed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    revoked_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    refreshing_until = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_by = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_connections", x => new { x.tenant_id, x.id });
+                    table.ForeignKey(
+                        name: "fk_connections_projects_tenant_id_project_id",
+                        columns: x => new { x.tenant_id, x.project_id },
+                        principalTable: "projects",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "fk_connections_tenants_tenant_id",
+                        column: x => x.tenant_id,
+                        principalTable: "tenants",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "notification_cursors",
                 columns: table => new
                 {
@@ -99,7 +147,7 @@ namespace Bosun.Migrations.Postgres.Migrations
                     to_address = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
                     subject = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
                     body = table.Column<string>(type: "text", nullable: false),
-                    body_sealed = table.Column<bool>(type: "boolean", nullable: false),
+                    confidential = table.Column<bool>(type: "boolean", nullable: false),
                     digest_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     attempts = table.Column<int>(type: "integer", nullable: false),
@@ -175,6 +223,32 @@ namespace Bosun.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "connection_authorizations",
+                columns: table => new
+                {
+                    tenant_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    connection_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    state_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    verifier_sealed = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    redirect_uri = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    user_id = table.Column<string>(type: "character varying(26)", maxLength: 26, nullable: false),
+                    expires_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    used_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_connection_authorizations", x => new { x.tenant_id, x.id });
+                    table.ForeignKey(
+                        name: "fk_connection_authorizations_connections_tenant_id_connection_",
+                        columns: x => new { x.tenant_id, x.connection_id },
+                        principalTable: "connections",
+                        principalColumns: new[] { "tenant_id", "id" },
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "notification_attempts",
                 columns: table => new
                 {
@@ -204,8 +278,7 @@ namespace Bosun.Migrations.Postgres.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_account_tokens_token_hash",
                 table: "account_tokens",
-                column: "token_hash",
-                unique: true);
+                column: "token_hash");
 
             migrationBuilder.CreateIndex(
                 name: "ix_chat_routes_tenant_id_project_id",
@@ -218,6 +291,34 @@ namespace Bosun.Migrations.Postgres.Migrations
                 columns: new[] { "tenant_id", "user_id" },
                 unique: true,
                 filter: "user_id IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_connection_authorizations_tenant_id_connection_id",
+                table: "connection_authorizations",
+                columns: new[] { "tenant_id", "connection_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_connection_authorizations_tenant_id_state_hash",
+                table: "connection_authorizations",
+                columns: new[] { "tenant_id", "state_hash" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_connections_expiry",
+                table: "connections",
+                columns: new[] { "status", "expires_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_connections_tenant_id_project_id",
+                table: "connections",
+                columns: new[] { "tenant_id", "project_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ux_connections_tenant_name",
+                table: "connections",
+                columns: new[] { "tenant_id", "name" },
+                unique: true,
+                filter: "revoked_at IS NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_notification_deliveries_due",
@@ -255,7 +356,11 @@ namespace Bosun.Migrations.Postgres.Migrations
                 filter: "listed AND read_at IS NULL");
 
             // Inside a request bosun_app sees only its tenant's rows (as in StoreRules).
-            foreach (var table in new[] { "notifications", "notification_preferences", "chat_routes", "notification_deliveries", "notification_attempts", "notification_cursors", "account_tokens" })
+            foreach (var table in new[]
+                     {
+                         "notifications", "notification_preferences", "chat_routes", "notification_deliveries", "notification_attempts", "notification_cursors",
+                         "account_tokens", "connections", "connection_authorizations",
+                     })
             {
                 migrationBuilder.Sql($"""
                     ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
@@ -276,6 +381,9 @@ namespace Bosun.Migrations.Postgres.Migrations
                 name: "chat_routes");
 
             migrationBuilder.DropTable(
+                name: "connection_authorizations");
+
+            migrationBuilder.DropTable(
                 name: "notification_attempts");
 
             migrationBuilder.DropTable(
@@ -286,6 +394,9 @@ namespace Bosun.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "notifications");
+
+            migrationBuilder.DropTable(
+                name: "connections");
 
             migrationBuilder.DropTable(
                 name: "notification_deliveries");
