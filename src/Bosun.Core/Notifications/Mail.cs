@@ -14,6 +14,9 @@ public sealed record MailOptions(string? Host, int Port, SmtpSecurity Security, 
 {
     public bool Configured => Host is { Length: > 0 };
 
+    /// Never the password: a record's generated text would print it wherever the options were logged.
+    public override string ToString() => $"SMTP {Host ?? "(none)"}:{Port} ({Security}){(Username is null ? "" : $" as {Username}")}, from {From}";
+
     public static MailOptions Load(IConfiguration configuration)
     {
         var host = configuration["BOSUN_SMTP_HOST"];
