@@ -121,6 +121,11 @@ internal static class McpTools
             + "vault. Only while you hold the run; every read is recorded. Keep it out of your output, logs and comments.",
             Of(RunId, Str("name", "The secret's name, e.g. GITHUB_TOKEN.", required: true, maxLength: SecretService.NameLength)),
             ReadOnly: false, GetSecretAsync, Transactions.SecretRead),
+        new("get_connection_token", "Get a connection's token",
+            "The current access token of a connected account (GitHub, Google, ...) bound to you or your role, for this run: Bosun refreshes it "
+            + "before it expires. Only while you hold the run; every read is recorded. Keep it out of your output, logs and comments.",
+            Of(RunId, Str("name", "The connection's name, e.g. github-acme.", required: true, maxLength: 80)),
+            ReadOnly: false, GetConnectionTokenAsync, Transactions.SecretRead),
         new("list_notifications", "List my notifications",
             "For a person's token: your notifications, newest first (work assigned to you, approvals waiting, mentions, ...), with your unread count.",
             Of(Bool("unread", "Only those not read yet.")), ReadOnly: true, ListNotificationsAsync),
@@ -456,6 +461,14 @@ internal static class McpTools
         var name = args.Str("name", required: true);
         args.ThrowIfAny();
         return await services.GetRequiredService<SecretService>().ReadForRunAsync(run!, name!, SecretService.ViaMcp, ct);
+    }
+
+    private static async Task<object> GetConnectionTokenAsync(McpArgs args, IServiceProvider services, CancellationToken ct)
+    {
+        var run = args.Str("run_id", required: true);
+        var name = args.Str("name", required: true);
+        args.ThrowIfAny();
+        return await services.GetRequiredService<ConnectionService>().ReadTokenForRunAsync(run!, name!, SecretService.ViaMcp, ct);
     }
 
     private static async Task<object> ListNotificationsAsync(McpArgs args, IServiceProvider services, CancellationToken ct)

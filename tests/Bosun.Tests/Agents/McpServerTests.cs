@@ -55,7 +55,7 @@ public sealed class McpServerTests
         foreach (var name in new[] { "whoami", "list_my_work", "claim_work", "get_work_item", "heartbeat", "complete_work", "fail_work",
                      "release_work", "add_comment", "create_work_item", "move_work_item", "request_approval", "record_llm_usage", "record_tool_call", "search_context",
                      "link_session", "list_deliverables", "deliverable_progress", "list_schedules", "run_schedule",
-                     "list_templates", "instantiate_template", "list_notifications" })
+                     "list_templates", "instantiate_template", "list_notifications", "get_connection_token" })
         {
             Assert.Contains(name, tools);
         }

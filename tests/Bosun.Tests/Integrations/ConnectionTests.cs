@@ -207,7 +207,7 @@ public sealed class ConnectionTests : IAsyncLifetime
     {
         await using var app = await StartAsync(store);
         var (acme, web, created) = await TenantWithConnectionAsync(app, tokenAuth: ConnectionService.ClientSecretBasic);
-        var (run, agent, _, lease) = await SecretTests.AgentHoldingARunAsync(acme);
+        var (run, agent, agentToken, lease) = await SecretTests.AgentHoldingARunAsync(acme);
         var url = $"/api/v1/runs/{run}/connections/{Name}/token";
 
         // Not connected yet, then not bound.
@@ -236,6 +236,15 @@ public sealed class ConnectionTests : IAsyncLifetime
         // The read is recorded; once the run ends the agent reads nothing.
         var access = Assert.Single((await acme.Owner.GetJsonAsync($"/api/v1/secret-accesses?run={run}")).GetProperty("items").EnumerateArray());
         Assert.Equal($"{Name}.access_token", access.Str("secret_name"));
+
+        // The same over MCP, recorded too.
+        await using (var mcp = await Agents.McpServerTests.ConnectAsync(app, agentToken))
+        {
+            var viaMcp = await Agents.McpServerTests.CallAsync(mcp, "get_connection_token", new { run_id = run, name = Name });
+            Assert.Equal(_oauth.LastAccessToken, viaMcp.Str("access_token"));
+        }
+
+        Assert.Equal(2, (await acme.Owner.GetJsonAsync($"/api/v1/secret-accesses?run={run}")).GetProperty("items").GetArrayLength());
         await agent.PostJsonAsync($"/api/v1/runs/{run}/complete", new { lease_token = lease, output = new { ok = true } });
         var ended = await agent.GetAsync(url);
         Assert.Equal(HttpStatusCode.Forbidden, ended.StatusCode);
