@@ -40,7 +40,9 @@ internal static class ConnectionsPage
         // Sends the browser to the provider with a new state and PKCE challenge.
         app.MapGet("/connections/{id}/connect", async (string id, HttpContext http, ConnectionService connections) =>
         {
-            var redirectUri = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{CallbackPath}";
+            // BOSUN_PUBLIC_URL when set: behind a proxy the request's own scheme and host are not what the provider must send back to.
+            var site = http.RequestServices.GetRequiredService<Bosun.Core.Notifications.MailOptions>().PublicUrl ?? Api.NotificationEndpoints.SiteUrl(http);
+            var redirectUri = site + CallbackPath;
             var url = await http.WriteAsync(c => connections.StartAuthorizationAsync(id, redirectUri, c));
             http.Response.Headers.CacheControl = "no-store";
             return Results.Redirect(url);
