@@ -31,15 +31,15 @@ public sealed class NotificationOutbox(NotificationRouter router, NotificationSe
     : CommitPacedJob(signal, clock, logger)
 {
     /// One pass, as the service makes it: what tests and the benchmark call to move things along.
-    public static async Task<int> RunOnceAsync(NotificationRouter router, NotificationSender sender, CancellationToken ct)
+    public static async Task<int> RunOnceAsync(NotificationRouter router, NotificationSender sender, CancellationToken ct, bool catchUp = true)
     {
-        await router.FanOutAsync(ct);
+        await router.FanOutAsync(ct, catchUp);
         return await sender.SendDueAsync(ct);
     }
 
     protected override string Name => "Notification pass";
 
-    protected override Task PassAsync(CancellationToken ct) => RunOnceAsync(router, sender, ct);
+    protected override Task PassAsync(CancellationToken ct) => RunOnceAsync(router, sender, ct, catchUp: false);
 
     protected override async Task PruneAsync(CancellationToken ct)
     {
