@@ -106,6 +106,7 @@ public static class BosunServer
         api.MapPlans();
         api.MapQualityGate();
         api.MapGovernance();
+        api.MapAccess();
         api.MapDispatch();
         api.MapHumanInput();
         api.MapSchedules();

@@ -70,7 +70,7 @@ public sealed class RuleService(BosunDb db, RequestContext context, TimeProvider
 
     public async Task<RuleView> CreateAsync(RuleRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageRules);
         var preset = request.Preset is { Length: > 0 } key
             ? RulePresets.Find(key) ?? throw ProblemException.Invalid("preset", $"no preset '{key}'; known: {string.Join(", ", RulePresets.All.Select(p => p.Key))}")
             : null;
@@ -106,7 +106,7 @@ public sealed class RuleService(BosunDb db, RequestContext context, TimeProvider
 
     public async Task<RuleView> UpdateAsync(string id, RuleRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageRules);
         var rule = await FindAsync(id, ct);
         if (request.Preset is not null)
         {
@@ -138,7 +138,7 @@ public sealed class RuleService(BosunDb db, RequestContext context, TimeProvider
 
     public async Task<RuleView> EnableAsync(string id, bool enabled, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageRules);
         var rule = await FindAsync(id, ct);
         await SetEnabledAsync(rule, enabled, ct);
         await db.SaveChangesAsync(ct);
@@ -158,7 +158,7 @@ public sealed class RuleService(BosunDb db, RequestContext context, TimeProvider
 
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageRules);
         var rule = await FindAsync(id, ct);
         await inbound.RemoveAsync(InboundTargetType.Rule, rule.Id, ct);
         await db.Set<RuleActionRecord>().Where(a => a.RuleId == rule.Id).ExecuteDeleteAsync(ct);
@@ -193,14 +193,14 @@ public sealed class RuleService(BosunDb db, RequestContext context, TimeProvider
     /// Gives the rule an inbound URL with a new secret, shown once; an earlier secret stops working at once.
     public async Task<InboundWithSecret> CreateInboundAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageRules);
         var rule = await FindAsync(id, ct);
         return await inbound.CreateOrRotateAsync(InboundTargetType.Rule, rule.Id, ct);
     }
 
     public async Task RemoveInboundAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageRules);
         var rule = await FindAsync(id, ct);
         if (!await inbound.RemoveAsync(InboundTargetType.Rule, rule.Id, ct))
         {

@@ -174,14 +174,14 @@ public sealed class ScheduleService(
     /// Gives the schedule an inbound webhook URL, or a new secret for the one it has; the secret is shown once.
     public async Task<InboundWithSecret> CreateInboundAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSchedules);
         var schedule = await FindAsync(id, ct, tracked: false);
         return await inbound.CreateOrRotateAsync(InboundTargetType.Schedule, schedule.Id, ct);
     }
 
     public async Task RemoveInboundAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSchedules);
         var schedule = await FindAsync(id, ct, tracked: false);
         if (!await inbound.RemoveAsync(InboundTargetType.Schedule, schedule.Id, ct))
         {

@@ -48,6 +48,14 @@ public sealed class RequestContext
 
     public bool HasTenant => TenantId is not null;
 
+    /// The principal's roles, attributes and the tenant's policies, set by the authentication of a request; every
+    /// permission check of the request is decided over it (see Governance/Access). Null outside requests.
+    public Governance.Access.AccessScope? Access { get; set; }
+
+    /// The only projects a person with nothing but project roles may see; null when the principal sees the whole
+    /// tenant. The data context filters every project-scoped query by it, as it filters by tenant.
+    public string[]? VisibleProjectIds { get; set; }
+
     public string RequireTenant() => TenantId ?? throw new InvalidOperationException("No tenant is set for this unit of work.");
 
     public void EnterTenant(string tenantId, Actor actor, Identity.PersonRole? personRole = null, string? agentRole = null, string? tokenId = null)

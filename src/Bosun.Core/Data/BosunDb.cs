@@ -123,6 +123,18 @@ public sealed class BosunDb : DbContext
     // Read by the global query filters; EF re-evaluates it per query, so each request sees only its tenant.
     private string? CurrentTenantId => Context.TenantId;
 
+    // Read by the same filters on project-scoped rows: null for a principal who sees the whole tenant (EF then leaves
+    // the test out of the SQL), otherwise the only projects a guest was given a role in.
+    private string[]? VisibleProjects => Context.VisibleProjectIds;
+
+    /// Rows that belong to one project, hidden from a person who holds roles in other projects only.
+    private static readonly Type[] ProjectScoped =
+    [
+        typeof(WorkItem), typeof(Goal), typeof(Governance.Approval), typeof(Ledger.LlmCall), typeof(Ledger.CostDaily),
+        typeof(Realtime.StreamEvent), typeof(Plan), typeof(Deliverable),
+        typeof(Knowledge.Artifact), typeof(Ledger.AgentEvent), typeof(Planning.ProjectPolicy),
+    ];
+
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<User> Users => Set<User>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
@@ -202,10 +214,32 @@ public sealed class BosunDb : DbContext
     {
         // e => e.TenantId == this.CurrentTenantId, referencing the context so EF parameterises it per instance.
         var e = Expression.Parameter(clrType, "e");
-        var body = Expression.Equal(
+        Expression body = Expression.Equal(
             Expression.Property(e, nameof(ITenantScoped.TenantId)),
             Expression.Property(Expression.Constant(this), nameof(CurrentTenantId)));
+
+        // && (this.VisibleProjects == null || this.VisibleProjects.Contains(e.ProjectId)); a project is seen by its id.
+        var project = clrType == typeof(Project) ? nameof(Project.Id) : ProjectScoped.Contains(clrType) ? "ProjectId" : null;
+        if (project is not null)
+        {
+            var visible = Expression.Property(Expression.Constant(this), nameof(VisibleProjects));
+            var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], visible, Expression.Property(e, project));
+            body = Expression.AndAlso(body, Expression.OrElse(Expression.Equal(visible, Expression.Constant(null, typeof(string[]))), contains));
+        }
+        else if (clrType == typeof(Run) || clrType == typeof(Comment))
+        {
+            // Runs and comments are seen through their work item.
+            Expression<Func<string, bool>> seen = id => VisibleProjects == null
+                || Set<WorkItem>().Any(w => w.Id == id && VisibleProjects.Contains(w.ProjectId));
+            body = Expression.AndAlso(body, new ParameterReplacer(seen.Parameters[0], Expression.Property(e, "WorkItemId")).Visit(seen.Body));
+        }
+
         modelBuilder.Entity(clrType).HasQueryFilter(Expression.Lambda(body, e));
+    }
+
+    private sealed class ParameterReplacer(ParameterExpression from, Expression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 }
 

@@ -57,10 +57,13 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<Identity.PrincipalCache>();
         services.AddSingleton<Identity.PrincipalCacheInvalidator>();
+        services.AddSingleton<Governance.Access.AccessCache>();
+        services.AddSingleton<Governance.Access.AccessCacheInvalidator>();
         services.AddPooledDbContextFactory<BosunDb>((sp, options) =>
         {
             store.Configure(options);
-            options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<Identity.PrincipalCacheInvalidator>());
+            options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<Identity.PrincipalCacheInvalidator>(),
+                sp.GetRequiredService<Governance.Access.AccessCacheInvalidator>());
             if (store.Kind == StoreKind.Sqlite)
             {
                 SqliteStore.AddInterceptors(sp, options);

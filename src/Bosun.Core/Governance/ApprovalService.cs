@@ -74,9 +74,12 @@ public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProv
     /// What waits for the caller: approvals they may decide and work items assigned to them.
     public async Task<Inbox> InboxAsync(CancellationToken ct)
     {
-        var approvals = Permissions.Has(context, Capability.DecideApprovals)
-            ? await db.Approvals.AsNoTracking().Where(a => a.Status == ApprovalStatus.Pending).OrderBy(a => a.Id).Take(200).ToListAsync(ct)
-            : [];
+        // A person who decides approvals in some projects only (a project role) sees those projects' approvals.
+        var projects = Permissions.Has(context, Capability.DecideApprovals) ? null
+            : (context.VisibleProjectIds ?? []).Where(p => Permissions.Has(context, Capability.DecideApprovals, new Access.AccessResource("project", p, p))).ToArray();
+        var pending = db.Approvals.AsNoTracking().Where(a => a.Status == ApprovalStatus.Pending);
+        var approvals = projects is { Length: 0 } ? []
+            : await (projects is null ? pending : pending.Where(a => a.ProjectId != null && projects.Contains(a.ProjectId))).OrderBy(a => a.Id).Take(200).ToListAsync(ct);
         return new Inbox(await ViewsAsync(approvals, ct), await workItems.AssignedToMeAsync(200, ct));
     }
 
@@ -115,7 +118,9 @@ public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProv
 
     public async Task<ApprovalDecided> DecideAsync(string id, Verdict verdict, Decision decision, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.DecideApprovals);
+        var approval = await db.Approvals.FirstOrDefaultAsync(a => a.Id == id, ct) ?? throw ProblemException.NotFound("Approval");
+        Permissions.Require(context, Capability.DecideApprovals, new Access.AccessResource("approval", approval.Id, approval.ProjectId,
+            new Dictionary<string, object?> { ["type"] = Data.EnumNames<ApprovalKind>.ToName(approval.Kind) }));
         if (context.Actor.Type != ActorType.Person)
         {
             throw ProblemException.Forbidden("Approvals are decided by people.");
@@ -125,7 +130,6 @@ public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProv
         var note = Check.Text(problem, "note", decision.Note, 20_000, required: verdict != Verdict.Approve);
         problem.ThrowIfAny();
 
-        var approval = await db.Approvals.FirstOrDefaultAsync(a => a.Id == id, ct) ?? throw ProblemException.NotFound("Approval");
         if (approval.WorkItemId is { } lockedItem)
         {
             await RowLock.LockAsync(db, "work_items", lockedItem, ct);

@@ -11,9 +11,13 @@ public static class GovernanceModule
         services.AddScoped<AuditSubjectService>();
         services.AddScoped<ApprovalService>();
         services.AddSingleton<IdempotencyJanitor>();
+        services.AddScoped<Access.AccessLoader>();
+        services.AddScoped<Access.AccessService>();
+        services.AddSingleton<Access.DecisionLog>();
         if (backgroundJobs)
         {
             services.AddHostedService<IdempotencyPruningService>();
+            services.AddHostedService<Access.DecisionLogWriter>();
         }
 
         return services;

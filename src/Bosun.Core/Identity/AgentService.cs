@@ -7,7 +7,7 @@ namespace Bosun.Core.Identity;
 public sealed record AgentRequest(
     string? Name, string? Role, string? Adapter, string? Model, string? Description,
     int? MaxConcurrentRuns, int? RunTimeoutSeconds, decimal? MaxCostPerWorkItemUsd, bool? ClearMaxCostPerWorkItem,
-    int? FailuresBeforeEscalation, bool? Enabled, IReadOnlyList<string>? ProjectIds);
+    int? FailuresBeforeEscalation, bool? Enabled, IReadOnlyList<string>? ProjectIds, System.Text.Json.JsonElement? Attributes = null);
 
 public sealed record AgentFilter(string? Role, bool? Enabled);
 
@@ -76,7 +76,13 @@ public sealed class AgentService(BosunDb db, RequestContext context, TimeProvide
         var role = Check.Text(problem, "role", request.Role, 100);
         Apply(agent, request, problem);
         var projectIds = await ValidateProjectsAsync(request.ProjectIds, problem, ct);
+        var attributes = Governance.Access.Attributes.Check(problem, "attributes", request.Attributes);
         problem.ThrowIfAny();
+        if (attributes is not null)
+        {
+            agent.AttributesJson = attributes == "{}" ? null : attributes;
+        }
+
         if (name is not null && name != agent.Name && await db.Agents.AnyAsync(a => a.Name == name, ct))
         {
             throw ProblemException.Invalid("name", "is taken by another agent");

@@ -3,7 +3,8 @@ using Bosun.Core.Data;
 
 namespace Bosun.Core.Identity;
 
-public enum PersonRole { Owner, Admin, Member, Reviewer }
+/// Guest: no tenant-wide role; a guest sees and does only what their project roles allow.
+public enum PersonRole { Owner, Admin, Member, Reviewer, Guest }
 
 public enum PersonStatus { Active, Deactivated }
 
@@ -37,6 +38,10 @@ public sealed class User : ITenantScoped, IHasTimestamps, IAudited
 
     /// When the person opened a link sent to their email (a verification or a password reset): the address is theirs.
     public DateTime? EmailVerifiedAt { get; set; }
+
+    /// Custom attributes policies can test, such as {"department": "engineering"}: a JSON object of strings, numbers
+    /// and booleans.
+    public string? AttributesJson { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -48,6 +53,10 @@ public sealed class Invitation : ITenantScoped, IHasTimestamps, IAudited
     public required string Email { get; set; }
     public PersonRole Role { get; set; } = PersonRole.Member;
     public required string TokenHash { get; set; }
+
+    /// A role in one project the person gets on accepting, e.g. a client's reviewer invited as a guest.
+    public string? ProjectId { get; set; }
+    public string? ProjectRoleKey { get; set; }
     public string? InvitedByUserId { get; set; }
     public DateTime ExpiresAt { get; set; }
     public DateTime? AcceptedAt { get; set; }
@@ -77,6 +86,9 @@ public sealed class Agent : ITenantScoped, IHasTimestamps, IAudited
     public DateTime? ClaimsPausedUntil { get; set; }
     public string? PauseReason { get; set; }
     public DateTime? LastHeartbeatAt { get; set; }
+
+    /// Custom attributes policies can test, as on people.
+    public string? AttributesJson { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -4,13 +4,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bosun.Core.Identity;
 
-public sealed record InvitePerson(string? Email, PersonRole? Role);
+/// <paramref name="ProjectId"/> and <paramref name="ProjectRole"/>: a role in one project, given on acceptance; with
+/// role `guest` the person sees that project only (a client's reviewer).
+public sealed record InvitePerson(string? Email, PersonRole? Role, string? ProjectId = null, string? ProjectRole = null);
 
 public sealed record AcceptInvitation(string? Token, string? Name, string? Password);
 
 public sealed record AcceptedInvitation(UserView User, IssuedToken Token);
 
-public sealed record UpdatePerson(string? Name, PersonRole? Role);
+public sealed record UpdatePerson(string? Name, PersonRole? Role, System.Text.Json.JsonElement? Attributes = null);
 
 public sealed record PeopleFilter(PersonRole? Role, PersonStatus? Status);
 
@@ -55,7 +57,14 @@ public sealed class PeopleService(BosunDb db, RequestContext context, TimeProvid
 
         var problem = new ValidationProblem();
         var name = Check.Text(problem, "name", request.Name, 200);
+        var attributes = Governance.Access.Attributes.Check(problem, "attributes", request.Attributes);
         problem.ThrowIfAny();
+        if (attributes is not null)
+        {
+            // What policies test of a person is set by those who manage people, not by the person.
+            Permissions.Require(context, Capability.ManagePeople);
+            user.AttributesJson = attributes == "{}" ? null : attributes;
+        }
 
         if (request.Role is { } role && role != user.Role)
         {
@@ -113,6 +122,35 @@ public sealed class PeopleService(BosunDb db, RequestContext context, TimeProvid
         Permissions.Require(context, Capability.ManagePeople);
         var problem = new ValidationProblem();
         var email = Check.Email(problem, "email", request.Email);
+        string? projectId = null;
+        if (request.ProjectId is { Length: > 0 } project)
+        {
+            projectId = await db.Projects.Where(p => p.Id == project || p.Key == project).Select(p => p.Id).FirstOrDefaultAsync(ct);
+            if (projectId is null)
+            {
+                problem.Add("project_id", "no such project");
+            }
+        }
+
+        if ((request.ProjectId is null) != (request.ProjectRole is null))
+        {
+            problem.Add(request.ProjectId is null ? "project_id" : "project_role", "is required with " + (request.ProjectId is null ? "project_role" : "project_id"));
+        }
+        else if (request.ProjectRole is { } projectRole && !Governance.Access.SystemRoles.IsSystem(projectRole)
+                 && !await db.Set<Governance.Access.Role>().AnyAsync(r => r.Key == projectRole, ct))
+        {
+            problem.Add("project_role", $"no role '{projectRole}'; see GET /api/v1/roles");
+        }
+        else if (request.ProjectRole == Governance.Access.SystemRoles.Owner)
+        {
+            problem.Add("project_role", "owner is a tenant role; give owner, admin or a role of your own for a project");
+        }
+
+        if (request.Role == PersonRole.Guest && request.ProjectId is null)
+        {
+            problem.Add("project_id", "is required for a guest, who sees only the project they are invited to");
+        }
+
         problem.ThrowIfAny();
         var role = request.Role ?? PersonRole.Member;
         if (role == PersonRole.Owner && context.PersonRole != PersonRole.Owner)
@@ -130,6 +168,8 @@ public sealed class PeopleService(BosunDb db, RequestContext context, TimeProvid
         {
             Email = email!,
             Role = role,
+            ProjectId = projectId,
+            ProjectRoleKey = request.ProjectRole,
             TokenHash = Secrets.Hash(secret),
             InvitedByUserId = context.Actor.Type == ActorType.Person ? context.Actor.Id : null,
             ExpiresAt = Now + InvitationLifetime,
@@ -209,6 +249,14 @@ public sealed class PeopleService(BosunDb db, RequestContext context, TimeProvid
             PasswordHash = request.Password is { } p ? PasswordHasher.Hash(p) : null,
         };
         db.Users.Add(user);
+        if (invitation.ProjectId is { } invitedTo && invitation.ProjectRoleKey is { } projectRoleKey)
+        {
+            db.Add(new Governance.Access.RoleAssignment
+            {
+                RoleKey = projectRoleKey, UserId = user.Id, ProjectId = invitedTo, CreatedByRef = $"invitation:{invitation.Id}",
+            });
+        }
+
         invitation.AcceptedAt = Now;
         invitation.AcceptedUserId = user.Id;
         var token = TokenIssuer.Issue(db, invitation.TenantId, "first token (invitation)", user.Id, null, null, $"user:{user.Id}");

@@ -1,7 +1,10 @@
 using Bosun.Core.Common;
+using Bosun.Core.Governance.Access;
 
 namespace Bosun.Core.Identity;
 
+/// The capabilities Bosun checks; their names (`work:create`), descriptions and the system roles that hold them are
+/// in <see cref="Capabilities"/>.
 public enum Capability
 {
     ManageTenant,
@@ -12,58 +15,81 @@ public enum Capability
     Comment,
     DecideApprovals,
     ReadAudit,
+    ReadWork,
+    CreateWork,
+    MoveWork,
+    AssignWork,
+    ManageTemplates,
+    ReadCosts,
+    ManageBudgets,
+    ManagePrices,
+    ManageSecrets,
+    ManageConnections,
+    ManageIntegrations,
+    ManageWebhooks,
+    ManageRules,
+    ManageSchedules,
+    ManageNotifications,
+    ManageRoles,
+    ManagePolicies,
 }
 
-/// What each kind of principal may do. Owners and admins run the tenant; members plan and do work;
-/// reviewers read, comment and decide approvals; agents do work and record what they did.
+/// Every permission check goes through here to the one evaluator (Governance/Access/Evaluator): the principal's
+/// roles for the resource, then the tenant's policies, deny first. Outside a request (the CLI on the store, tests
+/// that act as a person directly) the principal's tenant role and the built-in policies decide.
 public static class Permissions
 {
-    public static bool Has(RequestContext context, Capability capability)
+    private static readonly Lazy<PolicySet> Defaults = new(() => new PolicySet("",
+        new Dictionary<string, (string Name, bool[] Grants)>(), BuiltInPolicies.All.Select(PolicyRules.CompileBuiltIn).ToList(), DateTime.MinValue));
+
+    /// A quiet check, for what a page shows: not logged.
+    public static bool Has(RequestContext context, Capability capability, AccessResource? resource = null) =>
+        Decide(context, capability, resource, log: false).Allowed;
+
+    public static void Require(RequestContext context, Capability capability, AccessResource? resource = null)
     {
-        if (context.Actor.Type == ActorType.System)
+        var decision = Decide(context, capability, resource, log: true);
+        if (!decision.Allowed)
         {
-            return true;
+            throw Evaluator.Refusal(decision);
+        }
+    }
+
+    public static Decision Decide(RequestContext context, Capability capability, AccessResource? resource, bool log)
+    {
+        var action = Capabilities.Name(capability);
+        var target = resource ?? AccessResource.Tenant;
+        switch (context.Actor.Type)
+        {
+            case ActorType.System:
+                return new Decision(true, action, target.Ref, [], null, null, "Bosun acts on its own account");
+            case ActorType.Integration:
+                // An integration changes only what its own service lets it, never through a person's or an agent's paths.
+                return new Decision(false, action, target.Ref, [], null, null, "an integration acts only through its own service");
         }
 
-        // Rules plan and move work, comment and ask for approvals, as a member may; they never manage the tenant.
-        if (context.Actor.Type is ActorType.Agent or ActorType.Rule)
-        {
-            return capability is Capability.EditWork or Capability.Comment;
-        }
+        var scope = context.Access ?? Fallback(context);
+        return Evaluator.Decide(scope, capability, target, log);
+    }
 
-        // An integration changes only what its own service lets it, never through a person's or an agent's paths.
-        if (context.Actor.Type == ActorType.Integration)
+    /// Whether a built-in policy is on for this tenant, for the checks that carry it out themselves (the agents'
+    /// sub-item rule names the exact field a request got wrong).
+    public static bool BuiltInApplies(RequestContext context, string key, Capability capability, AccessResource resource)
+    {
+        if (context.Actor.Type is ActorType.System or ActorType.Integration)
         {
             return false;
         }
 
-        return context.PersonRole switch
-        {
-            PersonRole.Owner or PersonRole.Admin => true,
-            PersonRole.Member => capability is Capability.EditWork or Capability.Comment,
-            PersonRole.Reviewer => capability is Capability.Comment or Capability.DecideApprovals,
-            _ => false,
-        };
+        var scope = context.Access ?? Fallback(context);
+        var id = BuiltInPolicies.IdOf(key);
+        return scope.Policies.For(capability).Any(p => p.Id == id && p.Applies(scope.Principal, resource, scope.Context));
     }
 
-    public static void Require(RequestContext context, Capability capability)
+    private static AccessScope Fallback(RequestContext context)
     {
-        if (!Has(context, capability))
-        {
-            throw ProblemException.Forbidden($"Your role may not {Describe(capability)}.");
-        }
+        // Rules plan and move work, comment and ask for approvals, as agents do; they never manage the tenant.
+        var actor = context.Actor.Type == ActorType.Rule ? context.Actor with { Type = ActorType.Agent } : context.Actor;
+        return AccessLoader.Build(actor, context.PersonRole, context.AgentRole, [], AttributeBag.Empty, Defaults.Value, DateTime.UtcNow, null, null);
     }
-
-    private static string Describe(Capability capability) => capability switch
-    {
-        Capability.ManageTenant => "change tenant settings",
-        Capability.ManagePeople => "manage people",
-        Capability.ManageAgents => "manage agents",
-        Capability.ManageOthersTokens => "manage other principals' tokens",
-        Capability.EditWork => "create or change work",
-        Capability.Comment => "comment",
-        Capability.DecideApprovals => "decide approvals",
-        Capability.ReadAudit => "read the audit log",
-        _ => capability.ToString(),
-    };
 }

@@ -72,71 +72,10 @@ public sealed class PrincipalCache(TimeProvider clock)
 }
 
 /// Empties the <see cref="PrincipalCache"/> when a save touches what a principal is made of.
-public sealed class PrincipalCacheInvalidator(PrincipalCache cache) : SaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class PrincipalCacheInvalidator(PrincipalCache cache) : CacheInvalidator
 {
-    private static readonly ConditionalWeakTable<DbContext, object> Pending = [];
+    protected override bool Touches(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry e) =>
+        e.State is EntityState.Modified or EntityState.Deleted && e.Entity is ApiToken or Agent or User or Tenant;
 
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Check(eventData.Context);
-        return result;
-    }
-
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        Check(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    private void Check(DbContext? context)
-    {
-        if (context is null)
-        {
-            return;
-        }
-
-        var touched = context.ChangeTracker.Entries().Any(e =>
-            e.State is EntityState.Modified or EntityState.Deleted && e.Entity is ApiToken or Agent or User or Tenant);
-        if (touched)
-        {
-            cache.Clear();
-            Pending.AddOrUpdate(context, true);
-        }
-    }
-
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => AfterCommit(eventData.Context);
-
-    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        AfterCommit(eventData.Context);
-        return Task.CompletedTask;
-    }
-
-    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
-    {
-        AfterSaveWithoutTransaction(eventData.Context);
-        return result;
-    }
-
-    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        AfterSaveWithoutTransaction(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    private void AfterSaveWithoutTransaction(DbContext? context)
-    {
-        if (context?.Database.CurrentTransaction is null)
-        {
-            AfterCommit(context);
-        }
-    }
-
-    private void AfterCommit(DbContext? context)
-    {
-        if (context is not null && Pending.Remove(context))
-        {
-            cache.Clear();
-        }
-    }
+    protected override void Clear() => cache.Clear();
 }

@@ -10,17 +10,19 @@ public sealed record TenantView(
 }
 
 public sealed record UserView(string Id, string Email, string Name, PersonRole Role, PersonStatus Status, bool HasPassword, DateTime CreatedAt, DateTime? LastSeenAt,
-    bool EmailVerified)
+    bool EmailVerified, IReadOnlyDictionary<string, object?> Attributes)
 {
-    public static UserView From(User u) => new(u.Id, u.Email, u.Name, u.Role, u.Status, u.PasswordHash is not null, u.CreatedAt, u.LastSeenAt, u.EmailVerifiedAt is not null);
+    public static UserView From(User u) => new(u.Id, u.Email, u.Name, u.Role, u.Status, u.PasswordHash is not null, u.CreatedAt, u.LastSeenAt,
+        u.EmailVerifiedAt is not null, Governance.Access.Attributes.Parse(u.AttributesJson));
 }
 
-public sealed record InvitationView(string Id, string Email, PersonRole Role, string Status, DateTime ExpiresAt, DateTime CreatedAt, DateTime? AcceptedAt, string? AcceptedUserId)
+public sealed record InvitationView(string Id, string Email, PersonRole Role, string Status, DateTime ExpiresAt, DateTime CreatedAt, DateTime? AcceptedAt, string? AcceptedUserId,
+    string? ProjectId = null, string? ProjectRole = null)
 {
     public static InvitationView From(Invitation i, DateTime now) => new(
         i.Id, i.Email, i.Role,
         i.AcceptedAt is not null ? "accepted" : i.RevokedAt is not null ? "revoked" : i.ExpiresAt <= now ? "expired" : "pending",
-        i.ExpiresAt, i.CreatedAt, i.AcceptedAt, i.AcceptedUserId);
+        i.ExpiresAt, i.CreatedAt, i.AcceptedAt, i.AcceptedUserId, i.ProjectId, i.ProjectRoleKey);
 }
 
 /// An invitation as created: the link carries the secret and is shown only this once.
@@ -30,7 +32,7 @@ public sealed record AgentView(
     string Id, string Name, string Role, string Adapter, string? Model, string? Description,
     int MaxConcurrentRuns, int RunTimeoutSeconds, decimal? MaxCostPerWorkItemUsd, int FailuresBeforeEscalation,
     bool Enabled, IReadOnlyList<string> ProjectIds, DateTime? ClaimsPausedUntil, string? PauseReason, DateTime? LastHeartbeatAt,
-    DateTime CreatedAt, DateTime UpdatedAt)
+    DateTime CreatedAt, DateTime UpdatedAt, IReadOnlyDictionary<string, object?> Attributes)
 {
     /// A pause whose time has passed is over: the agent claims again, so it is shown as not paused.
     public static AgentView From(Agent a, IReadOnlyList<string> projectIds, DateTime now)
@@ -38,7 +40,8 @@ public sealed record AgentView(
         var paused = a.ClaimsPausedUntil > now;
         return new(a.Id, a.Name, a.Role, a.Adapter, a.Model, a.Description, a.MaxConcurrentRuns, a.RunTimeoutSeconds,
             Money.ToUsd(a.MaxCostPerWorkItemMicros), a.FailuresBeforeEscalation, a.Enabled, projectIds,
-            paused ? a.ClaimsPausedUntil : null, paused ? a.PauseReason : null, a.LastHeartbeatAt, a.CreatedAt, a.UpdatedAt);
+            paused ? a.ClaimsPausedUntil : null, paused ? a.PauseReason : null, a.LastHeartbeatAt, a.CreatedAt, a.UpdatedAt,
+            Governance.Access.Attributes.Parse(a.AttributesJson));
     }
 }
 

@@ -75,7 +75,7 @@ public sealed partial class ConnectionService(
 
     public async Task<Page<ConnectionView>> ListAsync(bool revoked, PageRequest page, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         var query = db.Set<Connection>().AsNoTracking().Where(c => revoked ? c.RevokedAt != null : c.RevokedAt == null);
         if (page.Cursor is { } cursor)
         {
@@ -87,13 +87,13 @@ public sealed partial class ConnectionService(
 
     public async Task<ConnectionView> GetAsync(string reference, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         return ConnectionView.From(await FindAsync(reference, ct));
     }
 
     public async Task<ConnectionView> CreateAsync(ConnectionRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         var problem = new ValidationProblem();
         var name = Check.Text(problem, "name", request.Name, NameLength, required: true);
         if (name is not null && !NamePattern().IsMatch(name))
@@ -148,7 +148,7 @@ public sealed partial class ConnectionService(
 
     public async Task<ConnectionView> UpdateAsync(string reference, ConnectionRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         var connection = await FindAsync(reference, ct);
         var problem = new ValidationProblem();
         foreach (var (field, value) in new[] { ("name", request.Name), ("provider", request.Provider), ("type", request.Type) })
@@ -183,7 +183,7 @@ public sealed partial class ConnectionService(
     /// Revokes the connection: its client secret and tokens are archived (erased, their bindings removed), its name free.
     public async Task<ConnectionView> RevokeAsync(string reference, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         var connection = await FindAsync(reference, ct);
         if (connection.RevokedAt is null)
         {
@@ -207,7 +207,7 @@ public sealed partial class ConnectionService(
     /// Lets an agent or a role read the connection's access token during its runs: a binding of the token's secret.
     public async Task<SecretBindingView> AddBindingAsync(string reference, BindingRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         var connection = await FindAsync(reference, ct);
         if (await VaultSecretAsync(AccessTokenName(connection.Name), ct) is null)
         {
@@ -221,7 +221,7 @@ public sealed partial class ConnectionService(
     /// and a PKCE verifier (stored sealed), and the provider's authorize URL to send the browser to.
     public async Task<string> StartAuthorizationAsync(string reference, string redirectUri, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         if (context.Actor.Type != ActorType.Person)
         {
             throw ProblemException.Forbidden("A person connects an account, from the web UI.");
@@ -262,7 +262,7 @@ public sealed partial class ConnectionService(
     /// the provider, made while no transaction is open.
     public async Task<ConnectionView> CompleteAuthorizationAsync(string? state, string? code, string? error, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         if (string.IsNullOrEmpty(state))
         {
             throw ProblemException.Invalid("state", "is required");
@@ -343,7 +343,7 @@ public sealed partial class ConnectionService(
     /// Opens its own transactions, as the authorization does.
     public async Task<ConnectionView> RefreshAsync(string reference, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageConnections);
         var grant = await db.InTransactionAsync(async c =>
         {
             var connection = await FindAsync(reference, c);

@@ -53,7 +53,7 @@ public sealed partial class GitHubService(BosunDb db, RequestContext context, Ti
 
     public async Task<Page<GitHubIntegrationView>> ListAsync(PageRequest page, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageIntegrations);
         var query = db.Set<GitHubIntegration>().AsNoTracking().AsQueryable();
         if (page.Cursor is { } cursor)
         {
@@ -66,14 +66,14 @@ public sealed partial class GitHubService(BosunDb db, RequestContext context, Ti
 
     public async Task<GitHubIntegrationView> GetAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageIntegrations);
         var integration = await FindAsync(id, ct);
         return GitHubIntegrationView.From(integration, KeyOf(await projects.KeysAsync(ct), integration.ProjectId));
     }
 
     public async Task<GitHubIntegrationWithSecret> CreateAsync(GitHubIntegrationRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageIntegrations);
         var problem = new ValidationProblem();
         var repositories = CheckRepositories(problem, request.Repositories);
         var description = Check.Text(problem, "description", request.Description, 500);
@@ -118,7 +118,7 @@ public sealed partial class GitHubService(BosunDb db, RequestContext context, Ti
     /// Removes the integration and its delivery log; the pull requests and checks it recorded stay with their items.
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageIntegrations);
         var integration = await FindAsync(id, ct);
         await db.Set<GitHubDelivery>().Where(d => d.IntegrationId == integration.Id).ExecuteDeleteAsync(ct);
         db.Set<GitHubIntegration>().Remove(integration);
@@ -130,7 +130,7 @@ public sealed partial class GitHubService(BosunDb db, RequestContext context, Ti
     /// The deliveries GitHub sent, newest first, with what Bosun made of each.
     public async Task<Page<GitHubDeliveryView>> DeliveriesAsync(string id, PageRequest page, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageIntegrations);
         var integration = await FindAsync(id, ct);
         var query = db.Set<GitHubDelivery>().AsNoTracking().Where(d => d.IntegrationId == integration.Id);
         if (page.Cursor is { } cursor)

@@ -65,7 +65,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
 
     public async Task<Page<SecretView>> ListAsync(string? project, bool archived, PageRequest page, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var query = db.Set<Secret>().AsNoTracking().Where(s => archived ? s.ArchivedAt != null : s.ArchivedAt == null);
         if (project is { Length: > 0 })
         {
@@ -84,14 +84,14 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
 
     public async Task<SecretView> GetAsync(string reference, string? project, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var secret = await FindAsync(reference, project, ct);
         return SecretView.From(secret, Now, await BindingsOfAsync(secret.Id, ct));
     }
 
     public async Task<SecretView> CreateAsync(SecretRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var problem = new ValidationProblem();
         var name = CheckName(problem, request.Name);
         var type = CheckType(problem, request.Type) ?? SecretType.ApiKey;
@@ -139,7 +139,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
     /// Changes the metadata, records a check (status), or sets a new value under a new data key.
     public async Task<SecretView> UpdateAsync(string reference, string? project, SecretRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var secret = await FindAsync(reference, project, ct);
         var problem = new ValidationProblem();
         if (request.Name is not null || request.Project is not null)
@@ -197,7 +197,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
     /// the access events stay.
     public async Task<SecretView> ArchiveAsync(string reference, string? project, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var secret = await FindAsync(reference, project, ct);
         if (secret.ArchivedAt is null)
         {
@@ -215,7 +215,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
 
     public async Task<IReadOnlyList<SecretBindingView>> ListBindingsAsync(string reference, string? project, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var secret = await FindAsync(reference, project, ct);
         return await BindingsOfAsync(secret.Id, ct);
     }
@@ -223,7 +223,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
     /// Lets an agent ("agent:NAME" or its id) or every agent of a role ("role:NAME") read the secret.
     public async Task<SecretBindingView> AddBindingAsync(string reference, string? project, BindingRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var secret = await FindAsync(reference, project, ct);
         if (secret.ArchivedAt is not null)
         {
@@ -245,7 +245,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
 
     public async Task RemoveBindingAsync(string reference, string? project, string subjectOrId, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var secret = await FindAsync(reference, project, ct);
         var binding = await db.Set<SecretBinding>().FirstOrDefaultAsync(b => b.SecretId == secret.Id && b.Id == subjectOrId, ct);
         if (binding is null)
@@ -262,7 +262,7 @@ public sealed partial class SecretService(BosunDb db, RequestContext context, Ti
     /// Reads of the tenant's secrets (one secret's when named), newest first.
     public async Task<Page<SecretAccessView>> AccessesAsync(string? reference, string? project, string? runId, PageRequest page, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageSecrets);
         var query = db.Set<SecretAccess>().AsNoTracking().AsQueryable();
         if (reference is { Length: > 0 })
         {

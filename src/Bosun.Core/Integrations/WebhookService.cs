@@ -47,7 +47,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
 
     public async Task<Page<WebhookView>> ListAsync(PageRequest page, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageWebhooks);
         var query = db.Set<Webhook>().AsNoTracking().AsQueryable();
         if (page.Cursor is { } cursor)
         {
@@ -59,13 +59,13 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
 
     public async Task<WebhookView> GetAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageWebhooks);
         return WebhookView.From(await FindAsync(id, ct));
     }
 
     public async Task<WebhookWithSecret> CreateAsync(WebhookRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageWebhooks);
         var problem = new ValidationProblem();
         var url = Check.HttpUrl(problem, "url", request.Url, required: true);
         var types = CheckTypes(problem, request.Events ?? ["*"]);
@@ -95,7 +95,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
 
     public async Task<WebhookView> UpdateAsync(string id, WebhookRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageWebhooks);
         var webhook = await FindAsync(id, ct);
         var problem = new ValidationProblem();
         var url = Check.HttpUrl(problem, "url", request.Url);
@@ -137,7 +137,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
 
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageWebhooks);
         var webhook = await FindAsync(id, ct);
         await db.Set<WebhookDelivery>().Where(d => d.WebhookId == webhook.Id).ExecuteDeleteAsync(ct);
         db.Set<Webhook>().Remove(webhook);
@@ -148,7 +148,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
     /// A new signing secret; the old one stops working at once.
     public async Task<WebhookWithSecret> RotateSecretAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageWebhooks);
         var webhook = await FindAsync(id, ct);
         var secret = NewSecret();
         webhook.SecretSealed = secrets.Seal(secret, Purpose(webhook.TenantId, webhook.Id));
@@ -160,7 +160,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
 
     public async Task<Page<WebhookDeliveryView>> DeliveriesAsync(string id, DeliveryStatus? status, PageRequest page, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageWebhooks);
         var webhook = await FindAsync(id, ct);
         var query = db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.WebhookId == webhook.Id);
         if (status is { } s)
@@ -180,7 +180,7 @@ public sealed class WebhookService(BosunDb db, RequestContext context, TimeProvi
     /// Sends a delivery again now, whatever became of it before.
     public async Task<WebhookDeliveryView> RedeliverAsync(string id, string deliveryId, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageWebhooks);
         var webhook = await FindAsync(id, ct);
         var delivery = await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId && d.WebhookId == webhook.Id, ct)
                        ?? throw ProblemException.NotFound("Delivery");

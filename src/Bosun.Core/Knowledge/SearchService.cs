@@ -54,6 +54,11 @@ public sealed class SearchService(BosunDb db, RequestContext context, MemoryServ
         }
 
         var projects = await ProjectScopeAsync(project, ct);
+        if (projects is { Count: 0 })
+        {
+            return new ContextResults(text!, []);
+        }
+
         if (projects is not null && kindList is null)
         {
             // Messages belong to no project, so a search narrowed to projects finds the rest.
@@ -220,6 +225,12 @@ public sealed class SearchService(BosunDb db, RequestContext context, MemoryServ
             {
                 served = null;
             }
+        }
+
+        // A guest searches only the projects a role was given in.
+        if (context.VisibleProjectIds is { } visible)
+        {
+            served = served is null ? [.. visible] : [.. served.Intersect(visible)];
         }
 
         if (project is not { Length: > 0 })

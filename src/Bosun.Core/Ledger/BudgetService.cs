@@ -23,7 +23,7 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
 
     public async Task<BudgetView> CreateAsync(BudgetRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageBudgets);
         var problem = new ValidationProblem();
         var scope = request.Scope ?? BudgetScope.Tenant;
         var scopeId = await ResolveScopeAsync(scope, request.ScopeId, problem, ct);
@@ -63,7 +63,7 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
     /// fails) its scope at once.
     public async Task<BudgetView> UpdateAsync(string id, BudgetRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageBudgets);
         var budget = await FindAsync(id, ct);
         var problem = new ValidationProblem();
         if (request.Scope is { } scope && scope != budget.Scope || request.ScopeId is not null && request.ScopeId != budget.ScopeId)
@@ -134,7 +134,7 @@ public sealed class BudgetService(BosunDb db, RequestContext context, TimeProvid
 
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageBudgets);
         var budget = await FindAsync(id, ct);
         db.Remove(budget);
         await db.SaveChangesAsync(ct);

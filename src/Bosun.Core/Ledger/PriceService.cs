@@ -37,7 +37,7 @@ public sealed class PriceService(BosunDb db, RequestContext context, TimeProvide
 
     public async Task<PriceView> SetAsync(PriceRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManagePrices);
         var problem = new ValidationProblem();
         var model = Check.Text(problem, "model", request.Model, 200, required: true)?.ToLowerInvariant();
         var price = new ModelPrice
@@ -82,7 +82,7 @@ public sealed class PriceService(BosunDb db, RequestContext context, TimeProvide
     /// calls keep the cost they were given: a new price applies to calls made from its effective date on.
     public async Task<PriceImportResult> ImportAsync(JsonElement file, DateTimeOffset? effectiveFrom, string? format, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManagePrices);
         var from = Check.Utc(effectiveFrom) ?? Now;
         var chosen = format?.Trim().ToLowerInvariant() switch
         {

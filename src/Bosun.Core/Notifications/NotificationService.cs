@@ -166,7 +166,7 @@ public sealed class NotificationService(BosunDb db, RequestContext context, Time
 
     public async Task<IReadOnlyList<ChatRouteView>> ListRoutesAsync(CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageNotifications);
         var routes = await db.Set<ChatRoute>().AsNoTracking().Where(r => r.UserId == null).OrderBy(r => r.Id).ToListAsync(ct);
         return routes.Select(View).ToList();
     }
@@ -174,7 +174,7 @@ public sealed class NotificationService(BosunDb db, RequestContext context, Time
     /// A project's chat channel (Slack-compatible incoming webhook), for the kinds given or those that need a person.
     public async Task<ChatRouteView> AddRouteAsync(ChatRouteRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageNotifications);
         var problem = new ValidationProblem();
         var projectId = request.Project is { Length: > 0 } p
             ? await db.Projects.Where(x => x.Key == p.ToUpperInvariant() || x.Id == p).Select(x => x.Id).FirstOrDefaultAsync(ct)
@@ -208,7 +208,7 @@ public sealed class NotificationService(BosunDb db, RequestContext context, Time
 
     public async Task RemoveRouteAsync(string id, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageNotifications);
         if (await db.Set<ChatRoute>().Where(r => r.Id == id && r.UserId == null).ExecuteDeleteAsync(ct) == 0)
         {
             throw ProblemException.NotFound("Chat route");
@@ -221,7 +221,7 @@ public sealed class NotificationService(BosunDb db, RequestContext context, Time
     /// The outbox's log for owners and admins, newest first: every email and chat message, its attempts and last error.
     public async Task<Page<DeliveryView>> DeliveriesAsync(string? status, PageRequest page, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.ManageTenant);
+        Permissions.Require(context, Capability.ManageNotifications);
         var query = db.Set<NotificationDelivery>().AsNoTracking();
         if (status is not null)
         {

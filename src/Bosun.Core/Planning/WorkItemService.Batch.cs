@@ -28,7 +28,6 @@ public sealed partial class WorkItemService
     /// checked before any is stored, and one bad item refuses the whole batch, its errors named "items[i].field".
     public async Task<IReadOnlyList<BatchCreated>> CreateBatchAsync(CreateWorkItems request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.EditWork);
         var items = request.Items ?? throw ProblemException.Invalid("items", "is required");
         if (items.Count is 0 or > MaxBatch)
         {
@@ -94,7 +93,8 @@ public sealed partial class WorkItemService
 
             var (child, parent) = (drafts[i].Item, drafts[p].Item);
             child.ParentId = parent.Id;
-            if (context.Actor.Type == ActorType.Agent && child.ProjectId != parent.ProjectId)
+            if (Permissions.BuiltInApplies(context, Governance.Access.BuiltInPolicies.AgentSubItems, Capability.CreateWork,
+                    Governance.Access.WorkAccess.New(child.ProjectId, child.Type, null)) && child.ProjectId != parent.ProjectId)
             {
                 problem.Add($"items[{i}].project_id", "must be the project of its parent_ref: agents create sub-items of the item they are working on");
             }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bosun.Core.Common;
+using Bosun.Core.Governance.Access;
 using Bosun.Core.Data;
 using Bosun.Core.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -48,7 +49,11 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
 
     private async Task<WorkItemView> CreateAsync(CreateWorkItem request, bool byCaller, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.EditWork);
+        if (!byCaller)
+        {
+            Permissions.Require(context, Capability.CreateWork);
+        }
+
         var problem = new ValidationProblem();
         var draft = await DraftAsync(request, byCaller, problem, ct);
         problem.ThrowIfAny();
@@ -91,9 +96,23 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
             item.Status = status;
         }
 
+        // The built-in policy "agents create sub-items only" is carried out here, where the request's wrong field can be
+        // named; the check that follows then sees the parent as held, and the tenant's other policies decide.
+        var resource = WorkAccess.New(projectId, item.Type, parentHeld: null);
+        var subItemRule = byCaller && Permissions.BuiltInApplies(context, BuiltInPolicies.AgentSubItems, Capability.CreateWork, resource);
+        // An unknown project is refused as invalid below; there is nothing to check rights on.
+        if (byCaller && projectId is not null)
+        {
+            Permissions.Require(context, Capability.CreateWork, WorkAccess.New(projectId, item.Type, parentHeld: subItemRule ? true : null));
+            if (request.Assignee is not null)
+            {
+                Permissions.Require(context, Capability.AssignWork, resource);
+            }
+        }
+
         await Assignment.ApplyAsync(db, item, request.Assignee, problem, "assignee", ct);
         await ApplyParentAsync(item, request.ParentId, problem, ct);
-        if (byCaller && context.Actor.Type == ActorType.Agent && !parentInBatch)
+        if (subItemRule && !parentInBatch)
         {
             await RequireHeldParentAsync(item, request.ParentId, projectId, problem, ct);
         }
@@ -195,7 +214,8 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
     public async Task<WorkItemView> CreateSubItemAsync(string parentRef, string parentField, CreateWorkItem request, CancellationToken ct)
     {
         var parent = await FindAsync(parentRef, ct);
-        if (context.Actor.Type == ActorType.Agent && !await HoldsAsync(parent.Id, ct))
+        if (Permissions.BuiltInApplies(context, BuiltInPolicies.AgentSubItems, Capability.CreateWork, WorkAccess.New(parent.ProjectId, request.Type, null))
+            && !await HoldsAsync(parent.Id, ct))
         {
             throw ProblemException.Invalid(parentField, NotHeld(parent.Key));
         }
@@ -234,8 +254,19 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
 
     public async Task<WorkItemView> UpdateAsync(string idOrKey, UpdateWorkItem request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.EditWork);
         var item = await FindAsync(idOrKey, ct);
+        var resource = WorkAccess.Of(item);
+        Permissions.Require(context, Capability.EditWork, resource);
+        if (request.Status is { } moving && moving != item.Status)
+        {
+            Permissions.Require(context, Capability.MoveWork, resource);
+        }
+
+        if (request.Assignee is not null)
+        {
+            Permissions.Require(context, Capability.AssignWork, resource);
+        }
+
         var problem = new ValidationProblem();
         item.Title = Check.Text(problem, "title", request.Title, 500) ?? item.Title;
         item.Type = Check.Text(problem, "type", request.Type, 50) ?? item.Type;
@@ -282,11 +313,11 @@ public sealed partial class WorkItemService(BosunDb db, RequestContext context, 
 
     public async Task<CommentView> AddCommentAsync(string idOrKey, string? body, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.Comment);
+        var item = await FindAsync(idOrKey, ct);
+        Permissions.Require(context, Capability.Comment, WorkAccess.Of(item));
         var problem = new ValidationProblem();
         var text = Check.Text(problem, "body", body, 50_000, required: true);
         problem.ThrowIfAny();
-        var item = await FindAsync(idOrKey, ct);
         var comment = new Comment { WorkItemId = item.Id, AuthorRef = context.Actor.Ref, AuthorName = context.Actor.Name, Body = text! };
         db.Comments.Add(comment);
         await db.SaveChangesAsync(ct);

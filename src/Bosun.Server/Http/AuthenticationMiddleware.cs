@@ -10,7 +10,7 @@ public sealed class AuthenticationMiddleware(RequestDelegate next)
 {
     public const string PrincipalItem = "bosun.principal";
 
-    public async Task InvokeAsync(HttpContext context, AuthService auth, RequestContext request)
+    public async Task InvokeAsync(HttpContext context, AuthService auth, RequestContext request, Bosun.Core.Governance.Access.AccessLoader access)
     {
         request.RequestId = context.TraceIdentifier;
         var endpoint = context.GetEndpoint();
@@ -35,6 +35,7 @@ public sealed class AuthenticationMiddleware(RequestDelegate next)
         }
 
         request.EnterTenant(principal.TenantId, principal.Actor, principal.PersonRole, principal.AgentRole, principal.TokenId);
+        await access.EnterAsync(context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
         context.Items[PrincipalItem] = principal;
         await next(context);
     }

@@ -96,7 +96,7 @@ internal static class WebAuth
 /// the way bearer authentication does for the API.
 public sealed class WebSessionMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context, SignInService signIn, RequestContext request)
+    public async Task InvokeAsync(HttpContext context, SignInService signIn, RequestContext request, Bosun.Core.Governance.Access.AccessLoader access)
     {
         var path = context.Request.Path;
         // Signing in and accepting an invitation start from no tenant, whatever an older cookie says.
@@ -107,6 +107,7 @@ public sealed class WebSessionMiddleware(RequestDelegate next)
         {
             request.RequestId = context.TraceIdentifier;
             request.EnterTenant(principal.TenantId, principal.Actor, principal.Role);
+            await access.EnterAsync(context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
             WebAuth.SetPrincipal(context, principal);
         }
 

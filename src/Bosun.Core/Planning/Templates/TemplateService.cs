@@ -150,7 +150,7 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
 
     public async Task<TemplateView> CreateAsync(TemplateRequest request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.EditWork);
+        Permissions.Require(context, Capability.ManageTemplates);
         var problem = new ValidationProblem();
         var template = new Template
         {
@@ -171,7 +171,7 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
     /// items made from version N keep it. <paramref name="replace"/> (PUT) takes the whole definition.
     public async Task<TemplateView> UpdateAsync(string id, TemplateRequest request, bool replace, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.EditWork);
+        Permissions.Require(context, Capability.ManageTemplates);
         RefuseGlobal(id, "changed");
         await RowLock.LockAsync(db, "templates", id, ct);
         var template = await FindAsync(id, ct);
@@ -201,7 +201,7 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
     /// A tenant template holding the source's current version as its version 1, recording where it came from.
     public async Task<TemplateView> CopyAsync(string id, CopyTemplate? request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.EditWork);
+        Permissions.Require(context, Capability.ManageTemplates);
         var source = await GetAsync(id, ct);
         var problem = new ValidationProblem();
         var name = Name(problem, request?.Name, required: false) ?? source.Name;
@@ -228,7 +228,7 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
 
     private async Task<TemplateView> SetArchivedAsync(string id, bool archive, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.EditWork);
+        Permissions.Require(context, Capability.ManageTemplates);
         RefuseGlobal(id, archive ? "archived" : "restored");
         var template = await FindAsync(id, ct);
         var archived = template.ArchivedAt is not null;
@@ -246,7 +246,7 @@ public sealed partial class TemplateService(BosunDb db, RequestContext context, 
     /// items record the template and that version, so later edits never change what they were made from.
     public async Task<PipelineCreated> InstantiateAsync(string id, InstantiateTemplate request, CancellationToken ct)
     {
-        Permissions.Require(context, Capability.EditWork);
+        Permissions.Require(context, Capability.ManageTemplates);
         var template = await CurrentAsync(id, ct);
         if (template.ArchivedAt is not null)
         {
