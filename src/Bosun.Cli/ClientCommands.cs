@@ -19,6 +19,9 @@ public static class ClientCommands
         root.Add(TokenCommands.Create());
         root.Add(SecretCommands.Create());
         root.Add(NotifyCommands.Create());
+        root.Add(AccessCommands.Roles());
+        root.Add(AccessCommands.Policies());
+        root.Add(AccessCommands.Permissions());
         root.Add(ConnectionCommands.Create());
         root.Add(ProjectCommands.Create());
         root.Add(GoalCommands.Create());

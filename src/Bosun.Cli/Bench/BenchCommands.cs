@@ -20,6 +20,7 @@ public static class BenchCommands
         bench.Add(SearchBench.Command());
         bench.Add(ScaleBench.Command());
         bench.Add(NotifyBench.Command());
+        bench.Add(PermissionsBench.Command());
         return bench;
     }
 }

@@ -7,7 +7,7 @@ namespace Bosun.Cli.Commands;
 /// People in the tenant and their invitations.
 public static class UserCommands
 {
-    private const string Roles = "owner, admin, member or reviewer";
+    private const string Roles = "owner, admin, member, reviewer or guest (sees only the project of --project)";
 
     public static Command Create() => ClientCommand.Group("user", "People in your tenant",
         List(), Show(), Invite(), Invitations(), Role(), Rename(),
@@ -48,9 +48,12 @@ public static class UserCommands
     {
         var email = new Argument<string>("email") { Description = "Who to invite" };
         var role = new Option<string?>("--role") { Description = $"Their role: {Roles} (default member)" };
+        var project = new Option<string?>("--project") { Description = "Also give them a role in this project (key or id)" };
+        var projectRole = new Option<string?>("--project-role") { Description = "Their role in --project, e.g. reviewer or a role of your own" };
         return ClientCommand.Create("invite", "Invite a person by email; prints the accept link, valid for 7 days and shown only once", async (cli, ct) =>
         {
-            var issued = await cli.Client.PostAsync("api/v1/invitations", new Body().Set("email", cli.Get(email)).Set("role", cli.Get(role)), ct);
+            var issued = await cli.Client.PostAsync("api/v1/invitations", new Body().Set("email", cli.Get(email)).Set("role", cli.Get(role))
+                .Set("project_id", cli.Get(project)).Set("project_role", cli.Get(projectRole)), ct);
             return cli.Print(issued, () =>
             {
                 var invitation = issued.GetProperty("invitation");
@@ -60,7 +63,7 @@ public static class UserCommands
                 cli.Out.MarkupLine("[grey]Invitation token, for accepting through the API:[/]");
                 cli.RawOut.WriteLine(issued.Text("token"));
             });
-        }, email, role);
+        }, email, role, project, projectRole);
     }
 
     private static Command Invitations()

@@ -88,8 +88,6 @@ public static class Permissions
 
     private static AccessScope Fallback(RequestContext context)
     {
-        // Rules plan and move work, comment and ask for approvals, as agents do; they never manage the tenant.
-        var actor = context.Actor.Type == ActorType.Rule ? context.Actor with { Type = ActorType.Agent } : context.Actor;
-        return AccessLoader.Build(actor, context.PersonRole, context.AgentRole, [], AttributeBag.Empty, Defaults.Value, DateTime.UtcNow, null, null);
+        return AccessLoader.Build(context.Actor, context.PersonRole, context.AgentRole, [], AttributeBag.Empty, Defaults.Value, DateTime.UtcNow, null, null);
     }
 }

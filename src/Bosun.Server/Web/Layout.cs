@@ -37,7 +37,7 @@ internal sealed class HtmlResult(string body, int status = 200) : IResult
     }
 }
 
-internal enum Nav { None, Board, Inbox, Goals, Plans, Artifacts, Templates, Schedules, Rules, Deliverables, Memory, Costs, Sessions, Agents, Machines, Secrets, Connections, Activity, Notifications }
+internal enum Nav { None, Board, Inbox, Goals, Plans, Artifacts, Templates, Schedules, Rules, Deliverables, Memory, Costs, Sessions, Agents, Machines, Secrets, Connections, Activity, Notifications, Roles, Policies }
 
 internal static class Layout
 {
@@ -69,7 +69,7 @@ internal static class Layout
                      {
                          (Nav.Board, "Board", "/board"), (Nav.Inbox, "Inbox", "/inbox"), (Nav.Goals, "Goals", "/goals"), (Nav.Plans, "Plans", "/plans"),
                          (Nav.Artifacts, "Artifacts", "/artifacts"), (Nav.Templates, "Templates", "/templates"), (Nav.Schedules, "Schedules", "/schedules"), (Nav.Rules, "Rules", "/rules"), (Nav.Deliverables, "Deliverables", "/deliverables"), (Nav.Memory, "Memory", "/memory"),
-                         (Nav.Costs, "Costs", "/costs"), (Nav.Sessions, "Sessions", "/sessions"), (Nav.Agents, "Agents", "/agents"), (Nav.Machines, "Machines", "/machines"), (Nav.Secrets, "Secrets", "/secrets"), (Nav.Connections, "Connections", "/connections"), (Nav.Activity, "Activity", "/activity"),
+                         (Nav.Costs, "Costs", "/costs"), (Nav.Sessions, "Sessions", "/sessions"), (Nav.Agents, "Agents", "/agents"), (Nav.Machines, "Machines", "/machines"), (Nav.Secrets, "Secrets", "/secrets"), (Nav.Connections, "Connections", "/connections"), (Nav.Roles, "Roles", "/roles"), (Nav.Policies, "Policies", "/policies"), (Nav.Activity, "Activity", "/activity"),
                      })
             {
                 w.Add($"""<li><a href="{href}"{(item == nav ? Html.Raw(" aria-current=\"page\"") : Html.Empty)}>{label}</a></li>""");

@@ -43,6 +43,7 @@ public static class WebEndpoints
         AgentsPage.Map(pages);
         MachinesPage.Map(pages);
         SecretsPage.Map(pages);
+        AccessPage.Map(pages);
         NotificationsPage.Map(pages);
         ConnectionsPage.Map(pages);
         ActivityPage.Map(pages);

@@ -19,6 +19,7 @@ public sealed class JsonOptionTests
         ["bench search"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench scale"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench notify"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
+        ["bench permissions"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench costs"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench ui"] = "a benchmark prints figures for people while its phases run, not an answer of the API",
         ["bench batch"] = "a benchmark prints figures for people while its phases run, not an answer of the API",

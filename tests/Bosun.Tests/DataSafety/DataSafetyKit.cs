@@ -205,6 +205,9 @@ internal static class DataSafetyKit
         await owner.PostJsonAsync("/api/v1/secrets", new { name = "DEPLOY_KEY", type = "api_key", value = "deploy-key-value" });
         await owner.PostJsonAsync("/api/v1/secrets/DEPLOY_KEY/bindings", new { subject = "agent:coder" });
         await agent.GetJsonAsync($"/api/v1/runs/{run}/secrets/DEPLOY_KEY");
+        await owner.PostJsonAsync("/api/v1/roles", new { key = "triager", capabilities = new[] { "work:read", "work:move" } });
+        await owner.PostJsonAsync("/api/v1/role-assignments", new { role = "triager", agent_id = (await owner.GetJsonAsync("/api/v1/agents")).GetProperty("items")[0].Str("id"), project_id = "WEB" });
+        await owner.PostJsonAsync("/api/v1/policies", new { name = "no moves when blocked", effect = "deny", actions = new[] { "work:move" }, conditions = new Dictionary<string, object> { ["resource.status"] = "blocked" } });
         await StartConnectingAsync(tenant);
         var rule = await owner.PostJsonAsync("/api/v1/rules", new
         {

@@ -104,7 +104,20 @@ public sealed class AccessCache(TimeProvider clock, ILogger<AccessCache> log)
             : await db.Projects.IgnoreQueryFilters().AsNoTracking().Where(p => p.TenantId == tenantId && projectKeys.Contains(p.Key))
                 .ToDictionaryAsync(p => p.Key, p => p.Id, ct);
 
-        var compiledRoles = roles.ToDictionary(r => r.Key, r => (r.Name, PolicySet.Table(JsonSerializer.Deserialize<string[]>(r.CapabilitiesJson) ?? [])));
+        var compiledRoles = new Dictionary<string, (string Name, bool[] Grants)>(StringComparer.Ordinal);
+        foreach (var role in roles)
+        {
+            try
+            {
+                compiledRoles[role.Key] = (role.Name, PolicySet.Table(JsonSerializer.Deserialize<string[]>(role.CapabilitiesJson) ?? []));
+            }
+            catch (JsonException)
+            {
+                // Written by Bosun as a JSON array; a row changed by hand that is not one grants nothing.
+                log.LogWarning("Role {RoleKey} of tenant {TenantId} has unreadable capabilities and grants nothing", role.Key, tenantId);
+            }
+        }
+
         var policies = new List<CompiledPolicy>();
         foreach (var builtIn in BuiltInPolicies.All)
         {
@@ -119,10 +132,20 @@ public sealed class AccessCache(TimeProvider clock, ILogger<AccessCache> log)
         foreach (var row in rows.Where(r => r.SystemKey is null && r.Enabled))
         {
             var problem = new ValidationProblem();
-            var compiled = PolicyRules.Compile(row, projects, problem);
+            CompiledPolicy? compiled;
+            try
+            {
+                compiled = PolicyRules.Compile(row, projects, problem);
+            }
+            catch (JsonException)
+            {
+                compiled = null;
+            }
+
             if (problem.HasErrors || compiled is null)
             {
-                // Policies are checked when written; one that no longer compiles (its project was renamed) is left out.
+                // Policies are checked when written; one that no longer compiles (its project was renamed, a row was changed by
+                // hand) is left out.
                 log.LogWarning("Access policy {PolicyId} of tenant {TenantId} no longer compiles and is not applied", row.Id, tenantId);
                 continue;
             }

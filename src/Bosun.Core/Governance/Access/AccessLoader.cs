@@ -25,7 +25,9 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
         context.VisibleProjectIds = VisibleProjects(context.Access);
     }
 
-    /// The scope of a principal: its tenant role first (a guest has none), then its assignments.
+    /// The scope of a principal: its tenant role first (a guest has none), then its assignments. Rules plan and move
+    /// work, comment and ask for approvals with the agents' role, as kind `rule`: they never manage the tenant, and
+    /// what applies to agents as such (the sub-item rule) does not apply to them.
     public static AccessScope Build(
         Actor actor, PersonRole? personRole, string? agentRole, IReadOnlyList<Grant> assignments, AttributeBag custom, PolicySet set,
         DateTime now, string? remoteAddress, Action<AccessScope, Decision>? log)
@@ -40,7 +42,7 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
         grants.AddRange(assignments);
         var attributes = new Dictionary<string, object?>(custom.Values, StringComparer.Ordinal)
         {
-            ["kind"] = actor.Type == ActorType.Person ? "person" : "agent",
+            ["kind"] = actor.Type switch { ActorType.Person => "person", ActorType.Rule => "rule", _ => "agent" },
             ["id"] = actor.Id,
             ["role"] = systemRole ?? "guest",
         };

@@ -183,7 +183,12 @@ public static class Attributes
             return values;
         }
 
-        using var document = JsonDocument.Parse(json);
+        using var document = TryParse(json);
+        if (document?.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return values;  // written by Bosun as an object; anything else set by hand carries no attributes
+        }
+
         foreach (var property in document.RootElement.EnumerateObject())
         {
             values[property.Name] = property.Value.ValueKind switch
@@ -197,6 +202,18 @@ public static class Attributes
         }
 
         return values;
+    }
+
+    private static JsonDocument? TryParse(string json)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// Checks attributes sent by a client; null means "leave them", an empty object clears them.
