@@ -19,7 +19,15 @@ public sealed class AccessCache(TimeProvider clock, ILogger<AccessCache> log)
 
     private sealed record Entry<T>(T Value, DateTime Until, long Generation);
 
-    public sealed record PrincipalAccess(IReadOnlyList<Grant> Assignments, AttributeBag Attributes);
+    public sealed record PrincipalAccess(IReadOnlyList<Grant> Assignments, AttributeBag Attributes)
+    {
+        /// The grants and attributes built from these for the tenant role they were built with, kept so a request
+        /// builds them once per cache entry rather than every time.
+        internal Prepared? Built { get; set; }
+    }
+
+    /// A reference, so requests on several threads swap it whole.
+    internal sealed record Prepared(PersonRole? PersonRole, string? AgentRole, IReadOnlyList<Grant> Grants, AttributeBag Attributes);
 
     private readonly ConcurrentDictionary<string, Entry<PolicySet>> _sets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry<PrincipalAccess>> _principals = new(StringComparer.Ordinal);

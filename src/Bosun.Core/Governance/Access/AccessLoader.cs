@@ -20,8 +20,23 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
         var set = await cache.PolicySetAsync(db, tenantId, ct);
         var principal = await cache.PrincipalAsync(db, tenantId, actor, ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        context.Access = Build(actor, context.PersonRole, context.AgentRole, principal.Assignments, principal.Attributes, set, now,
-            actor.Type == ActorType.Person ? remoteAddress : null, decisions.Add);
+        var prepared = principal.Built;
+        if (prepared is null || prepared.PersonRole != context.PersonRole || prepared.AgentRole != context.AgentRole)
+        {
+            var (grants, attributes) = Prepare(actor, context.PersonRole, context.AgentRole, principal.Assignments, principal.Attributes);
+            principal.Built = prepared = new AccessCache.Prepared(context.PersonRole, context.AgentRole, grants, attributes);
+        }
+
+        context.Access = new AccessScope
+        {
+            Actor = actor,
+            Grants = prepared.Grants,
+            Principal = prepared.Attributes,
+            Context = RequestAttributes(now, actor.Type == ActorType.Person ? remoteAddress : null),
+            Policies = set,
+            Now = now,
+            Log = decisions.Add,
+        };
         context.VisibleProjectIds = VisibleProjects(context.Access);
     }
 
@@ -31,6 +46,22 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
     public static AccessScope Build(
         Actor actor, PersonRole? personRole, string? agentRole, IReadOnlyList<Grant> assignments, AttributeBag custom, PolicySet set,
         DateTime now, string? remoteAddress, Action<AccessScope, Decision>? log)
+    {
+        var (grants, attributes) = Prepare(actor, personRole, agentRole, assignments, custom);
+        return new AccessScope
+        {
+            Actor = actor,
+            Grants = grants,
+            Principal = attributes,
+            Context = RequestAttributes(now, remoteAddress),
+            Policies = set,
+            Now = now,
+            Log = log,
+        };
+    }
+
+    private static (IReadOnlyList<Grant> Grants, AttributeBag Attributes) Prepare(
+        Actor actor, PersonRole? personRole, string? agentRole, IReadOnlyList<Grant> assignments, AttributeBag custom)
     {
         var systemRole = actor.Type == ActorType.Person ? personRole is { } role ? SystemRoles.Of(role) : null : SystemRoles.Agent;
         var grants = new List<Grant>(assignments.Count + 1);
@@ -51,6 +82,11 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
             attributes["agent_role"] = agentRole;
         }
 
+        return (grants, new AttributeBag(attributes));
+    }
+
+    private static AttributeBag RequestAttributes(DateTime now, string? remoteAddress)
+    {
         var request = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["hour"] = (double)now.Hour,
@@ -61,16 +97,7 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
             request["ip"] = remoteAddress;
         }
 
-        return new AccessScope
-        {
-            Actor = actor,
-            Grants = grants,
-            Principal = new AttributeBag(attributes),
-            Context = new AttributeBag(request),
-            Policies = set,
-            Now = now,
-            Log = log,
-        };
+        return new AttributeBag(request);
     }
 
     /// Null (the whole tenant) when any grant in effect is tenant-wide; otherwise the projects of the project grants.
