@@ -169,6 +169,7 @@ public static class BosunServer
         var app = Build(options, configure);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ServerLogging.StartupCategory);
         log.LogInformation("Bosun is using {Store}", options.Store.Describe());
+        _ = app.Services.GetRequiredService<Bosun.Core.Governance.Access.DecisionLog>();  // a wrong BOSUN_LOGGED_ALLOWS stops the start here
         IReadOnlyList<string> pending;
         await using (var scope = app.Services.CreateAsyncScope())
         {

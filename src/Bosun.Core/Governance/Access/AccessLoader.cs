@@ -36,6 +36,7 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
             Policies = set,
             Now = now,
             Log = decisions.Add,
+            Sensitive = decisions.LoggedAllows,
         };
         context.VisibleProjectIds = VisibleProjects(context.Access);
     }

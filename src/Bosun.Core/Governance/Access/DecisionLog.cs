@@ -9,8 +9,38 @@ namespace Bosun.Core.Governance.Access;
 
 /// The evaluation log: every deny and the allows of sensitive actions. Decisions are queued and written about once a
 /// second outside the request, because a refused request rolls its own transaction back and must not wait on a write.
-public sealed class DecisionLog(IServiceScopeFactory scopes, TimeProvider clock)
+public sealed class DecisionLog(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Configuration.IConfiguration configuration)
 {
+    /// The actions whose allows are logged too: BOSUN_LOGGED_ALLOWS, capabilities separated by commas, or the defaults
+    /// (secrets, budgets, roles, policies, people, connections, tokens). An unknown name stops the start with its name.
+    public IReadOnlySet<Identity.Capability> LoggedAllows { get; } = ParseLoggedAllows(configuration["BOSUN_LOGGED_ALLOWS"]);
+
+    public static IReadOnlySet<Identity.Capability> ParseLoggedAllows(string? setting)
+    {
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            return Evaluator.DefaultSensitive;
+        }
+
+        var set = new HashSet<Identity.Capability>();
+        foreach (var name in setting.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (name == "none")
+            {
+                continue;
+            }
+
+            if (!Capabilities.TryParse(name, out var capability))
+            {
+                throw new InvalidOperationException($"BOSUN_LOGGED_ALLOWS names '{name}', which is not a capability (see docs/governance.md), or 'none'.");
+            }
+
+            set.Add(capability);
+        }
+
+        return set;
+    }
+
     private const int MaxQueued = 100_000;
     private readonly ConcurrentQueue<PermissionDecision> _queue = new();
     private int _count;
