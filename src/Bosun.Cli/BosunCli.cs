@@ -19,6 +19,7 @@ public static class BosunCli
         LedgerCommands.Add(root);
         DataSafetyCommands.Add(root);
         Commands.AgentRunCommand.AddTo(root);
+        root.Add(Commands.OperatorCommands.Create());
         return root;
     }
 

@@ -66,17 +66,32 @@ public static class ServerCommands
 
     private static Command Init()
     {
-        var tenant = new Option<string>("--tenant") { Description = "Slug of the new tenant, e.g. acme", Required = true };
-        var name = new Option<string?>("--name") { Description = "Display name of the tenant (default: the slug)" };
-        var email = new Option<string>("--admin-email") { Description = "Email of the first owner", Required = true };
+        var tenant = new Option<string?>("--tenant") { Description = "Slug of the new tenant, e.g. acme" };
+        var name = new Option<string?>("--name") { Description = "Display name of the tenant (default: the slug), or of the operator with --operator" };
+        var email = new Option<string?>("--admin-email") { Description = "Email of the first owner" };
         var adminName = new Option<string?>("--admin-name") { Description = "Name of the first owner" };
-        var json = JsonOption("Print {\"tenant\": ..., \"token\": ...} for scripts");
-        var command = new Command("init", "Create a tenant with its first owner and print the owner's API token (shown once)")
+        var asOperator = new Option<bool>("--operator") { Description = "Create an instance operator instead of a tenant (with --email)" };
+        var operatorEmail = new Option<string?>("--email") { Description = "With --operator: the operator's email" };
+        var json = JsonOption("Print {\"tenant\": ..., \"token\": ...} (with --operator {\"operator\": ..., \"token\": ...}) for scripts");
+        var command = new Command("init", "Create a tenant with its first owner, or an instance operator, and print its API token (shown once)")
         {
-            tenant, name, email, adminName, json,
+            tenant, name, email, adminName, asOperator, operatorEmail, json,
         };
+        command.Validators.Add(r =>
+        {
+            var required = r.GetValue(asOperator) ? new[] { operatorEmail } : [tenant, email];
+            foreach (var missing in required.Where(o => r.GetResult(o) is null))
+            {
+                r.AddError($"Option '{missing.Name}' is required{(r.GetValue(asOperator) ? " with --operator" : "")}.");
+            }
+        });
         command.SetAction(async (result, ct) =>
         {
+            if (result.GetValue(asOperator))
+            {
+                return await CreateOperatorAsync(result, result.GetValue(operatorEmail), result.GetValue(name), result.GetValue(json), ct);
+            }
+
             await using var services = await OpenStoreAsync(result, ct);
             await using var scope = services.CreateAsyncScope();
             try
@@ -103,6 +118,34 @@ public static class ServerCommands
             }
         });
         return command;
+    }
+
+    /// `bosun init --operator` and `bosun operator create`: an operator works on the database directly, as `init` does.
+    public static async Task<int> CreateOperatorAsync(ParseResult result, string? email, string? name, bool json, CancellationToken ct)
+    {
+        await using var services = await OpenStoreAsync(result, ct);
+        await using var scope = services.CreateAsyncScope();
+        try
+        {
+            var created = await scope.ServiceProvider.GetRequiredService<OperatorService>().CreateOperatorAsync(email, name, ct);
+            if (json)
+            {
+                PrintJson(result, new { @operator = created.Operator, token = created.Token });
+            }
+            else
+            {
+                AnsiConsole.MarkupLineInterpolated($"Created instance operator [bold]{created.Operator.Email}[/].");
+                AnsiConsole.MarkupLine("Operator API token (shown only now; store it safely):");
+                Console.WriteLine(created.Token);
+                AnsiConsole.MarkupLine("Next: [grey]bosun operator tenants list --token <token>[/]");
+            }
+
+            return 0;
+        }
+        catch (ProblemException problem)
+        {
+            return Fail(problem);
+        }
     }
 
     private static Command SetPassword()

@@ -102,6 +102,7 @@ public static class BosunServer
         app.MapOpenApi();
         var api = app.MapGroup("/api/v1");
         api.MapIdentity();
+        api.MapOperator();
         api.MapPlanning();
         api.MapPlans();
         api.MapQualityGate();

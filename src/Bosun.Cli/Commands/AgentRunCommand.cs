@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Bosun.Cli.Client;
+using Bosun.Core.Identity;
 
 namespace Bosun.Cli.Commands;
 
@@ -162,7 +163,23 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
         {
             return CliContext.Ok;
         }
+        catch (ApiProblem problem) when (TenantClosed(problem))
+        {
+            // Nothing the runner does can succeed until the operator lets the tenant back in, so every worker stops
+            // rather than asking again and again.
+            if (Interlocked.Exchange(ref _closed, 1) == 0)
+            {
+                Log($"Bosun refused this agent: {Detail(problem)} The runner stops.");
+            }
+
+            await stop.CancelAsync();
+            return CliContext.Rejected;
+        }
     }
+
+    private int _closed;
+
+    private static bool TenantClosed(ApiProblem problem) => problem.Status == 403 && problem.Type == TenantAccess.SuspendedType;
 
     private async Task<JsonElement?> ClaimAsync(CancellationToken ct)
     {
@@ -278,6 +295,14 @@ internal sealed class AgentRunner(CliContext cli, RunnerOptions options)
                     break;
                 }
             }
+        }
+        catch (ApiProblem problem) when (TenantClosed(problem))
+        {
+            // The tenant was suspended or cancelled: the run cannot be reported, so its command stops here.
+            Log($"[{key}] stopping the command: {Detail(problem)}");
+            Kill(process);
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -2,7 +2,8 @@ namespace Bosun.Core.Common;
 
 /// Integration: an inbound integration (a GitHub webhook) acting on its tenant's items, with no role of its own.
 /// Rule: a rule acting on an event of its tenant (see Automation).
-public enum ActorType { System, Person, Agent, Integration, Rule }
+/// Operator: someone who runs the instance, acting on tenants as a whole and never inside one.
+public enum ActorType { System, Person, Agent, Integration, Rule, Operator }
 
 /// Who is acting: recorded on every audit row and used for permission checks.
 public sealed record Actor(ActorType Type, string? Id, string Name)
@@ -21,6 +22,7 @@ public sealed record Actor(ActorType Type, string? Id, string Name)
         ActorType.Agent => $"agent:{Id}",
         ActorType.Integration => $"integration:{Id}",
         ActorType.Rule => $"rule:{Id}",
+        ActorType.Operator => $"operator:{Id}",
         _ => SystemRef ?? "system",
     };
 }
@@ -57,6 +59,17 @@ public sealed class RequestContext
     public string[]? VisibleProjectIds { get; set; }
 
     public string RequireTenant() => TenantId ?? throw new InvalidOperationException("No tenant is set for this unit of work.");
+
+    /// An instance operator's unit of work: no tenant, so every tenant-scoped query finds nothing.
+    public void EnterOperator(Actor actor)
+    {
+        if (TenantId is not null || actor.Type != ActorType.Operator)
+        {
+            throw new InvalidOperationException("An operator acts outside every tenant.");
+        }
+
+        Actor = actor;
+    }
 
     public void EnterTenant(string tenantId, Actor actor, Identity.PersonRole? personRole = null, string? agentRole = null, string? tokenId = null)
     {

@@ -7,11 +7,20 @@ namespace Bosun.Core.Common;
 /// (unlike passwords, they cannot be guessed from a dictionary).
 public static class Secrets
 {
-    public static string NewToken(string kind)
+    /// Operator tokens start apart from tenant tokens (bsn_), so a request is told which kind it sent before any lookup.
+    public const string OperatorTokenStart = "bop_";
+
+    public static string NewToken(string kind) => $"bsn_{kind}_{RandomText()}";
+
+    public static string NewOperatorToken() => OperatorTokenStart + RandomText();
+
+    public static bool IsOperatorToken(string secret) => secret.StartsWith(OperatorTokenStart, StringComparison.Ordinal);
+
+    private static string RandomText()
     {
         Span<byte> bytes = stackalloc byte[24];
         RandomNumberGenerator.Fill(bytes);
-        return $"bsn_{kind}_{Base64Url(bytes)}";
+        return Base64Url(bytes);
     }
 
     public static string Hash(string secret) =>

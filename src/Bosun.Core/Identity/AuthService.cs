@@ -36,13 +36,16 @@ public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache c
         }
 
         var generation = cache.Generation;
-        var token = await db.ApiTokens.IgnoreQueryFilters().AsNoTracking()
-            .Where(t => t.TokenHash == hash && t.RevokedAt == null)
-            .FirstOrDefaultAsync(ct);
-        if (token is null || token.ExpiresAt <= now)
+        var found = await (from t in db.ApiTokens.IgnoreQueryFilters()
+                           join tenant in db.Tenants.IgnoreQueryFilters() on t.TenantId equals tenant.Id
+                           where t.TokenHash == hash && t.RevokedAt == null
+                           select new { Token = t, tenant.Status }).AsNoTracking().FirstOrDefaultAsync(ct);
+        if (found is null || found.Token.ExpiresAt <= now)
         {
             return null;
         }
+
+        var token = found.Token;
 
         Principal? principal = null;
         if (token.AgentId is not null)
@@ -51,7 +54,7 @@ public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache c
                 .FirstOrDefaultAsync(a => a.TenantId == token.TenantId && a.Id == token.AgentId, ct);
             if (agent is not null)
             {
-                principal = new Principal(token.TenantId, new Actor(ActorType.Agent, agent.Id, agent.Name), null, agent.Role, token.Id, agent.Enabled);
+                principal = new Principal(token.TenantId, new Actor(ActorType.Agent, agent.Id, agent.Name), null, agent.Role, token.Id, agent.Enabled, found.Status);
             }
         }
         else
@@ -60,7 +63,7 @@ public sealed class AuthService(BosunDb db, TimeProvider clock, PrincipalCache c
                 .FirstOrDefaultAsync(u => u.TenantId == token.TenantId && u.Id == token.UserId, ct);
             if (user is { Status: PersonStatus.Active })
             {
-                principal = new Principal(token.TenantId, new Actor(ActorType.Person, user.Id, user.Name), user.Role, null, token.Id, true);
+                principal = new Principal(token.TenantId, new Actor(ActorType.Person, user.Id, user.Name), user.Role, null, token.Id, true, found.Status);
             }
         }
 

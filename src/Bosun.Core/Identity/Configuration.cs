@@ -13,7 +13,35 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         b.Property(x => x.Name).HasMaxLength(200);
         b.Property(x => x.Slug).HasMaxLength(63);
         b.Property(x => x.Plan).HasMaxLength(50);
+        b.Property(x => x.Status).HasDefaultValue(TenantStatus.Active);
         b.HasIndex(x => x.Slug).IsUnique();
+    }
+}
+
+internal sealed class OperatorConfiguration : IEntityTypeConfiguration<Operator>
+{
+    public void Configure(EntityTypeBuilder<Operator> b)
+    {
+        b.ToTable("operators");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Id).HasMaxLength(26);
+        b.Property(x => x.Email).HasMaxLength(320);
+        b.Property(x => x.Name).HasMaxLength(200);
+        b.HasIndex(x => x.Email).IsUnique();
+    }
+}
+
+internal sealed class OperatorTokenConfiguration : IEntityTypeConfiguration<OperatorToken>
+{
+    public void Configure(EntityTypeBuilder<OperatorToken> b)
+    {
+        b.ToTable("operator_tokens");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Id).HasMaxLength(26);
+        b.Property(x => x.Prefix).HasMaxLength(32);
+        b.Property(x => x.TokenHash).HasMaxLength(64);
+        b.HasIndex(x => x.TokenHash).IsUnique();
+        b.HasOne<Operator>().WithMany().HasForeignKey(x => x.OperatorId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 

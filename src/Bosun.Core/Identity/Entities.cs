@@ -8,6 +8,11 @@ public enum PersonRole { Owner, Admin, Member, Reviewer, Guest }
 
 public enum PersonStatus { Active, Deactivated }
 
+/// Where a tenant stands with the instance operator. Suspended and cancelled tenants' tokens and sessions are refused.
+/// Active comes first: it is the column's default for tenants made before there were statuses, and EF leaves a value
+/// equal to the enum's default to the database's default.
+public enum TenantStatus { Active, Trialing, Suspended, Cancelled }
+
 public sealed class Tenant : IHasTimestamps, IAudited
 {
     public string Id { get; set; } = Ids.New();
@@ -19,8 +24,12 @@ public sealed class Tenant : IHasTimestamps, IAudited
 
     /// The most agents' runs the tenant has active at once; claims beyond it are refused. None when null.
     public int? MaxConcurrentRuns { get; set; }
+    public TenantStatus Status { get; set; } = TenantStatus.Active;
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// Suspended and cancelled tenants keep their data but cannot act on it.
+    public static bool IsOpen(TenantStatus status) => status is TenantStatus.Active or TenantStatus.Trialing;
 }
 
 public sealed class User : ITenantScoped, IHasTimestamps, IAudited
@@ -115,4 +124,24 @@ public sealed class ApiToken : ITenantScoped, IAudited
     public DateTime? ExpiresAt { get; set; }
     public DateTime? RevokedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
+}
+
+/// Someone who runs this Bosun instance: creates, suspends and cancels tenants, belongs to none of them and reads none
+/// of their data. Operators and their tokens carry no tenant_id; a tenant's request never looks them up.
+public sealed class Operator
+{
+    public string Id { get; set; } = Ids.New();
+    public required string Email { get; set; }
+    public required string Name { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class OperatorToken
+{
+    public string Id { get; set; } = Ids.New();
+    public required string OperatorId { get; set; }
+    public required string Prefix { get; set; }
+    public required string TokenHash { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
 }

@@ -8,6 +8,7 @@ public static class IdentityModule
     {
         services.AddScoped<AuthService>();
         services.AddScoped<TenantService>();
+        services.AddScoped<OperatorService>();
         services.AddScoped<PeopleService>();
         services.AddScoped<AgentService>();
         services.AddScoped<TokenService>();

@@ -66,6 +66,8 @@ public static class Permissions
             case ActorType.Integration:
                 // An integration changes only what its own service lets it, never through a person's or an agent's paths.
                 return new Decision(false, action, target.Ref, [], null, null, "an integration acts only through its own service");
+            case ActorType.Operator:
+                return new Decision(false, action, target.Ref, [], null, null, "an operator manages tenants and acts inside none");
         }
 
         var scope = context.Access ?? Fallback(context);
@@ -76,7 +78,7 @@ public static class Permissions
     /// sub-item rule names the exact field a request got wrong).
     public static bool BuiltInApplies(RequestContext context, string key, Capability capability, AccessResource resource)
     {
-        if (context.Actor.Type is ActorType.System or ActorType.Integration)
+        if (context.Actor.Type is ActorType.System or ActorType.Integration or ActorType.Operator)
         {
             return false;
         }

@@ -14,7 +14,8 @@ public sealed record StartedSession(string Secret, DateTime ExpiresAt, WebPrinci
 
 /// The person behind a web session cookie, resolved before the tenant is known.
 public sealed record WebPrincipal(
-    string TenantId, string TenantSlug, string TenantName, string SessionId, string UserId, string Name, string Email, PersonRole Role)
+    string TenantId, string TenantSlug, string TenantName, string SessionId, string UserId, string Name, string Email, PersonRole Role,
+    TenantStatus TenantStatus)
 {
     public Actor Actor => new(ActorType.Person, UserId, Name);
 }
@@ -123,15 +124,17 @@ public sealed class SignInService(BosunDb db, RequestContext context, TimeProvid
         var session = new WebSession { UserId = user.Id, TokenHash = Secrets.Hash(secret), CreatedAt = now, ExpiresAt = now + SessionLifetime };
         var tenant = await db.InTransactionAsync(async c =>
         {
+            var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == user.TenantId, c);
+            TenantAccess.Require(tenant.Status);
             db.Set<WebSession>().Add(session);
             await db.Users.Where(u => u.Id == user.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTime?)null).SetProperty(u => u.LastSeenAt, now), c);
             AuditLog.Record(db, action, "user", user.Id, new { session = new { after = session.Id } }, now);
             await db.SaveChangesAsync(c);
-            return await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == user.TenantId, c);
+            return tenant;
         }, write: true, ct);
         return new StartedSession(secret, session.ExpiresAt,
-            new WebPrincipal(tenant.Id, tenant.Slug, tenant.Name, session.Id, user.Id, user.Name, user.Email, user.Role));
+            new WebPrincipal(tenant.Id, tenant.Slug, tenant.Name, session.Id, user.Id, user.Name, user.Email, user.Role, tenant.Status));
     }
 
     /// The invitation behind a link, with the name of the tenant it is for; null when it is unknown, expired or used.
@@ -179,7 +182,7 @@ public sealed class SignInService(BosunDb db, RequestContext context, TimeProvid
                       join u in db.Users.IgnoreQueryFilters() on new { s.TenantId, Id = s.UserId } equals new { u.TenantId, u.Id }
                       join t in db.Tenants.IgnoreQueryFilters() on s.TenantId equals t.Id
                       where s.TokenHash == hash && s.ExpiresAt > now && u.Status == PersonStatus.Active
-                      select new WebPrincipal(t.Id, t.Slug, t.Name, s.Id, u.Id, u.Name, u.Email, u.Role)).AsNoTracking().FirstOrDefaultAsync(ct);
+                      select new WebPrincipal(t.Id, t.Slug, t.Name, s.Id, u.Id, u.Name, u.Email, u.Role, t.Status)).AsNoTracking().FirstOrDefaultAsync(ct);
     }
 
     /// Ends the current person's session (the tenant is already entered from it).

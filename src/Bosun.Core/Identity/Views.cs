@@ -3,11 +3,29 @@ using Bosun.Core.Common;
 namespace Bosun.Core.Identity;
 
 public sealed record TenantView(
-    string Id, string Name, string Slug, string Plan, decimal? MonthlySpendCapUsd, bool StorePromptText, int? MaxConcurrentRuns, DateTime CreatedAt, DateTime UpdatedAt)
+    string Id, string Name, string Slug, string Plan, TenantStatus Status, decimal? MonthlySpendCapUsd, bool StorePromptText, int? MaxConcurrentRuns,
+    DateTime CreatedAt, DateTime UpdatedAt)
 {
     public static TenantView From(Tenant t) =>
-        new(t.Id, t.Name, t.Slug, t.Plan, Money.ToUsd(t.MonthlySpendCapMicros), t.StorePromptText, t.MaxConcurrentRuns, t.CreatedAt, t.UpdatedAt);
+        new(t.Id, t.Name, t.Slug, t.Plan, t.Status, Money.ToUsd(t.MonthlySpendCapMicros), t.StorePromptText, t.MaxConcurrentRuns, t.CreatedAt, t.UpdatedAt);
 }
+
+/// A tenant as an instance operator sees it: who it is and where it stands, nothing of what it holds.
+public sealed record OperatorTenantView(string Id, string Slug, string Name, string Plan, TenantStatus Status, DateTime CreatedAt)
+{
+    public static OperatorTenantView From(Tenant t) => new(t.Id, t.Slug, t.Name, t.Plan, t.Status, t.CreatedAt);
+}
+
+/// A tenant an operator created, with its first owner's token: shown once, for the operator to hand over.
+public sealed record OperatorCreatedTenant(OperatorTenantView Tenant, string OwnerEmail, string OwnerToken);
+
+public sealed record OperatorView(string Id, string Email, string Name, DateTime CreatedAt)
+{
+    public static OperatorView From(Operator o) => new(o.Id, o.Email, o.Name, o.CreatedAt);
+}
+
+/// An operator as created: <see cref="Token"/> is shown once and never stored.
+public sealed record CreatedOperator(OperatorView Operator, string Token);
 
 public sealed record UserView(string Id, string Email, string Name, PersonRole Role, PersonStatus Status, bool HasPassword, DateTime CreatedAt, DateTime? LastSeenAt,
     bool EmailVerified, IReadOnlyDictionary<string, object?> Attributes)
@@ -55,4 +73,5 @@ public sealed record TokenView(string Id, string Name, string Prefix, string Pri
 public sealed record IssuedToken(string Id, string Name, string Prefix, string Principal, DateTime? ExpiresAt, string Token);
 
 /// The identity behind a bearer token, resolved before the tenant is known.
-public sealed record Principal(string TenantId, Actor Actor, PersonRole? PersonRole, string? AgentRole, string TokenId, bool Enabled);
+public sealed record Principal(string TenantId, Actor Actor, PersonRole? PersonRole, string? AgentRole, string TokenId, bool Enabled,
+    TenantStatus TenantStatus);

@@ -1854,6 +1854,85 @@ namespace Bosun.Migrations.Sqlite.Migrations
                     b.ToTable("invitations", (string)null);
                 });
 
+            modelBuilder.Entity("Bosun.Core.Identity.Operator", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_operators");
+
+                    b.HasIndex("Email")
+                        .IsUnique()
+                        .HasDatabaseName("ix_operators_email");
+
+                    b.ToTable("operators", (string)null);
+                });
+
+            modelBuilder.Entity("Bosun.Core.Identity.OperatorToken", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("OperatorId")
+                        .IsRequired()
+                        .HasMaxLength(26)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_id");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("prefix");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("token_hash");
+
+                    b.HasKey("Id")
+                        .HasName("pk_operator_tokens");
+
+                    b.HasIndex("OperatorId")
+                        .HasDatabaseName("ix_operator_tokens_operator_id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_operator_tokens_token_hash");
+
+                    b.ToTable("operator_tokens", (string)null);
+                });
+
             modelBuilder.Entity("Bosun.Core.Identity.Tenant", b =>
                 {
                     b.Property<string>("Id")
@@ -1890,6 +1969,14 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasMaxLength(63)
                         .HasColumnType("TEXT")
                         .HasColumnName("slug");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("active")
+                        .HasColumnName("status");
 
                     b.Property<bool>("StorePromptText")
                         .HasColumnType("INTEGER")
@@ -6640,6 +6727,16 @@ namespace Bosun.Migrations.Sqlite.Migrations
                         .HasForeignKey("TenantId", "InvitedByUserId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_invitations_users_tenant_id_invited_by_user_id");
+                });
+
+            modelBuilder.Entity("Bosun.Core.Identity.OperatorToken", b =>
+                {
+                    b.HasOne("Bosun.Core.Identity.Operator", null)
+                        .WithMany()
+                        .HasForeignKey("OperatorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_operator_tokens_operators_operator_id");
                 });
 
             modelBuilder.Entity("Bosun.Core.Identity.User", b =>

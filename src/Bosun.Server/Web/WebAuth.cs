@@ -105,6 +105,18 @@ public sealed class WebSessionMiddleware(RequestDelegate next)
             && context.Request.Cookies[WebAuth.SessionCookie] is { Length: > 0 } secret
             && await signIn.AuthenticateAsync(secret, context.RequestAborted) is { } principal)
         {
+            try
+            {
+                TenantAccess.Require(principal.TenantStatus);
+            }
+            catch (ProblemException refused)
+            {
+                // The session ends with the tenant's access; signing in again meets the same refusal.
+                WebAuth.EndSession(context);
+                await Layout.Error(context, refused).ExecuteAsync(context);
+                return;
+            }
+
             request.RequestId = context.TraceIdentifier;
             request.EnterTenant(principal.TenantId, principal.Actor, principal.Role);
             await access.EnterAsync(context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);

@@ -78,7 +78,7 @@ internal static class DataSafetyKit
     {
         await using var connection = await OpenAsync(store);
         var rows = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var table in StoreTables.Of(store))
+        foreach (var table in StoreTables.Of(store).Where(t => tenantId is null || t.BelongsToTenant))
         {
             var canonical = new Canonical(table.Columns);
             var lines = new List<string>();
@@ -134,9 +134,11 @@ internal static class DataSafetyKit
 
     /// What PostgreSQL enforces beside the rows: which tables have row-level security and their policies, the grants on
     /// every table, sequence and function, the triggers, the functions and how they run, and default privileges.
+    /// A table without an ACL has its owner's default rights (the instance's own tables, closed to bosun_app, are restored
+    /// so), which is what an ACL naming only the owner says too.
     public static async Task<List<string>> CatalogAsync(StoreOptions store) =>
         await ColumnAsync(store, """
-            SELECT 'table ' || c.relname || ' ' || c.relkind::text || ' rls=' || c.relrowsecurity::text || ' acl=' || coalesce(array_to_string(c.relacl, ','), '-')
+            SELECT 'table ' || c.relname || ' ' || c.relkind::text || ' rls=' || c.relrowsecurity::text || ' acl=' || array_to_string(coalesce(c.relacl, acldefault('r', c.relowner)), ',')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'S') AND c.relname !~ '^agent_events_[0-9]{8}$'
             UNION ALL
@@ -236,7 +238,7 @@ internal static class DataSafetyKit
     public static async Task FillEmptyTablesAsync(StoreOptions store, string tenantId)
     {
         var model = StoreTables.ModelOf(store);
-        var tables = StoreTables.Of(store).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var tables = StoreTables.Of(store).Where(t => t.BelongsToTenant).ToDictionary(t => t.Name, StringComparer.Ordinal);
         var existing = await RowsAsync(store, tenantId);
         var rows = new Dictionary<string, Dictionary<string, object?>>(StringComparer.Ordinal);
         foreach (var table in tables.Values.Where(t => existing[t.Name].Count == 0))

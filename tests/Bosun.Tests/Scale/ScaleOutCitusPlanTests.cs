@@ -11,7 +11,7 @@ namespace Bosun.Tests.Scale;
 public sealed class ScaleOutCitusPlanTests
 {
     /// The tables without tenant_id that every node gets a copy of; docs/scale-out.md lists the same ones.
-    public static readonly IReadOnlySet<string> ReferenceTables = new HashSet<string> { "tenants" };
+    public static readonly IReadOnlySet<string> ReferenceTables = new HashSet<string> { "tenants", "operators", "operator_tokens" };
 
     [Fact]
     public void Every_table_is_distributed_by_tenant_id_or_is_a_listed_reference_table()

@@ -7,7 +7,8 @@ namespace Bosun.Core.Data.Safety;
 /// (SQLite keeps times as text and booleans as integers).
 public enum ValueKind { Text, Integer, Boolean, Real, Time, Bytes }
 
-public sealed record StoreColumn(string Name, ValueKind Kind, Type ProviderType, bool Nullable, int? MaxLength = null);
+/// <param name="Default">What a row that lacks the column gets (a column added later with a default), as the store keeps it.</param>
+public sealed record StoreColumn(string Name, ValueKind Kind, Type ProviderType, bool Nullable, int? MaxLength = null, object? Default = null);
 
 /// <param name="NullableColumns">The columns that may be left empty to break the reference for a while: a row
 /// pointing at another one not yet loaded is loaded with them empty and given them once the other is in.</param>
@@ -21,6 +22,9 @@ public sealed record StoreTable(string Name, IReadOnlyList<StoreColumn> Columns,
     IReadOnlyList<StoreForeignKey> ForeignKeys, string? TenantColumn, bool IsTenantRoot)
 {
     public StoreColumn Column(string name) => Columns.Single(c => c.Name == name);
+
+    /// False for the instance's own tables (its operators), whose rows belong to no tenant and leave with no tenant archive.
+    public bool BelongsToTenant => IsTenantRoot || TenantColumn is not null;
 }
 
 /// A table in the order rows are loaded, with the references loaded afterwards (see <see cref="StoreTables.LoadOrder"/>).
@@ -52,7 +56,8 @@ public static class StoreTables
             var table = StoreObjectIdentifier.Table(group.Key, entity.GetSchema());
             string ColumnOf(IProperty p) => p.GetColumnName(table) ?? throw new InvalidOperationException($"{entity.Name}.{p.Name} has no column in {group.Key}.");
 
-            var columns = entity.GetProperties().Select(p => new StoreColumn(ColumnOf(p), KindOf(group.Key, p, out var provider), provider, p.IsNullable, p.GetMaxLength())).ToList();
+            var columns = entity.GetProperties().Select(p => new StoreColumn(ColumnOf(p), KindOf(group.Key, p, out var provider), provider, p.IsNullable, p.GetMaxLength(),
+                p.GetDefaultValue() is { } value ? p.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value : null)).ToList();
             var key = entity.FindPrimaryKey()?.Properties.Select(ColumnOf).ToList()
                       ?? throw new NotSupportedException($"Table {group.Key} has no primary key; copying it is not supported.");
             var foreignKeys = entity.GetForeignKeys()

@@ -49,7 +49,7 @@ public static class TenantArchive
 
     public static async Task<ArchiveManifest> ExportAsync(StoreOptions store, string slug, string file, TimeProvider clock, Action<LoadProgress>? progress, CancellationToken ct)
     {
-        var tables = StoreTables.Of(store);
+        var tables = StoreTables.Of(store).Where(t => t.BelongsToTenant).ToList();
         await using var connection = await OpenAsync(store, ct);
 
         // One read transaction: the archive is the tenant as of one moment, though the server writes on meanwhile.
@@ -159,14 +159,15 @@ public static class TenantArchive
             throw new DataSafetyException($"{file} holds tables this Bosun does not know ({string.Join(", ", unknown)}): it was made by a newer Bosun; upgrade this one first.");
         }
 
-        // The columns each table is read with: the archive's. Columns this Bosun added since are left empty if they may be.
+        // The columns each table is read with: the archive's. Columns this Bosun added since are left empty if they may be,
+        // or to the database's default if they have one (a tenant archived before tenants had a status is active).
         var readAs = new Dictionary<string, StoreTable>(StringComparer.Ordinal);
         foreach (var archived in manifest.Tables)
         {
             var table = tables[archived.Name];
             var names = archived.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
             var extra = names.Where(n => table.Columns.All(c => c.Name != n)).ToList();
-            var missing = table.Columns.Where(c => !names.Contains(c.Name) && !c.Nullable).Select(c => c.Name).ToList();
+            var missing = table.Columns.Where(c => !names.Contains(c.Name) && !c.Nullable && c.Default is null).Select(c => c.Name).ToList();
             if (extra.Count > 0 || missing.Count > 0)
             {
                 throw new DataSafetyException(
@@ -272,7 +273,7 @@ public static class TenantArchive
         }
     }
 
-    /// The rows of a table's file, with the store's columns in order (those the archive lacks left empty).
+    /// The rows of a table's file, with the store's columns in order (those the archive lacks left empty or at their default).
     private static async IAsyncEnumerable<object?[]> RowsAsync(ZipArchive zip, ArchiveManifest manifest, StoreTable archived, StoreTable target,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
@@ -290,7 +291,7 @@ public static class TenantArchive
                 var column = target.Columns[i];
                 try
                 {
-                    row[i] = json.RootElement.TryGetProperty(column.Name, out var value) ? RowValues.Parse(value, column) : null;
+                    row[i] = json.RootElement.TryGetProperty(column.Name, out var value) ? RowValues.Parse(value, column) : column.Default;
                 }
                 catch (InvalidDataException ex)
                 {
