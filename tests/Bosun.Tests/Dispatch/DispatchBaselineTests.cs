@@ -76,6 +76,9 @@ public sealed class DispatchBaselineTests
             }
         }
 
+        // The evaluation log is written by its own job about once a second, from decisions made before the cycle (issuing
+        // the agent's token is a logged allow): when it lands says nothing of what a cycle writes.
+        tables.Remove("permission_decisions");
         var rows = new Dictionary<string, long>();
         foreach (var table in tables)
         {
