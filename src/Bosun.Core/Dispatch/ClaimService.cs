@@ -31,6 +31,10 @@ public sealed class ClaimService(
             throw ProblemException.Forbidden("Only agents claim from the queue; people start an item with POST /api/v1/work/{id}/start.");
         }
 
+        // Claiming moves work. It is decided before any item is chosen, so a policy on `work:*` (or `*`) applies here;
+        // which projects an agent takes work from is its project list.
+        Permissions.Require(context, Capability.MoveWork, Governance.Access.WorkAccess.Queue);
+
         db.GenericPlans = true;
         using var activity = BosunTelemetry.Source.StartActivity("bosun.claim");
         activity?.SetTag("bosun.tenant_id", context.TenantId);

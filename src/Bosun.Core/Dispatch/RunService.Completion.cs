@@ -25,6 +25,12 @@ public sealed partial class RunService
 
         var report = QualityGate.Read(request.Artifacts, problem);
         problem.ThrowIfAny();
+        if (context.Actor.Type == ActorType.Agent)
+        {
+            // As for claims: decided before the run's item is read, so a policy on `work:*` (or `*`) applies here.
+            Permissions.Require(context, Capability.MoveWork, Governance.Access.WorkAccess.Queue);
+        }
+
         var output = Check.Json(request.Output);
         var artifacts = Check.Json(request.Artifacts);
         db.GenericPlans = true;

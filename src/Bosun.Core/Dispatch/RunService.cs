@@ -69,8 +69,8 @@ public sealed partial class RunService(BosunDb db, RequestContext context, TimeP
             throw ProblemException.Forbidden("Agents claim work with POST /api/v1/work/claim.");
         }
 
-        Permissions.Require(context, Capability.EditWork);
         var found = await workItems.FindAsync(idOrKey, ct);
+        Permissions.Require(context, Capability.MoveWork, Governance.Access.WorkAccess.Of(found));
         await RowLock.LockAsync(db, "work_items", found.Id, ct);
         await db.Entry(found).ReloadAsync(ct);
         if (found.Status != WorkStatus.Ready)

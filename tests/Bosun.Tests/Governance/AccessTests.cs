@@ -164,6 +164,14 @@ public sealed class AccessTests
         // The agent's capabilities come from roles too: without the agent role's work:create it could not create at all.
         await acme.Owner.PostJsonAsync("/api/v1/policies", new { name = "agents read only", effect = "deny", actions = new[] { "work:create", "work:edit" }, conditions = new Dictionary<string, object> { ["principal.kind"] = new Dictionary<string, object> { ["$eq"] = "agent" } } });
         await (await agent.PostRawAsync("/api/v1/work", """{"project_id":"WEB","title":"Another"}""")).ProblemAsync(HttpStatusCode.Forbidden);
+
+        // Claims move work: a policy on the agents' own role stops this one claiming at all.
+        await acme.CreateWorkAsync("WEB", "Ready work", new { status = "ready" });
+        await acme.Owner.PostJsonAsync("/api/v1/policies", new { name = "backend agents paused", effect = "deny", actions = new[] { "work:move" }, resources = new[] { "work:*" }, conditions = new Dictionary<string, object> { ["principal.agent_role"] = "backend" } });
+        var claim = await (await agent.PostRawAsync("/api/v1/work/claim", "{}")).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Equal("backend agents paused", claim.GetProperty("denied_by").Str("policy"));
+        var (_, other, _) = await acme.CreateAgentAsync("writer", "content");
+        Assert.Single((await other.PostJsonAsync("/api/v1/work/claim", new { })).GetProperty("items").EnumerateArray());
     }
 
     [Theory, BothStores]

@@ -627,6 +627,9 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
 /// The resource a check on a work item is about, with the attributes policies test.
 public static class WorkAccess
 {
+    /// Work from the queue, before an item is chosen: what claims and completions are checked on.
+    public static readonly AccessResource Queue = new("work");
+
     public static AccessResource Of(WorkItem item, IReadOnlyList<string>? labels = null, bool? parentHeld = null)
     {
         var attributes = new Dictionary<string, object?>(StringComparer.Ordinal)
