@@ -143,7 +143,7 @@ public sealed class PeopleService(BosunDb db, RequestContext context, TimeProvid
         }
         else if (request.ProjectRole == Governance.Access.SystemRoles.Owner)
         {
-            problem.Add("project_role", "owner is a tenant role; give owner, admin or a role of your own for a project");
+            problem.Add("project_role", "owner is a tenant role only; for a project give admin, member, reviewer or a role of your own");
         }
 
         if (request.Role == PersonRole.Guest && request.ProjectId is null)
