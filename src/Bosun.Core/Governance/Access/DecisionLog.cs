@@ -107,7 +107,8 @@ public sealed class DecisionLog(IServiceScopeFactory scopes, TimeProvider clock,
 /// Writes the evaluation log every second in every process, and keeps 30 days of it.
 public sealed class DecisionLogWriter(DecisionLog log, ILogger<DecisionLogWriter> logger) : PeriodicJob(TimeSpan.FromSeconds(1), logger)
 {
-    private DateTime _pruned;
+    // The first pruning waits an hour, so processes starting together do not all delete at once.
+    private DateTime _pruned = DateTime.UtcNow;
 
     protected override string Name => "Permission decision log";
 
