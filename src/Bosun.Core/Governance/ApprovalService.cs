@@ -76,7 +76,7 @@ public sealed class ApprovalService(BosunDb db, RequestContext context, TimeProv
     {
         // A person who decides approvals in some projects only (a project role) sees those projects' approvals.
         var projects = Permissions.Has(context, Capability.DecideApprovals) ? null
-            : (context.VisibleProjectIds ?? []).Where(p => Permissions.Has(context, Capability.DecideApprovals, new Access.AccessResource("project", p, p))).ToArray();
+            : (context.VisibleProjectIds ?? []).Where(p => Permissions.Has(context, Capability.DecideApprovals, Access.AccessResource.Project(p))).ToArray();
         var pending = db.Approvals.AsNoTracking().Where(a => a.Status == ApprovalStatus.Pending);
         var approvals = projects is { Length: 0 } ? []
             : await (projects is null ? pending : pending.Where(a => a.ProjectId != null && projects.Contains(a.ProjectId))).OrderBy(a => a.Id).Take(200).ToListAsync(ct);

@@ -125,7 +125,7 @@ public sealed class PeopleService(BosunDb db, RequestContext context, TimeProvid
         string? projectId = null;
         if (request.ProjectId is { Length: > 0 } project)
         {
-            projectId = await db.Projects.Where(p => p.Id == project || p.Key == project).Select(p => p.Id).FirstOrDefaultAsync(ct);
+            projectId = await Planning.ProjectLookup.ProjectIdOfAsync(db, project, ct);
             if (projectId is null)
             {
                 problem.Add("project_id", "no such project");

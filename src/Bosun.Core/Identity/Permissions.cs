@@ -40,7 +40,7 @@ public enum Capability
 public static class Permissions
 {
     private static readonly Lazy<PolicySet> Defaults = new(() => new PolicySet("",
-        new Dictionary<string, (string Name, bool[] Grants)>(), BuiltInPolicies.All.Select(PolicyRules.CompileBuiltIn).ToList(), DateTime.MinValue));
+        new Dictionary<string, (string Name, bool[] Grants)>(), [.. BuiltInPolicies.Compiled.Values], DateTime.MinValue));
 
     /// A quiet check, for what a page shows: not logged.
     public static bool Has(RequestContext context, Capability capability, AccessResource? resource = null) =>

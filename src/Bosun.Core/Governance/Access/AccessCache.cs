@@ -134,7 +134,7 @@ public sealed class AccessCache(TimeProvider clock, ILogger<AccessCache> log)
                 continue;
             }
 
-            policies.Add(PolicyRules.CompileBuiltIn(builtIn));
+            policies.Add(BuiltInPolicies.Compiled[builtIn.Key]);
         }
 
         foreach (var row in rows.Where(r => r.SystemKey is null && r.Enabled))

@@ -27,17 +27,8 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
             principal.Built = prepared = new AccessCache.Prepared(context.PersonRole, context.AgentRole, grants, attributes);
         }
 
-        context.Access = new AccessScope
-        {
-            Actor = actor,
-            Grants = prepared.Grants,
-            Principal = prepared.Attributes,
-            Context = RequestAttributes(now, actor.Type == ActorType.Person ? remoteAddress : null),
-            Policies = set,
-            Now = now,
-            Log = decisions.Add,
-            Sensitive = decisions.LoggedAllows,
-        };
+        context.Access = Scope(actor, prepared.Grants, prepared.Attributes, set, now, actor.Type == ActorType.Person ? remoteAddress : null,
+            decisions.Add, decisions.LoggedAllows);
         context.VisibleProjectIds = VisibleProjects(context.Access);
     }
 
@@ -49,8 +40,15 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
         DateTime now, string? remoteAddress, Action<AccessScope, Decision>? log)
     {
         var (grants, attributes) = Prepare(actor, personRole, agentRole, assignments, custom);
-        return new AccessScope
+        return Scope(actor, grants, attributes, set, now, remoteAddress, log);
+    }
+
+    private static AccessScope Scope(
+        Actor actor, IReadOnlyList<Grant> grants, AttributeBag attributes, PolicySet set, DateTime now, string? remoteAddress,
+        Action<AccessScope, Decision>? log, IReadOnlySet<Capability>? loggedAllows = null) =>
+        new()
         {
+            Sensitive = loggedAllows ?? Evaluator.DefaultSensitive,
             Actor = actor,
             Grants = grants,
             Principal = attributes,
@@ -59,7 +57,6 @@ public sealed class AccessLoader(BosunDb db, RequestContext context, AccessCache
             Now = now,
             Log = log,
         };
-    }
 
     private static (IReadOnlyList<Grant> Grants, AttributeBag Attributes) Prepare(
         Actor actor, PersonRole? personRole, string? agentRole, IReadOnlyList<Grant> assignments, AttributeBag custom)

@@ -192,7 +192,7 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
 
         if (filter.ProjectId is { Length: > 0 } project)
         {
-            var id = await ProjectIdAsync(project, ct) ?? throw ProblemException.Invalid("project_id", "no such project");
+            var id = await db.ProjectIdOfAsync(project, ct) ?? throw ProblemException.Invalid("project_id", "no such project");
             query = query.Where(a => a.ProjectId == id);
         }
 
@@ -224,7 +224,7 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
         string? projectId = null;
         if (input.ProjectId is { Length: > 0 } project)
         {
-            projectId = await ProjectIdAsync(project, ct);
+            projectId = await db.ProjectIdOfAsync(project, ct);
             if (projectId is null)
             {
                 problem.Add("project_id", "no such project");
@@ -244,7 +244,7 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
         }
 
         problem.ThrowIfAny();
-        Permissions.Require(context, Capability.ManageRoles, projectId is null ? null : new AccessResource("project", projectId, projectId));
+        Permissions.Require(context, Capability.ManageRoles, projectId is null ? null : AccessResource.Project(projectId));
 
         if (!SystemRoles.IsSystem(roleKey!) && !await db.Set<Role>().AnyAsync(x => x.Key == roleKey, ct))
         {
@@ -280,7 +280,7 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
     {
         var assignment = await db.Set<RoleAssignment>().FirstOrDefaultAsync(a => a.Id == id, ct) ?? throw ProblemException.NotFound("Assignment");
         Permissions.Require(context, Capability.ManageRoles,
-            assignment.ProjectId is { } p ? new AccessResource("project", p, p) : null);
+            assignment.ProjectId is { } p ? AccessResource.Project(p) : null);
         db.Remove(assignment);
         await db.SaveChangesAsync(ct);
     }
@@ -449,7 +449,7 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
         {
             foreach (var property in extra.EnumerateObject())
             {
-                attributes[property.Name] = Value(property.Value);
+                attributes[property.Name] = Attributes.Value(property.Value);
             }
         }
         else if (input.Attributes is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) })
@@ -507,14 +507,10 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
             var values = new Dictionary<string, object?>(scope.Context.Values, StringComparer.Ordinal);
             foreach (var property in given.EnumerateObject())
             {
-                values[property.Name] = Value(property.Value);
+                values[property.Name] = Attributes.Value(property.Value);
             }
 
-            scope = new AccessScope
-            {
-                Actor = scope.Actor, Grants = scope.Grants, Principal = scope.Principal, Context = new AttributeBag(values),
-                Policies = scope.Policies, Now = scope.Now,
-            };
+            scope = scope with { Context = new AttributeBag(values) };
         }
 
         return scope;
@@ -570,8 +566,8 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
                 resource = WorkAccess.Of(item);
                 break;
             case "project":
-                var project = await ProjectIdAsync(id, ct) ?? throw ProblemException.Invalid("resource", "no such project");
-                resource = new AccessResource("project", project, project);
+                var project = await db.ProjectIdOfAsync(id, ct) ?? throw ProblemException.Invalid("resource", "no such project");
+                resource = AccessResource.Project(project);
                 break;
             case "approval":
                 var approval = await db.Approvals.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct)
@@ -609,19 +605,6 @@ public sealed class AccessService(BosunDb db, RequestContext context, AccessCach
         problem.Add("resource", "must be work:ID or work:KEY of an existing work item");
         return null;
     }
-
-    private Task<string?> ProjectIdAsync(string idOrKey, CancellationToken ct) =>
-        db.Projects.Where(p => p.Id == idOrKey || p.Key == idOrKey).Select(p => p.Id).FirstOrDefaultAsync(ct);
-
-    private static object? Value(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Number => value.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Array => value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToArray(),
-        _ => null,
-    };
 }
 
 /// The resource a check on a work item is about, with the attributes policies test.

@@ -73,9 +73,9 @@ public sealed class Condition
 
             if (property.Value.ValueKind != JsonValueKind.Object)
             {
-                if (Scalar(property.Value) is { } bare || property.Value.ValueKind == JsonValueKind.Null)
+                if (Attributes.Scalar(property.Value) is { } bare || property.Value.ValueKind == JsonValueKind.Null)
                 {
-                    parsed.Add(new Condition(scope, key, Op.Eq, Scalar(property.Value), null));
+                    parsed.Add(new Condition(scope, key, Op.Eq, Attributes.Scalar(property.Value), null));
                 }
                 else
                 {
@@ -100,17 +100,17 @@ public sealed class Condition
                             break;
                         }
 
-                        parsed.Add(new Condition(scope, key, operation.Name == "$eq" ? Op.Eq : Op.Ne, Scalar(value), null));
+                        parsed.Add(new Condition(scope, key, operation.Name == "$eq" ? Op.Eq : Op.Ne, Attributes.Scalar(value), null));
                         break;
                     case "$in" or "$nin":
                         if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > 1000
-                            || value.EnumerateArray().Any(v => Scalar(v) is null))
+                            || value.EnumerateArray().Any(v => Attributes.Scalar(v) is null))
                         {
                             problem.Add(at, "must be an array of 1 to 1,000 strings, numbers or booleans");
                             break;
                         }
 
-                        var set = value.EnumerateArray().Select(Scalar).ToArray();
+                        var set = value.EnumerateArray().Select(Attributes.Scalar).ToArray();
                         if (scope == AttributeScope.Context && key == "ip" && set.Any(s => s is not string text || !IsAddressOrRange(text)))
                         {
                             problem.Add(at, "must hold IP addresses or ranges such as 10.0.0.0/8");
@@ -232,15 +232,6 @@ public sealed class Condition
         key = path[(dot + 1)..];
         return key.Length is > 0 and <= 63 && key.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
     }
-
-    private static object? Scalar(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Number => value.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => null,
-    };
 
     private static bool IsAddressOrRange(string text) =>
         IPAddress.TryParse(text, out _) || IPNetwork.TryParse(text, out _);

@@ -17,7 +17,7 @@ public sealed record Decision(bool Allowed, string Action, string Resource, IRea
 
 /// Who is asking, for one unit of work: the principal's grants (their tenant role and assignments), attributes and
 /// the request's context, with the tenant's compiled policies. Built once per request by the authentication.
-public sealed class AccessScope
+public sealed record AccessScope
 {
     public required Actor Actor { get; init; }
 
@@ -58,43 +58,6 @@ public static class Evaluator
         }
 
         return decision;
-    }
-
-    /// Only a decision, not logged nor timed: what <c>bosun bench permissions</c> measures.
-    public static bool IsAllowed(AccessScope scope, Capability capability, AccessResource resource)
-    {
-        var set = scope.Policies;
-        var policies = set.For(capability);
-        foreach (var policy in policies)
-        {
-            if (policy.Effect == PolicyEffect.Allow)
-            {
-                break;
-            }
-
-            if (policy.Applies(scope.Principal, resource, scope.Context))
-            {
-                return false;
-            }
-        }
-
-        foreach (var grant in scope.Grants)
-        {
-            if ((grant.ExpiresAt is null || grant.ExpiresAt > scope.Now) && grant.AppliesTo(resource) && set.RoleGrants(grant.RoleKey, capability))
-            {
-                return true;
-            }
-        }
-
-        foreach (var policy in policies)
-        {
-            if (policy.Effect == PolicyEffect.Allow && policy.Applies(scope.Principal, resource, scope.Context))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static Decision DecideCore(AccessScope scope, Capability capability, AccessResource resource)
@@ -186,4 +149,7 @@ public static class BuiltInPolicies
     ];
 
     public static string IdOf(string key) => $"system:{key}";
+
+    /// Compiled once: they are the same for every tenant.
+    public static readonly IReadOnlyDictionary<string, CompiledPolicy> Compiled = All.ToDictionary(d => d.Key, PolicyRules.CompileBuiltIn);
 }

@@ -191,18 +191,26 @@ public static class Attributes
 
         foreach (var property in document.RootElement.EnumerateObject())
         {
-            values[property.Name] = property.Value.ValueKind switch
-            {
-                JsonValueKind.String => property.Value.GetString(),
-                JsonValueKind.Number => property.Value.GetDouble(),
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => null,
-            };
+            values[property.Name] = Scalar(property.Value);
         }
 
         return values;
     }
+
+    /// A string, number (double), boolean or null: what attributes and condition values hold.
+    public static object? Scalar(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number => value.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+    /// A scalar, or for an array its strings (labels), as explain's given attributes may hold.
+    public static object? Value(JsonElement value) => value.ValueKind == JsonValueKind.Array
+        ? value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToArray()
+        : Scalar(value);
 
     private static JsonDocument? TryParse(string json)
     {

@@ -9,6 +9,9 @@ public sealed record AccessResource(string Kind, string? Id = null, string? Proj
 {
     public static readonly AccessResource Tenant = new("tenant");
 
+    /// A project itself, which belongs to itself: a project role applies to it.
+    public static AccessResource Project(string id) => new("project", id, id);
+
     public string Ref => Id is null ? Kind : $"{Kind}:{Id}";
 
     public object? Get(string key) => key switch
