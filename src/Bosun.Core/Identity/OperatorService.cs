@@ -130,7 +130,7 @@ public sealed class OperatorService(BosunDb db, RequestContext context, TenantSe
     private async Task<OperatorTenantView> MoveAsync(string id, TenantStatus status, CancellationToken ct)
     {
         RequireOperator();
-        var tenant = await db.Tenants.IgnoreQueryFilters().FirstOrDefaultAsync(t => t.Id == id || t.Slug == id, ct) ?? throw ProblemException.NotFound($"Tenant '{id}'");
+        var tenant = await Named(id).FirstOrDefaultAsync(ct) ?? throw ProblemException.NotFound($"Tenant '{id}'");
         if (tenant.Status == TenantStatus.Cancelled && status == TenantStatus.Suspended)
         {
             throw ProblemException.Conflict($"Tenant '{tenant.Slug}' is cancelled; resume it first to suspend it.", "/problems/tenant-cancelled");
@@ -142,7 +142,9 @@ public sealed class OperatorService(BosunDb db, RequestContext context, TenantSe
     }
 
     private async Task<Tenant> FindAsync(string id, CancellationToken ct) =>
-        await db.Tenants.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(t => t.Id == id || t.Slug == id, ct) ?? throw ProblemException.NotFound($"Tenant '{id}'");
+        await Named(id).AsNoTracking().FirstOrDefaultAsync(ct) ?? throw ProblemException.NotFound($"Tenant '{id}'");
+
+    private IQueryable<Tenant> Named(string id) => db.Tenants.IgnoreQueryFilters().Where(t => t.Id == id || t.Slug == id);
 
     public static ProblemException OperatorOnly() =>
         new(403, "Forbidden", "Only an instance operator manages tenants; send an operator token (bop_...).", "/problems/operator-only");
